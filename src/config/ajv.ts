@@ -1,0 +1,47 @@
+import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+
+// ajv-formats ships CommonJS with a default export; under NodeNext it arrives as the module object.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+/** Options shared by every validator: one instance per purpose, schemas compiled once. */
+export function createAjv(options: { coerceTypes?: boolean } = {}): Ajv {
+  const ajv = new Ajv({
+    allErrors: true,
+    useDefaults: true,
+    coerceTypes: options.coerceTypes ?? false,
+    strict: true,
+  });
+  ajv.addVocabulary(['x-env']);
+  addFormats(ajv);
+  return ajv;
+}
+
+/** One line per failing value: `<path> = <value>: <what was expected>`. */
+export function describeErrors(
+  errors: ErrorObject[] | null | undefined,
+  data: unknown,
+  name: (instancePath: string) => string = (p) => p || '(root)',
+): string[] {
+  return (errors ?? []).map((error) => {
+    let path = error.instancePath;
+    if (error.keyword === 'required') path += `/${String(error.params.missingProperty)}`;
+    if (error.keyword === 'additionalProperties') path += `/${String(error.params.additionalProperty)}`;
+    const value = valueAt(data, path);
+    const shown = value === undefined ? '(unset)' : JSON.stringify(value);
+    const expectation = error.keyword === 'additionalProperties' ? 'is not a known setting' : error.message ?? 'is invalid';
+    return `${name(path)} = ${shown}: ${expectation}`;
+  });
+}
+
+function valueAt(data: unknown, pointer: string): unknown {
+  let current: unknown = data;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+export type { ValidateFunction };

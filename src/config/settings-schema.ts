@@ -1,0 +1,104 @@
+/**
+ * The one schema for Gatehouse's settings. Each property documents itself: `description` is what
+ * README's configuration table shows, `x-env` names the environment variable that sets it.
+ * Defaults live here and nowhere else (ajv `useDefaults`).
+ */
+export const settingsSchema = {
+  $id: 'gatehouse:settings',
+  type: 'object',
+  additionalProperties: false,
+  required: ['port', 'environment'],
+  properties: {
+    environment: {
+      'x-env': 'NODE_ENV',
+      enum: ['development', 'production', 'test'],
+      default: 'development',
+      description: 'development runs migrations and creates a signing key on start; production requires both to be done beforehand (`gatehouse migrate`, `gatehouse keys generate`) and requires cookieKeys.',
+    },
+    port: {
+      'x-env': 'PORT', type: 'integer', minimum: 0, maximum: 65535, default: 3000,
+      description: 'TCP port to listen on (0 picks a free one).',
+    },
+    host: {
+      'x-env': 'HOST', type: 'string', minLength: 1, default: '0.0.0.0',
+      description: 'Interface to bind.',
+    },
+    issuer: {
+      'x-env': 'ISSUER', type: 'string', format: 'uri', pattern: '^https?://[^?#]+[^/?#]$',
+      description: 'The OpenID issuer identifier, without a trailing slash. Default http://localhost:PORT.',
+    },
+    databaseUrl: {
+      'x-env': 'DATABASE_URL', type: 'string', pattern: '^postgres(ql)?://',
+      description: 'PostgreSQL connection string. Unset: embedded PGlite database in dataDir.',
+    },
+    databasePoolMax: {
+      'x-env': 'DATABASE_POOL_MAX', type: 'integer', minimum: 1, maximum: 200, default: 10,
+      description: 'Maximum PostgreSQL connections per process.',
+    },
+    redisUrl: {
+      'x-env': 'REDIS_URL', type: 'string', pattern: '^rediss?://',
+      description: 'Redis connection string. Unset: in-process store (single process only).',
+    },
+    redisKeyPrefix: {
+      'x-env': 'REDIS_KEY_PREFIX', type: 'string', default: 'gh:',
+      description: 'Prefix of every Redis key Gatehouse writes, so several deployments can share one Redis.',
+    },
+    dataDir: {
+      'x-env': 'GATEHOUSE_DATA_DIR', type: 'string', minLength: 1, default: './data',
+      description: 'Where the embedded database lives (only used without DATABASE_URL).',
+    },
+    keysDir: {
+      'x-env': 'GATEHOUSE_KEYS_DIR', type: 'string', minLength: 1, default: './keys',
+      description: 'Directory holding the private signing JWKS (jwks.json, mode 0600). Every node of a cluster must read the same one.',
+    },
+    keysReloadSeconds: {
+      'x-env': 'GATEHOUSE_KEYS_RELOAD_SECONDS', type: 'number', minimum: 0.1, maximum: 3600, default: 2,
+      description: 'How often a running node checks keysDir for a rotated key set.',
+    },
+    importFile: {
+      'x-env': 'GATEHOUSE_IMPORT', type: 'string', minLength: 1,
+      description: 'A declarative import file (config/import.schema.json) applied idempotently at start.',
+    },
+    migrateOnStart: {
+      'x-env': 'GATEHOUSE_MIGRATE_ON_START', type: 'boolean',
+      description: 'Run pending migrations at start. Default: true in development and test, false in production.',
+    },
+    cookieKeys: {
+      'x-env': 'GATEHOUSE_COOKIE_KEYS', type: 'array', minItems: 1,
+      items: { type: 'string', minLength: 32 },
+      description: 'Comma-separated secrets (32+ chars) that sign cookies and CSRF tokens; first one signs. Required in production; development generates keysDir/cookie-keys.json.',
+    },
+    refreshTokenReuseGraceSeconds: {
+      'x-env': 'GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS', type: 'integer', minimum: 0, maximum: 300, default: 0,
+      description: 'A consumed refresh token presented again within this many seconds is refused without revoking the grant (a client\'s honest double submit). After it, reuse revokes the whole grant.',
+    },
+    refreshTokenTtlSeconds: {
+      'x-env': 'GATEHOUSE_REFRESH_TOKEN_TTL_SECONDS', type: 'integer', minimum: 60, default: 1209600,
+      description: 'Lifetime of a refresh token (each rotation issues a new one with a fresh lifetime, bounded by the grant).',
+    },
+    grantTtlSeconds: {
+      'x-env': 'GATEHOUSE_GRANT_TTL_SECONDS', type: 'integer', minimum: 60, default: 2592000,
+      description: 'Absolute lifetime of a grant: no refresh beyond it without a new login.',
+    },
+    accessTokenTtlSeconds: {
+      'x-env': 'GATEHOUSE_ACCESS_TOKEN_TTL_SECONDS', type: 'integer', minimum: 10, maximum: 86400, default: 300,
+      description: 'Lifetime of access tokens that have no resource (opaque, for userinfo), and default for resources without access_token_ttl.',
+    },
+    idTokenTtlSeconds: {
+      'x-env': 'GATEHOUSE_ID_TOKEN_TTL_SECONDS', type: 'integer', minimum: 10, maximum: 86400, default: 3600,
+      description: 'Lifetime of ID tokens.',
+    },
+    sessionTtlSeconds: {
+      'x-env': 'GATEHOUSE_SESSION_TTL_SECONDS', type: 'integer', minimum: 60, default: 86400,
+      description: 'Lifetime of a browser SSO session.',
+    },
+    trustProxy: {
+      'x-env': 'GATEHOUSE_TRUST_PROXY', type: 'boolean', default: false,
+      description: 'Trust X-Forwarded-* headers (set behind a TLS-terminating proxy).',
+    },
+    logLevel: {
+      'x-env': 'LOG_LEVEL', enum: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info',
+      description: 'Minimum level of the JSON log lines written to stdout.',
+    },
+  },
+} as const;

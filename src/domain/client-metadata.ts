@@ -1,0 +1,7 @@
+/** Client metadata Gatehouse adds to RFC 7591's: which resources a client may ask for, its default, and its resource scopes. */
+export const RESOURCES_PROPERTY = 'urn:gatehouse:resources';
+export const DEFAULT_RESOURCE_PROPERTY = 'urn:gatehouse:default_resource';
+/** Resource scopes (e.g. cases:read) the client may be granted; the standard `scope` holds only OIDC scopes. */
+export const RESOURCE_SCOPES_PROPERTY = 'urn:gatehouse:resource_scopes';
+/** The OpenID Connect scopes Gatehouse serves; any other scope belongs to a resource. */
+export const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'labs'] as const;

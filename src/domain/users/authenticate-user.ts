@@ -1,0 +1,24 @@
+import type { UserRepository } from '../../storage/postgres/user-repository.js';
+import type { User } from '../types.js';
+import type { PasswordHasher } from './password-hasher.js';
+
+export type AuthenticationResult = { ok: true; user: User } | { ok: false; reason: 'unknown_user' | 'wrong_password' | 'blocked' };
+
+/**
+ * Checks a login. Every failure runs one argon2 verification, so unknown, blocked and wrong
+ * password cost the same; the caller shows one message for all three and logs the reason.
+ */
+export function createAuthenticateUser(deps: { users: UserRepository; hasher: PasswordHasher }) {
+  return async function authenticateUser(login: string, password: string): Promise<AuthenticationResult> {
+    const found = await deps.users.findForLogin(login);
+    const valid = await deps.hasher.verify(found?.passwordHash, password);
+    if (!found) return { ok: false, reason: 'unknown_user' };
+    if (!valid) return { ok: false, reason: 'wrong_password' };
+    if (found.status !== 'active') return { ok: false, reason: 'blocked' };
+    if (found.passwordHash && deps.hasher.needsRehash(found.passwordHash)) {
+      await deps.users.setPasswordHash(found.id, await deps.hasher.hash(password));
+    }
+    const { passwordHash: _secret, ...user } = found;
+    return { ok: true, user };
+  };
+}

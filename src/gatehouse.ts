@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import type Provider from 'oidc-provider';
+
+import type { Config } from './config/load-config.js';
+import { createApplyImport, parseImportDocument } from './domain/import/apply-import.js';
+import { createAuthenticateUser } from './domain/users/authenticate-user.js';
+import { createPasswordHasher } from './domain/users/password-hasher.js';
+import { createHttpApp } from './http/app.js';
+import { createHealthRoutes } from './http/routes/health-routes.js';
+import { createStaticRoutes } from './http/routes/static-routes.js';
+import { createCsrf } from './interactions/csrf.js';
+import { createInteractionRoutes } from './interactions/interaction-routes.js';
+import { createViews } from './interactions/views.js';
+import type { Logger } from './logger.js';
+import { createAccountClaims } from './oidc/account-claims.js';
+import { createAdapterClass } from './oidc/adapter.js';
+import { createGrantRevoker } from './oidc/grant-revoker.js';
+import { watchKeyFile } from './oidc/key-watcher.js';
+import { ensureDevCookieKeys, ensureKeyFile, keyFilePath, readKeyFile, type KeyFile } from './oidc/keys.js';
+import { createProvider } from './oidc/provider.js';
+import { createRevocationList } from './oidc/revocation-list.js';
+import { installStructuredTokenSupport } from './oidc/structured-tokens.js';
+import { createStorage, type Storage } from './storage/create-storage.js';
+import { migrateLatest, pendingMigrations } from './storage/postgres/database.js';
+import { createRepositories } from './storage/postgres/repositories.js';
+import { AppError } from './domain/errors.js';
+
+export interface Gatehouse {
+  readonly url: string;
+  readonly storage: Storage;
+  /** The provider serving now (replaced on key rotation). */
+  provider(): Provider;
+  close(): Promise<void>;
+}
+
+export class StartupError extends AppError {
+  constructor(message: string) {
+    super('startup_failed', 500, message, { expose: true });
+  }
+}
+
+/** The composition root: config → storage → domain → provider → http → listen. */
+export async function startGatehouse(config: Config, log: Logger): Promise<Gatehouse> {
+  const storage = await createStorage(config);
+  const stops: Array<() => unknown> = [];
+  try {
+    log.info('storage ready', {
+      database: storage.databaseMode === 'postgres' ? 'postgres' : `embedded PGlite in ${config.dataDir}`,
+      store: storage.store.mode === 'redis' ? 'redis' : 'in-process (single node only)',
+    });
+
+    if (config.migrateOnStart) {
+      const applied = await migrateLatest(storage.db);
+      if (applied.length) log.info('migrations applied', { applied });
+    } else {
+      const pending = await pendingMigrations(storage.db);
+      if (pending.length) throw new StartupError(`database has ${pending.length} pending migration(s); run \`gatehouse migrate\` first`);
+    }
+
+    const keyFile = config.environment === 'production' ? readKeyFile(config.keysDir) : await ensureKeyFile(config.keysDir);
+    if (!keyFile) throw new StartupError(`no signing keys at ${keyFilePath(config.keysDir)}; run \`gatehouse keys generate\` first`);
+    const cookieKeys = config.cookieKeys ?? ensureDevCookieKeys(config.keysDir);
+
+    const repos = createRepositories(storage.db);
+    const hasher = createPasswordHasher();
+    const accounts = createAccountClaims({ users: repos.users, tenancy: repos.tenancy });
+    const revocations = createRevocationList({ repository: repos.revocations, store: storage.store });
+    const grants = createGrantRevoker({ payloads: repos.payloads, revocations });
+    const adapter = createAdapterClass({
+      payloads: repos.payloads, clients: repos.clients, store: storage.store, grants,
+      refreshReuseGraceSeconds: config.refreshTokenReuseGraceSeconds,
+    });
+    await revocations.warm();
+
+    if (config.importFile) {
+      const doc = parseImportDocument(readFileSync(config.importFile, 'utf8'), config.importFile);
+      const summary = await createApplyImport({ db: storage.db, hasher, repositories: createRepositories })(doc);
+      log.info('import applied', { file: config.importFile, ...summary });
+    }
+
+    const views = createViews();
+    const build = (keys: KeyFile): Provider => {
+      const provider = createProvider({ config, adapter, keys: keys.keys, cookieKeys, accounts, resources: repos.resources, views });
+      installStructuredTokenSupport(provider, { issuer: config.issuer, keys: keys.keys, revocations, grants, accounts });
+      provider.on('server_error', (_ctx, error) => log.error('oidc-provider server error', { error }));
+      provider.on('grant.revoked', (_ctx, grantId) => log.info('grant revoked', { grant_id: grantId }));
+      return provider;
+    };
+    let current = build(keyFile);
+    stops.push(watchKeyFile(config.keysDir, config.keysReloadSeconds, log, (file) => {
+      current = build(file);
+    }));
+
+    const issuerOrigin = new URL(config.issuer).origin;
+    const app = createHttpApp({
+      log,
+      cookieKeys,
+      trustProxy: config.trustProxy,
+      provider: () => current,
+      routers: [
+        createHealthRoutes({
+          database: async () => { await storage.db.raw('select 1'); },
+          store: () => storage.store.ping(),
+        }),
+        createStaticRoutes(),
+        createInteractionRoutes({
+          provider: () => current,
+          authenticate: createAuthenticateUser({ users: repos.users, hasher }),
+          csrf: createCsrf(cookieKeys[0]!),
+          views,
+          log,
+          issuerOrigin,
+          displayName: async (accountId) => (await repos.users.findById(accountId))?.username ?? accountId,
+        }),
+      ],
+    });
+
+    const server: Server = await new Promise((resolve, reject) => {
+      const s = app.listen(config.port, config.host, () => resolve(s));
+      s.once('error', reject);
+    });
+    // Keep-alive longer than typical proxies' idle timeout, so a proxy never reuses a closed socket.
+    server.keepAliveTimeout = 65_000;
+    const port = (server.address() as AddressInfo).port;
+    log.info('gatehouse listening', { port, issuer: config.issuer, signing_kid: keyFile.keys[0]!.kid });
+
+    return {
+      url: `http://127.0.0.1:${port}`,
+      storage,
+      provider: () => current,
+      async close() {
+        for (const stop of stops) stop();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await storage.close();
+      },
+    };
+  } catch (error) {
+    for (const stop of stops) stop();
+    await storage.close();
+    throw error;
+  }
+}

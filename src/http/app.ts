@@ -1,0 +1,39 @@
+import Koa from 'koa';
+import mount from 'koa-mount';
+import type Provider from 'oidc-provider';
+
+import type { Logger } from '../logger.js';
+import { errorMiddleware } from './middleware/koa-errors.js';
+import { requestIdMiddleware } from './middleware/koa-request-id.js';
+import type Router from '@koa/router';
+
+export interface HttpAppDeps {
+  log: Logger;
+  cookieKeys: string[];
+  trustProxy: boolean;
+  routers: Router[];
+  /** The provider currently serving (it is replaced when signing keys rotate). */
+  provider: () => Provider;
+}
+
+/** Gatehouse's own routes first; everything else is oidc-provider's. */
+export function createHttpApp(deps: HttpAppDeps): Koa {
+  const app = new Koa({ proxy: deps.trustProxy, keys: deps.cookieKeys });
+  // Errors are logged by errorMiddleware with context; Koa's default printer would duplicate them.
+  app.silent = true;
+  app.use(requestIdMiddleware());
+  app.use(errorMiddleware(deps.log));
+  for (const router of deps.routers) app.use(router.routes()).use(router.allowedMethods());
+
+  const mounted = new WeakMap<Provider, Koa.Middleware>();
+  app.use((ctx, next) => {
+    const provider = deps.provider();
+    let middleware = mounted.get(provider);
+    if (!middleware) {
+      middleware = mount(provider as unknown as Koa) as Koa.Middleware;
+      mounted.set(provider, middleware);
+    }
+    return middleware(ctx, next);
+  });
+  return app;
+}

@@ -1,0 +1,122 @@
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { errors } from 'oidc-provider';
+
+import type { AuthenticationResult } from '../domain/users/authenticate-user.js';
+import type { Logger } from '../logger.js';
+import type { createCsrf } from './csrf.js';
+import type { Views } from './views.js';
+
+export interface InteractionDeps {
+  provider: () => Provider;
+  authenticate: (login: string, password: string) => Promise<AuthenticationResult>;
+  csrf: ReturnType<typeof createCsrf>;
+  views: Views;
+  log: Logger;
+  issuerOrigin: string;
+  displayName: (accountId: string) => Promise<string>;
+}
+
+/** One message for unknown user, wrong password and blocked user: no account enumeration. */
+export const LOGIN_FAILED = 'Invalid username or password.';
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/** The login and consent pages oidc-provider sends browsers to. */
+export function createInteractionRoutes(deps: InteractionDeps): Router {
+  const router = new Router({ prefix: '/interaction/:uid' });
+  const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+
+  async function load(ctx: Context): Promise<Details> {
+    const details = await deps.provider().interactionDetails(ctx.req, ctx.res);
+    if (details.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction mismatch');
+    return details;
+  }
+
+  async function checkPost(ctx: Context): Promise<Details> {
+    const origin = ctx.get('Origin');
+    if (origin && origin !== deps.issuerOrigin) throw new errors.InvalidRequest('cross-origin form post refused');
+    const details = await load(ctx);
+    if (!deps.csrf.verify(details.uid, (ctx.request.body as Record<string, unknown> | undefined)?.csrf)) {
+      throw new errors.InvalidRequest('the form has expired; start again from the application');
+    }
+    return details;
+  }
+
+  async function clientName(details: Details): Promise<string> {
+    const client = await deps.provider().Client.find(String(details.params.client_id));
+    return client?.clientName ?? String(details.params.client_id);
+  }
+
+  function renderLogin(ctx: Context, details: Details, name: string, extra: { login?: string; error?: string } = {}, status = 200) {
+    deps.views.render(ctx, 'login', { uid: details.uid, csrf: deps.csrf.tokenFor(details.uid), clientName: name, login: extra.login ?? '', error: extra.error }, status);
+  }
+
+  router.get('/', async (ctx) => {
+    const details = await load(ctx);
+    const name = await clientName(details);
+    if (details.prompt.name === 'login') {
+      renderLogin(ctx, details, name, { login: typeof details.params.login_hint === 'string' ? details.params.login_hint : '' });
+      return;
+    }
+    if (details.prompt.name === 'consent') {
+      const missing = details.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
+      deps.views.render(ctx, 'consent', {
+        uid: details.uid,
+        csrf: deps.csrf.tokenFor(details.uid),
+        clientName: name,
+        scopes: missing.missingOIDCScope ?? [],
+        resources: Object.keys(missing.missingResourceScopes ?? {}),
+        username: await deps.displayName(String(details.session?.accountId)),
+      });
+      return;
+    }
+    throw new errors.InvalidRequest(`unsupported prompt ${details.prompt.name}`);
+  });
+
+  router.post('/login', form, async (ctx) => {
+    const details = await checkPost(ctx);
+    if (details.prompt.name !== 'login') throw new errors.InvalidRequest('this interaction does not expect a login');
+    const body = ctx.request.body as Record<string, unknown>;
+    const login = typeof body.login === 'string' ? body.login.trim().slice(0, 320) : '';
+    const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
+    const result = login && password ? await deps.authenticate(login, password) : ({ ok: false, reason: 'unknown_user' } as const);
+    if (!result.ok) {
+      deps.log.info('login failed', { reason: result.reason, client_id: details.params.client_id, ip: ctx.ip });
+      renderLogin(ctx, details, await clientName(details), { login, error: LOGIN_FAILED }, 401);
+      return;
+    }
+    deps.log.info('login succeeded', { sub: result.user.id, client_id: details.params.client_id });
+    ctx.respond = false;
+    await deps.provider().interactionFinished(ctx.req, ctx.res, { login: { accountId: result.user.id } }, { mergeWithLastSubmission: false });
+  });
+
+  router.post('/confirm', form, async (ctx) => {
+    const details = await checkPost(ctx);
+    if (details.prompt.name !== 'consent') throw new errors.InvalidRequest('this interaction does not expect consent');
+    const provider = deps.provider();
+    const { prompt: { details: missing }, params, session, grantId } = details;
+    const accountId = String(session?.accountId);
+    const grant = grantId ? await provider.Grant.find(grantId) : new provider.Grant({ accountId, clientId: String(params.client_id) });
+    if (!grant) throw new errors.SessionNotFound('grant not found');
+    const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = missing as {
+      missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]>;
+    };
+    if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
+    if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+    const savedId = await grant.save();
+    ctx.respond = false;
+    await provider.interactionFinished(ctx.req, ctx.res, { consent: { grantId: savedId } }, { mergeWithLastSubmission: true });
+  });
+
+  router.post('/abort', form, async (ctx) => {
+    await checkPost(ctx);
+    ctx.respond = false;
+    await deps.provider().interactionFinished(ctx.req, ctx.res, { error: 'access_denied', error_description: 'End-User aborted interaction' }, { mergeWithLastSubmission: false });
+  });
+
+  return router;
+}

@@ -1,0 +1,52 @@
+import type { TenancyRepository } from '../storage/postgres/tenancy-repository.js';
+import type { UserRepository } from '../storage/postgres/user-repository.js';
+import type { User } from '../domain/types.js';
+
+/** Standard OIDC claims, grouped by the scope that releases them. */
+export const scopeClaims = {
+  openid: ['sub'],
+  profile: ['preferred_username', 'name', 'given_name', 'family_name', 'updated_at'],
+  email: ['email', 'email_verified'],
+  labs: ['labs'],
+} as const;
+
+export interface LabClaim { id: string; name: string; role: string }
+
+/** Reads an account for oidc-provider: only active users are found; blocked ones do not exist to it. */
+export function createAccountClaims(deps: { users: UserRepository; tenancy: TenancyRepository }) {
+  async function activeLabs(userId: string): Promise<LabClaim[]> {
+    const memberships = await deps.tenancy.membershipsOfUser(userId);
+    return memberships
+      .filter((m) => m.status === 'active' && m.labStatus === 'active')
+      .map((m) => ({ id: m.labId, name: m.labName, role: m.role }));
+  }
+
+  function profileClaims(user: User): Record<string, unknown> {
+    const name = [user.givenName, user.familyName].filter(Boolean).join(' ');
+    return {
+      sub: user.id,
+      preferred_username: user.username,
+      name: name || undefined,
+      given_name: user.givenName,
+      family_name: user.familyName,
+      updated_at: Math.floor(user.updatedAt.getTime() / 1000),
+      email: user.email,
+      email_verified: user.email ? user.emailVerified : undefined,
+    };
+  }
+
+  return {
+    async findActiveUser(id: string): Promise<User | undefined> {
+      const user = await deps.users.findById(id);
+      return user?.status === 'active' ? user : undefined;
+    },
+    activeLabs,
+    async claimsFor(user: User, scope: Set<string>): Promise<Record<string, unknown>> {
+      const claims = profileClaims(user);
+      if (scope.has('labs')) claims.labs = await activeLabs(user.id);
+      return claims;
+    },
+  };
+}
+
+export type AccountClaims = ReturnType<typeof createAccountClaims>;

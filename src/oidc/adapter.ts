@@ -1,0 +1,143 @@
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors } from 'oidc-provider';
+
+import type { ClientRepository } from '../storage/postgres/client-repository.js';
+import { AlreadyConsumedError, type OidcPayloadRepository } from '../storage/postgres/oidc-payload-repository.js';
+import type { Store } from '../storage/store.js';
+import { isUnavailable } from '../storage/unavailable.js';
+import { TemporarilyUnavailable } from './errors.js';
+import { durableKinds, type GrantRevoker } from './grant-revoker.js';
+
+export interface AdapterDeps {
+  payloads: OidcPayloadRepository;
+  clients: ClientRepository;
+  store: Store;
+  grants: GrantRevoker;
+  /** Seconds during which reuse of a consumed refresh token is refused without revoking the grant. */
+  refreshReuseGraceSeconds: number;
+  /** Seconds a client's metadata is cached in-process (changes reach every node within it). */
+  clientCacheSeconds?: number;
+}
+
+const durable = new Set<string>(durableKinds);
+
+/**
+ * oidc-provider's adapter: routes each model to its home and translates, nothing more.
+ * Grants and tokens go to Postgres (they must survive Redis); sessions, interactions, codes and
+ * other short-lived artifacts go to the store. Consumption is atomic in both, so a code or a
+ * refresh token is redeemed once even by concurrent requests on different nodes.
+ */
+export function createAdapterClass(deps: AdapterDeps): new (name: string) => Adapter {
+  const clientCache = new Map<string, { at: number; metadata: AdapterPayload | undefined }>();
+  const clientTtlMs = (deps.clientCacheSeconds ?? 5) * 1000;
+
+  return class GatehouseAdapter implements Adapter {
+    readonly name: string;
+    readonly isDurable: boolean;
+
+    constructor(name: string) {
+      this.name = name;
+      this.isDurable = durable.has(name);
+    }
+
+    private key(id: string) {
+      return `oidc:${this.name}:${id}`;
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+      await translate(async () => {
+        if (this.isDurable) return deps.payloads.upsert(this.name, id, payload as Record<string, unknown>, expiresIn);
+        await deps.store.setJson(this.key(id), payload, expiresIn);
+        const ttl = expiresIn ?? 3600;
+        if (payload.grantId) await deps.store.addToSet(`oidc:grant:${payload.grantId}`, this.key(id), ttl);
+        if (payload.userCode) await deps.store.setJson(`oidc:userCode:${payload.userCode}`, id, ttl);
+        if (payload.uid) await deps.store.setJson(`oidc:uid:${payload.uid}`, id, ttl);
+      });
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      return translate(async () => {
+        if (this.name === 'Client') return this.findClient(id);
+        if (!this.isDurable) {
+          const payload = await deps.store.getJson<AdapterPayload>(this.key(id));
+          if (payload && !payload.consumed && (await deps.store.getJson<number>(`${this.key(id)}:consumed`))) {
+            payload.consumed = Math.floor(Date.now() / 1000);
+          }
+          return payload;
+        }
+        const stored = await deps.payloads.find(this.name, id);
+        if (!stored) return undefined;
+        const payload = stored.payload as AdapterPayload;
+        if (stored.consumedAt !== undefined) {
+          payload.consumed = stored.consumedAt;
+          // Within the grace window a replayed refresh token is an honest double submit: refuse
+          // it here, before oidc-provider treats it as theft and revokes the grant.
+          if (this.name === 'RefreshToken' && Date.now() / 1000 - stored.consumedAt < deps.refreshReuseGraceSeconds) {
+            throw new errors.InvalidGrant('refresh token already used');
+          }
+        }
+        return payload;
+      });
+    }
+
+    private async findClient(id: string): Promise<AdapterPayload | undefined> {
+      const hit = clientCache.get(id);
+      if (hit && Date.now() - hit.at < clientTtlMs) return hit.metadata;
+      const metadata = (await deps.clients.find(id)) as AdapterPayload | undefined;
+      clientCache.set(id, { at: Date.now(), metadata });
+      return metadata;
+    }
+
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      return translate(async () => {
+        const id = await deps.store.getJson<string>(`oidc:userCode:${userCode}`);
+        return id ? this.find(id) : undefined;
+      });
+    }
+
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      return translate(async () => {
+        const id = await deps.store.getJson<string>(`oidc:uid:${uid}`);
+        return id ? this.find(id) : undefined;
+      });
+    }
+
+    async consume(id: string): Promise<void> {
+      await translate(async () => {
+        if (this.isDurable) return deps.payloads.consume(this.name, id);
+        const payload = await deps.store.getJson<AdapterPayload>(this.key(id));
+        if (!(await deps.store.claim(`${this.key(id)}:consumed`, payload?.exp ? payload.exp - Date.now() / 1000 + 60 : 3600))) {
+          throw new AlreadyConsumedError(`${this.name} already consumed`);
+        }
+      });
+    }
+
+    async destroy(id: string): Promise<void> {
+      await translate(async () => {
+        if (this.name === 'Grant') return deps.grants.revokeGrant(id);
+        if (this.isDurable) return deps.payloads.destroy(this.name, id);
+        await deps.store.delete([this.key(id)]);
+      });
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await translate(async () => {
+        if (this.isDurable) return deps.payloads.destroyByGrantId(this.name, grantId);
+        const setKey = `oidc:grant:${grantId}`;
+        const keys = (await deps.store.setMembers(setKey)).filter((k) => k.startsWith(`oidc:${this.name}:`));
+        await deps.store.delete(keys);
+      });
+    }
+  };
+}
+
+/** Storage faults become 503 temporarily_unavailable; a lost consume race becomes invalid_grant. */
+async function translate<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof AlreadyConsumedError) throw new errors.InvalidGrant('grant already used');
+    if (isUnavailable(error)) throw new TemporarilyUnavailable(error);
+    throw error;
+  }
+}

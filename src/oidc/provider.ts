@@ -1,0 +1,150 @@
+import type { Adapter, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
+
+import type { Config } from '../config/load-config.js';
+import type { Views } from '../interactions/views.js';
+import type { ResourceRepository } from '../storage/postgres/resource-repository.js';
+import type { Resource } from '../domain/types.js';
+import { DEFAULT_RESOURCE_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY } from '../domain/client-metadata.js';
+import { scopeClaims, type AccountClaims } from './account-claims.js';
+import type { PrivateJwk } from './keys.js';
+
+
+export interface ProviderDeps {
+  config: Config;
+  adapter: new (name: string) => Adapter;
+  keys: PrivateJwk[];
+  cookieKeys: string[];
+  accounts: AccountClaims;
+  resources: ResourceRepository;
+  views: Views;
+  /** Extra access-token claims for a resource token (lab and roles: the tenancy layer). */
+  extraAccessTokenClaims?: (ctx: KoaContextWithOIDC, token: Record<string, unknown>) => Promise<Record<string, unknown> | undefined>;
+}
+
+/**
+ * Builds the oidc-provider instance: every protocol decision of Gatehouse is in this one
+ * configuration. Built again (cheaply) when the signing keys rotate.
+ */
+export function createProvider(deps: ProviderDeps): Provider {
+  const { config, accounts, views } = deps;
+  const resourceCache = new Map<string, { at: number; resource: Resource | undefined }>();
+
+  async function findResource(uri: string): Promise<Resource | undefined> {
+    const hit = resourceCache.get(uri);
+    if (hit && Date.now() - hit.at < 5000) return hit.resource;
+    const resource = await deps.resources.find(uri);
+    resourceCache.set(uri, { at: Date.now(), resource });
+    return resource;
+  }
+
+  const allowedResources = (client: { [key: string]: unknown }): string[] => (client[RESOURCES_PROPERTY] as string[] | undefined) ?? [];
+
+  const configuration: Configuration = {
+    adapter: deps.adapter,
+    clients: [],
+    jwks: { keys: deps.keys },
+    cookies: {
+      keys: deps.cookieKeys,
+      long: { httpOnly: true, sameSite: 'lax' },
+      short: { httpOnly: true, sameSite: 'lax' },
+    },
+    claims: Object.fromEntries(Object.entries(scopeClaims).map(([scope, claims]) => [scope, [...claims]])),
+    scopes: [...OIDC_SCOPES],
+    responseTypes: ['code'],
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    rotateRefreshToken: true,
+    conformIdTokenClaims: true,
+    clientDefaults: { id_token_signed_response_alg: 'RS256', grant_types: ['authorization_code'], response_types: ['code'] },
+    enabledJWA: { idTokenSigningAlgValues: ['RS256'], userinfoSigningAlgValues: ['RS256'], introspectionSigningAlgValues: ['RS256'] },
+    extraClientMetadata: {
+      properties: [RESOURCES_PROPERTY, DEFAULT_RESOURCE_PROPERTY, RESOURCE_SCOPES_PROPERTY],
+      validator(_ctx, key, value) {
+        if ((key === RESOURCES_PROPERTY || key === RESOURCE_SCOPES_PROPERTY) && value !== undefined && !(Array.isArray(value) && value.every((v) => typeof v === 'string'))) {
+          throw new errors.InvalidClientMetadata(`${key} must be an array of strings`);
+        }
+        if (key === DEFAULT_RESOURCE_PROPERTY && value !== undefined && typeof value !== 'string') {
+          throw new errors.InvalidClientMetadata(`${DEFAULT_RESOURCE_PROPERTY} must be a string`);
+        }
+      },
+    },
+    features: {
+      devInteractions: { enabled: false },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      clientCredentials: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          views.render(ctx as never, 'logout', { form, clientName: ctx.oidc.client?.clientName });
+        },
+        async postLogoutSuccessSource(ctx) {
+          views.render(ctx as never, 'logged-out', { clientName: ctx.oidc.client?.clientName });
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        async defaultResource(_ctx, client, oneOf) {
+          if (oneOf) return oneOf;
+          return (client as unknown as Record<string, unknown>)[DEFAULT_RESOURCE_PROPERTY] as string | undefined;
+        },
+        // A token request without `resource` gets the resource the authorization asked for.
+        useGrantedResource: async () => true,
+        async getResourceServerInfo(_ctx, indicator, client) {
+          const resource = await findResource(indicator);
+          const metadata = client as unknown as Record<string, unknown>;
+          if (!resource || !allowedResources(metadata).includes(indicator)) {
+            throw new errors.InvalidTarget('resource is unknown or not allowed for this client');
+          }
+          const clientScopes = new Set((metadata[RESOURCE_SCOPES_PROPERTY] as string[] | undefined) ?? []);
+          return {
+            audience: resource.uri,
+            scope: resource.scopes.filter((s) => clientScopes.has(s)).join(' '),
+            accessTokenTTL: resource.accessTokenTtl,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+      },
+    },
+    async extraTokenClaims(ctx, token) {
+      if (!('resourceServer' in token) || !token.resourceServer) return undefined;
+      const extra: Record<string, unknown> = {};
+      // Lets introspection find the grant of a JWT: revoking the grant makes the JWT inactive.
+      const grantId = (token as { grantId?: string }).grantId;
+      if (grantId) extra.grant_id = grantId;
+      Object.assign(extra, await deps.extraAccessTokenClaims?.(ctx, token as unknown as Record<string, unknown>));
+      return extra;
+    },
+    async findAccount(_ctx, sub) {
+      const user = await accounts.findActiveUser(sub);
+      if (!user) return undefined;
+      return {
+        accountId: user.id,
+        claims: async (_use, scope) => ({ ...(await accounts.claimsFor(user, new Set(scope.split(' ')))), sub: user.id }),
+      };
+    },
+    ttl: {
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.accessTokenTtlSeconds,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.accessTokenTtlSeconds,
+      AuthorizationCode: 60,
+      IdToken: config.idTokenTtlSeconds,
+      RefreshToken: config.refreshTokenTtlSeconds,
+      Grant: config.grantTtlSeconds,
+      Session: config.sessionTtlSeconds,
+      Interaction: 3600,
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    async renderError(ctx, out) {
+      views.render(ctx as never, 'error', { error: out.error, description: out.error_description }, ctx.status);
+    },
+    clientBasedCORS(_ctx, origin, client) {
+      return client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false;
+    },
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.trustProxy;
+  return provider;
+}

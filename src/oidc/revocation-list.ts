@@ -1,0 +1,50 @@
+import type { RevocationRepository } from '../storage/postgres/revocation-repository.js';
+import type { RevocationEntry, Store } from '../storage/store.js';
+import { guardStorage } from '../storage/unavailable.js';
+
+/**
+ * Which JWT access tokens (by jti) and grants are revoked. Postgres is the authority and is
+ * written first; the store holds a copy for the hot path. The copy is trusted only while its
+ * "loaded" marker exists: after a Redis flush or restart the marker is gone, answers come from
+ * Postgres, and the copy is reloaded in the background. A revoked token is never reported active.
+ */
+export function createRevocationList(deps: { repository: RevocationRepository; store: Store }) {
+  const { repository, store } = deps;
+  let loading: Promise<void> | undefined;
+
+  async function reload(): Promise<void> {
+    const live = await repository.live();
+    await store.addRevocations(live);
+    await store.markRevocationsLoaded();
+  }
+
+  return {
+    async revoke(entries: RevocationEntry[]): Promise<void> {
+      await guardStorage(() => repository.add(entries));
+      try {
+        await store.addRevocations(entries);
+      } catch (error) {
+        // The revocation is durable; make readers bypass a copy that may now lack it.
+        await store.markRevocationsStale().catch(() => {});
+        await guardStorage(() => Promise.reject(error));
+      }
+    },
+
+    async isRevoked(entries: Array<Pick<RevocationEntry, 'kind' | 'value'>>): Promise<boolean> {
+      const cached = await guardStorage(() => store.checkRevocations(entries));
+      if (cached !== undefined) return cached;
+      loading ??= reload().finally(() => {
+        loading = undefined;
+      });
+      loading.catch(() => {});
+      return guardStorage(() => repository.anyRevoked(entries));
+    },
+
+    /** Loads the copy now (at start-up), so the first requests take the fast path. */
+    async warm(): Promise<void> {
+      await reload();
+    },
+  };
+}
+
+export type RevocationList = ReturnType<typeof createRevocationList>;

@@ -1,0 +1,105 @@
+import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { errors } from 'oidc-provider';
+
+import { isUnavailable } from '../storage/unavailable.js';
+import type { AccountClaims } from './account-claims.js';
+import { TemporarilyUnavailable } from './errors.js';
+import type { GrantRevoker } from './grant-revoker.js';
+import type { PrivateJwk } from './keys.js';
+import type { RevocationList } from './revocation-list.js';
+
+export interface StructuredTokenDeps {
+  issuer: string;
+  keys: PrivateJwk[];
+  revocations: RevocationList;
+  grants: GrantRevoker;
+  accounts: AccountClaims;
+}
+
+type AccessTokenClaims = JWTPayload & { jti: string; exp: number; client_id?: string; grant_id?: string; scope?: string };
+
+const FLAG = Symbol('structuredToken');
+
+/**
+ * Introspection (RFC 7662) and revocation (RFC 7009) of Gatehouse's own JWT access tokens.
+ * oidc-provider authenticates the client and then refuses JWTs with unsupported_token_type;
+ * this middleware notices that refusal and answers instead, so client authentication, body
+ * parsing and error rendering stay oidc-provider's.
+ */
+export function installStructuredTokenSupport(provider: Provider, deps: StructuredTokenDeps): void {
+  const publicKeys = createLocalJWKSet({
+    keys: deps.keys.map(({ kty, n, e, kid, alg, use }) => ({ kty, n, e, kid, alg, use })),
+  });
+
+  const flag = (ctx: KoaContextWithOIDC, err: Error) => {
+    if (err instanceof errors.UnsupportedTokenType && ctx.oidc?.client) (ctx.state as Record<symbol, boolean>)[FLAG] = true;
+  };
+  provider.on('introspection.error', flag);
+  provider.on('revocation.error', flag);
+
+  async function verify(token: string): Promise<AccessTokenClaims | undefined> {
+    try {
+      const { payload } = await jwtVerify(token, publicKeys, { issuer: deps.issuer, typ: 'at+jwt', algorithms: ['RS256'] });
+      if (typeof payload.jti !== 'string' || typeof payload.exp !== 'number') return undefined;
+      return payload as AccessTokenClaims;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async function isActive(claims: AccessTokenClaims): Promise<boolean> {
+    const entries: Array<{ kind: 'jti' | 'grant'; value: string }> = [{ kind: 'jti', value: claims.jti }];
+    if (claims.grant_id) entries.push({ kind: 'grant', value: claims.grant_id });
+    if (await deps.revocations.isRevoked(entries)) return false;
+    // A user's token dies with the user's access: blocked or deleted users are inactive.
+    if (claims.grant_id && claims.sub && !(await deps.accounts.findActiveUser(claims.sub))) return false;
+    return true;
+  }
+
+  async function introspect(ctx: KoaContextWithOIDC): Promise<void> {
+    const claims = await verify(String(ctx.oidc.params!.token));
+    const client = ctx.oidc.client!;
+    ctx.status = 200;
+    ctx.type = 'application/json; charset=utf-8';
+    // Public clients may introspect only their own tokens (oidc-provider's default policy).
+    if (!claims || (client.clientAuthMethod === 'none' && claims.client_id !== client.clientId) || !(await isActive(claims))) {
+      ctx.body = { active: false };
+      return;
+    }
+    const { grant_id: _internal, ...visible } = claims;
+    ctx.body = { ...visible, active: true, token_type: 'Bearer' };
+  }
+
+  async function revoke(ctx: KoaContextWithOIDC): Promise<void> {
+    const claims = await verify(String(ctx.oidc.params!.token));
+    const client = ctx.oidc.client!;
+    if (claims && claims.client_id !== client.clientId) {
+      if (client.clientAuthMethod !== 'none') throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+      claims.jti = ''; // public client: answer success, revoke nothing (no token probing)
+    }
+    if (claims?.jti) {
+      await deps.revocations.revoke([{ kind: 'jti', value: claims.jti, expiresAt: claims.exp }]);
+      // As oidc-provider does for opaque access tokens: revoking one ends its grant.
+      if (claims.grant_id) await deps.grants.revokeGrant(claims.grant_id);
+    }
+    ctx.status = 200;
+    ctx.body = '';
+  }
+
+  provider.use(async (ctx, next) => {
+    await next();
+    const oidcCtx = ctx as unknown as KoaContextWithOIDC;
+    if (!(ctx.state as Record<symbol, boolean>)[FLAG]) return;
+    delete (ctx.state as Record<symbol, boolean>)[FLAG];
+    ctx.remove('WWW-Authenticate');
+    try {
+      if (oidcCtx.oidc.route === 'introspection') await introspect(oidcCtx);
+      else await revoke(oidcCtx);
+    } catch (error) {
+      // Rendered by the HTTP layer's one error handler, like every other OAuth error.
+      throw isUnavailable(error) ? new TemporarilyUnavailable(error) : error;
+    }
+  });
+}

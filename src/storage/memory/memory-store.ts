@@ -1,0 +1,99 @@
+import type { RevocationEntry, Store } from '../store.js';
+
+interface Entry {
+  value: unknown;
+  /** epoch ms; undefined never expires */
+  expiresAt?: number;
+}
+
+/**
+ * The embedded twin of the Redis store: same interface, same semantics, one process.
+ * Expired entries are dropped when read and swept once a minute.
+ */
+export function createMemoryStore(): Store {
+  let entries = new Map<string, Entry>();
+  let revocationsLoaded = false;
+
+  const read = (key: string): unknown => {
+    const entry = entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt !== undefined && entry.expiresAt <= Date.now()) {
+      entries.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  };
+  const write = (key: string, value: unknown, ttlSeconds?: number) => {
+    entries.set(key, { value, expiresAt: ttlSeconds ? Date.now() + Math.max(1, Math.ceil(ttlSeconds)) * 1000 : undefined });
+  };
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const [key, entry] of entries) if (entry.expiresAt !== undefined && entry.expiresAt <= now) entries.delete(key);
+  }, 60_000);
+  sweep.unref();
+
+  return {
+    mode: 'memory',
+    async getJson<T>(key: string) {
+      const value = read(key);
+      // Copies, as JSON through Redis would: callers may mutate what they get.
+      return value === undefined ? undefined : (structuredClone(value) as T);
+    },
+    async setJson(key, value, ttlSeconds) {
+      write(key, structuredClone(value), ttlSeconds);
+    },
+    async delete(keys) {
+      for (const key of keys) entries.delete(key);
+    },
+    async claim(key, ttlSeconds) {
+      if (read(key) !== undefined) return false;
+      write(key, 1, ttlSeconds);
+      return true;
+    },
+    async addToSet(key, member, ttlSeconds) {
+      const current = read(key) as Set<string> | undefined;
+      const set = current ?? new Set<string>();
+      set.add(member);
+      const existing = entries.get(key)?.expiresAt ?? 0;
+      const wanted = Date.now() + Math.ceil(ttlSeconds) * 1000;
+      entries.set(key, { value: set, expiresAt: Math.max(existing, wanted) });
+    },
+    async setMembers(key) {
+      const set = read(key) as Set<string> | undefined;
+      return set ? [...set] : [];
+    },
+    async increment(key, ttlSeconds) {
+      const current = read(key) as number | undefined;
+      if (current === undefined) {
+        write(key, 1, ttlSeconds);
+        return 1;
+      }
+      entries.get(key)!.value = current + 1;
+      return current + 1;
+    },
+    async addRevocations(list: ReadonlyArray<RevocationEntry>) {
+      const now = Date.now();
+      for (const { kind, value, expiresAt } of list) {
+        if (expiresAt * 1000 > now) entries.set(`rev:${kind}:${value}`, { value: 1, expiresAt: expiresAt * 1000 });
+      }
+    },
+    async checkRevocations(list) {
+      if (!revocationsLoaded) return undefined;
+      return list.some(({ kind, value }) => read(`rev:${kind}:${value}`) !== undefined);
+    },
+    async markRevocationsLoaded() {
+      revocationsLoaded = true;
+    },
+    async markRevocationsStale() {
+      revocationsLoaded = false;
+    },
+    async ping() {},
+    async flush() {
+      entries = new Map();
+      revocationsLoaded = false;
+    },
+    async close() {
+      clearInterval(sweep);
+    },
+  };
+}

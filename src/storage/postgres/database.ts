@@ -1,0 +1,55 @@
+import { mkdirSync } from 'node:fs';
+
+import knexModule, { type Knex } from 'knex';
+import ClientPgLite from 'knex-pglite';
+import pg from 'pg';
+
+import { migrationSource } from '../../../migrations/index.js';
+
+const { knex } = knexModule;
+
+// timestamptz and bigint arrive as Date and string by default; repositories want numbers for
+// the latter (counts, ids) and pg's Date for the former is fine.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+
+export type Database = Knex;
+
+export interface DatabaseOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  poolMax: number;
+}
+
+/**
+ * Real PostgreSQL when a URL is given, otherwise embedded PGlite in `dataDir/pglite`: the same
+ * migrations and SQL either way.
+ */
+export function createDatabase({ databaseUrl, dataDir, poolMax }: DatabaseOptions): { db: Database; mode: 'postgres' | 'embedded' } {
+  if (databaseUrl) {
+    return {
+      mode: 'postgres',
+      db: knex({
+        client: 'pg',
+        connection: { connectionString: databaseUrl, connectionTimeoutMillis: 2000 },
+        pool: { min: 0, max: poolMax },
+        acquireConnectionTimeout: 3000,
+      }),
+    };
+  }
+  const filename = `${dataDir}/pglite`;
+  mkdirSync(filename, { recursive: true });
+  return {
+    mode: 'embedded',
+    db: knex({ client: ClientPgLite as unknown as typeof knex.Client, dialect: 'postgres', connection: { filename } } as Knex.Config),
+  };
+}
+
+export async function migrateLatest(db: Database): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+  return applied;
+}
+
+export async function pendingMigrations(db: Database): Promise<string[]> {
+  const [, pending] = (await db.migrate.list({ migrationSource })) as [unknown, Array<{ file?: string } | string>];
+  return pending.map((m) => (typeof m === 'string' ? m : String(m.file ?? m)));
+}

@@ -1,0 +1,66 @@
+import type { Database } from './database.js';
+
+export interface StoredPayload {
+  payload: Record<string, unknown>;
+  /** epoch seconds when first consumed */
+  consumedAt?: number;
+}
+
+/** A consume that lost the race: another request consumed the same artifact first. */
+export class AlreadyConsumedError extends Error {
+  override readonly name = 'AlreadyConsumedError';
+}
+
+/** oidc-provider models kept durably in Postgres (grants and tokens). Knows no protocol rules. */
+export function createOidcPayloadRepository(db: Database) {
+  const table = () => db('oidc_payloads');
+  return {
+    async upsert(kind: string, id: string, payload: Record<string, unknown>, expiresIn?: number): Promise<void> {
+      const row = {
+        kind,
+        id,
+        payload: JSON.stringify(payload),
+        grant_id: typeof payload.grantId === 'string' ? payload.grantId : null,
+        account_id: typeof payload.accountId === 'string' ? payload.accountId : null,
+        expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+      };
+      await table().insert(row).onConflict(['kind', 'id']).merge(['payload', 'grant_id', 'account_id', 'expires_at']);
+    },
+
+    async find(kind: string, id: string): Promise<StoredPayload | undefined> {
+      const row = await table()
+        .first('payload', 'consumed_at')
+        .where({ kind, id })
+        .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', db.fn.now()));
+      if (!row) return undefined;
+      const payload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
+      const consumedAt = row.consumed_at ? Math.floor(new Date(row.consumed_at).getTime() / 1000) : undefined;
+      return { payload, consumedAt };
+    },
+
+    /** Marks consumed exactly once; a second caller gets AlreadyConsumedError. */
+    async consume(kind: string, id: string): Promise<void> {
+      const updated = await table().where({ kind, id }).whereNull('consumed_at').update({ consumed_at: db.fn.now() });
+      if (updated === 0) throw new AlreadyConsumedError(`${kind} already consumed`);
+    },
+
+    async destroy(kind: string, id: string): Promise<void> {
+      await table().where({ kind, id }).delete();
+    },
+
+    async destroyByGrantId(kind: string, grantId: string): Promise<void> {
+      await table().where({ kind, grant_id: grantId }).delete();
+    },
+
+    /** Grants of an account, for revoking everything a blocked user holds. */
+    async grantIdsOfAccount(accountId: string): Promise<string[]> {
+      return table().where({ kind: 'Grant', account_id: accountId }).pluck('id');
+    },
+
+    async deleteExpired(): Promise<number> {
+      return table().where('expires_at', '<', db.fn.now()).delete();
+    },
+  };
+}
+
+export type OidcPayloadRepository = ReturnType<typeof createOidcPayloadRepository>;

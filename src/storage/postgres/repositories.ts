@@ -1,0 +1,21 @@
+import { createClientRepository } from './client-repository.js';
+import type { Database } from './database.js';
+import { createOidcPayloadRepository } from './oidc-payload-repository.js';
+import { createResourceRepository } from './resource-repository.js';
+import { createRevocationRepository } from './revocation-repository.js';
+import { createTenancyRepository } from './tenancy-repository.js';
+import { createUserRepository } from './user-repository.js';
+
+/** Every repository over one connection (or one transaction). */
+export function createRepositories(db: Database) {
+  return {
+    users: createUserRepository(db),
+    tenancy: createTenancyRepository(db),
+    resources: createResourceRepository(db),
+    clients: createClientRepository(db),
+    payloads: createOidcPayloadRepository(db),
+    revocations: createRevocationRepository(db),
+  };
+}
+
+export type Repositories = ReturnType<typeof createRepositories>;

@@ -1,0 +1,60 @@
+import type { Lab, Membership, MembershipStatus, PrincipalType, ResourceRole } from '../../domain/types.js';
+import type { Database } from './database.js';
+
+/** Labs, memberships and resource roles: who belongs where, with what role. */
+export function createTenancyRepository(db: Database) {
+  return {
+    async upsertLab(lab: { id: string; name: string; status?: Lab['status'] }): Promise<void> {
+      await db('labs')
+        .insert({ id: lab.id, name: lab.name, status: lab.status ?? 'active' })
+        .onConflict('id')
+        .merge({ name: lab.name, status: lab.status ?? 'active', updated_at: db.fn.now() });
+    },
+
+    async findLab(id: string): Promise<Lab | undefined> {
+      const row = await db('labs').first('id', 'name', 'status').where({ id });
+      return row ? { id: row.id, name: row.name, status: row.status } : undefined;
+    },
+
+    async upsertMembership(m: { labId: string; userId: string; role: string; status?: MembershipStatus }): Promise<void> {
+      await db('memberships')
+        .insert({ lab_id: m.labId, user_id: m.userId, role: m.role, status: m.status ?? 'active' })
+        .onConflict(['lab_id', 'user_id'])
+        .merge({ role: m.role, status: m.status ?? 'active', updated_at: db.fn.now() });
+    },
+
+    /** Every membership of a user, with its lab's name and status. */
+    async membershipsOfUser(userId: string): Promise<Membership[]> {
+      const rows = await db('memberships as m')
+        .join('labs as l', 'l.id', 'm.lab_id')
+        .select('m.lab_id', 'l.name as lab_name', 'l.status as lab_status', 'm.user_id', 'm.role', 'm.status')
+        .where('m.user_id', userId)
+        .orderBy('l.name');
+      return rows.map((r) => ({
+        labId: r.lab_id, labName: r.lab_name, labStatus: r.lab_status, userId: r.user_id, role: r.role, status: r.status,
+      }));
+    },
+
+    /** Replaces a principal's roles on the resources named in `roles` (import semantics). */
+    async replaceResourceRoles(principalType: PrincipalType, principalId: string, roles: ResourceRole[]): Promise<void> {
+      await db.transaction(async (trx) => {
+        await trx('resource_roles').where({ principal_type: principalType, principal_id: principalId }).delete();
+        if (roles.length) {
+          await trx('resource_roles').insert(roles.map((r) => ({
+            principal_type: principalType, principal_id: principalId, resource_uri: r.resourceUri, role: r.role, lab_id: r.labId ?? null,
+          })));
+        }
+      });
+    },
+
+    async resourceRoles(principalType: PrincipalType, principalId: string, resourceUri: string): Promise<ResourceRole[]> {
+      const rows = await db('resource_roles')
+        .select('resource_uri', 'role', 'lab_id')
+        .where({ principal_type: principalType, principal_id: principalId, resource_uri: resourceUri })
+        .orderBy('role');
+      return rows.map((r) => ({ resourceUri: r.resource_uri, role: r.role, labId: r.lab_id ?? undefined }));
+    },
+  };
+}
+
+export type TenancyRepository = ReturnType<typeof createTenancyRepository>;

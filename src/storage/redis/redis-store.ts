@@ -1,0 +1,92 @@
+import { Redis } from 'ioredis';
+
+import type { RevocationEntry, Store } from '../store.js';
+
+const LOADED = 'revocations:loaded';
+
+/** The Store on Redis. Every key carries `prefix`, so deployments can share one Redis. */
+export async function createRedisStore(url: string, prefix: string): Promise<Store> {
+  const redis = new Redis(url, {
+    keyPrefix: prefix,
+    lazyConnect: true,
+    // Fail fast instead of queueing while Redis is away: callers turn the error into a 503.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  });
+  // Connection errors surface through the failing commands; without a listener ioredis would
+  // print each reconnect attempt.
+  redis.on('error', () => {});
+  await redis.connect();
+
+  const revocationKey = (kind: string, value: string) => `rev:${kind}:${value}`;
+
+  return {
+    mode: 'redis',
+    async getJson<T>(key: string) {
+      const value = await redis.get(key);
+      return value === null ? undefined : (JSON.parse(value) as T);
+    },
+    async setJson(key, value, ttlSeconds) {
+      const text = JSON.stringify(value);
+      if (ttlSeconds) await redis.set(key, text, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+      else await redis.set(key, text);
+    },
+    async delete(keys) {
+      if (keys.length) await redis.del(...keys);
+    },
+    async claim(key, ttlSeconds) {
+      return (await redis.set(key, '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX')) === 'OK';
+    },
+    async addToSet(key, member, ttlSeconds) {
+      const ttl = Math.max(1, Math.ceil(ttlSeconds));
+      await redis.multi().sadd(key, member).expire(key, ttl, 'GT').expire(key, ttl, 'NX').exec();
+    },
+    async setMembers(key) {
+      return redis.smembers(key);
+    },
+    async increment(key, ttlSeconds) {
+      const [[, count]] = (await redis.multi().incr(key).expire(key, Math.ceil(ttlSeconds), 'NX').exec()) as [[null, number], unknown];
+      return count;
+    },
+    async addRevocations(entries: ReadonlyArray<RevocationEntry>) {
+      if (!entries.length) return;
+      const pipeline = redis.pipeline();
+      const now = Date.now();
+      for (const { kind, value, expiresAt } of entries) {
+        const ms = expiresAt * 1000 - now;
+        if (ms > 0) pipeline.set(revocationKey(kind, value), '1', 'PX', ms);
+      }
+      const results = await pipeline.exec();
+      const failed = results?.find(([error]) => error);
+      if (failed) throw failed[0];
+    },
+    async checkRevocations(entries) {
+      const values = await redis.mget(LOADED, ...entries.map(({ kind, value }) => revocationKey(kind, value)));
+      if (values[0] === null) return undefined;
+      return values.slice(1).some((v) => v !== null);
+    },
+    async markRevocationsLoaded() {
+      await redis.set(LOADED, '1');
+    },
+    async markRevocationsStale() {
+      await redis.del(LOADED);
+    },
+    async ping() {
+      await redis.ping();
+    },
+    async flush() {
+      // Only this deployment's keys: SCAN by prefix rather than FLUSHDB.
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length) await redis.del(...keys.map((k) => k.slice(prefix.length)));
+      } while (cursor !== '0');
+    },
+    async close() {
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * The fast, shared, non-durable store: Redis in a cluster, an in-process twin when embedded.
+ * It holds what may be lost (browser sessions, interactions, codes in flight, locks) and a copy
+ * of the durable revocation list whose authority stays in Postgres.
+ */
+export interface Store {
+  readonly mode: 'redis' | 'memory';
+  getJson<T>(key: string): Promise<T | undefined>;
+  /** Writes `value`; with `ttlSeconds` the key disappears after that many seconds. */
+  setJson(key: string, value: unknown, ttlSeconds?: number): Promise<void>;
+  delete(keys: string[]): Promise<void>;
+  /** Sets `key` only if absent: true for the one caller that got it. The basis of locks and single use. */
+  claim(key: string, ttlSeconds: number): Promise<boolean>;
+  /** Adds `member` to a set, extending the set's lifetime to at least `ttlSeconds`. */
+  addToSet(key: string, member: string, ttlSeconds: number): Promise<void>;
+  setMembers(key: string): Promise<string[]>;
+  /** Increments a counter with a lifetime; returns the new value. */
+  increment(key: string, ttlSeconds: number): Promise<number>;
+
+  /** Records revoked entries (`kind:value` → until `expiresAt`, epoch seconds). */
+  addRevocations(entries: ReadonlyArray<RevocationEntry>): Promise<void>;
+  /**
+   * true if any entry is revoked; false if none is and the copy is complete; undefined when the
+   * copy cannot be trusted (never loaded, or lost to a flush or restart) and Postgres must answer.
+   */
+  checkRevocations(entries: ReadonlyArray<Pick<RevocationEntry, 'kind' | 'value'>>): Promise<boolean | undefined>;
+  /** Marks the revocation copy complete (after loading every live entry from Postgres). */
+  markRevocationsLoaded(): Promise<void>;
+  /** Marks the copy incomplete, so readers go to Postgres until it is reloaded. */
+  markRevocationsStale(): Promise<void>;
+
+  ping(): Promise<void>;
+  /** Drops everything (tests and operators simulating a Redis loss). */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type RevocationKind = 'jti' | 'grant';
+
+export interface RevocationEntry {
+  kind: RevocationKind;
+  value: string;
+  /** epoch seconds */
+  expiresAt: number;
+}
