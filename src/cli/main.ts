@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+import { ConfigError, loadConfig, type Config } from '../config/load-config.js';
+import { AppError } from '../domain/errors.js';
+import { createApplyImport, parseImportDocument } from '../domain/import/apply-import.js';
+import { createPasswordHasher } from '../domain/users/password-hasher.js';
+import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '../oidc/grant-revoker.js';
+import { generateKeyFile, readKeyFile, rotateKeyFile, keyFilePath } from '../oidc/keys.js';
+import { createDatabase, migrateLatest } from '../storage/postgres/database.js';
+import { createRepositories } from '../storage/postgres/repositories.js';
+
+const USAGE = `gatehouse — operate a Gatehouse deployment (settings come from the same environment as the server)
+
+usage:
+  gatehouse migrate                 apply pending database migrations
+  gatehouse import FILE             apply a declarative import file (config/import.schema.json)
+  gatehouse keys generate           create the first signing key in GATEHOUSE_KEYS_DIR
+  gatehouse keys rotate             add a new signing key; retired keys stay published until their tokens expire
+  gatehouse keys list               show the signing keys
+
+options:
+  --json     print machine-readable output
+  --help     show help for a command`;
+
+const HELP: Record<string, string> = {
+  migrate: 'gatehouse migrate [--json]\n  Applies pending migrations to DATABASE_URL (or the embedded database in GATEHOUSE_DATA_DIR).',
+  import: 'gatehouse import FILE [--json]\n  Validates FILE against config/import.schema.json and applies it in one transaction; idempotent.',
+  keys: 'gatehouse keys generate|rotate|list [--json]\n  Manages the private signing JWKS at GATEHOUSE_KEYS_DIR/jwks.json (mode 0600).\n  Running nodes pick up a rotated file within GATEHOUSE_KEYS_RELOAD_SECONDS.',
+};
+
+/** An error the operator can act on: printed as one line, exit code 2 for usage, 1 otherwise. */
+class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+async function run(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  const [command, ...rest] = positionals;
+  if (!command) {
+    if (values.help) return print(USAGE);
+    throw new CliError(`missing command\n${USAGE}`, 2);
+  }
+  if (values.help) {
+    if (!HELP[command]) throw new CliError(`unknown command '${command}'\n${USAGE}`, 2);
+    return print(HELP[command]!);
+  }
+  const config = loadConfig();
+  const out = (data: unknown, text: string) => print(values.json ? JSON.stringify(data) : text);
+
+  switch (command) {
+    case 'migrate': {
+      expectArgs(rest, 0, HELP.migrate!);
+      const applied = await withDatabase(config, migrateLatest);
+      return out({ applied }, applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+    }
+    case 'import': {
+      expectArgs(rest, 1, HELP.import!);
+      const file = rest[0]!;
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (error) {
+        throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
+      }
+      const doc = parseImportDocument(text, file);
+      const summary = await withDatabase(config, async (db) => {
+        await migrateIfAllowed(config, db);
+        return createApplyImport({ db, hasher: createPasswordHasher(), repositories: createRepositories })(doc);
+      });
+      return out(summary, `imported ${summary.resources} resources, ${summary.clients} clients, ${summary.labs} labs, ${summary.users} users`);
+    }
+    case 'keys': {
+      const [sub, ...extra] = rest;
+      expectArgs(extra, 0, HELP.keys!);
+      if (sub === 'generate') {
+        const file = await generateKeyFile(config.keysDir);
+        return out({ kid: file.keys[0]!.kid, path: keyFilePath(config.keysDir) }, `generated ${file.keys[0]!.kid} in ${keyFilePath(config.keysDir)}`);
+      }
+      if (sub === 'rotate') {
+        // Retired keys must outlive every token they signed: the longest of ID and access tokens.
+        const retain = Math.max(config.idTokenTtlSeconds, MAX_ACCESS_TOKEN_TTL_SECONDS) + 300;
+        const { added, removed } = await rotateKeyFile(config.keysDir, retain);
+        return out({ added, removed }, `signing with ${added}${removed.length ? `; removed expired ${removed.join(', ')}` : ''}`);
+      }
+      if (sub === 'list') {
+        const file = readKeyFile(config.keysDir);
+        if (!file) throw new CliError(`no keys at ${keyFilePath(config.keysDir)}; run \`gatehouse keys generate\``);
+        const rows = file.keys.map((k, i) => ({ kid: k.kid, alg: k.alg, status: i === 0 ? 'signing' : 'published', ...file.meta[k.kid] }));
+        return out(rows, rows.map((r) => `${r.kid}  ${r.status.padEnd(9)}  created ${r.created_at ?? '?'}${r.retired_at ? `  retired ${r.retired_at}` : ''}`).join('\n'));
+      }
+      throw new CliError(`unknown keys command '${sub ?? ''}'\n${HELP.keys}`, 2);
+    }
+    default:
+      throw new CliError(`unknown command '${command}'\n${USAGE}`, 2);
+  }
+}
+
+function expectArgs(args: string[], count: number, help: string): void {
+  if (args.length !== count) throw new CliError(`expected ${count} argument(s), got ${args.length}\n${help}`, 2);
+}
+
+async function withDatabase<T>(config: Config, fn: (db: ReturnType<typeof createDatabase>['db']) => Promise<T>): Promise<T> {
+  const { db } = createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 2 });
+  try {
+    return await fn(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function migrateIfAllowed(config: Config, db: ReturnType<typeof createDatabase>['db']): Promise<void> {
+  if (config.migrateOnStart) await migrateLatest(db);
+}
+
+function print(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+try {
+  await run(process.argv.slice(2));
+} catch (error) {
+  const exitCode = error instanceof CliError ? error.exitCode : error instanceof ConfigError ? 2 : 1;
+  const message = error instanceof CliError || error instanceof ConfigError || (error instanceof AppError && error.expose)
+    ? error.message
+    : `${(error as Error).name}: ${(error as Error).message}`;
+  process.stderr.write(`gatehouse: ${message}\n`);
+  process.exitCode = exitCode;
+}

@@ -1,0 +1,184 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import pg from 'pg';
+
+import { loadConfig, type Config } from '../../src/config/load-config.js';
+import { packageRoot } from '../../src/config/paths.js';
+import { startGatehouse, type Gatehouse } from '../../src/gatehouse.js';
+import { createLogger } from '../../src/logger.js';
+
+/** `npm test` runs against real Postgres + Redis when DATABASE_URL and REDIS_URL are set, else embedded. */
+export const serverUrls = { database: process.env.DATABASE_URL, redis: process.env.REDIS_URL };
+export const mode: 'servers' | 'embedded' = serverUrls.database && serverUrls.redis ? 'servers' : 'embedded';
+export const fixtureImport = join(packageRoot, 'test/fixtures/import.json');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.once('error', reject);
+  });
+}
+
+/** A throw-away database (servers mode) or data directory (embedded), plus keys and a Redis prefix. */
+export interface Sandbox {
+  env: Record<string, string>;
+  dir: string;
+  dispose(): Promise<void>;
+}
+
+export async function createSandbox(): Promise<Sandbox> {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    GATEHOUSE_DATA_DIR: join(dir, 'data'),
+    GATEHOUSE_KEYS_DIR: join(dir, 'keys'),
+    GATEHOUSE_KEYS_RELOAD_SECONDS: '0.2',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+  };
+  let dropDatabase = async () => {};
+  if (mode === 'servers') {
+    const name = `gh_test_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: serverUrls.database });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(serverUrls.database!);
+    url.pathname = `/${name}`;
+    env.DATABASE_URL = url.href;
+    env.REDIS_URL = serverUrls.redis!;
+    env.REDIS_KEY_PREFIX = `${name}:`;
+    dropDatabase = async () => {
+      const client = new pg.Client({ connectionString: serverUrls.database });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    };
+  }
+  return {
+    env,
+    dir,
+    async dispose() {
+      await dropDatabase();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestGatehouse {
+  issuer: string;
+  config: Config;
+  gatehouse: Gatehouse;
+  sandbox: Sandbox;
+  stop(): Promise<void>;
+}
+
+/** Gatehouse in this process, on a free port, with the fixture import applied. */
+export async function startTestGatehouse(extraEnv: Record<string, string> = {}, sandbox?: Sandbox): Promise<TestGatehouse> {
+  const box = sandbox ?? (await createSandbox());
+  const port = await freePort();
+  const config = loadConfig({ GATEHOUSE_IMPORT: fixtureImport, ...box.env, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, ...extraEnv });
+  const gatehouse = await startGatehouse(config, createLogger(config.logLevel));
+  return {
+    issuer: config.issuer,
+    config,
+    gatehouse,
+    sandbox: box,
+    async stop() {
+      await gatehouse.close();
+      if (!sandbox) await box.dispose();
+    },
+  };
+}
+
+export interface ChildGatehouse {
+  issuer: string;
+  process: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Gatehouse as its own process (`node dist/src/main.js`), resolved once it listens. */
+export async function spawnGatehouse(env: Record<string, string>): Promise<ChildGatehouse> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [join(packageRoot, 'dist/src/main.js')], {
+    env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1', ISSUER: issuer },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => { output += chunk; });
+  child.stderr!.on('data', (chunk) => { output += chunk; });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gatehouse did not start:\n${output}`)), 60_000);
+    const check = () => {
+      if (output.includes('gatehouse listening')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`gatehouse exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    issuer,
+    process: child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Runs the gatehouse CLI; resolves with exit code and output. */
+export async function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [join(packageRoot, 'dist/src/cli/main.js'), ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => { stdout += c; });
+  child.stderr.on('data', (c) => { stderr += c; });
+  const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? -1)));
+  return { code, stdout, stderr };
+}
+
+export const portal = { id: 'portal', secret: 's3cret-value-portal', redirectUri: 'http://127.0.0.1:8081/cb' };
+export const backend = { id: 'cms-backend', secret: 's3cret-value-backend' };
+export const spa = { id: 'spa', redirectUri: 'http://127.0.0.1:8082/cb' };
+export const CMS = 'https://cms.example';
+export const john = { username: 'john', password: 'pass123-long-enough' };
+
+export const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+
+/** POSTs a form to a token-family endpoint. */
+export async function postForm(url: string, form: Record<string, string>, auth?: { id: string; secret: string }): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...(auth ? { authorization: basic(auth.id, auth.secret) } : {}) },
+    body: new URLSearchParams(form),
+  });
+  const text = await response.text();
+  let body: Record<string, unknown> = {};
+  try {
+    body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    body = { raw: text };
+  }
+  return { status: response.status, body, headers: response.headers };
+}
