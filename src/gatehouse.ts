@@ -16,7 +16,7 @@ import { createInteractionRoutes } from './interactions/interaction-routes.js';
 import { createViews } from './interactions/views.js';
 import type { Logger } from './logger.js';
 import { createAccountClaims } from './oidc/account-claims.js';
-import { createAdapterClass } from './oidc/adapter.js';
+import { clearRefreshInFlight, createAdapterClass } from './oidc/adapter.js';
 import { createGrantRevoker } from './oidc/grant-revoker.js';
 import { watchKeyFile } from './oidc/key-watcher.js';
 import { ensureDevCookieKeys, ensureKeyFile, keyFilePath, readKeyFile, type KeyFile } from './oidc/keys.js';
@@ -84,6 +84,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     const views = createViews();
     const build = (keys: KeyFile): Provider => {
       const provider = createProvider({ config, adapter, keys: keys.keys, cookieKeys, accounts, resources: repos.resources, views });
+      provider.use(clearRefreshInFlight(storage.store));
       installStructuredTokenSupport(provider, { issuer: config.issuer, keys: keys.keys, revocations, grants, accounts });
       provider.on('server_error', (_ctx, error) => log.error('oidc-provider server error', { error }));
       provider.on('grant.revoked', (_ctx, grantId) => log.info('grant revoked', { grant_id: grantId }));

@@ -1,5 +1,5 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import { errors } from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 import type { ClientRepository } from '../storage/postgres/client-repository.js';
 import { AlreadyConsumedError, type OidcPayloadRepository } from '../storage/postgres/oidc-payload-repository.js';
@@ -68,12 +68,11 @@ export function createAdapterClass(deps: AdapterDeps): new (name: string) => Ada
         const stored = await deps.payloads.find(this.name, id);
         if (!stored) return undefined;
         const payload = stored.payload as AdapterPayload;
-        if (stored.consumedAt !== undefined) {
-          payload.consumed = stored.consumedAt;
-          // Within the grace window a replayed refresh token is an honest double submit: refuse
-          // it here, before oidc-provider treats it as theft and revokes the grant.
-          if (this.name === 'RefreshToken' && Date.now() / 1000 - stored.consumedAt < deps.refreshReuseGraceSeconds) {
-            throw new errors.InvalidGrant('refresh token already used');
+        if (stored.consumedAtMs !== undefined) {
+          payload.consumed = Math.floor(stored.consumedAtMs / 1000);
+          if (this.name === 'RefreshToken') {
+            const inFlight = (await deps.store.getJson<number>(inFlightKey(id))) !== undefined;
+            refuseInnocentReuse(stored.consumedAtMs, inFlight, deps.refreshReuseGraceSeconds);
           }
         }
         return payload;
@@ -104,7 +103,15 @@ export function createAdapterClass(deps: AdapterDeps): new (name: string) => Ada
 
     async consume(id: string): Promise<void> {
       await translate(async () => {
-        if (this.isDurable) return deps.payloads.consume(this.name, id);
+        if (this.isDurable) {
+          await deps.payloads.consume(this.name, id);
+          if (this.name === 'RefreshToken') {
+            // Until this request has answered, others presenting the same token raced it.
+            await deps.store.setJson(inFlightKey(id), 1, IN_FLIGHT_SECONDS);
+            requestState()[IN_FLIGHT] = inFlightKey(id);
+          }
+          return;
+        }
         const payload = await deps.store.getJson<AdapterPayload>(this.key(id));
         if (!(await deps.store.claim(`${this.key(id)}:consumed`, payload?.exp ? payload.exp - Date.now() / 1000 + 60 : 3600))) {
           throw new AlreadyConsumedError(`${this.name} already consumed`);
@@ -127,6 +134,37 @@ export function createAdapterClass(deps: AdapterDeps): new (name: string) => Ada
         const keys = (await deps.store.setMembers(setKey)).filter((k) => k.startsWith(`oidc:${this.name}:`));
         await deps.store.delete(keys);
       });
+    }
+  };
+}
+
+const IN_FLIGHT = Symbol('refreshInFlight');
+const IN_FLIGHT_SECONDS = 30;
+const inFlightKey = (id: string) => `oidc:RefreshToken:${id}:in-flight`;
+const requestState = () => (Provider.ctx?.state ?? {}) as Record<string | symbol, unknown>;
+
+/**
+ * oidc-provider treats any use of a consumed refresh token as theft and revokes the grant.
+ * Two cases are not theft and are refused here, before it sees them, without revoking:
+ * a request that raced the refresh that consumed the token (it arrived before the consumption,
+ * or while that refresh was still answering: N parallel refreshes give one token pair, and it
+ * stays valid), and a replay within the configured grace window (an honest double submit).
+ */
+function refuseInnocentReuse(consumedAtMs: number, inFlight: boolean, graceSeconds: number): void {
+  const receivedAt = (requestState().receivedAt as number | undefined) ?? Date.now();
+  if (inFlight || receivedAt <= consumedAtMs || receivedAt - consumedAtMs < graceSeconds * 1000) {
+    throw new errors.InvalidGrant('refresh token already used');
+  }
+}
+
+/** Provider middleware: once a refresh has answered, its token's in-flight mark goes. */
+export function clearRefreshInFlight(store: Store) {
+  return async (ctx: { state: Record<string | symbol, unknown> }, next: () => Promise<void>) => {
+    try {
+      await next();
+    } finally {
+      const key = ctx.state[IN_FLIGHT];
+      if (typeof key === 'string') await store.delete([key]).catch(() => {});
     }
   };
 }

@@ -8,6 +8,7 @@ import type { Resource } from '../domain/types.js';
 import { DEFAULT_RESOURCE_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY } from '../domain/client-metadata.js';
 import { scopeClaims, type AccountClaims } from './account-claims.js';
 import type { PrivateJwk } from './keys.js';
+import { mayIntrospect, mayRevoke } from './token-policies.js';
 
 
 export interface ProviderDeps {
@@ -70,8 +71,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     features: {
       devInteractions: { enabled: false },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => mayIntrospect(client, token.clientId) },
+      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => mayRevoke(client, token.clientId) },
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
       rpInitiatedLogout: {

@@ -6,6 +6,7 @@ import { errors } from 'oidc-provider';
 import { isUnavailable } from '../storage/unavailable.js';
 import type { AccountClaims } from './account-claims.js';
 import { TemporarilyUnavailable } from './errors.js';
+import { mayIntrospect, mayRevoke } from './token-policies.js';
 import type { GrantRevoker } from './grant-revoker.js';
 import type { PrivateJwk } from './keys.js';
 import type { RevocationList } from './revocation-list.js';
@@ -63,8 +64,7 @@ export function installStructuredTokenSupport(provider: Provider, deps: Structur
     const client = ctx.oidc.client!;
     ctx.status = 200;
     ctx.type = 'application/json; charset=utf-8';
-    // Public clients may introspect only their own tokens (oidc-provider's default policy).
-    if (!claims || (client.clientAuthMethod === 'none' && claims.client_id !== client.clientId) || !(await isActive(claims))) {
+    if (!claims || !mayIntrospect(client, claims.client_id) || !(await isActive(claims))) {
       ctx.body = { active: false };
       return;
     }
@@ -75,11 +75,7 @@ export function installStructuredTokenSupport(provider: Provider, deps: Structur
   async function revoke(ctx: KoaContextWithOIDC): Promise<void> {
     const claims = await verify(String(ctx.oidc.params!.token));
     const client = ctx.oidc.client!;
-    if (claims && claims.client_id !== client.clientId) {
-      if (client.clientAuthMethod !== 'none') throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
-      claims.jti = ''; // public client: answer success, revoke nothing (no token probing)
-    }
-    if (claims?.jti) {
+    if (claims && mayRevoke(client, claims.client_id)) {
       await deps.revocations.revoke([{ kind: 'jti', value: claims.jti, expiresAt: claims.exp }]);
       // As oidc-provider does for opaque access tokens: revoking one ends its grant.
       if (claims.grant_id) await deps.grants.revokeGrant(claims.grant_id);

@@ -2,8 +2,8 @@ import type { Database } from './database.js';
 
 export interface StoredPayload {
   payload: Record<string, unknown>;
-  /** epoch seconds when first consumed */
-  consumedAt?: number;
+  /** epoch milliseconds when first consumed */
+  consumedAtMs?: number;
 }
 
 /** A consume that lost the race: another request consumed the same artifact first. */
@@ -34,13 +34,16 @@ export function createOidcPayloadRepository(db: Database) {
         .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', db.fn.now()));
       if (!row) return undefined;
       const payload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
-      const consumedAt = row.consumed_at ? Math.floor(new Date(row.consumed_at).getTime() / 1000) : undefined;
-      return { payload, consumedAt };
+      const consumedAtMs = row.consumed_at ? new Date(row.consumed_at).getTime() : undefined;
+      return { payload, consumedAtMs };
     },
 
-    /** Marks consumed exactly once; a second caller gets AlreadyConsumedError. */
-    async consume(kind: string, id: string): Promise<void> {
-      const updated = await table().where({ kind, id }).whereNull('consumed_at').update({ consumed_at: db.fn.now() });
+    /**
+     * Marks consumed exactly once; a second caller gets AlreadyConsumedError. The time is the
+     * application's clock, the same one requests' arrival times are taken from.
+     */
+    async consume(kind: string, id: string, at = new Date()): Promise<void> {
+      const updated = await table().where({ kind, id }).whereNull('consumed_at').update({ consumed_at: at });
       if (updated === 0) throw new AlreadyConsumedError(`${kind} already consumed`);
     },
 

@@ -1,0 +1,81 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { parseArgs } from 'node:util';
+
+import Provider, { type Configuration } from 'oidc-provider';
+
+import { bareClient } from './bare-client.js';
+
+/**
+ * The baseline for bench/token-issuance.ts: oidc-provider v9 with nothing of Gatehouse in it —
+ * its default in-memory adapter, one static confidential client, no Koa app around it. It is
+ * configured to do the same cryptographic work as Gatehouse (RS256 with a 2048-bit key, a
+ * resource whose access tokens are JWTs), so the ratio measures Gatehouse's own overhead.
+ *
+ * Run as its own process: `node dist/bench/bare-provider.js --port 4000`.
+ */
+
+const resource = 'https://cms.example';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    host: { type: 'string', default: '127.0.0.1' },
+  },
+});
+if (!values.port) {
+  process.stderr.write('bare-provider: --port is required\n');
+  process.exit(2);
+}
+const port = Number(values.port);
+const issuer = `http://${values.host}:${port}`;
+
+// A fresh key per run: the baseline must not depend on a key file of Gatehouse's.
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'bench-rs256', alg: 'RS256', use: 'sig' };
+
+const configuration: Configuration = {
+  clients: [{
+    client_id: bareClient.id,
+    client_secret: bareClient.secret,
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+    // Like Gatehouse's clients: resource scopes come from the resource server, not `scope`.
+    token_endpoint_auth_method: 'client_secret_basic',
+  }],
+  jwks: { keys: [jwk] },
+  // Without explicit keys oidc-provider warns on every start; the value never matters here.
+  cookies: { keys: [randomBytes(32).toString('base64url')] },
+  features: {
+    devInteractions: { enabled: false },
+    clientCredentials: { enabled: true },
+    introspection: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      // The same resource server shape Gatehouse returns for https://cms.example.
+      async getResourceServerInfo() {
+        return {
+          audience: resource,
+          scope: 'cases:read',
+          accessTokenTTL: 300,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'RS256' } },
+        };
+      },
+    },
+  },
+};
+
+const provider = new Provider(issuer, configuration);
+const server: Server = provider.listen(port, values.host, () => {
+  // The parent waits for this line before it sends load.
+  process.stdout.write(`bare-provider listening ${issuer}\n`);
+});
+
+// A clean exit on SIGTERM lets `node --cpu-prof` write its profile.
+process.once('SIGTERM', () => {
+  server.close();
+  server.closeAllConnections();
+  process.exit(0);
+});

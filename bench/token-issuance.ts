@@ -1,0 +1,374 @@
+import { cpus, totalmem } from 'node:os';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import autocannon from 'autocannon';
+
+import { bareClient } from './bare-client.js';
+import { createBenchSandbox, type BenchSandbox } from './bench-sandbox.js';
+import { freePort, spawnChildServer, type ChildServer } from './child-server.js';
+
+/**
+ * `npm run bench`: Gatehouse's token endpoint and introspection against a bare oidc-provider,
+ * measured in the same run, in alternating rounds, so both see the same machine state.
+ * Each server is its own process; autocannon runs in this one. See docs/PERFORMANCE.md.
+ */
+
+const usage = `usage: node dist/bench/token-issuance.js [options]
+  --duration S       seconds per measured round (default 5)
+  --rounds N         rounds per server and scenario (default 3)
+  --connections N    concurrent keep-alive connections (default 10)
+  --warmup S         seconds of unmeasured load per server and scenario first (default 3)
+  --embedded         run Gatehouse on embedded PGlite + in-process store instead of Postgres + Redis
+  --database-url U   existing database used to create the bench's own (default $DATABASE_URL or postgres://postgres@127.0.0.1:5432/test)
+  --redis-url U      (default $REDIS_URL or redis://127.0.0.1:6379)
+  --cpu-prof DIR     start both servers with node --cpu-prof, writing gatehouse.cpuprofile and
+                     bare-provider.cpuprofile to DIR (profiling slows both: do not quote those figures)
+  --help`;
+
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    embedded: { type: 'boolean', default: false },
+    'database-url': { type: 'string', default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+    'redis-url': { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+    'cpu-prof': { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (flags.help) {
+  process.stdout.write(`${usage}\n`);
+  process.exit(0);
+}
+
+function positive(name: string, text: string, integer: boolean): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    process.stderr.write(`token-issuance: --${name} = ${JSON.stringify(text)}: expected a positive ${integer ? 'integer' : 'number'}\n${usage}\n`);
+    process.exit(2);
+  }
+  return value;
+}
+const duration = positive('duration', flags.duration, false);
+const rounds = positive('rounds', flags.rounds, true);
+const connections = positive('connections', flags.connections, true);
+const warmup = Number(flags.warmup) === 0 ? 0 : positive('warmup', flags.warmup, false);
+// Tokens are fetched fresh per round; a round longer than Gatehouse's 300 s JWT lifetime would
+// end up introspecting an expired token (a fast, meaningless `active: false`).
+if (duration > 240) {
+  process.stderr.write('token-issuance: --duration must be at most 240 s (the introspected tokens live 300 s)\n');
+  process.exit(2);
+}
+
+const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
+const require = createRequire(import.meta.url);
+const versionOf = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
+
+const RESOURCE = 'https://cms.example';
+const TARGET_RATIO = 0.9;
+const gatehouseClients = {
+  issuer: { id: 'cms-backend', secret: 's3cret-value-backend' },
+  introspector: { id: 'portal', secret: 's3cret-value-portal' },
+};
+
+type ServerName = 'bare' | 'gatehouse';
+type ScenarioName = 'issuance' | 'introspection';
+
+interface RequestSpec {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+interface Target {
+  name: ServerName;
+  server: ChildServer;
+  issue: RequestSpec;
+  /** A token this target's introspection scenario presents, and what it should say about it. */
+  introspectionToken(): Promise<string>;
+  introspect(token: string): RequestSpec;
+}
+
+interface Run {
+  okPerSecond: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+}
+
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+const formHeaders = (auth: string) => ({ authorization: auth, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' });
+
+function makeTarget(name: ServerName, server: ChildServer, issuer: { id: string; secret: string }, introspector: { id: string; secret: string }, opaqueForIntrospection: boolean): Target {
+  const issue: RequestSpec = {
+    path: '/token',
+    headers: formHeaders(basic(issuer.id, issuer.secret)),
+    body: form({ grant_type: 'client_credentials', resource: RESOURCE, scope: 'cases:read' }),
+  };
+  return {
+    name,
+    server,
+    issue,
+    async introspectionToken() {
+      // The bare baseline introspects an opaque token (no resource: oidc-provider cannot
+      // introspect its own JWTs); Gatehouse introspects the JWT it issues.
+      const spec = opaqueForIntrospection ? { ...issue, body: form({ grant_type: 'client_credentials' }) } : issue;
+      const { status, body } = await send(server, spec);
+      if (status !== 200 || typeof body.access_token !== 'string') throw new Error(`${name}: token request for introspection failed: ${status} ${JSON.stringify(body)}`);
+      return body.access_token;
+    },
+    introspect(token) {
+      return {
+        path: '/token/introspection',
+        headers: formHeaders(basic(introspector.id, introspector.secret)),
+        body: form({ token, token_type_hint: 'access_token' }),
+      };
+    },
+  };
+}
+
+async function send(server: ChildServer, spec: RequestSpec): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${server.url}${spec.path}`, { method: 'POST', headers: spec.headers, body: spec.body });
+  const text = await response.text();
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    body = { raw: text };
+  }
+  return { status: response.status, body };
+}
+
+const decodeSegment = (token: string, index: number) => JSON.parse(Buffer.from(token.split('.')[index] ?? '', 'base64url').toString()) as Record<string, unknown>;
+
+/**
+ * Before any load: both servers must do the work the comparison assumes (an RS256 at+jwt from a
+ * 2048-bit key, an introspection that says active). A mis-configured side would be "fast" for
+ * the wrong reason.
+ */
+async function verifyEquivalence(target: Target): Promise<string> {
+  const discovery = (await (await fetch(`${target.server.url}/.well-known/openid-configuration`)).json()) as { jwks_uri: string };
+  const jwks = (await (await fetch(discovery.jwks_uri.replace(/^https?:\/\/[^/]+/, target.server.url))).json()) as { keys: Array<{ n?: string; alg?: string }> };
+  const bits = Buffer.from(jwks.keys[0]?.n ?? '', 'base64url').length * 8;
+  if (bits !== 2048) throw new Error(`${target.name}: signing key is ${bits} bits, expected 2048`);
+
+  const issued = await send(target.server, target.issue);
+  if (issued.status !== 200) throw new Error(`${target.name}: issuance answered ${issued.status} ${JSON.stringify(issued.body)}`);
+  const jwt = String(issued.body.access_token);
+  const header = decodeSegment(jwt, 0);
+  const payload = decodeSegment(jwt, 1);
+  if (header.alg !== 'RS256' || header.typ !== 'at+jwt' || payload.aud !== RESOURCE || payload.scope !== 'cases:read') {
+    throw new Error(`${target.name}: issued token is not an RS256 at+jwt for ${RESOURCE} with scope cases:read: ${JSON.stringify({ header, payload })}`);
+  }
+
+  const token = await target.introspectionToken();
+  const introspected = await send(target.server, target.introspect(token));
+  if (introspected.status !== 200 || introspected.body.active !== true) {
+    throw new Error(`${target.name}: introspection did not answer active: ${introspected.status} ${JSON.stringify(introspected.body)}`);
+  }
+  const kind = token.split('.').length === 3 ? 'a JWT' : 'an opaque';
+  return `${target.name}: RS256 at+jwt, ${bits}-bit key, ${jwt.length}-byte token; introspects ${kind} token -> active (${Object.keys(introspected.body).length} members)`;
+}
+
+async function load(target: Target, spec: RequestSpec, seconds: number): Promise<Run> {
+  const result = await autocannon({
+    url: `${target.server.url}${spec.path}`,
+    method: 'POST',
+    headers: spec.headers,
+    body: spec.body,
+    connections,
+    pipelining: 1,
+    duration: seconds,
+  });
+  const statusCodes: Record<string, number> = {};
+  for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = count ?? 0;
+  return {
+    // Successful responses only: a server answering errors quickly must not look fast.
+    okPerSecond: result['2xx'] / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes,
+  };
+}
+
+function assertAlive(target: Target): void {
+  const child = target.server.process;
+  if (child.exitCode !== null || child.signalCode !== null) {
+    throw new Error(`${target.name} exited during the bench (${child.exitCode ?? child.signalCode}):\n${target.server.output()}`);
+  }
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const fmt = (n: number, digits = 0) => n.toFixed(digits);
+const pad = (text: string, width: number) => text.padStart(width);
+
+const scenarios: Record<ScenarioName, { title: string; target: string }> = {
+  issuance: { title: 'client_credentials JWT issuance (POST /token)', target: 'JWT issuance' },
+  introspection: { title: 'introspection (POST /token/introspection): gatehouse JWT vs bare opaque', target: 'JWT introspection vs bare opaque' },
+};
+
+async function main(): Promise<number> {
+  const servers = flags.embedded ? undefined : { adminDatabaseUrl: flags['database-url'], redisUrl: flags['redis-url'] };
+  const stopAll: Array<() => Promise<void>> = [];
+  let sandbox: BenchSandbox | undefined;
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    process.stderr.write('\ninterrupted: stopping servers and removing the bench database...\n');
+  };
+  process.once('SIGINT', onSignal);
+
+  const machine = cpus();
+  process.stdout.write([
+    'Gatehouse token bench',
+    `  machine:     ${machine.length} x ${machine[0]?.model ?? 'unknown cpu'}, ${fmt(totalmem() / 2 ** 30, 1)} GiB, node ${process.version}`,
+    `  versions:    oidc-provider ${versionOf('oidc-provider')}, autocannon ${versionOf('autocannon')}`,
+    `  load:        ${connections} connections, ${rounds} rounds x ${duration} s per server and scenario, ${warmup} s warm-up, alternating bare/gatehouse`,
+    '',
+  ].join('\n'));
+
+  try {
+    sandbox = await createBenchSandbox(servers);
+    process.stdout.write(`  gatehouse:   node dist/src/main.js on ${sandbox.describe}\n`);
+    process.stdout.write('  bare:        node dist/bench/bare-provider.js, oidc-provider default in-memory adapter\n');
+    if (flags['cpu-prof']) process.stdout.write(`  profiling:   --cpu-prof into ${flags['cpu-prof']} (figures below are slowed by the profiler)\n`);
+    process.stdout.write('\n');
+
+    const profile = (name: string) => (flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu-prof']}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
+    const barePort = await freePort();
+    const bareServer = await spawnChildServer({
+      name: 'bare-provider',
+      script: `${packageRoot}dist/bench/bare-provider.js`,
+      args: ['--port', String(barePort)],
+      nodeArgs: profile('bare-provider'),
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test' },
+      port: barePort,
+      readyPath: '/.well-known/openid-configuration',
+    });
+    stopAll.push(() => bareServer.stop());
+
+    const gatehousePort = await freePort();
+    const gatehouseServer = await spawnChildServer({
+      name: 'gatehouse',
+      script: `${packageRoot}dist/src/main.js`,
+      nodeArgs: profile('gatehouse'),
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...sandbox.env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        GATEHOUSE_IMPORT: `${packageRoot}test/fixtures/import.json`,
+        PORT: String(gatehousePort),
+        HOST: '127.0.0.1',
+        ISSUER: `http://127.0.0.1:${gatehousePort}`,
+      },
+      port: gatehousePort,
+      readyPath: '/readyz',
+      timeoutMs: 120_000,
+    });
+    stopAll.push(() => gatehouseServer.stop());
+
+    const targets: Target[] = [
+      makeTarget('bare', bareServer, bareClient, bareClient, true),
+      makeTarget('gatehouse', gatehouseServer, gatehouseClients.issuer, gatehouseClients.introspector, false),
+    ];
+    for (const target of targets) process.stdout.write(`  check ${await verifyEquivalence(target)}\n`);
+    process.stdout.write('\n');
+
+    const results: Record<ScenarioName, Record<ServerName, Run[]>> = {
+      issuance: { bare: [], gatehouse: [] },
+      introspection: { bare: [], gatehouse: [] },
+    };
+    const specFor = async (scenario: ScenarioName, target: Target) =>
+      scenario === 'issuance' ? target.issue : target.introspect(await target.introspectionToken());
+
+    for (const scenario of Object.keys(scenarios) as ScenarioName[]) {
+      if (warmup > 0) {
+        for (const target of targets) {
+          if (interrupted) return 130;
+          const run = await load(target, await specFor(scenario, target), warmup);
+          assertAlive(target);
+          // Not part of the figures, but a warm-up that fails points at a broken set-up.
+          const problems = run.non2xx || run.errors ? `  <-- !!! ${run.non2xx} non-2xx ${JSON.stringify(run.statusCodes)}, ${run.errors} errors` : '';
+          process.stdout.write(`  warm-up  ${scenario.padEnd(13)} ${target.name.padEnd(9)} ${pad(fmt(run.okPerSecond), 6)} ok/s (not counted)${problems}\n`);
+        }
+      }
+      for (let round = 1; round <= rounds; round++) {
+        for (const target of targets) {
+          if (interrupted) return 130;
+          const run = await load(target, await specFor(scenario, target), duration);
+          assertAlive(target);
+          results[scenario][target.name].push(run);
+          const problems = run.non2xx || run.errors ? `  <-- ${run.non2xx} non-2xx, ${run.errors} errors` : '';
+          process.stdout.write(`  round ${round}  ${scenario.padEnd(13)} ${target.name.padEnd(9)} ${pad(fmt(run.okPerSecond), 6)} ok/s  p50 ${run.p50} ms  p99 ${run.p99} ms${problems}\n`);
+        }
+      }
+    }
+
+    return report(results, servers !== undefined);
+  } finally {
+    for (const stop of stopAll.reverse()) await stop().catch(() => {});
+    await sandbox?.dispose().catch((error: Error) => process.stderr.write(`could not remove the bench sandbox: ${error.message}\n`));
+    if (flags['cpu-prof']) process.stdout.write(`\nprofiles written to ${flags['cpu-prof']}; summarise with: node dist/bench/cpu-profile-summary.js ${flags['cpu-prof']}/gatehouse.cpuprofile\n`);
+    process.off('SIGINT', onSignal);
+  }
+}
+
+function report(results: Record<ScenarioName, Record<ServerName, Run[]>>, onServers: boolean): number {
+  const lines: string[] = ['', `ok/s = 2xx responses per second (${connections} connections, ${duration} s rounds)`, ''];
+  const header = `| scenario | server | ${Array.from({ length: rounds }, (_, i) => `round ${i + 1}`).join(' | ')} | median | p99 ms (median round) | non-2xx | errors |`;
+  lines.push(header, `|${header.split('|').slice(1, -1).map(() => ' --- ').join('|')}|`);
+  const verdicts: string[] = [];
+  let failures = 0;
+
+  for (const scenario of Object.keys(scenarios) as ScenarioName[]) {
+    const medians: Partial<Record<ServerName, number>> = {};
+    for (const name of ['bare', 'gatehouse'] as const) {
+      const runs = results[scenario][name];
+      const m = median(runs.map((r) => r.okPerSecond));
+      medians[name] = m;
+      const medianRun = runs.reduce((best, r) => (Math.abs(r.okPerSecond - m) < Math.abs(best.okPerSecond - m) ? r : best));
+      const non2xx = runs.reduce((sum, r) => sum + r.non2xx, 0);
+      const errors = runs.reduce((sum, r) => sum + r.errors, 0);
+      failures += non2xx + errors;
+      lines.push(`| ${scenario} | ${name} | ${runs.map((r) => fmt(r.okPerSecond)).join(' | ')} | ${fmt(m)} | ${medianRun.p99} | ${non2xx} | ${errors} |`);
+    }
+    const ratio = medians.gatehouse! / medians.bare!;
+    const perRound = results[scenario].gatehouse.map((r, i) => r.okPerSecond / results[scenario].bare[i]!.okPerSecond);
+    const met = ratio >= TARGET_RATIO;
+    verdicts.push(`${scenarios[scenario].title}\n    gatehouse/bare = ${fmt(ratio, 3)}x (median vs median); per round ${perRound.map((r) => fmt(r, 3)).join(', ')}` +
+      (onServers ? `\n    target >= ${TARGET_RATIO}x: ${met ? 'met' : 'NOT MET'}` : `\n    target >= ${TARGET_RATIO}x is stated for Postgres + Redis; this run is --embedded, so it is not judged`));
+  }
+  lines.push('', 'ratios', ...verdicts.map((v) => `  ${v}`));
+
+  if (failures) {
+    lines.push('', '!'.repeat(78), `!!! ${failures} NON-2XX RESPONSES OR CONNECTION ERRORS: the figures above are not valid`);
+    for (const scenario of Object.keys(scenarios) as ScenarioName[]) {
+      for (const name of ['bare', 'gatehouse'] as const) {
+        results[scenario][name].forEach((r, i) => {
+          if (r.non2xx || r.errors) lines.push(`!!!   ${scenario} ${name} round ${i + 1}: status codes ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.timeouts} timeouts`);
+        });
+      }
+    }
+    lines.push('!'.repeat(78));
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return failures ? 1 : 0;
+}
+
+process.exitCode = await main();
