@@ -1,4 +1,4 @@
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -238,6 +238,8 @@ async function main(): Promise<number> {
     'Gatehouse token bench',
     `  machine:     ${machine.length} x ${machine[0]?.model ?? 'unknown cpu'}, ${fmt(totalmem() / 2 ** 30, 1)} GiB, node ${process.version}`,
     `  versions:    oidc-provider ${versionOf('oidc-provider')}, autocannon ${versionOf('autocannon')}`,
+    // Other work on the machine skews single rounds; alternation and medians absorb some of it, and this shows how much there was.
+    `  loadavg:     ${loadavg().map((l) => fmt(l, 2)).join(' ')} (1/5/15 min) at start`,
     `  load:        ${connections} connections, ${rounds} rounds x ${duration} s per server and scenario, ${warmup} s warm-up, alternating bare/gatehouse`,
     '',
   ].join('\n'));
@@ -320,6 +322,7 @@ async function main(): Promise<number> {
       }
     }
 
+    process.stdout.write(`\n  loadavg:     ${loadavg().map((l) => fmt(l, 2)).join(' ')} (1/5/15 min) at end; this bench alone accounts for about 2\n`);
     return report(results, servers !== undefined);
   } finally {
     for (const stop of stopAll.reverse()) await stop().catch(() => {});

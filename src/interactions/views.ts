@@ -15,7 +15,10 @@ export function createViews() {
       ctx.type = 'text/html; charset=utf-8';
       ctx.set('Content-Security-Policy', PAGE_CSP);
       ctx.set('X-Frame-Options', 'DENY');
-      ctx.set('Referrer-Policy', 'no-referrer');
+      // Not `no-referrer`: under it browsers send `Origin: null` on the pages' own form posts,
+      // which the interaction routes' Origin check must refuse. `same-origin` still keeps the
+      // interaction URL from leaking to the client or any other site.
+      ctx.set('Referrer-Policy', 'same-origin');
       ctx.set('X-Content-Type-Options', 'nosniff');
       ctx.set('Cache-Control', 'no-store');
       ctx.body = eta.render(name, data);

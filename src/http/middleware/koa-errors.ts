@@ -11,16 +11,12 @@ const RETRY_AFTER_SECONDS = '5';
  * The one place errors become responses. OAuth errors (oidc-provider's classes) keep their
  * OAuth JSON; Gatehouse's AppErrors become RFC 9457 problem+json; an unreachable backend is a
  * 503 with Retry-After; anything else is a 500 that reveals nothing. Also normalises responses
- * oidc-provider produced itself: 503s gain Retry-After, and an oversized body becomes a proper
- * OAuth error instead of raw-body's message.
+ * oidc-provider produced itself: 503s gain Retry-After.
  */
 export function errorMiddleware(log: Logger): Middleware {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 413 && isJsonObject(ctx.body) && !('type' in ctx.body)) {
-        ctx.body = { error: 'invalid_request', error_description: 'request body too large' };
-      }
     } catch (error) {
       if (error instanceof errors.OIDCProviderError) {
         ctx.status = error.statusCode;
@@ -47,8 +43,4 @@ export function errorMiddleware(log: Logger): Middleware {
     }
     if (ctx.status === 503) ctx.set('Retry-After', RETRY_AFTER_SECONDS);
   };
-}
-
-function isJsonObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Buffer.isBuffer(value);
 }

@@ -1,0 +1,64 @@
+import { strict as assert } from 'node:assert';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+
+import { backend, CMS, mode, postForm, runCli, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+import { introspect } from './helpers/user-tokens.js';
+
+describe(`signing key rotation (${mode})`, () => {
+  let gh: TestGatehouse;
+  before(async () => {
+    gh = await startTestGatehouse();
+  });
+  after(async () => gh?.stop());
+
+  const jwks = async () => (await (await fetch(`${gh.issuer}/jwks`)).json()) as JSONWebKeySet;
+  const token = async () => String((await postForm(`${gh.issuer}/token`, { grant_type: 'client_credentials', resource: CMS, scope: 'cases:read' }, backend)).body.access_token);
+
+  it('keeps the private key file at mode 0600 and publishes only public keys', async () => {
+    const mode = statSync(join(gh.config.keysDir, 'jwks.json')).mode & 0o777;
+    assert.equal(mode, 0o600);
+    for (const key of (await jwks()).keys) {
+      assert.equal(key.d, undefined);
+      assert.equal(key.p, undefined);
+      assert.equal(key.alg, 'RS256');
+    }
+  });
+
+  it('after `gatehouse keys rotate` new tokens carry the new kid and old tokens still verify, with no restart', async () => {
+    const before = await token();
+    const oldKid = decodeProtectedHeader(before).kid!;
+    const result = await runCli(['keys', 'rotate', '--json'], { GATEHOUSE_KEYS_DIR: gh.config.keysDir, NODE_ENV: 'test' });
+    assert.equal(result.code, 0, result.stderr);
+    const { added } = JSON.parse(result.stdout) as { added: string };
+    assert.notEqual(added, oldKid);
+
+    const deadline = Date.now() + 10_000;
+    let published = await jwks();
+    while (!published.keys.some((k) => k.kid === added) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      published = await jwks();
+    }
+    assert.deepEqual(published.keys.map((k) => k.kid).sort(), [added, oldKid].sort(), 'both keys are published');
+
+    const after = await token();
+    assert.equal(decodeProtectedHeader(after).kid, added, 'the new key signs');
+    const keySet = createLocalJWKSet(published);
+    for (const t of [before, after]) await jwtVerify(t, keySet, { issuer: gh.issuer, audience: CMS, typ: 'at+jwt' });
+    assert.equal((await introspect(gh.issuer, before)).active, true, 'introspection still knows the retired key');
+    assert.equal((await introspect(gh.issuer, after)).active, true);
+
+    const listed = await runCli(['keys', 'list', '--json'], { GATEHOUSE_KEYS_DIR: gh.config.keysDir });
+    const rows = JSON.parse(listed.stdout) as Array<{ kid: string; status: string; retired_at?: string }>;
+    assert.deepEqual(rows.map((r) => [r.kid, r.status]), [[added, 'signing'], [oldKid, 'published']]);
+    assert.ok(rows[1]!.retired_at);
+  });
+
+  it('`gatehouse keys generate` refuses to overwrite an existing key set', async () => {
+    const result = await runCli(['keys', 'generate'], { GATEHOUSE_KEYS_DIR: gh.config.keysDir });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /already exists; use `gatehouse keys rotate`/);
+  });
+});
