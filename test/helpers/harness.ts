@@ -100,18 +100,20 @@ export async function startTestGatehouse(extraEnv: Record<string, string> = {}, 
 }
 
 export interface ChildGatehouse {
-  issuer: string;
+  /** Where this process listens (its ISSUER may differ: cluster nodes share one). */
+  url: string;
   process: ChildProcess;
   output: () => string;
   stop(): Promise<void>;
 }
 
 /** Gatehouse as its own process (`node dist/src/main.js`), resolved once it listens. */
-export async function spawnGatehouse(env: Record<string, string>): Promise<ChildGatehouse> {
-  const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
+export async function spawnGatehouse(env: Record<string, string>, port?: number): Promise<ChildGatehouse> {
+  port ??= await freePort();
+  const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [join(packageRoot, 'dist/src/main.js')], {
-    env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1', ISSUER: issuer },
+    // The harness waits for the 'listening' log line, so the level is at least info.
+    env: { PATH: process.env.PATH, ISSUER: url, ...env, LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -132,7 +134,7 @@ export async function spawnGatehouse(env: Record<string, string>): Promise<Child
     });
   });
   return {
-    issuer,
+    url,
     process: child,
     output: () => output,
     async stop() {

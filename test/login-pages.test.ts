@@ -1,0 +1,179 @@
+import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+
+import { FormBrowser, type Page } from './helpers/form-login.js';
+import { john, mode, portal, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+
+const GENERIC_FAILURE = 'Invalid username or password.';
+const blockedBob = { username: 'blocked-bob', password: 'pass123-long-enough' };
+
+describe(`login and consent pages over plain HTTP (${mode})`, () => {
+  let gh: TestGatehouse;
+  before(async () => {
+    gh = await startTestGatehouse();
+  });
+  after(async () => gh?.stop());
+
+  function authorizationUrl(extra: Record<string, string> = {}): { url: string; state: string } {
+    const state = randomBytes(12).toString('base64url');
+    const url = new URL(`${gh.issuer}/auth`);
+    url.search = new URLSearchParams({ client_id: portal.id, response_type: 'code', scope: 'openid', redirect_uri: portal.redirectUri, state, ...extra }).toString();
+    return { url: url.href, state };
+  }
+
+  /** A new browser (no cookies) on a fresh login page. */
+  async function openLogin(extra: Record<string, string> = {}): Promise<{ browser: FormBrowser; page: Page; state: string }> {
+    const browser = new FormBrowser(portal.redirectUri);
+    const { url, state } = authorizationUrl(extra);
+    const page = await browser.go(url);
+    assert.equal(page.status, 200);
+    assert.ok(isLoginPage(page), `expected the login page:\n${page.html}`);
+    return { browser, page, state };
+  }
+
+  const isLoginPage = (page: Page) => /<form[^>]*action="\/interaction\/[^"]+\/login"/.test(page.html);
+  const isConsentPage = (page: Page) => /<form[^>]*action="\/interaction\/[^"]+\/confirm"/.test(page.html);
+  const csrfOf = (page: Page) => /<input type="hidden" name="csrf" value="([^"]*)">/.exec(page.html)![1]!;
+  const loginActionOf = (page: Page) => new URL(/<form[^>]*action="([^"]+\/login)"/.exec(page.html)![1]!, page.url).href;
+  const alertOf = (page: Page) => /<p[^>]*role="alert"[^>]*>([^<]*)<\/p>/.exec(page.html)?.[1];
+
+  describe('failed logins', () => {
+    it('re-renders a hostile login value escaped, and escapes a hostile login_hint too', async () => {
+      const hostile = '<script>alert(1)</script>';
+      const { browser, page } = await openLogin();
+      const failed = await browser.submit(page, '/login', { login: hostile, password: 'whatever-password' });
+      assert.equal(failed.status, 401);
+      assert.doesNotMatch(failed.html, /<script/i);
+      assert.ok(failed.html.includes('value="&lt;script&gt;alert(1)&lt;/script&gt;"'), failed.html);
+
+      const hinted = await openLogin({ login_hint: `"><script>alert(1)</script>` });
+      assert.doesNotMatch(hinted.page.html, /<script/i);
+      assert.ok(hinted.page.html.includes('value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"'), hinted.page.html);
+    });
+
+    it('answers unknown user, wrong password and blocked user with the same 401 and the same page', async () => {
+      // One interaction for all three, so the pages may differ only in the echoed login.
+      const { browser, page } = await openLogin();
+      const attempts = [
+        { login: 'nobody-at-all', password: 'pass123-long-enough' },
+        { login: john.username, password: 'not-johns-password' },
+        { login: blockedBob.username, password: blockedBob.password },
+      ];
+      const pages: string[] = [];
+      for (const attempt of attempts) {
+        const failed = await browser.submit(page, '/login', attempt);
+        assert.equal(failed.status, 401, attempt.login);
+        assert.equal(alertOf(failed), GENERIC_FAILURE, attempt.login);
+        assert.ok(isLoginPage(failed), attempt.login);
+        pages.push(failed.html.replace(`value="${attempt.login}"`, 'value="LOGIN"'));
+      }
+      assert.equal(pages[1], pages[0]);
+      assert.equal(pages[2], pages[0]);
+    });
+
+    it('takes about as long for an unknown user as for a wrong password (the decoy argon2 verify runs)', async () => {
+      const { browser, page } = await openLogin();
+      const timed = async (login: string): Promise<number> => {
+        const started = performance.now();
+        const failed = await browser.submit(page, '/login', { login, password: 'definitely-wrong-password' });
+        const elapsed = performance.now() - started;
+        assert.equal(failed.status, 401);
+        return elapsed;
+      };
+      // Warm-up: the decoy hash is computed lazily and the first queries pay for connections.
+      await timed('nobody-at-all');
+      await timed(john.username);
+      const unknown: number[] = [];
+      const wrong: number[] = [];
+      for (let i = 0; i < 7; i += 1) {
+        unknown.push(await timed(`nobody-${i}`));
+        wrong.push(await timed(john.username));
+      }
+      // Without the decoy an unknown user skips argon2 (tens of ms) and answers several times
+      // faster; a factor of 2 either way leaves room for a noisy machine.
+      const report = `unknown-user median ${median(unknown).toFixed(1)}ms vs wrong-password median ${median(wrong).toFixed(1)}ms`;
+      assert.ok(median(unknown) >= 0.5 * median(wrong), report);
+      assert.ok(median(wrong) >= 0.5 * median(unknown), report);
+    });
+  });
+
+  describe('form post protection', () => {
+    it('refuses a login post with a missing, garbage or other-interaction CSRF token, and stays logged out', async () => {
+      const { browser, page } = await openLogin();
+      const other = await openLogin();
+      const action = loginActionOf(page);
+      for (const csrf of [undefined, 'garbage', csrfOf(other.page)]) {
+        const refused = await browser.go(action, { method: 'POST', form: { ...(csrf === undefined ? {} : { csrf }), login: john.username, password: john.password } });
+        assert.ok(refused.status >= 400 && refused.status < 500, `csrf=${csrf}: got ${refused.status}`);
+        assert.ok(!isConsentPage(refused), `csrf=${csrf} must not log in`);
+      }
+      // The interaction still asks for a login: none of the refused posts signed anyone in.
+      const again = await browser.go(page.url);
+      assert.ok(isLoginPage(again), again.html);
+      // The same credentials with the page's own token do sign in, so the refusals were the token's doing.
+      assert.ok(isConsentPage(await browser.submit(again, '/login', { login: john.username, password: john.password })));
+    });
+
+    it('refuses a login post whose Origin is another site (or null), and accepts its own origin', async () => {
+      const { browser, page } = await openLogin();
+      const form = { csrf: csrfOf(page), login: john.username, password: john.password };
+      for (const origin of ['https://evil.example', 'http://127.0.0.1:8081', 'null']) {
+        const refused = await browser.go(loginActionOf(page), { method: 'POST', form, origin });
+        assert.ok(refused.status >= 400 && refused.status < 500, `Origin ${origin}: got ${refused.status}`);
+        assert.ok(!isConsentPage(refused), `Origin ${origin} must not log in`);
+      }
+      assert.ok(isLoginPage(await browser.go(page.url)));
+      const accepted = await browser.go(loginActionOf(page), { method: 'POST', form, origin: new URL(gh.issuer).origin });
+      assert.ok(isConsentPage(accepted), accepted.html);
+    });
+  });
+
+  describe('page hardening', () => {
+    it('serves login, failed-login and consent pages with a CSP without unsafe-inline, X-Frame-Options DENY, and no inline script or style', async () => {
+      const { browser, page } = await openLogin();
+      const failed = await browser.submit(page, '/login', { login: john.username, password: 'not-johns-password' });
+      const consent = await browser.submit(failed, '/login', { login: john.username, password: john.password });
+      assert.ok(isConsentPage(consent));
+      for (const [name, p] of [['login', page], ['failed login', failed], ['consent', consent]] as const) {
+        const csp = p.headers.get('content-security-policy');
+        assert.ok(csp, `${name}: Content-Security-Policy`);
+        assert.ok(!csp.includes('unsafe-inline'), `${name}: ${csp}`);
+        assert.match(csp, /default-src 'none'/, name);
+        assert.match(csp, /frame-ancestors 'none'/, name);
+        assert.equal(p.headers.get('x-frame-options'), 'DENY', name);
+        assert.equal(p.headers.get('cache-control'), 'no-store', name);
+        assert.doesNotMatch(p.html, /<script/i, name);
+        assert.doesNotMatch(p.html, /\sstyle=/i, name);
+        assert.doesNotMatch(p.html, /<style/i, name);
+      }
+    });
+
+    it('uses Referrer-Policy same-origin, under which browsers send the real Origin on the pages\' own posts', async () => {
+      // With `no-referrer` browsers send `Origin: null` on form posts, which the Origin check refuses.
+      const { page } = await openLogin();
+      assert.equal(page.headers.get('referrer-policy'), 'same-origin');
+    });
+  });
+
+  describe('consent', () => {
+    it('Deny redirects to the client callback with error=access_denied and the state', async () => {
+      const { browser, page, state } = await openLogin();
+      const consent = await browser.submit(page, '/login', { login: john.username, password: john.password });
+      assert.ok(isConsentPage(consent), consent.html);
+      assert.match(consent.html, />Deny</);
+      const denied = await browser.submit(consent, '/abort');
+      const callback = new URL(denied.url);
+      assert.equal(callback.origin + callback.pathname, portal.redirectUri);
+      assert.equal(callback.searchParams.get('error'), 'access_denied');
+      assert.equal(callback.searchParams.get('state'), state);
+      assert.equal(callback.searchParams.get('code'), null);
+    });
+  });
+});
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
