@@ -44,7 +44,7 @@ export class StartupError extends AppError {
 
 /** The composition root: config → storage → domain → provider → http → listen. */
 export async function startGatehouse(config: Config, log: Logger): Promise<Gatehouse> {
-  const storage = await createStorage(config);
+  const storage = await createStorage(config, log);
   const stops: Array<() => unknown> = [];
   try {
     log.info('storage ready', {

@@ -104,12 +104,12 @@ export function createAdapterClass(deps: AdapterDeps): new (name: string) => Ada
     async consume(id: string): Promise<void> {
       await translate(async () => {
         if (this.isDurable) {
+          // Marked before consuming: if the store is down the refresh fails with nothing
+          // consumed, and the client can retry with the same token.
+          if (this.name === 'RefreshToken') await deps.store.setJson(inFlightKey(id), 1, IN_FLIGHT_SECONDS);
           await deps.payloads.consume(this.name, id);
-          if (this.name === 'RefreshToken') {
-            // Until this request has answered, others presenting the same token raced it.
-            await deps.store.setJson(inFlightKey(id), 1, IN_FLIGHT_SECONDS);
-            requestState()[IN_FLIGHT] = inFlightKey(id);
-          }
+          // Until this request has answered, others presenting the same token raced it.
+          if (this.name === 'RefreshToken') requestState()[IN_FLIGHT] = inFlightKey(id);
           return;
         }
         const payload = await deps.store.getJson<AdapterPayload>(this.key(id));

@@ -18,13 +18,15 @@ export interface DatabaseOptions {
   databaseUrl?: string;
   dataDir: string;
   poolMax: number;
+  /** Where knex's own warnings go (it prints to the console otherwise, stack traces included). */
+  onWarning?: (message: string) => void;
 }
 
 /**
  * Real PostgreSQL when a URL is given, otherwise embedded PGlite in `dataDir/pglite`: the same
  * migrations and SQL either way.
  */
-export function createDatabase({ databaseUrl, dataDir, poolMax }: DatabaseOptions): { db: Database; mode: 'postgres' | 'embedded' } {
+export function createDatabase({ databaseUrl, dataDir, poolMax, onWarning = () => {} }: DatabaseOptions): { db: Database; mode: 'postgres' | 'embedded' } {
   if (databaseUrl) {
     return {
       mode: 'postgres',
@@ -33,6 +35,7 @@ export function createDatabase({ databaseUrl, dataDir, poolMax }: DatabaseOption
         connection: { connectionString: databaseUrl, connectionTimeoutMillis: 2000 },
         pool: { min: 0, max: poolMax },
         acquireConnectionTimeout: 3000,
+        log: knexLog(onWarning),
       }),
     };
   }
@@ -42,6 +45,11 @@ export function createDatabase({ databaseUrl, dataDir, poolMax }: DatabaseOption
     mode: 'embedded',
     db: knex({ client: ClientPgLite as unknown as typeof knex.Client, dialect: 'postgres', connection: { filename } } as Knex.Config),
   };
+}
+
+function knexLog(onWarning: (message: string) => void): Knex.Config['log'] {
+  const toLine = (message: unknown) => onWarning(message instanceof Error ? `${message.name}: ${message.message}` : String(message));
+  return { warn: toLine, error: toLine, deprecate: toLine, debug: () => {} };
 }
 
 export async function migrateLatest(db: Database): Promise<string[]> {

@@ -1,0 +1,87 @@
+import { strict as assert } from 'node:assert';
+
+import { backend, CMS, createSandbox, mode, postForm, startTestGatehouse, type Sandbox, type TestGatehouse } from './helpers/harness.js';
+import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
+import { refresh, userTokens } from './helpers/user-tokens.js';
+
+// Needs servers to cut off; the embedded twins live inside the process and cannot fail this way.
+(mode === 'servers' ? describe : describe.skip)('when Postgres or Redis is unreachable Gatehouse fails closed with 503 + Retry-After', () => {
+  let sandbox: Sandbox;
+  let redis: TcpProxy;
+  let postgres: TcpProxy;
+  let gh: TestGatehouse;
+
+  before(async () => {
+    sandbox = await createSandbox();
+    const db = new URL(sandbox.env.DATABASE_URL!);
+    const rd = new URL(sandbox.env.REDIS_URL!);
+    postgres = await startTcpProxy(db.hostname, Number(db.port || 5432));
+    redis = await startTcpProxy(rd.hostname, Number(rd.port || 6379));
+    db.host = `127.0.0.1:${postgres.port}`;
+    rd.host = `127.0.0.1:${redis.port}`;
+    gh = await startTestGatehouse({ DATABASE_URL: db.href, REDIS_URL: rd.href }, sandbox);
+  });
+  after(async () => {
+    await gh?.stop();
+    await redis?.close();
+    await postgres?.close();
+    await sandbox?.dispose();
+  });
+
+  const jwt = async () => String((await postForm(`${gh.issuer}/token`, { grant_type: 'client_credentials', resource: CMS, scope: 'cases:read' }, backend)).body.access_token);
+  const introspectRaw = (token: string) => postForm(`${gh.issuer}/token/introspection`, { token }, backend);
+
+  it('Redis down: introspection answers 503 temporarily_unavailable (never active), refresh loses nothing, readyz is 503', async () => {
+    const token = await jwt();
+    const user = await userTokens(gh.issuer);
+    redis.cut();
+    try {
+      const answer = await introspectRaw(token);
+      assert.equal(answer.status, 503);
+      assert.equal(answer.body.error, 'temporarily_unavailable');
+      assert.equal(answer.body.active, undefined);
+      assert.equal(answer.headers.get('retry-after'), '5');
+
+      const refused = await refresh(gh.issuer, user.refresh_token!);
+      assert.equal(refused.status, 503, JSON.stringify(refused.body));
+      assert.equal(refused.headers.get('retry-after'), '5');
+
+      const ready = await fetch(`${gh.issuer}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.equal(((await ready.json()) as { checks: Record<string, string> }).checks.store, 'unavailable');
+    } finally {
+      redis.restore();
+    }
+    await waitFor(async () => (await fetch(`${gh.issuer}/readyz`)).status === 200);
+    assert.equal((await introspectRaw(token)).body.active, true);
+    const retried = await refresh(gh.issuer, user.refresh_token!);
+    assert.equal(retried.status, 200, `the same refresh token works once Redis is back: ${JSON.stringify(retried.body)}`);
+  });
+
+  it('Postgres down: token requests and introspection answer 503, never a token or a guess', async () => {
+    const token = await jwt();
+    postgres.cut();
+    try {
+      await new Promise((r) => setTimeout(r, 5500)); // past the in-process client cache
+      const issued = await postForm(`${gh.issuer}/token`, { grant_type: 'client_credentials', resource: CMS, scope: 'cases:read' }, backend);
+      assert.equal(issued.status, 503, JSON.stringify(issued.body));
+      assert.equal(issued.body.access_token, undefined);
+      assert.equal(issued.headers.get('retry-after'), '5');
+      const ready = await fetch(`${gh.issuer}/readyz`);
+      assert.equal(ready.status, 503);
+    } finally {
+      postgres.restore();
+    }
+    await waitFor(async () => (await fetch(`${gh.issuer}/readyz`)).status === 200);
+    assert.equal((await introspectRaw(token)).body.active, true);
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('condition not met in time');
+}
