@@ -13,6 +13,16 @@ describe(`client_credentials with a resource issues RS256 at+jwt verifiable offl
     assert.equal(discovery.issuer, gh.issuer);
     jwks = createRemoteJWKSet(new URL(discovery.jwks_uri!));
   });
+
+  it('publishes OIDC discovery and the same RFC 8414 metadata', async () => {
+    const oidc = (await (await fetch(`${gh.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    const oauth = (await (await fetch(`${gh.issuer}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    assert.deepEqual(oauth, oidc);
+    assert.ok(oidc.introspection_endpoint && oidc.revocation_endpoint && oidc.end_session_endpoint && oidc.userinfo_endpoint);
+    assert.deepEqual(oidc.id_token_signing_alg_values_supported, ['RS256']);
+    assert.deepEqual(oidc.code_challenge_methods_supported, ['S256']);
+    assert.deepEqual((oidc.grant_types_supported as string[]).sort(), ['authorization_code', 'client_credentials', 'refresh_token']);
+  });
   after(async () => gh?.stop());
 
   const issue = (form: Record<string, string> = {}) =>

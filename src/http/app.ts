@@ -25,6 +25,12 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   app.use(errorMiddleware(deps.log));
   for (const router of deps.routers) app.use(router.routes()).use(router.allowedMethods());
 
+  // RFC 8414 metadata is the same document as OIDC discovery; oidc-provider serves only the latter.
+  app.use((ctx, next) => {
+    if (ctx.path === '/.well-known/oauth-authorization-server') ctx.path = '/.well-known/openid-configuration';
+    return next();
+  });
+
   const mounted = new WeakMap<Provider, Koa.Middleware>();
   app.use((ctx, next) => {
     const provider = deps.provider();

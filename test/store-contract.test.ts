@@ -1,0 +1,85 @@
+import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
+
+import { createMemoryStore } from '../src/storage/memory/memory-store.js';
+import { createRedisStore } from '../src/storage/redis/redis-store.js';
+import type { Store } from '../src/storage/store.js';
+import { serverUrls } from './helpers/harness.js';
+
+const implementations: Array<[string, () => Promise<Store>]> = [['in-process store', async () => createMemoryStore()]];
+if (serverUrls.redis) implementations.push(['Redis store', () => createRedisStore(serverUrls.redis!, `gh-contract-${randomBytes(4).toString('hex')}:`)]);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One contract, every implementation: the embedded twin must behave as Redis does. */
+for (const [name, create] of implementations) {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await create();
+    });
+    afterEach(async () => {
+      await store.flush();
+      await store.close();
+    });
+
+    it('stores JSON by key and returns copies', async () => {
+      await store.setJson('a', { n: 1, list: [1, 2] });
+      const first = await store.getJson<{ n: number; list: number[] }>('a');
+      assert.deepEqual(first, { n: 1, list: [1, 2] });
+      first!.list.push(3);
+      assert.deepEqual(await store.getJson('a'), { n: 1, list: [1, 2] });
+      assert.equal(await store.getJson('missing'), undefined);
+      await store.delete(['a']);
+      assert.equal(await store.getJson('a'), undefined);
+    });
+
+    it('expires keys after their TTL', async () => {
+      await store.setJson('short', 'x', 1);
+      assert.equal(await store.getJson('short'), 'x');
+      await sleep(1200);
+      assert.equal(await store.getJson('short'), undefined);
+    });
+
+    it('claim: exactly one of many concurrent callers wins, until the claim expires', async () => {
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.claim('lock', 1)));
+      assert.equal(results.filter(Boolean).length, 1);
+      await sleep(1200);
+      assert.equal(await store.claim('lock', 1), true);
+    });
+
+    it('sets gather members and counters count', async () => {
+      await store.addToSet('s', 'x', 60);
+      await store.addToSet('s', 'y', 60);
+      await store.addToSet('s', 'x', 60);
+      assert.deepEqual((await store.setMembers('s')).sort(), ['x', 'y']);
+      assert.deepEqual(await store.setMembers('none'), []);
+      assert.equal(await store.increment('c', 60), 1);
+      assert.equal(await store.increment('c', 60), 2);
+    });
+
+    it('revocation copy: untrusted until loaded, authoritative once loaded, untrusted again after flush or stale mark', async () => {
+      const soon = Math.floor(Date.now() / 1000) + 60;
+      const jti = { kind: 'jti' as const, value: 'j1' };
+      assert.equal(await store.checkRevocations([jti]), undefined, 'never loaded: ask Postgres');
+      await store.addRevocations([{ ...jti, expiresAt: soon }]);
+      await store.markRevocationsLoaded();
+      assert.equal(await store.checkRevocations([jti]), true);
+      assert.equal(await store.checkRevocations([{ kind: 'jti', value: 'other' }]), false);
+      assert.equal(await store.checkRevocations([{ kind: 'grant', value: 'j1' }]), false, 'kinds are separate');
+      await store.markRevocationsStale();
+      assert.equal(await store.checkRevocations([jti]), undefined);
+      await store.markRevocationsLoaded();
+      await store.flush();
+      assert.equal(await store.checkRevocations([jti]), undefined, 'a flush loses the copy and says so');
+    });
+
+    it('revocation entries disappear when the token they cover has expired', async () => {
+      await store.addRevocations([{ kind: 'jti', value: 'old', expiresAt: Math.floor(Date.now() / 1000) + 1 }]);
+      await store.markRevocationsLoaded();
+      assert.equal(await store.checkRevocations([{ kind: 'jti', value: 'old' }]), true);
+      await sleep(2100);
+      assert.equal(await store.checkRevocations([{ kind: 'jti', value: 'old' }]), false);
+    });
+  });
+}
