@@ -1,12 +1,14 @@
 import type { Knex } from 'knex';
 
 import * as core from './20261123_001_core.js';
+import * as grantLabs from './20261123_002_grant_labs.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
 /** Every migration, in order. Listed explicitly so the build, not a directory scan, decides what runs. */
 const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261123_001_core', core],
+  ['20261123_002_grant_labs', grantLabs],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

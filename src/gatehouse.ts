@@ -16,6 +16,8 @@ import { createInteractionRoutes } from './interactions/interaction-routes.js';
 import { createViews } from './interactions/views.js';
 import type { Logger } from './logger.js';
 import { createAccountClaims } from './oidc/account-claims.js';
+import { createLabAccess } from './domain/tenancy/lab-access.js';
+import { createLabPolicy } from './oidc/lab-policy.js';
 import { clearRefreshInFlight, createAdapterClass } from './oidc/adapter.js';
 import { createGrantRevoker } from './oidc/grant-revoker.js';
 import { watchKeyFile } from './oidc/key-watcher.js';
@@ -66,7 +68,9 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
 
     const repos = createRepositories(storage.db);
     const hasher = createPasswordHasher();
-    const accounts = createAccountClaims({ users: repos.users, tenancy: repos.tenancy });
+    const labs = createLabAccess({ tenancy: repos.tenancy });
+    const labPolicy = createLabPolicy(labs);
+    const accounts = createAccountClaims({ users: repos.users, labs });
     const revocations = createRevocationList({ repository: repos.revocations, store: storage.store });
     const grants = createGrantRevoker({ payloads: repos.payloads, revocations });
     const adapter = createAdapterClass({
@@ -83,9 +87,9 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
 
     const views = createViews();
     const build = (keys: KeyFile): Provider => {
-      const provider = createProvider({ config, adapter, keys: keys.keys, cookieKeys, accounts, resources: repos.resources, views });
+      const provider = createProvider({ config, adapter, keys: keys.keys, cookieKeys, accounts, resources: repos.resources, views, labPolicy });
       provider.use(clearRefreshInFlight(storage.store));
-      installStructuredTokenSupport(provider, { issuer: config.issuer, keys: keys.keys, revocations, grants, accounts });
+      installStructuredTokenSupport(provider, { issuer: config.issuer, keys: keys.keys, revocations, grants, accounts, labs });
       provider.on('server_error', (_ctx, error) => log.error('oidc-provider server error', { error }));
       provider.on('grant.revoked', (_ctx, grantId) => log.info('grant revoked', { grant_id: grantId }));
       return provider;
@@ -115,6 +119,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
           log,
           issuerOrigin,
           displayName: async (accountId) => (await repos.users.findById(accountId))?.username ?? accountId,
+          labs,
         }),
       ],
     });

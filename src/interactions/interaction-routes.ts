@@ -6,6 +6,8 @@ import { errors } from 'oidc-provider';
 
 import type { AuthenticationResult } from '../domain/users/authenticate-user.js';
 import type { Logger } from '../logger.js';
+import { LabAccessDenied, type LabAccess } from '../domain/tenancy/lab-access.js';
+import { SELECT_LAB_PROMPT } from '../oidc/lab-policy.js';
 import type { createCsrf } from './csrf.js';
 import type { Views } from './views.js';
 
@@ -17,6 +19,7 @@ export interface InteractionDeps {
   log: Logger;
   issuerOrigin: string;
   displayName: (accountId: string) => Promise<string>;
+  labs: LabAccess;
 }
 
 /** One message for unknown user, wrong password and blocked user: no account enumeration. */
@@ -73,7 +76,43 @@ export function createInteractionRoutes(deps: InteractionDeps): Router {
       });
       return;
     }
+    if (details.prompt.name === SELECT_LAB_PROMPT) {
+      const accountId = String(details.session?.accountId);
+      const requested = typeof details.params.lab === 'string' ? details.params.lab : undefined;
+      // A lab named in the request needs no page: it is checked and recorded, or refused.
+      if (requested) return finishLabChoice(ctx, details, requested);
+      deps.views.render(ctx, 'select-lab', {
+        uid: details.uid,
+        csrf: deps.csrf.tokenFor(details.uid),
+        clientName: name,
+        labs: await deps.labs.activeLabs(accountId),
+      });
+      return;
+    }
     throw new errors.InvalidRequest(`unsupported prompt ${details.prompt.name}`);
+  });
+
+  async function finishLabChoice(ctx: Context, details: Details, labId: string): Promise<void> {
+    const accountId = String(details.session?.accountId);
+    if (!details.grantId) throw new errors.InvalidRequest('no grant to choose a lab for');
+    ctx.respond = false;
+    try {
+      await deps.labs.chooseLab(details.grantId, accountId, labId);
+    } catch (error) {
+      if (!(error instanceof LabAccessDenied)) throw error;
+      deps.log.info('lab refused', { sub: accountId, lab: labId, client_id: details.params.client_id });
+      await deps.provider().interactionFinished(ctx.req, ctx.res, { error: 'access_denied', error_description: error.message }, { mergeWithLastSubmission: false });
+      return;
+    }
+    await deps.provider().interactionFinished(ctx.req, ctx.res, { [SELECT_LAB_PROMPT]: { lab: labId } }, { mergeWithLastSubmission: true });
+  }
+
+  router.post('/lab', form, async (ctx) => {
+    const details = await checkPost(ctx);
+    if (details.prompt.name !== SELECT_LAB_PROMPT) throw new errors.InvalidRequest('this interaction does not expect a lab choice');
+    const lab = (ctx.request.body as Record<string, unknown>).lab;
+    if (typeof lab !== 'string' || !lab) throw new errors.InvalidRequest('choose a lab');
+    await finishLabChoice(ctx, details, lab);
   });
 
   router.post('/login', form, async (ctx) => {

@@ -1,6 +1,6 @@
-import type { TenancyRepository } from '../storage/postgres/tenancy-repository.js';
-import type { UserRepository } from '../storage/postgres/user-repository.js';
+import type { LabAccess } from '../domain/tenancy/lab-access.js';
 import type { User } from '../domain/types.js';
+import type { UserRepository } from '../storage/postgres/user-repository.js';
 
 /** Standard OIDC claims, grouped by the scope that releases them. */
 export const scopeClaims = {
@@ -10,17 +10,8 @@ export const scopeClaims = {
   labs: ['labs'],
 } as const;
 
-export interface LabClaim { id: string; name: string; role: string }
-
 /** Reads an account for oidc-provider: only active users are found; blocked ones do not exist to it. */
-export function createAccountClaims(deps: { users: UserRepository; tenancy: TenancyRepository }) {
-  async function activeLabs(userId: string): Promise<LabClaim[]> {
-    const memberships = await deps.tenancy.membershipsOfUser(userId);
-    return memberships
-      .filter((m) => m.status === 'active' && m.labStatus === 'active')
-      .map((m) => ({ id: m.labId, name: m.labName, role: m.role }));
-  }
-
+export function createAccountClaims(deps: { users: UserRepository; labs: LabAccess }) {
   function profileClaims(user: User): Record<string, unknown> {
     const name = [user.givenName, user.familyName].filter(Boolean).join(' ');
     return {
@@ -40,10 +31,9 @@ export function createAccountClaims(deps: { users: UserRepository; tenancy: Tena
       const user = await deps.users.findById(id);
       return user?.status === 'active' ? user : undefined;
     },
-    activeLabs,
     async claimsFor(user: User, scope: Set<string>): Promise<Record<string, unknown>> {
       const claims = profileClaims(user);
-      if (scope.has('labs')) claims.labs = await activeLabs(user.id);
+      if (scope.has('labs')) claims.labs = await deps.labs.activeLabs(user.id);
       return claims;
     },
   };

@@ -1,4 +1,4 @@
-import type { Adapter, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { Adapter, Configuration } from 'oidc-provider';
 import Provider, { errors } from 'oidc-provider';
 
 import type { Config } from '../config/load-config.js';
@@ -8,6 +8,7 @@ import type { Resource } from '../domain/types.js';
 import { DEFAULT_RESOURCE_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY } from '../domain/client-metadata.js';
 import { scopeClaims, type AccountClaims } from './account-claims.js';
 import type { PrivateJwk } from './keys.js';
+import type { LabPolicy } from './lab-policy.js';
 import { mayIntrospect, mayRevoke } from './token-policies.js';
 
 
@@ -19,8 +20,8 @@ export interface ProviderDeps {
   accounts: AccountClaims;
   resources: ResourceRepository;
   views: Views;
-  /** Extra access-token claims for a resource token (lab and roles: the tenancy layer). */
-  extraAccessTokenClaims?: (ctx: KoaContextWithOIDC, token: Record<string, unknown>) => Promise<Record<string, unknown> | undefined>;
+  /** Lab choice, lab switching on refresh, and lab/role claims in access tokens. */
+  labPolicy: LabPolicy;
 }
 
 /**
@@ -54,7 +55,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     scopes: [...OIDC_SCOPES],
     responseTypes: ['code'],
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
-    rotateRefreshToken: true,
+    extraParams: ['lab'],
+    rotateRefreshToken: (ctx) => deps.labPolicy.beforeRefreshRotation(ctx),
     conformIdTokenClaims: true,
     clientDefaults: { id_token_signed_response_alg: 'RS256', grant_types: ['authorization_code'], response_types: ['code'] },
     enabledJWA: { idTokenSigningAlgValues: ['RS256'], userinfoSigningAlgValues: ['RS256'], introspectionSigningAlgValues: ['RS256'] },
@@ -71,7 +73,12 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     features: {
       devInteractions: { enabled: false },
-      introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => mayIntrospect(client, token.clientId) },
+      introspection: {
+        enabled: true,
+        // A blocked user's opaque tokens are inactive too (JWTs are checked in structured-tokens).
+        allowedPolicy: async (_ctx, client, token) => mayIntrospect(client, token.clientId)
+          && (!('accountId' in token) || !token.accountId || Boolean(await accounts.findActiveUser(token.accountId))),
+      },
       revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => mayRevoke(client, token.clientId) },
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
@@ -115,7 +122,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       // Lets introspection find the grant of a JWT: revoking the grant makes the JWT inactive.
       const grantId = (token as { grantId?: string }).grantId;
       if (grantId) extra.grant_id = grantId;
-      Object.assign(extra, await deps.extraAccessTokenClaims?.(ctx, token as unknown as Record<string, unknown>));
+      Object.assign(extra, await deps.labPolicy.accessTokenClaims(ctx, token as never));
       return extra;
     },
     async findAccount(_ctx, sub) {
@@ -136,7 +143,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       Session: config.sessionTtlSeconds,
       Interaction: 3600,
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy: deps.labPolicy.interactionPolicy(), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     async renderError(ctx, out) {
       views.render(ctx as never, 'error', { error: out.error, description: out.error_description }, ctx.status);
     },

@@ -5,6 +5,7 @@ import { errors } from 'oidc-provider';
 
 import { isUnavailable } from '../storage/unavailable.js';
 import type { AccountClaims } from './account-claims.js';
+import type { LabAccess } from '../domain/tenancy/lab-access.js';
 import { TemporarilyUnavailable } from './errors.js';
 import { mayIntrospect, mayRevoke } from './token-policies.js';
 import type { GrantRevoker } from './grant-revoker.js';
@@ -17,9 +18,10 @@ export interface StructuredTokenDeps {
   revocations: RevocationList;
   grants: GrantRevoker;
   accounts: AccountClaims;
+  labs: LabAccess;
 }
 
-type AccessTokenClaims = JWTPayload & { jti: string; exp: number; client_id?: string; grant_id?: string; scope?: string };
+type AccessTokenClaims = JWTPayload & { jti: string; exp: number; client_id?: string; grant_id?: string; scope?: string; lab_id?: string };
 
 const FLAG = Symbol('structuredToken');
 
@@ -56,6 +58,8 @@ export function installStructuredTokenSupport(provider: Provider, deps: Structur
     if (await deps.revocations.isRevoked(entries)) return false;
     // A user's token dies with the user's access: blocked or deleted users are inactive.
     if (claims.grant_id && claims.sub && !(await deps.accounts.findActiveUser(claims.sub))) return false;
+    // ...and with the lab it acts in: a suspended membership or lab makes it inactive.
+    if (claims.lab_id && claims.sub && !(await deps.labs.activeMembership(claims.sub, claims.lab_id))) return false;
     return true;
   }
 

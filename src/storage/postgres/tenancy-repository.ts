@@ -47,6 +47,19 @@ export function createTenancyRepository(db: Database) {
       });
     },
 
+    async grantLab(grantId: string): Promise<string | undefined> {
+      const row = await db('grant_labs').first('lab_id').where({ grant_id: grantId });
+      return row?.lab_id;
+    },
+
+    async setGrantLab(grantId: string, labId: string): Promise<void> {
+      await db('grant_labs').insert({ grant_id: grantId, lab_id: labId }).onConflict('grant_id').merge({ lab_id: labId, updated_at: db.fn.now() });
+    },
+
+    async forgetGrantLab(grantId: string): Promise<void> {
+      await db('grant_labs').where({ grant_id: grantId }).delete();
+    },
+
     async resourceRoles(principalType: PrincipalType, principalId: string, resourceUri: string): Promise<ResourceRole[]> {
       const rows = await db('resource_roles')
         .select('resource_uri', 'role', 'lab_id')

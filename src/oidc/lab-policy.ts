@@ -1,0 +1,87 @@
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { errors, interactionPolicy } from 'oidc-provider';
+
+import { LabAccessDenied, type LabAccess } from '../domain/tenancy/lab-access.js';
+
+export const SELECT_LAB_PROMPT = 'select_lab';
+
+/** The `lab` parameter as sent to the token endpoint (oidc-provider keeps only known params). */
+function requestedLab(ctx: KoaContextWithOIDC): string | undefined {
+  const fromToken = (ctx.oidc.body as Record<string, unknown> | undefined)?.lab;
+  const value = fromToken ?? ctx.oidc.params?.lab;
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+const grantIdOf = (ctx: KoaContextWithOIDC) => (ctx.oidc.grant as { jti?: string } | undefined)?.jti;
+
+/**
+ * How labs enter the protocol:
+ * - the authorization request's `lab` parameter, or the lab picker when the user has several
+ *   labs and names none (a prompt after login and consent);
+ * - `lab` on a refresh_token request switches the grant to another of the user's labs;
+ * - access tokens for a resource carry `lab_id`, `lab_role` and the principal's `roles` there.
+ */
+export function createLabPolicy(labs: LabAccess) {
+  const prompt = new interactionPolicy.Prompt(
+    { name: SELECT_LAB_PROMPT, requestable: false },
+    new interactionPolicy.Check('lab_not_selected', 'the user must choose the lab to act in', async (ctx) => {
+      const accountId = ctx.oidc.session?.accountId;
+      if (!accountId) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      return (await labs.needsChoice(grantIdOf(ctx), accountId, requestedLab(ctx)))
+        ? interactionPolicy.Check.REQUEST_PROMPT
+        : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+
+  return {
+    interactionPolicy() {
+      const policy = interactionPolicy.base();
+      policy.add(prompt);
+      return policy;
+    },
+
+    /**
+     * Called by oidc-provider just before it consumes a refresh token: the last moment a bad
+     * `lab` can be refused without costing the client its refresh token.
+     */
+    async beforeRefreshRotation(ctx: KoaContextWithOIDC): Promise<true> {
+      const grantId = (ctx.oidc.entities.RefreshToken as { grantId?: string } | undefined)?.grantId;
+      const accountId = (ctx.oidc.entities.Account as { accountId?: string } | undefined)?.accountId;
+      if (!grantId || !accountId) return true;
+      const lab = requestedLab(ctx);
+      try {
+        if (lab) await labs.chooseLab(grantId, accountId, lab);
+        else await labs.actingLab(grantId, accountId);
+      } catch (error) {
+        if (error instanceof LabAccessDenied) {
+          if (lab) throw new errors.InvalidTarget(error.message);
+          // The lab this grant acted in was suspended, or the membership: the grant is over.
+          throw new errors.InvalidGrant(error.message);
+        }
+        throw error;
+      }
+      return true;
+    },
+
+    /** Lab and role claims for an access token bound to a resource. */
+    async accessTokenClaims(ctx: KoaContextWithOIDC, token: { accountId?: string; clientId?: string; grantId?: string; resourceServer?: { audience?: string } }): Promise<Record<string, unknown>> {
+      const audience = token.resourceServer?.audience;
+      if (!audience) return {};
+      if (!token.accountId) {
+        const roles = await labs.rolesOn('client', String(token.clientId ?? ctx.oidc.client?.clientId), audience);
+        return roles.length ? { roles } : {};
+      }
+      let acting;
+      try {
+        acting = await labs.actingLab(token.grantId, token.accountId);
+      } catch (error) {
+        if (error instanceof LabAccessDenied) throw new errors.InvalidGrant(error.message);
+        throw error;
+      }
+      const roles = await labs.rolesOn('user', token.accountId, audience, acting?.labId);
+      return { ...(acting ? { lab_id: acting.labId, lab_role: acting.role } : {}), roles };
+    },
+  };
+}
+
+export type LabPolicy = ReturnType<typeof createLabPolicy>;
