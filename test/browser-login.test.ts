@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
 
+import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
-import { john, mode, portal, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+import { CMS, john, mode, portal, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 
 // The Debian package; playwright-core ships no browser of its own.
 const CHROMIUM = '/usr/bin/chromium';
@@ -105,5 +106,30 @@ describe(`login and consent in a real browser (headless Chromium, ${mode})`, () 
       assert.ok(box.x >= 0 && box.x + box.width <= width, `control spans ${box.x}..${box.x + box.width}, viewport is ${width}`);
     }
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= width, 'the page does not scroll sideways');
+  });
+
+  it('a user of several labs picks one on the lab picker page, and the access token acts in it', async () => {
+    const page = await newPage();
+    const verifier = oidc.randomPKCECodeVerifier();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: portal.redirectUri, scope: 'openid labs cases:read', resource: CMS,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    });
+    await page.goto(url.href);
+    await page.getByLabel('Username or email').fill('mary');
+    await page.getByLabel('Password').fill('pass123-long-enough');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Allow' }).click();
+
+    await page.getByRole('heading', { name: 'Choose a lab' }).waitFor();
+    await page.getByLabel('Second Lab').check();
+    const callbackRequest = page.waitForRequest((r) => r.url().startsWith(portal.redirectUri));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const callback = new URL((await callbackRequest).url());
+    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier });
+    const claims = decodeJwt(tokens.access_token);
+    assert.equal(claims.lab_id, 'lab-2');
+    assert.equal(claims.lab_role, 'viewer');
+    assert.deepEqual(claims.roles, ['manager']);
   });
 });
