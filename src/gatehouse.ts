@@ -38,6 +38,17 @@ export interface Gatehouse {
   close(): Promise<void>;
 }
 
+/** Deletes expired tokens and revocation entries every 10 minutes (any node may; it is idempotent). */
+function scheduleSweep(repos: ReturnType<typeof createRepositories>, log: Logger): () => void {
+  const timer = setInterval(() => {
+    void Promise.all([repos.payloads.deleteExpired(), repos.revocations.deleteExpired()])
+      .then(([payloads, revocations]) => log.debug('expired rows swept', { payloads, revocations }))
+      .catch((error: unknown) => log.warn('sweep failed', { error }));
+  }, 10 * 60_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 export class StartupError extends AppError {
   constructor(message: string) {
     super('startup_failed', 500, message, { expose: true });
@@ -78,6 +89,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       refreshReuseGraceSeconds: config.refreshTokenReuseGraceSeconds,
     });
     await revocations.warm();
+    stops.push(scheduleSweep(repos, log));
 
     if (config.importFile) {
       const doc = parseImportDocument(readFileSync(config.importFile, 'utf8'), config.importFile);

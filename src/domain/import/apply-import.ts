@@ -135,10 +135,10 @@ export function createApplyImport(deps: ImportDeps) {
           familyName: u.family_name,
           isAdmin: u.admin,
           passwordHash: hashes.get(u.username),
+          status: u.status,
         };
         if (existing) await repos.users.update(id, fields);
         else await repos.users.insert({ id, ...fields });
-        await trx('users').where({ id }).update({ status: u.status });
         for (const m of u.memberships) {
           if (!labIds.has(m.lab) && !(await repos.tenancy.findLab(m.lab))) throw new AppError('import_invalid', 400, `user ${u.username}: unknown lab ${m.lab}`);
           await repos.tenancy.upsertMembership({ labId: m.lab, userId: id, role: m.role, status: m.status });

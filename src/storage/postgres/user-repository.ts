@@ -40,6 +40,7 @@ export interface UserWrite {
   familyName?: string;
   isAdmin?: boolean;
   passwordHash?: string;
+  status?: 'active' | 'blocked';
 }
 
 export function createUserRepository(db: Database) {
@@ -90,6 +91,7 @@ function toRow(user: Partial<UserWrite>): Partial<UserRow> {
   if (user.familyName !== undefined) row.family_name = user.familyName;
   if (user.isAdmin !== undefined) row.is_admin = user.isAdmin;
   if (user.passwordHash !== undefined) row.password_hash = user.passwordHash;
+  if (user.status !== undefined) row.status = user.status;
   return row;
 }
 
