@@ -1,0 +1,22 @@
+/**
+ * Options of {@link koaAuth} and {@link expressAuth}.
+ *
+ * @example
+ * ```ts
+ * import type { AuthMiddlewareOptions } from 'gatehouse/verifier';
+ *
+ * const options: AuthMiddlewareOptions = { cookieName: 'cms_at', realm: 'cms', retryAfterSeconds: 10 };
+ * ```
+ */
+export interface AuthMiddlewareOptions {
+  /**
+   * Also accept the token from this cookie when there is no Authorization header. Off by default:
+   * a cookie is sent by the browser on cross-site requests too, so only enable it for a cookie set
+   * with `SameSite=Strict` (or Lax, for GET-only routes) and `HttpOnly`, or add CSRF protection.
+   */
+  cookieName?: string;
+  /** The `realm` of WWW-Authenticate challenges. Default: the verifier's audience. */
+  realm?: string;
+  /** `Retry-After` (seconds) sent with 503 when Gatehouse cannot be reached. Default 5. */
+  retryAfterSeconds?: number;
+}

@@ -1,0 +1,53 @@
+/**
+ * A user's membership role in the lab the token acts in. Gatehouse's built-in roles are
+ * `admin`, `member` and `viewer`; labs may define their own, which arrive as other strings.
+ *
+ * @example
+ * ```ts
+ * import type { LabRole } from 'gatehouse/verifier';
+ *
+ * const editors: LabRole[] = ['admin', 'member'];
+ * ```
+ */
+export type LabRole = 'admin' | 'member' | 'viewer' | (string & {});
+
+/**
+ * The verified claims of a Gatehouse access token (RFC 9068), as `verify` returns them and the
+ * middleware puts on `ctx.state.auth` / `req.auth`. Only these claims are returned, each checked
+ * for its type; Gatehouse-internal claims such as `grant_id` are dropped on purpose, so nothing
+ * comes to depend on them. The object is frozen.
+ *
+ * @example
+ * ```ts
+ * import type { GatehouseClaims } from 'gatehouse/verifier';
+ *
+ * function describe(auth: GatehouseClaims): string {
+ *   const who = auth.sub === auth.client_id ? `service ${auth.client_id}` : `user ${auth.sub}`;
+ *   return auth.lab_id ? `${who} in ${auth.lab_id} as ${auth.lab_role}` : who;
+ * }
+ * ```
+ */
+export interface GatehouseClaims {
+  /** Gatehouse's issuer URL (already checked against the configured issuer). */
+  readonly iss: string;
+  /** The resource URI the token is for (already checked against the configured audience). */
+  readonly aud: string | readonly string[];
+  /** The user's immutable id; for client_credentials tokens, the client id. */
+  readonly sub: string;
+  /** The OAuth client that obtained the token. */
+  readonly client_id: string;
+  /** Granted scopes of this resource, space-separated; absent when none were granted. */
+  readonly scope?: string;
+  /** Token id: what revocation and introspection refer to. */
+  readonly jti: string;
+  /** Issued at, seconds since the epoch. */
+  readonly iat: number;
+  /** Expiry, seconds since the epoch. */
+  readonly exp: number;
+  /** The lab the user acts in; absent for service tokens and users without an active lab. */
+  readonly lab_id?: string;
+  /** The user's membership role in `lab_id`. */
+  readonly lab_role?: LabRole;
+  /** The principal's roles on this resource: global ones plus those limited to `lab_id`. */
+  readonly roles?: readonly string[];
+}

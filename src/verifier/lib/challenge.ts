@@ -1,0 +1,33 @@
+import type { VerifierError } from '../verifier-error.js';
+
+/** What the middleware answers for a VerifierError, framework-neutral. */
+export interface Challenge {
+  status: number;
+  headers: Record<string, string>;
+  body: { error: string; error_description: string };
+}
+
+// RFC 6750 §3: quoted values may not contain `"` or `\`; our texts never do, this is a backstop
+// for custom requirements' messages.
+const quote = (value: string) => `"${value.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '?')}"`;
+
+/**
+ * The response for a failed request. The body's `error` is the verifier's stable code (finer than
+ * RFC 6750's: a client can tell expired from invalid); the WWW-Authenticate header carries the
+ * RFC 6750 code: none for a missing token, `invalid_token` for 401, `insufficient_scope` for 403.
+ */
+export function challengeFor(error: VerifierError, realm: string, retryAfterSeconds: number): Challenge {
+  const body = { error: error.code, error_description: error.message };
+  const headers: Record<string, string> = { 'cache-control': 'no-store' };
+  if (error.status === 503) {
+    headers['retry-after'] = String(retryAfterSeconds);
+    return { status: 503, headers, body };
+  }
+  const params = [`realm=${quote(realm)}`];
+  if (error.code !== 'token_missing') {
+    params.push(`error=${quote(error.status === 403 ? 'insufficient_scope' : 'invalid_token')}`, `error_description=${quote(error.message)}`);
+    if (error.scope) params.push(`scope=${quote(error.scope)}`);
+  }
+  headers['www-authenticate'] = `Bearer ${params.join(', ')}`;
+  return { status: error.status, headers, body };
+}
