@@ -21,7 +21,7 @@ import { createLabPolicy } from './oidc/lab-policy.js';
 import { clearRefreshInFlight, createAdapterClass } from './oidc/adapter.js';
 import { createGrantRevoker } from './oidc/grant-revoker.js';
 import { watchKeyFile } from './oidc/key-watcher.js';
-import { ensureDevCookieKeys, ensureKeyFile, keyFilePath, readKeyFile, type KeyFile } from './oidc/keys.js';
+import { ensureDevCookieKeys, ensureKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, type KeyFile } from './oidc/keys.js';
 import { createProvider } from './oidc/provider.js';
 import { createRevocationList } from './oidc/revocation-list.js';
 import { installStructuredTokenSupport } from './oidc/structured-tokens.js';
@@ -99,9 +99,10 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
 
     const views = createViews();
     const build = (keys: KeyFile): Provider => {
-      const provider = createProvider({ config, adapter, keys: keys.keys, cookieKeys, accounts, resources: repos.resources, views, labPolicy });
+      const ordered = keysInSigningOrder(keys);
+      const provider = createProvider({ config, adapter, keys: ordered, cookieKeys, accounts, resources: repos.resources, views, labPolicy });
       provider.use(clearRefreshInFlight(storage.store));
-      installStructuredTokenSupport(provider, { issuer: config.issuer, keys: keys.keys, revocations, grants, accounts, labs });
+      installStructuredTokenSupport(provider, { issuer: config.issuer, keys: ordered, revocations, grants, accounts, labs });
       provider.on('server_error', (_ctx, error) => log.error('oidc-provider server error', { error }));
       provider.on('grant.revoked', (_ctx, grantId) => log.info('grant revoked', { grant_id: grantId }));
       return provider;
@@ -143,7 +144,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     // Keep-alive longer than typical proxies' idle timeout, so a proxy never reuses a closed socket.
     server.keepAliveTimeout = 65_000;
     const port = (server.address() as AddressInfo).port;
-    log.info('gatehouse listening', { port, issuer: config.issuer, signing_kid: keyFile.keys[0]!.kid });
+    log.info('gatehouse listening', { port, issuer: config.issuer, signing_kid: keysInSigningOrder(keyFile)[0]!.kid });
 
     return {
       url: `http://127.0.0.1:${port}`,

@@ -56,6 +56,24 @@ describe(`signing key rotation (${mode})`, () => {
     assert.ok(rows[1]!.retired_at);
   });
 
+  it('`keys rotate --activate-in` publishes the new key first and switches signing when it activates', async () => {
+    const signingBefore = decodeProtectedHeader(await token()).kid!;
+    const result = await runCli(['keys', 'rotate', '--activate-in', '10', '--json'], { GATEHOUSE_KEYS_DIR: gh.config.keysDir, NODE_ENV: 'test' });
+    assert.equal(result.code, 0, result.stderr);
+    const { added, activates_at: activatesAt } = JSON.parse(result.stdout) as { added: string; activates_at: string };
+    const listed = JSON.parse((await runCli(['keys', 'list', '--json'], { GATEHOUSE_KEYS_DIR: gh.config.keysDir })).stdout) as Array<{ kid: string; status: string }>;
+    assert.equal(listed.find((r) => r.kid === added)!.status, 'next');
+
+    const deadline = Date.now() + 10_000;
+    while (!(await jwks()).keys.some((k) => k.kid === added) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.ok((await jwks()).keys.some((k) => k.kid === added), 'published before it signs');
+    assert.ok(Date.now() < Date.parse(activatesAt), 'checked before activation');
+    assert.equal(decodeProtectedHeader(await token()).kid, signingBefore, 'the old key still signs');
+
+    await new Promise((r) => setTimeout(r, Date.parse(activatesAt) - Date.now() + 500));
+    assert.equal(decodeProtectedHeader(await token()).kid, added, 'the new key signs once active');
+  });
+
   it('`gatehouse keys generate` refuses to overwrite an existing key set', async () => {
     const result = await runCli(['keys', 'generate'], { GATEHOUSE_KEYS_DIR: gh.config.keysDir });
     assert.equal(result.code, 1);

@@ -7,7 +7,7 @@ import { AppError } from '../domain/errors.js';
 import { createApplyImport, parseImportDocument } from '../domain/import/apply-import.js';
 import { createPasswordHasher } from '../domain/users/password-hasher.js';
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '../oidc/grant-revoker.js';
-import { generateKeyFile, readKeyFile, rotateKeyFile, keyFilePath } from '../oidc/keys.js';
+import { generateKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, rotateKeyFile } from '../oidc/keys.js';
 import { createDatabase, migrateLatest } from '../storage/postgres/database.js';
 import { createRepositories } from '../storage/postgres/repositories.js';
 
@@ -17,7 +17,9 @@ usage:
   gatehouse migrate                 apply pending database migrations
   gatehouse import FILE             apply a declarative import file (config/import.schema.json)
   gatehouse keys generate           create the first signing key in GATEHOUSE_KEYS_DIR
-  gatehouse keys rotate             add a new signing key; retired keys stay published until their tokens expire
+  gatehouse keys rotate [--activate-in SECONDS]
+                                    add a new signing key (published at once, signing after SECONDS, default 0);
+                                    retired keys stay published until their tokens expire
   gatehouse keys list               show the signing keys
 
 options:
@@ -27,7 +29,7 @@ options:
 const HELP: Record<string, string> = {
   migrate: 'gatehouse migrate [--json]\n  Applies pending migrations to DATABASE_URL (or the embedded database in GATEHOUSE_DATA_DIR).',
   import: 'gatehouse import FILE [--json]\n  Validates FILE against config/import.schema.json and applies it in one transaction; idempotent.',
-  keys: 'gatehouse keys generate|rotate|list [--json]\n  Manages the private signing JWKS at GATEHOUSE_KEYS_DIR/jwks.json (mode 0600).\n  Running nodes pick up a rotated file within GATEHOUSE_KEYS_RELOAD_SECONDS.',
+  keys: 'gatehouse keys generate|rotate [--activate-in SECONDS]|list [--json]\n  rotate --activate-in 60 publishes the new key a minute before it signs, so services caching JWKS know it first.\n  Manages the private signing JWKS at GATEHOUSE_KEYS_DIR/jwks.json (mode 0600).\n  Running nodes pick up a rotated file within GATEHOUSE_KEYS_RELOAD_SECONDS.',
 };
 
 /** An error the operator can act on: printed as one line, exit code 2 for usage, 1 otherwise. */
@@ -41,7 +43,11 @@ async function run(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      'activate-in': { type: 'string' },
+    },
   });
   const [command, ...rest] = positionals;
   if (!command) {
@@ -87,14 +93,25 @@ async function run(argv: string[]): Promise<void> {
       if (sub === 'rotate') {
         // Retired keys must outlive every token they signed: the longest of ID and access tokens.
         const retain = Math.max(config.idTokenTtlSeconds, MAX_ACCESS_TOKEN_TTL_SECONDS) + 300;
-        const { added, removed } = await rotateKeyFile(config.keysDir, retain);
-        return out({ added, removed }, `signing with ${added}${removed.length ? `; removed expired ${removed.join(', ')}` : ''}`);
+        const activateIn = values['activate-in'] === undefined ? 0 : Number(values['activate-in']);
+        if (!Number.isInteger(activateIn) || activateIn < 0 || activateIn > 86_400) {
+          throw new CliError(`--activate-in = ${JSON.stringify(values['activate-in'])}: expected whole seconds between 0 and 86400`, 2);
+        }
+        const { added, activatesAt, removed } = await rotateKeyFile(config.keysDir, retain, { activateInSeconds: activateIn });
+        const when = activateIn ? `published now, signing from ${activatesAt}` : 'signing now';
+        return out({ added, activates_at: activatesAt, removed }, `${added}: ${when}${removed.length ? `; removed expired ${removed.join(', ')}` : ''}`);
       }
       if (sub === 'list') {
         const file = readKeyFile(config.keysDir);
         if (!file) throw new CliError(`no keys at ${keyFilePath(config.keysDir)}; run \`gatehouse keys generate\``);
-        const rows = file.keys.map((k, i) => ({ kid: k.kid, alg: k.alg, status: i === 0 ? 'signing' : 'published', ...file.meta[k.kid] }));
-        return out(rows, rows.map((r) => `${r.kid}  ${r.status.padEnd(9)}  created ${r.created_at ?? '?'}${r.retired_at ? `  retired ${r.retired_at}` : ''}`).join('\n'));
+        const now = Date.now();
+        const signing = keysInSigningOrder(file)[0]!.kid;
+        const rows = file.keys.map((k) => {
+          const meta = file.meta[k.kid];
+          const status = k.kid === signing ? 'signing' : meta?.activates_at && Date.parse(meta.activates_at) > now ? 'next' : 'published';
+          return { kid: k.kid, alg: k.alg, status, ...meta };
+        });
+        return out(rows, rows.map((r) => `${r.kid}  ${r.status.padEnd(9)}  created ${r.created_at ?? '?'}${r.activates_at ? `  signs from ${r.activates_at}` : ''}${r.retired_at ? `  retires ${r.retired_at}` : ''}`).join('\n'));
       }
       throw new CliError(`unknown keys command '${sub ?? ''}'\n${HELP.keys}`, 2);
     }

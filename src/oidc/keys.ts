@@ -12,11 +12,16 @@ export type PrivateJwk = JWK & { kid: string; alg: 'RS256'; use: 'sig' };
 export interface KeyMeta {
   /** ISO time the key was created */
   created_at: string;
+  /**
+   * ISO time the key starts signing. Until then it is only published, so services that cache
+   * JWKS learn it before any token carries its kid. Absent: signing since creation.
+   */
+  activates_at?: string;
   /** ISO time a newer key took over signing; the key stays published until tokens it signed expire */
   retired_at?: string;
 }
 
-/** The file: a private JWKS plus, per kid, when the key was made and retired. First key signs. */
+/** The file: a private JWKS plus, per kid, when the key was made, starts signing and retired. */
 export interface KeyFile {
   keys: PrivateJwk[];
   meta: Record<string, KeyMeta>;
@@ -74,20 +79,29 @@ export async function generateKeyFile(keysDir: string): Promise<KeyFile> {
 }
 
 /**
- * `gatehouse keys rotate`: a new key signs from now on; the previous ones stay published until
- * `retainSeconds` after they retired (the longest lifetime of anything they signed), then go.
+ * `gatehouse keys rotate`: a new key is published at once and signs from `activateInSeconds`
+ * on (0: at once). The key it replaces retires then; retired keys stay published until
+ * `retainSeconds` after retiring (the longest lifetime of anything they signed), then go.
  */
-export async function rotateKeyFile(keysDir: string, retainSeconds: number, now = new Date()): Promise<{ file: KeyFile; added: string; removed: string[] }> {
+export async function rotateKeyFile(
+  keysDir: string,
+  retainSeconds: number,
+  options: { now?: Date; activateInSeconds?: number } = {},
+): Promise<{ file: KeyFile; added: string; activatesAt: string; removed: string[] }> {
+  const now = options.now ?? new Date();
   const current = readKeyFile(keysDir);
   if (!current) throw new KeyFileError(`${keyFilePath(keysDir)} does not exist; run \`gatehouse keys generate\` first`);
   const key = await generateSigningKey();
-  const meta: Record<string, KeyMeta> = { ...current.meta, [key.kid]: { created_at: now.toISOString() } };
-  const active = current.keys[0]!;
-  meta[active.kid] = { created_at: meta[active.kid]?.created_at ?? now.toISOString(), retired_at: now.toISOString() };
+  const activatesAt = new Date(now.getTime() + (options.activateInSeconds ?? 0) * 1000).toISOString();
+  const meta: Record<string, KeyMeta> = { ...current.meta, [key.kid]: { created_at: now.toISOString(), activates_at: activatesAt } };
+  for (const k of current.keys) {
+    const m = meta[k.kid] ?? { created_at: now.toISOString() };
+    meta[k.kid] = { ...m, retired_at: m.retired_at ?? activatesAt };
+  }
   const removed: string[] = [];
   const kept = current.keys.filter((k) => {
-    const retired = meta[k.kid]?.retired_at;
-    const expired = retired !== undefined && now.getTime() - Date.parse(retired) > retainSeconds * 1000;
+    const retired = meta[k.kid]!.retired_at!;
+    const expired = now.getTime() - Date.parse(retired) > retainSeconds * 1000;
     if (expired) {
       removed.push(k.kid);
       delete meta[k.kid];
@@ -96,7 +110,26 @@ export async function rotateKeyFile(keysDir: string, retainSeconds: number, now 
   });
   const file: KeyFile = { keys: [key, ...kept], meta };
   writeKeyFile(keysDir, file);
-  return { file, added: key.kid, removed };
+  return { file, added: key.kid, activatesAt, removed };
+}
+
+/**
+ * The keys in the order oidc-provider wants them: the one signing at `now` first (the newest
+ * key already active), the others after it, still published for verification.
+ */
+export function keysInSigningOrder(file: KeyFile, now = new Date()): PrivateJwk[] {
+  const activeSince = (k: PrivateJwk) => Date.parse(file.meta[k.kid]?.activates_at ?? file.meta[k.kid]?.created_at ?? '1970-01-01T00:00:00Z');
+  const active = file.keys.filter((k) => activeSince(k) <= now.getTime()).sort((a, b) => activeSince(b) - activeSince(a));
+  const signing = active[0] ?? file.keys[file.keys.length - 1]!;
+  return [signing, ...file.keys.filter((k) => k !== signing)];
+}
+
+/** When the next published-but-not-yet-signing key activates (ms epoch), if any. */
+export function nextActivation(file: KeyFile, now = new Date()): number | undefined {
+  const future = Object.values(file.meta)
+    .map((m) => (m.activates_at ? Date.parse(m.activates_at) : NaN))
+    .filter((t) => t > now.getTime());
+  return future.length ? Math.min(...future) : undefined;
 }
 
 /** Development start: create the first key when there is none. */
