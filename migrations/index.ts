@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 
 import * as core from './20261123_001_core.js';
 import * as grantLabs from './20261123_002_grant_labs.js';
+import * as auditLog from './20261123_003_audit_log.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -9,6 +10,7 @@ type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void
 const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261123_001_core', core],
   ['20261123_002_grant_labs', grantLabs],
+  ['20261123_003_audit_log', auditLog],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -3,8 +3,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import type { Config } from './config/load-config.js';
+import { createAuditLog } from './domain/audit/audit-log.js';
 import { createApplyImport, parseImportDocument } from './domain/import/apply-import.js';
 import { createAuthenticateUser } from './domain/users/authenticate-user.js';
 import { createPasswordHasher } from './domain/users/password-hasher.js';
@@ -97,14 +99,36 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       log.info('import applied', { file: config.importFile, ...summary });
     }
 
+    const audit = createAuditLog({ repository: repos.audit, onError: (error, event) => log.error('audit append failed', { error, action: event.action }) });
     const views = createViews();
     const build = (keys: KeyFile): Provider => {
       const ordered = keysInSigningOrder(keys);
       const provider = createProvider({ config, adapter, keys: ordered, cookieKeys, accounts, resources: repos.resources, views, labPolicy });
       provider.use(clearRefreshInFlight(storage.store));
-      installStructuredTokenSupport(provider, { issuer: config.issuer, keys: ordered, revocations, grants, accounts, labs });
+      installStructuredTokenSupport(provider, { issuer: config.issuer, keys: ordered, revocations, grants, accounts, labs, audit });
       provider.on('server_error', (_ctx, error) => log.error('oidc-provider server error', { error }));
-      provider.on('grant.revoked', (_ctx, grantId) => log.info('grant revoked', { grant_id: grantId }));
+      provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
+        const route = ctx.oidc?.route;
+        const grantType = route === 'token' ? String(ctx.oidc.params?.grant_type) : undefined;
+        log.info('grant revoked', { grant_id: grantId, route });
+        audit.recordLater({
+          // At the token endpoint a grant dies only because a used code or refresh token came back.
+          actor: ctx.oidc?.client ? `client:${ctx.oidc.client.clientId}` : 'anonymous',
+          action: grantType ? `${grantType}.reuse_detected` : 'grant.revoked',
+          target: `grant:${grantId}`,
+          details: { route },
+          requestId: ctx.state?.requestId as string | undefined,
+          ip: ctx.ip,
+        });
+      });
+      provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
+        audit.recordLater({
+          actor: ctx.oidc?.client ? `client:${ctx.oidc.client.clientId}` : 'anonymous',
+          action: 'logout',
+          requestId: ctx.state?.requestId as string | undefined,
+          ip: ctx.ip,
+        });
+      });
       return provider;
     };
     let current = build(keyFile);
@@ -133,6 +157,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
           issuerOrigin,
           displayName: async (accountId) => (await repos.users.findById(accountId))?.username ?? accountId,
           labs,
+          audit,
         }),
       ],
     });

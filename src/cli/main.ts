@@ -9,6 +9,8 @@ import { createPasswordHasher } from '../domain/users/password-hasher.js';
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '../oidc/grant-revoker.js';
 import { generateKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, rotateKeyFile } from '../oidc/keys.js';
 import { createDatabase, migrateLatest } from '../storage/postgres/database.js';
+import { createAuditRepository } from '../storage/postgres/audit-repository.js';
+import { createChainVerifier } from '../domain/audit/audit-chain.js';
 import { createRepositories } from '../storage/postgres/repositories.js';
 
 const USAGE = `gatehouse — operate a Gatehouse deployment (settings come from the same environment as the server)
@@ -21,6 +23,8 @@ usage:
                                     add a new signing key (published at once, signing after SECONDS, default 0);
                                     retired keys stay published until their tokens expire
   gatehouse keys list               show the signing keys
+  gatehouse audit verify            check the audit log's hash chain; names the first broken row
+  gatehouse audit export            print the audit log as JSON lines
 
 options:
   --json     print machine-readable output
@@ -29,6 +33,7 @@ options:
 const HELP: Record<string, string> = {
   migrate: 'gatehouse migrate [--json]\n  Applies pending migrations to DATABASE_URL (or the embedded database in GATEHOUSE_DATA_DIR).',
   import: 'gatehouse import FILE [--json]\n  Validates FILE against config/import.schema.json and applies it in one transaction; idempotent.',
+  audit: 'gatehouse audit verify|export [--json]\n  verify walks the chain in order and exits 1 naming the first row whose link or content does not match.',
   keys: 'gatehouse keys generate|rotate [--activate-in SECONDS]|list [--json]\n  rotate --activate-in 60 publishes the new key a minute before it signs, so services caching JWKS know it first.\n  Manages the private signing JWKS at GATEHOUSE_KEYS_DIR/jwks.json (mode 0600).\n  Running nodes pick up a rotated file within GATEHOUSE_KEYS_RELOAD_SECONDS.',
 };
 
@@ -114,6 +119,27 @@ async function run(argv: string[]): Promise<void> {
         return out(rows, rows.map((r) => `${r.kid}  ${r.status.padEnd(9)}  created ${r.created_at ?? '?'}${r.activates_at ? `  signs from ${r.activates_at}` : ''}${r.retired_at ? `  retires ${r.retired_at}` : ''}`).join('\n'));
       }
       throw new CliError(`unknown keys command '${sub ?? ''}'\n${HELP.keys}`, 2);
+    }
+    case 'audit': {
+      const [sub, ...extra] = rest;
+      expectArgs(extra, 0, HELP.audit!);
+      if (sub === 'verify') {
+        const check = await withDatabase(config, async (db) => {
+          const chain = createChainVerifier();
+          for await (const row of createAuditRepository(db).all()) chain.add(row);
+          return chain.result();
+        });
+        out(check, check.ok ? `audit chain intact: ${check.rows} rows` : `audit chain broken at row ${check.brokenAt}: ${check.reason}`);
+        if (!check.ok) process.exitCode = 1;
+        return;
+      }
+      if (sub === 'export') {
+        await withDatabase(config, async (db) => {
+          for await (const row of createAuditRepository(db).all()) print(JSON.stringify({ ...row, at: row.at.toISOString() }));
+        });
+        return;
+      }
+      throw new CliError(`unknown audit command '${sub ?? ''}'\n${HELP.audit}`, 2);
     }
     default:
       throw new CliError(`unknown command '${command}'\n${USAGE}`, 2);

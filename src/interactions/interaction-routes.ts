@@ -5,6 +5,7 @@ import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 
 import type { AuthenticationResult } from '../domain/users/authenticate-user.js';
+import type { AuditLog } from '../domain/audit/audit-log.js';
 import type { Logger } from '../logger.js';
 import { LabAccessDenied, type LabAccess } from '../domain/tenancy/lab-access.js';
 import { SELECT_LAB_PROMPT } from '../oidc/lab-policy.js';
@@ -20,6 +21,7 @@ export interface InteractionDeps {
   issuerOrigin: string;
   displayName: (accountId: string) => Promise<string>;
   labs: LabAccess;
+  audit: AuditLog;
 }
 
 /** One message for unknown user, wrong password and blocked user: no account enumeration. */
@@ -124,10 +126,19 @@ export function createInteractionRoutes(deps: InteractionDeps): Router {
     const result = login && password ? await deps.authenticate(login, password) : ({ ok: false, reason: 'unknown_user' } as const);
     if (!result.ok) {
       deps.log.info('login failed', { reason: result.reason, client_id: details.params.client_id, ip: ctx.ip });
+      // The reason is for operators; the page says the same thing for all three.
+      await deps.audit.record({
+        actor: 'anonymous', action: 'login.failed', details: { reason: result.reason, login, client_id: details.params.client_id },
+        requestId: ctx.state.requestId as string, ip: ctx.ip,
+      });
       renderLogin(ctx, details, await clientName(details), { login, error: LOGIN_FAILED }, 401);
       return;
     }
     deps.log.info('login succeeded', { sub: result.user.id, client_id: details.params.client_id });
+    await deps.audit.record({
+      actor: `user:${result.user.id}`, action: 'login.succeeded', target: `user:${result.user.id}`,
+      details: { client_id: details.params.client_id }, requestId: ctx.state.requestId as string, ip: ctx.ip,
+    });
     ctx.respond = false;
     await deps.provider().interactionFinished(ctx.req, ctx.res, { login: { accountId: result.user.id } }, { mergeWithLastSubmission: false });
   });

@@ -6,6 +6,7 @@ import { errors } from 'oidc-provider';
 import { isUnavailable } from '../storage/unavailable.js';
 import type { AccountClaims } from './account-claims.js';
 import type { LabAccess } from '../domain/tenancy/lab-access.js';
+import type { AuditLog } from '../domain/audit/audit-log.js';
 import { TemporarilyUnavailable } from './errors.js';
 import { mayIntrospect, mayRevoke } from './token-policies.js';
 import type { GrantRevoker } from './grant-revoker.js';
@@ -19,6 +20,7 @@ export interface StructuredTokenDeps {
   grants: GrantRevoker;
   accounts: AccountClaims;
   labs: LabAccess;
+  audit: AuditLog;
 }
 
 type AccessTokenClaims = JWTPayload & { jti: string; exp: number; client_id?: string; grant_id?: string; scope?: string; lab_id?: string };
@@ -81,6 +83,10 @@ export function installStructuredTokenSupport(provider: Provider, deps: Structur
     const client = ctx.oidc.client!;
     if (claims && mayRevoke(client, claims.client_id)) {
       await deps.revocations.revoke([{ kind: 'jti', value: claims.jti, expiresAt: claims.exp }]);
+      await deps.audit.record({
+        actor: `client:${client.clientId}`, action: 'access_token.revoked', target: `jti:${claims.jti}`,
+        details: { sub: claims.sub, aud: claims.aud }, requestId: ctx.state.requestId as string | undefined, ip: ctx.ip,
+      });
       // As oidc-provider does for opaque access tokens: revoking one ends its grant.
       if (claims.grant_id) await deps.grants.revokeGrant(claims.grant_id);
     }

@@ -1,3 +1,4 @@
+import { createAuditRepository } from './audit-repository.js';
 import { createClientRepository } from './client-repository.js';
 import type { Database } from './database.js';
 import { createOidcPayloadRepository } from './oidc-payload-repository.js';
@@ -15,6 +16,7 @@ export function createRepositories(db: Database) {
     clients: createClientRepository(db),
     payloads: createOidcPayloadRepository(db),
     revocations: createRevocationRepository(db),
+    audit: createAuditRepository(db),
   };
 }
 

@@ -1,0 +1,59 @@
+import { chainHash, GENESIS_HASH, type AuditEntry, type ChainedAuditEntry } from '../../domain/audit/audit-chain.js';
+import type { Database } from './database.js';
+
+// Serialises appends across processes so each row links to the true previous one.
+const AUDIT_LOCK = 7_314_159;
+
+interface AuditRow {
+  id: number; at: Date; actor: string; action: string; target: string | null; details: unknown;
+  request_id: string | null; ip: string | null; prev_hash: string; hash: string;
+}
+
+const toEntry = (r: AuditRow): ChainedAuditEntry => ({
+  id: Number(r.id),
+  at: new Date(r.at),
+  actor: r.actor,
+  action: r.action,
+  target: r.target ?? undefined,
+  details: (typeof r.details === 'string' ? JSON.parse(r.details) : r.details) as Record<string, unknown>,
+  requestId: r.request_id ?? undefined,
+  ip: r.ip ?? undefined,
+  prevHash: r.prev_hash,
+  hash: r.hash,
+});
+
+export function createAuditRepository(db: Database) {
+  return {
+    async append(entry: AuditEntry): Promise<void> {
+      await db.transaction(async (trx) => {
+        await trx.raw('SELECT pg_advisory_xact_lock(?)', [AUDIT_LOCK]);
+        const last = await trx('audit_log').first('hash').orderBy('id', 'desc');
+        const prevHash = (last?.hash as string | undefined) ?? GENESIS_HASH;
+        await trx('audit_log').insert({
+          at: entry.at,
+          actor: entry.actor,
+          action: entry.action,
+          target: entry.target ?? null,
+          details: JSON.stringify(entry.details),
+          request_id: entry.requestId ?? null,
+          ip: entry.ip ?? null,
+          prev_hash: prevHash,
+          hash: chainHash(prevHash, entry),
+        });
+      });
+    },
+
+    /** Rows in id order, a page at a time (for verification and export). */
+    async *all(pageSize = 1000): AsyncGenerator<ChainedAuditEntry> {
+      let after = 0;
+      for (;;) {
+        const rows = (await db('audit_log').select().where('id', '>', after).orderBy('id').limit(pageSize)) as AuditRow[];
+        for (const row of rows) yield toEntry(row);
+        if (rows.length < pageSize) return;
+        after = Number(rows[rows.length - 1]!.id);
+      }
+    },
+  };
+}
+
+export type AuditRepository = ReturnType<typeof createAuditRepository>;
