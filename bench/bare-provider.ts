@@ -8,9 +8,9 @@ import { bareClient } from './bare-client.js';
 
 /**
  * The baseline for bench/token-issuance.ts: oidc-provider v9 with nothing of Gatehouse in it —
- * its default in-memory adapter, one static confidential client, no Koa app around it. It is
- * configured to do the same cryptographic work as Gatehouse (RS256 with a 2048-bit key, a
- * resource whose access tokens are JWTs), so the ratio measures Gatehouse's own overhead.
+ * its default in-memory adapter, one static confidential client, listening itself (not mounted
+ * in another Koa app). It does the same cryptographic work as Gatehouse (RS256 with a 2048-bit
+ * key, a resource whose access tokens are JWTs), so the ratio measures Gatehouse's own overhead.
  *
  * Run as its own process: `node dist/bench/bare-provider.js --port 4000`.
  */

@@ -6,7 +6,14 @@ import { parseArgs } from 'node:util';
  * function and by package, and which functions' subtrees hold the most time. Made for the
  * profiles `npm run bench -- --cpu-prof DIR` writes; works on any .cpuprofile.
  *
- *   node dist/bench/cpu-profile-summary.js /tmp/prof/gatehouse.cpuprofile [--top 25]
+ *   node dist/bench/cpu-profile-summary.js /tmp/prof/gatehouse.cpuprofile [--top 25] [--callers hash] [--requests N]
+ *
+ * --requests N (the bench prints it) adds a column of main-thread µs per request, which is what
+ * two profiles of different lengths can be compared by.
+ *
+ * --callers NAME adds where the self time of functions named NAME (or printed as NAME) comes
+ * from: their callers, --depth frames up (default 3). For leaf functions whose name alone says
+ * little (hash, writev, an anonymous function).
  */
 
 interface CallFrame { functionName: string; url: string; lineNumber: number; columnNumber: number }
@@ -15,10 +22,15 @@ interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: numb
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string', default: '25' } },
+  options: {
+    top: { type: 'string', default: '25' },
+    callers: { type: 'string', multiple: true, default: [] },
+    depth: { type: 'string', default: '3' },
+    requests: { type: 'string' },
+  },
 });
 if (positionals.length !== 1) {
-  process.stderr.write('usage: node dist/bench/cpu-profile-summary.js FILE.cpuprofile [--top N]\n');
+  process.stderr.write('usage: node dist/bench/cpu-profile-summary.js FILE.cpuprofile [--top N] [--callers NAME]...\n');
   process.exit(2);
 }
 const top = Number(values.top);
@@ -91,19 +103,37 @@ for (const [id, micros] of selfByNode) {
 }
 
 const busy = total - idle;
+
+// Self time of the named functions, keyed by the three frames above them.
+const depth = Number(values.depth);
+const callers = new Map<string, Map<string, number>>(values.callers.map((name) => [name, new Map()]));
+for (const [id, micros] of selfByNode) {
+  const frame = byId.get(id)!.callFrame;
+  const byCaller = callers.get(frame.functionName) ?? callers.get(keyOf(frame));
+  if (!byCaller) continue;
+  const chain: string[] = [];
+  for (let up = parent.get(id); up !== undefined && chain.length < depth; up = parent.get(up)) chain.push(keyOf(byId.get(up)!.callFrame));
+  const key = chain.join('  <  ');
+  byCaller.set(key, (byCaller.get(key) ?? 0) + micros);
+}
+const requests = values.requests === undefined ? undefined : Number(values.requests);
 const ms = (micros: number) => (micros / 1000).toFixed(0).padStart(8);
 const pct = (micros: number) => `${((100 * micros) / busy).toFixed(1).padStart(5)}%`;
+const perRequest = (micros: number) => (requests ? `${(micros / requests).toFixed(1).padStart(8)}` : '');
 const table = (title: string, entries: Map<string, number>, skip: (key: string) => boolean = () => false) => {
   const rows = [...entries].filter(([k]) => !skip(k)).sort((a, b) => b[1] - a[1]).slice(0, top);
-  return [`${title}`, '      ms   % busy', ...rows.map(([k, v]) => `${ms(v)} ${pct(v)}  ${k}`), ''].join('\n');
+  const head = `      ms   % busy${requests ? '  µs/req' : ''}`;
+  return [`${title}`, head, ...rows.map(([k, v]) => `${ms(v)} ${pct(v)}${perRequest(v)}  ${k}`), ''].join('\n');
 };
 
 process.stdout.write([
   `${positionals[0]}`,
-  `sampled ${ms(total).trim()} ms, idle ${ms(idle).trim()} ms, busy ${ms(busy).trim()} ms (percentages are of busy time)`,
+  `sampled ${ms(total).trim()} ms, idle ${ms(idle).trim()} ms, busy ${ms(busy).trim()} ms (percentages are of busy time)` +
+    (requests ? `; ${requests} requests, ${(busy / requests).toFixed(1)} µs busy per request` : ''),
   '',
   table(`top ${top} functions by self time`, selfByFunction),
   table('self time by package', selfByPackage),
   // Roots and plumbing hold nearly everything inclusively; leave them out so the list says something.
   table(`top ${top} functions by inclusive time (stack contains the function)`, inclusive, (k) => /^\((root|program)\)$/.test(k) || k.startsWith('processTicksAndRejections') || k.startsWith('(anonymous)  node:')),
+  ...[...callers].map(([name, byCaller]) => table(`self time of ${name}, by caller (nearest first)`, byCaller)),
 ].join('\n'));

@@ -1,5 +1,6 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
+import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -8,6 +9,7 @@ import autocannon from 'autocannon';
 import { bareClient } from './bare-client.js';
 import { createBenchSandbox, type BenchSandbox } from './bench-sandbox.js';
 import { freePort, spawnChildServer, type ChildServer } from './child-server.js';
+import { processCpuMicros } from './process-cpu.js';
 
 /**
  * `npm run bench`: Gatehouse's token endpoint and introspection against a bare oidc-provider,
@@ -20,9 +22,11 @@ const usage = `usage: node dist/bench/token-issuance.js [options]
   --rounds N         rounds per server and scenario (default 3)
   --connections N    concurrent keep-alive connections (default 10)
   --warmup S         seconds of unmeasured load per server and scenario first (default 3)
+  --only SCENARIO    issuance or introspection (default both; useful with --cpu-prof)
   --embedded         run Gatehouse on embedded PGlite + in-process store instead of Postgres + Redis
   --database-url U   existing database used to create the bench's own (default $DATABASE_URL or postgres://postgres@127.0.0.1:5432/test)
   --redis-url U      (default $REDIS_URL or redis://127.0.0.1:6379)
+  --gatehouse FILE   the Gatehouse entry point to run (default dist/src/main.js), e.g. a candidate build
   --cpu-prof DIR     start both servers with node --cpu-prof, writing gatehouse.cpuprofile and
                      bare-provider.cpuprofile to DIR (profiling slows both: do not quote those figures)
   --help`;
@@ -33,10 +37,12 @@ const { values: flags } = parseArgs({
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
+    only: { type: 'string' },
     embedded: { type: 'boolean', default: false },
     'database-url': { type: 'string', default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
     'redis-url': { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
     'cpu-prof': { type: 'string' },
+    gatehouse: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -56,6 +62,10 @@ function positive(name: string, text: string, integer: boolean): number {
 const duration = positive('duration', flags.duration, false);
 const rounds = positive('rounds', flags.rounds, true);
 const connections = positive('connections', flags.connections, true);
+if (flags.only !== undefined && flags.only !== 'issuance' && flags.only !== 'introspection') {
+  process.stderr.write(`token-issuance: --only = ${JSON.stringify(flags.only)}: expected issuance or introspection\n${usage}\n`);
+  process.exit(2);
+}
 const warmup = Number(flags.warmup) === 0 ? 0 : positive('warmup', flags.warmup, false);
 // Tokens are fetched fresh per round; a round longer than Gatehouse's 300 s JWT lifetime would
 // end up introspecting an expired token (a fast, meaningless `active: false`).
@@ -67,6 +77,8 @@ if (duration > 240) {
 const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
 const require = createRequire(import.meta.url);
 const versionOf = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
+
+const gatehouseEntry = resolve(flags.gatehouse ?? `${packageRoot}dist/src/main.js`);
 
 const RESOURCE = 'https://cms.example';
 const TARGET_RATIO = 0.9;
@@ -88,13 +100,16 @@ interface Target {
   name: ServerName;
   server: ChildServer;
   issue: RequestSpec;
-  /** A token this target's introspection scenario presents, and what it should say about it. */
+  /** A fresh token for the introspection scenario to present (fetched per round, so none expires mid-run). */
   introspectionToken(): Promise<string>;
   introspect(token: string): RequestSpec;
 }
 
 interface Run {
   okPerSecond: number;
+  /** Server process CPU (all threads) per response, in µs; undefined without /proc. */
+  cpuPerRequest: number | undefined;
+  responses: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -156,7 +171,7 @@ const decodeSegment = (token: string, index: number) => JSON.parse(Buffer.from(t
  */
 async function verifyEquivalence(target: Target): Promise<string> {
   const discovery = (await (await fetch(`${target.server.url}/.well-known/openid-configuration`)).json()) as { jwks_uri: string };
-  const jwks = (await (await fetch(discovery.jwks_uri.replace(/^https?:\/\/[^/]+/, target.server.url))).json()) as { keys: Array<{ n?: string; alg?: string }> };
+  const jwks = (await (await fetch(discovery.jwks_uri.replace(/^https?:\/\/[^/]+/, target.server.url))).json()) as { keys: Array<{ n?: string }> };
   const bits = Buffer.from(jwks.keys[0]?.n ?? '', 'base64url').length * 8;
   if (bits !== 2048) throw new Error(`${target.name}: signing key is ${bits} bits, expected 2048`);
 
@@ -179,6 +194,8 @@ async function verifyEquivalence(target: Target): Promise<string> {
 }
 
 async function load(target: Target, spec: RequestSpec, seconds: number): Promise<Run> {
+  const pid = target.server.process.pid!;
+  const cpuBefore = processCpuMicros(pid);
   const result = await autocannon({
     url: `${target.server.url}${spec.path}`,
     method: 'POST',
@@ -188,11 +205,15 @@ async function load(target: Target, spec: RequestSpec, seconds: number): Promise
     pipelining: 1,
     duration: seconds,
   });
+  const cpuAfter = processCpuMicros(pid);
+  const responses = result['1xx'] + result['2xx'] + result['3xx'] + result['4xx'] + result['5xx'];
   const statusCodes: Record<string, number> = {};
   for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = count ?? 0;
   return {
     // Successful responses only: a server answering errors quickly must not look fast.
     okPerSecond: result['2xx'] / result.duration,
+    cpuPerRequest: cpuBefore !== undefined && cpuAfter !== undefined && responses > 0 ? (cpuAfter - cpuBefore) / responses : undefined,
+    responses,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
@@ -215,18 +236,23 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
+const cpu = (micros: number | undefined) => (micros === undefined ? 'n/a' : fmt(micros));
 const pad = (text: string, width: number) => text.padStart(width);
 
-const scenarios: Record<ScenarioName, { title: string; target: string }> = {
-  issuance: { title: 'client_credentials JWT issuance (POST /token)', target: 'JWT issuance' },
-  introspection: { title: 'introspection (POST /token/introspection): gatehouse JWT vs bare opaque', target: 'JWT introspection vs bare opaque' },
+const scenarios: Record<ScenarioName, { title: string }> = {
+  issuance: { title: 'client_credentials JWT issuance (POST /token)' },
+  introspection: { title: 'introspection (POST /token/introspection): gatehouse JWT vs bare opaque' },
 };
+
+const selectedScenarios = (Object.keys(scenarios) as ScenarioName[]).filter((s) => flags.only === undefined || flags.only === s);
 
 async function main(): Promise<number> {
   const servers = flags.embedded ? undefined : { adminDatabaseUrl: flags['database-url'], redisUrl: flags['redis-url'] };
   const stopAll: Array<() => Promise<void>> = [];
   let sandbox: BenchSandbox | undefined;
   let interrupted = false;
+  // Every response each server gave under load, warm-up included: a profile covers all of them.
+  const served: Record<ServerName, number> = { bare: 0, gatehouse: 0 };
   const onSignal = () => {
     interrupted = true;
     process.stderr.write('\ninterrupted: stopping servers and removing the bench database...\n');
@@ -246,7 +272,7 @@ async function main(): Promise<number> {
 
   try {
     sandbox = await createBenchSandbox(servers);
-    process.stdout.write(`  gatehouse:   node dist/src/main.js on ${sandbox.describe}\n`);
+    process.stdout.write(`  gatehouse:   node ${relative(packageRoot, gatehouseEntry)} on ${sandbox.describe}\n`);
     process.stdout.write('  bare:        node dist/bench/bare-provider.js, oidc-provider default in-memory adapter\n');
     if (flags['cpu-prof']) process.stdout.write(`  profiling:   --cpu-prof into ${flags['cpu-prof']} (figures below are slowed by the profiler)\n`);
     process.stdout.write('\n');
@@ -267,7 +293,7 @@ async function main(): Promise<number> {
     const gatehousePort = await freePort();
     const gatehouseServer = await spawnChildServer({
       name: 'gatehouse',
-      script: `${packageRoot}dist/src/main.js`,
+      script: gatehouseEntry,
       nodeArgs: profile('gatehouse'),
       env: {
         PATH: process.env.PATH ?? '',
@@ -299,11 +325,13 @@ async function main(): Promise<number> {
     const specFor = async (scenario: ScenarioName, target: Target) =>
       scenario === 'issuance' ? target.issue : target.introspect(await target.introspectionToken());
 
-    for (const scenario of Object.keys(scenarios) as ScenarioName[]) {
+    for (const scenario of selectedScenarios) {
       if (warmup > 0) {
         for (const target of targets) {
           if (interrupted) return 130;
           const run = await load(target, await specFor(scenario, target), warmup);
+          served[target.name] += run.responses;
+          if (interrupted) return 130;
           assertAlive(target);
           // Not part of the figures, but a warm-up that fails points at a broken set-up.
           const problems = run.non2xx || run.errors ? `  <-- !!! ${run.non2xx} non-2xx ${JSON.stringify(run.statusCodes)}, ${run.errors} errors` : '';
@@ -314,10 +342,13 @@ async function main(): Promise<number> {
         for (const target of targets) {
           if (interrupted) return 130;
           const run = await load(target, await specFor(scenario, target), duration);
+          served[target.name] += run.responses;
+          // Ctrl-C reaches the children too; their exit is then expected, not a failure to report.
+          if (interrupted) return 130;
           assertAlive(target);
           results[scenario][target.name].push(run);
           const problems = run.non2xx || run.errors ? `  <-- ${run.non2xx} non-2xx, ${run.errors} errors` : '';
-          process.stdout.write(`  round ${round}  ${scenario.padEnd(13)} ${target.name.padEnd(9)} ${pad(fmt(run.okPerSecond), 6)} ok/s  p50 ${run.p50} ms  p99 ${run.p99} ms${problems}\n`);
+          process.stdout.write(`  round ${round}  ${scenario.padEnd(13)} ${target.name.padEnd(9)} ${pad(fmt(run.okPerSecond), 6)} ok/s  p50 ${run.p50} ms  p99 ${run.p99} ms  cpu ${cpu(run.cpuPerRequest)} µs/req${problems}\n`);
         }
       }
     }
@@ -327,41 +358,67 @@ async function main(): Promise<number> {
   } finally {
     for (const stop of stopAll.reverse()) await stop().catch(() => {});
     await sandbox?.dispose().catch((error: Error) => process.stderr.write(`could not remove the bench sandbox: ${error.message}\n`));
-    if (flags['cpu-prof']) process.stdout.write(`\nprofiles written to ${flags['cpu-prof']}; summarise with: node dist/bench/cpu-profile-summary.js ${flags['cpu-prof']}/gatehouse.cpuprofile\n`);
+    if (flags['cpu-prof']) {
+      const dir = flags['cpu-prof'];
+      process.stdout.write([
+        '',
+        `profiles written to ${dir}; summarise them with`,
+        `  node dist/bench/cpu-profile-summary.js ${dir}/gatehouse.cpuprofile --requests ${served.gatehouse}`,
+        `  node dist/bench/cpu-profile-summary.js ${dir}/bare-provider.cpuprofile --requests ${served.bare}`,
+        '',
+      ].join('\n'));
+    }
     process.off('SIGINT', onSignal);
   }
 }
 
 function report(results: Record<ScenarioName, Record<ServerName, Run[]>>, onServers: boolean): number {
-  const lines: string[] = ['', `ok/s = 2xx responses per second (${connections} connections, ${duration} s rounds)`, ''];
-  const header = `| scenario | server | ${Array.from({ length: rounds }, (_, i) => `round ${i + 1}`).join(' | ')} | median | p99 ms (median round) | non-2xx | errors |`;
+  const lines: string[] = [
+    '',
+    `ok/s = 2xx responses per second (${connections} connections, ${duration} s rounds); cpu = server process CPU (all threads) per response`,
+    '',
+  ];
+  const header = `| scenario | server | ${Array.from({ length: rounds }, (_, i) => `round ${i + 1}`).join(' | ')} | median ok/s | p99 ms (median round) | median cpu µs/req | non-2xx | errors |`;
   lines.push(header, `|${header.split('|').slice(1, -1).map(() => ' --- ').join('|')}|`);
   const verdicts: string[] = [];
   let failures = 0;
 
-  for (const scenario of Object.keys(scenarios) as ScenarioName[]) {
-    const medians: Partial<Record<ServerName, number>> = {};
+  for (const scenario of selectedScenarios) {
+    const medians: Partial<Record<ServerName, { ok: number; cpu: number | undefined }>> = {};
     for (const name of ['bare', 'gatehouse'] as const) {
       const runs = results[scenario][name];
-      const m = median(runs.map((r) => r.okPerSecond));
-      medians[name] = m;
-      const medianRun = runs.reduce((best, r) => (Math.abs(r.okPerSecond - m) < Math.abs(best.okPerSecond - m) ? r : best));
+      const ok = median(runs.map((r) => r.okPerSecond));
+      const cpus = runs.map((r) => r.cpuPerRequest).filter((c): c is number => c !== undefined);
+      medians[name] = { ok, cpu: cpus.length === runs.length ? median(cpus) : undefined };
+      const medianRun = runs.reduce((best, r) => (Math.abs(r.okPerSecond - ok) < Math.abs(best.okPerSecond - ok) ? r : best));
       const non2xx = runs.reduce((sum, r) => sum + r.non2xx, 0);
       const errors = runs.reduce((sum, r) => sum + r.errors, 0);
       failures += non2xx + errors;
-      lines.push(`| ${scenario} | ${name} | ${runs.map((r) => fmt(r.okPerSecond)).join(' | ')} | ${fmt(m)} | ${medianRun.p99} | ${non2xx} | ${errors} |`);
+      lines.push(`| ${scenario} | ${name} | ${runs.map((r) => fmt(r.okPerSecond)).join(' | ')} | ${fmt(ok)} | ${medianRun.p99} | ${cpu(medians[name]!.cpu)} | ${non2xx} | ${errors} |`);
     }
-    const ratio = medians.gatehouse! / medians.bare!;
+    const bare = medians.bare!;
+    const gatehouse = medians.gatehouse!;
+    const ratio = gatehouse.ok / bare.ok;
     const perRound = results[scenario].gatehouse.map((r, i) => r.okPerSecond / results[scenario].bare[i]!.okPerSecond);
-    const met = ratio >= TARGET_RATIO;
-    verdicts.push(`${scenarios[scenario].title}\n    gatehouse/bare = ${fmt(ratio, 3)}x (median vs median); per round ${perRound.map((r) => fmt(r, 3)).join(', ')}` +
-      (onServers ? `\n    target >= ${TARGET_RATIO}x: ${met ? 'met' : 'NOT MET'}` : `\n    target >= ${TARGET_RATIO}x is stated for Postgres + Redis; this run is --embedded, so it is not judged`));
+    const verdict = onServers
+      ? `target >= ${TARGET_RATIO}x: ${ratio >= TARGET_RATIO ? 'met' : 'NOT MET'}`
+      : `target >= ${TARGET_RATIO}x is stated for Postgres + Redis; this run is --embedded, so it is not judged`;
+    verdicts.push([
+      scenarios[scenario].title,
+      // Each round is paired with the bare round just before it, so their ratio cancels slow drift in background load.
+      `    gatehouse/bare throughput = ${fmt(ratio, 3)}x (median vs median); paired per round ${perRound.map((r) => fmt(r, 3)).join(', ')} (median ${fmt(median(perRound), 3)})`,
+      // The same comparison from CPU cost: what throughput would be if the server's core were the only limit.
+      ...(bare.cpu !== undefined && gatehouse.cpu !== undefined
+        ? [`    bare/gatehouse cpu per request = ${fmt(bare.cpu / gatehouse.cpu, 3)}x (${fmt(bare.cpu)} vs ${fmt(gatehouse.cpu)} µs; Gatehouse's Postgres and Redis CPU not included)`]
+        : []),
+      `    ${verdict}`,
+    ].join('\n'));
   }
   lines.push('', 'ratios', ...verdicts.map((v) => `  ${v}`));
 
   if (failures) {
     lines.push('', '!'.repeat(78), `!!! ${failures} NON-2XX RESPONSES OR CONNECTION ERRORS: the figures above are not valid`);
-    for (const scenario of Object.keys(scenarios) as ScenarioName[]) {
+    for (const scenario of selectedScenarios) {
       for (const name of ['bare', 'gatehouse'] as const) {
         results[scenario][name].forEach((r, i) => {
           if (r.non2xx || r.errors) lines.push(`!!!   ${scenario} ${name} round ${i + 1}: status codes ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.timeouts} timeouts`);

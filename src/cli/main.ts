@@ -6,10 +6,16 @@ import { ConfigError, loadConfig, type Config } from '../config/load-config.js';
 import { AppError } from '../domain/errors.js';
 import { createApplyImport, parseImportDocument } from '../domain/import/apply-import.js';
 import { createPasswordHasher } from '../domain/users/password-hasher.js';
-import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '../oidc/grant-revoker.js';
 import { generateKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, rotateKeyFile } from '../oidc/keys.js';
 import { createDatabase, migrateLatest } from '../storage/postgres/database.js';
 import { createAuditRepository } from '../storage/postgres/audit-repository.js';
+import { createAuditLog } from '../domain/audit/audit-log.js';
+import { createUserBlocking } from '../domain/users/block-user.js';
+import { createLogger } from '../logger.js';
+import { createAccessTerminator } from '../oidc/access-terminator.js';
+import { createGrantRevoker, MAX_ACCESS_TOKEN_TTL_SECONDS } from '../oidc/grant-revoker.js';
+import { createRevocationList } from '../oidc/revocation-list.js';
+import { createStorage } from '../storage/create-storage.js';
 import { createChainVerifier } from '../domain/audit/audit-chain.js';
 import { createRepositories } from '../storage/postgres/repositories.js';
 
@@ -23,6 +29,9 @@ usage:
                                     add a new signing key (published at once, signing after SECONDS, default 0);
                                     retired keys stay published until their tokens expire
   gatehouse keys list               show the signing keys
+  gatehouse users block USERNAME --reason TEXT
+                                    block a user at once: grants and sessions end, login is refused
+  gatehouse users restore USERNAME  let a blocked user sign in again
   gatehouse audit verify            check the audit log's hash chain; names the first broken row
   gatehouse audit export            print the audit log as JSON lines
 
@@ -33,6 +42,7 @@ options:
 const HELP: Record<string, string> = {
   migrate: 'gatehouse migrate [--json]\n  Applies pending migrations to DATABASE_URL (or the embedded database in GATEHOUSE_DATA_DIR).',
   import: 'gatehouse import FILE [--json]\n  Validates FILE against config/import.schema.json and applies it in one transaction; idempotent.',
+  users: 'gatehouse users block USERNAME --reason TEXT | restore USERNAME [--json]\n  Acts on DATABASE_URL and REDIS_URL directly (with the embedded database, stop the server first).',
   audit: 'gatehouse audit verify|export [--json]\n  verify walks the chain in order and exits 1 naming the first row whose link or content does not match.',
   keys: 'gatehouse keys generate|rotate [--activate-in SECONDS]|list [--json]\n  rotate --activate-in 60 publishes the new key a minute before it signs, so services caching JWKS know it first.\n  Manages the private signing JWKS at GATEHOUSE_KEYS_DIR/jwks.json (mode 0600).\n  Running nodes pick up a rotated file within GATEHOUSE_KEYS_RELOAD_SECONDS.',
 };
@@ -52,6 +62,7 @@ async function run(argv: string[]): Promise<void> {
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       'activate-in': { type: 'string' },
+      reason: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -119,6 +130,30 @@ async function run(argv: string[]): Promise<void> {
         return out(rows, rows.map((r) => `${r.kid}  ${r.status.padEnd(9)}  created ${r.created_at ?? '?'}${r.activates_at ? `  signs from ${r.activates_at}` : ''}${r.retired_at ? `  retires ${r.retired_at}` : ''}`).join('\n'));
       }
       throw new CliError(`unknown keys command '${sub ?? ''}'\n${HELP.keys}`, 2);
+    }
+    case 'users': {
+      const [sub, username, ...extra] = rest;
+      expectArgs(extra, 0, HELP.users!);
+      if ((sub !== 'block' && sub !== 'restore') || !username) throw new CliError(`expected block or restore and a username\n${HELP.users}`, 2);
+      if (sub === 'block' && !values.reason?.trim()) throw new CliError('--reason is required when blocking (it goes to the audit log)', 2);
+      const storage = await createStorage(config, createLogger('silent'));
+      try {
+        const repos = createRepositories(storage.db);
+        const user = await repos.users.findByUsername(username);
+        if (!user) throw new CliError(`no user named ${username}`);
+        const revocations = createRevocationList({ repository: repos.revocations, store: storage.store });
+        const grants = createGrantRevoker({ payloads: repos.payloads, revocations });
+        const blocking = createUserBlocking({
+          users: repos.users,
+          access: createAccessTerminator({ payloads: repos.payloads, grants, store: storage.store }),
+          audit: createAuditLog({ repository: repos.audit, onError: () => {} }),
+        });
+        if (sub === 'block') await blocking.block(user.id, values.reason!.trim(), 'operator:cli');
+        else await blocking.restore(user.id, 'operator:cli');
+        return out({ id: user.id, username: user.username, status: sub === 'block' ? 'blocked' : 'active' }, `${user.username} ${sub === 'block' ? 'blocked' : 'restored'}`);
+      } finally {
+        await storage.close();
+      }
     }
     case 'audit': {
       const [sub, ...extra] = rest;

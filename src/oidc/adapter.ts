@@ -52,6 +52,8 @@ export function createAdapterClass(deps: AdapterDeps): new (name: string) => Ada
         if (payload.grantId) await deps.store.addToSet(`oidc:grant:${payload.grantId}`, this.key(id), ttl);
         if (payload.userCode) await deps.store.setJson(`oidc:userCode:${payload.userCode}`, id, ttl);
         if (payload.uid) await deps.store.setJson(`oidc:uid:${payload.uid}`, id, ttl);
+        // Sessions are indexed by account, so blocking a user can end them all.
+        if (this.name === 'Session' && typeof payload.accountId === 'string') await deps.store.addToSet(accountSessionsKey(payload.accountId), this.key(id), ttl);
       });
     }
 
@@ -137,6 +139,8 @@ export function createAdapterClass(deps: AdapterDeps): new (name: string) => Ada
     }
   };
 }
+
+export const accountSessionsKey = (accountId: string) => `oidc:account-sessions:${accountId}`;
 
 const IN_FLIGHT = Symbol('refreshInFlight');
 const IN_FLIGHT_SECONDS = 30;

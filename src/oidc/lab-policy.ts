@@ -22,6 +22,19 @@ const grantIdOf = (ctx: KoaContextWithOIDC) => (ctx.oidc.grant as { jti?: string
  * - access tokens for a resource carry `lab_id`, `lab_role` and the principal's `roles` there.
  */
 export function createLabPolicy(labs: LabAccess) {
+  // Service clients' roles are read for every client_credentials token: cached like clients
+  // and resources (a change reaches every node within 5 s).
+  const clientRoles = new Map<string, { at: number; roles: Promise<string[]> }>();
+  const rolesOfClient = (clientId: string, audience: string): Promise<string[]> => {
+    const key = `${clientId} ${audience}`;
+    const hit = clientRoles.get(key);
+    if (hit && Date.now() - hit.at < 5000) return hit.roles;
+    const roles = labs.rolesOn('client', clientId, audience);
+    roles.catch(() => clientRoles.delete(key));
+    clientRoles.set(key, { at: Date.now(), roles });
+    return roles;
+  };
+
   const prompt = new interactionPolicy.Prompt(
     { name: SELECT_LAB_PROMPT, requestable: false },
     new interactionPolicy.Check('lab_not_selected', 'the user must choose the lab to act in', async (ctx) => {
@@ -68,7 +81,7 @@ export function createLabPolicy(labs: LabAccess) {
       const audience = token.resourceServer?.audience;
       if (!audience) return {};
       if (!token.accountId) {
-        const roles = await labs.rolesOn('client', String(token.clientId ?? ctx.oidc.client?.clientId), audience);
+        const roles = await rolesOfClient(String(token.clientId ?? ctx.oidc.client?.clientId), audience);
         return roles.length ? { roles } : {};
       }
       let acting;

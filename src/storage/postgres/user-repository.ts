@@ -10,6 +10,7 @@ interface UserRow {
   family_name: string | null;
   password_hash: string | null;
   status: 'active' | 'blocked';
+  blocked_reason?: string | null;
   is_admin: boolean;
   created_at: Date;
   updated_at: Date;
@@ -73,6 +74,12 @@ export function createUserRepository(db: Database) {
 
     async update(id: string, user: Partial<UserWrite>): Promise<void> {
       await table().where({ id }).update({ ...toRow(user), updated_at: db.fn.now() as unknown as Date });
+    },
+
+    /** Blocks (with the operator's reason) or restores; false when there is no such user. */
+    async setStatus(id: string, status: 'active' | 'blocked', reason?: string): Promise<boolean> {
+      const updated = await table().where({ id }).update({ status, blocked_reason: status === 'blocked' ? reason ?? null : null, updated_at: db.fn.now() as unknown as Date } as Partial<UserRow>);
+      return updated > 0;
     },
 
     async setPasswordHash(id: string, passwordHash: string): Promise<void> {

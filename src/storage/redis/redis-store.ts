@@ -12,6 +12,8 @@ export async function createRedisStore(url: string, prefix: string): Promise<Sto
     // Fail fast instead of queueing while Redis is away: callers turn the error into a 503.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
+    // Commands issued in the same tick share one socket write: cheaper under load.
+    enableAutoPipelining: true,
     connectTimeout: 2000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
