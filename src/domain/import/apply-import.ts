@@ -21,10 +21,10 @@ export interface ImportDocument {
     client_id: string; client_name?: string; client_secret?: string; redirect_uris: string[]; post_logout_redirect_uris: string[];
     grant_types: string[]; scope: string; resources: string[]; default_resource?: string; token_endpoint_auth_method: string; roles: RoleRef[];
   }>;
-  labs?: Array<{ id: string; name: string; status: 'active' | 'suspended' }>;
+  labs?: Array<{ id: string; name: string; status?: 'active' | 'suspended' }>;
   users?: Array<{
     id?: string; username: string; email?: string; email_verified?: boolean; password?: string; given_name?: string; family_name?: string;
-    admin: boolean; status: 'active' | 'blocked';
+    admin: boolean; status?: 'active' | 'blocked';
     memberships: Array<{ lab: string; role: string; status: 'active' | 'invited' | 'suspended' }>; roles: RoleRef[];
   }>;
 }

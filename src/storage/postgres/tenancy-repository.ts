@@ -4,11 +4,12 @@ import type { Database } from './database.js';
 /** Labs, memberships and resource roles: who belongs where, with what role. */
 export function createTenancyRepository(db: Database) {
   return {
+    /** Creates or renames a lab; its status changes only when given. */
     async upsertLab(lab: { id: string; name: string; status?: Lab['status'] }): Promise<void> {
       await db('labs')
         .insert({ id: lab.id, name: lab.name, status: lab.status ?? 'active' })
         .onConflict('id')
-        .merge({ name: lab.name, status: lab.status ?? 'active', updated_at: db.fn.now() });
+        .merge({ name: lab.name, ...(lab.status ? { status: lab.status } : {}), updated_at: db.fn.now() });
     },
 
     async findLab(id: string): Promise<Lab | undefined> {
