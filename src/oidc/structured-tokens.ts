@@ -44,10 +44,20 @@ export function installStructuredTokenSupport(provider: Provider, deps: Structur
   provider.on('introspection.error', flag);
   provider.on('revocation.error', flag);
 
+  // Services introspect the same token on each of their requests: a token whose signature was
+  // checked once is not checked again (its expiry and revocation still are, every time). The
+  // set is per key set, bounded, and oldest-first evicted.
+  const verified = new Map<string, AccessTokenClaims>();
+  const VERIFIED_MAX = 10_000;
+
   async function verify(token: string): Promise<AccessTokenClaims | undefined> {
+    const known = verified.get(token);
+    if (known) return known.exp > Date.now() / 1000 ? known : undefined;
     try {
       const { payload } = await jwtVerify(token, publicKeys, { issuer: deps.issuer, typ: 'at+jwt', algorithms: ['RS256'] });
       if (typeof payload.jti !== 'string' || typeof payload.exp !== 'number') return undefined;
+      if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+      verified.set(token, payload as AccessTokenClaims);
       return payload as AccessTokenClaims;
     } catch {
       return undefined;
