@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 
 export interface ChildServer {
   readonly name: string;
@@ -23,16 +22,8 @@ export interface SpawnOptions {
   timeoutMs?: number;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
+// One way to find a free port, shared with the tests.
+export { freePort } from '../test/helpers/harness.js';
 
 /**
  * Starts a server as its own Node process and resolves once `readyPath` answers 200.
