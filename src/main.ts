@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ConfigError, loadConfig } from './config/load-config.js';
+import { assertServerConfig, ConfigError, loadConfig } from './config/load-config.js';
 import { AppError } from './domain/errors.js';
 import { startGatehouse } from './gatehouse.js';
 import { createLogger } from './logger.js';
@@ -9,6 +9,7 @@ async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig();
+    assertServerConfig(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`gatehouse: ${error.message}\n`);

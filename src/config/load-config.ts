@@ -73,13 +73,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const settings = raw as unknown as Config;
   settings.issuer ??= `http://localhost:${settings.port}`;
   settings.migrateOnStart ??= settings.environment !== 'production';
-  if (settings.environment === 'production' && !settings.cookieKeys) {
-    throw new ConfigError(`invalid configuration: ${envNames.cookieKeys} = (unset): is required when NODE_ENV=production`);
-  }
   settings.dataDir = resolve(cwd, settings.dataDir);
   settings.keysDir = resolve(cwd, settings.keysDir);
   if (settings.importFile) settings.importFile = resolve(cwd, settings.importFile);
   return settings;
+}
+
+/**
+ * What only the server needs (the CLI's migrate, keys and import do not): cookie secrets in
+ * production, where they must be the same on every node.
+ */
+export function assertServerConfig(settings: Config): void {
+  if (settings.environment === 'production' && !settings.cookieKeys) {
+    throw new ConfigError(`invalid configuration: ${envNames.cookieKeys} = (unset): is required when NODE_ENV=production`);
+  }
 }
 
 function readConfigFile(explicit: string | undefined, cwd: string): { path: string; values: Record<string, unknown> } {
