@@ -74,6 +74,21 @@ describe(`signing key rotation (${mode})`, () => {
     assert.equal(decodeProtectedHeader(await token()).kid, added, 'the new key signs once active');
   });
 
+  it('a key superseded before it activated never signs', async () => {
+    const env = { GATEHOUSE_KEYS_DIR: gh.config.keysDir, NODE_ENV: 'test' };
+    const pending = JSON.parse((await runCli(['keys', 'rotate', '--activate-in', '2', '--json'], env)).stdout) as { added: string };
+    const immediate = JSON.parse((await runCli(['keys', 'rotate', '--json'], env)).stdout) as { added: string };
+    await new Promise((r) => setTimeout(r, 3000));
+    const deadline = Date.now() + 10_000;
+    let kid = decodeProtectedHeader(await token()).kid;
+    while (kid !== immediate.added && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      kid = decodeProtectedHeader(await token()).kid;
+    }
+    assert.equal(kid, immediate.added);
+    assert.notEqual(kid, pending.added);
+  });
+
   it('`gatehouse keys generate` refuses to overwrite an existing key set', async () => {
     const result = await runCli(['keys', 'generate'], { GATEHOUSE_KEYS_DIR: gh.config.keysDir });
     assert.equal(result.code, 1);

@@ -50,6 +50,23 @@ describe(`refresh token rotation and reuse detection (${mode})`, () => {
     // only after the winning refresh has answered is a replay by definition, and revokes.
   });
 
+  it('a refresh that fails on the server after consuming its token gives the token back: the retry works, no theft is assumed', async () => {
+    const first = await userTokens(gh.issuer, { resource: CMS, scope: 'openid offline_access cases:read' });
+    const db = gh.gatehouse.storage.db;
+    // Access-token claims read resource_roles after the refresh token was consumed.
+    await db.raw('ALTER TABLE resource_roles RENAME TO resource_roles_away');
+    let failed;
+    try {
+      failed = await refresh(gh.issuer, first.refresh_token!);
+    } finally {
+      await db.raw('ALTER TABLE resource_roles_away RENAME TO resource_roles');
+    }
+    assert.ok(failed.status >= 500, `expected a server error, got ${failed.status}`);
+    const retried = await refresh(gh.issuer, first.refresh_token!);
+    assert.equal(retried.status, 200, JSON.stringify(retried.body));
+    assert.equal((await introspect(gh.issuer, String(retried.body.access_token))).active, true);
+  });
+
   it('after a Redis flush the latest refresh token still works', async () => {
     const first = await userTokens(gh.issuer);
     const second = await refresh(gh.issuer, first.refresh_token!);
@@ -76,5 +93,11 @@ describe(`refresh token reuse grace window (${mode})`, () => {
     assert.equal(doubleSubmit.body.error, 'invalid_grant');
     const third = await refresh(gh.issuer, String(second.body.refresh_token));
     assert.equal(third.status, 200, 'the grant survives an honest double submit');
+  });
+
+  it('introspection of a refresh token inside the window answers inactive, not an error', async () => {
+    const first = await userTokens(gh.issuer);
+    assert.equal((await refresh(gh.issuer, first.refresh_token!)).status, 200);
+    assert.equal((await introspect(gh.issuer, first.refresh_token!)).active, false);
   });
 });

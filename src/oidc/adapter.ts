@@ -72,7 +72,8 @@ export function createAdapterClass(deps: AdapterDeps): new (name: string) => Ada
         const payload = stored.payload as AdapterPayload;
         if (stored.consumedAtMs !== undefined) {
           payload.consumed = Math.floor(stored.consumedAtMs / 1000);
-          if (this.name === 'RefreshToken') {
+          // Only the token endpoint redeems; introspection and revocation must see the token as it is.
+          if (this.name === 'RefreshToken' && Provider.ctx?.oidc?.route === 'token') {
             const inFlight = (await deps.store.getJson<number>(inFlightKey(id))) !== undefined;
             refuseInnocentReuse(stored.consumedAtMs, inFlight, deps.refreshReuseGraceSeconds);
           }
@@ -111,7 +112,7 @@ export function createAdapterClass(deps: AdapterDeps): new (name: string) => Ada
           if (this.name === 'RefreshToken') await deps.store.setJson(inFlightKey(id), 1, IN_FLIGHT_SECONDS);
           await deps.payloads.consume(this.name, id);
           // Until this request has answered, others presenting the same token raced it.
-          if (this.name === 'RefreshToken') requestState()[IN_FLIGHT] = inFlightKey(id);
+          if (this.name === 'RefreshToken') requestState()[IN_FLIGHT] = id;
           return;
         }
         const payload = await deps.store.getJson<AdapterPayload>(this.key(id));
@@ -161,14 +162,26 @@ function refuseInnocentReuse(consumedAtMs: number, inFlight: boolean, graceSecon
   }
 }
 
-/** Provider middleware: once a refresh has answered, its token's in-flight mark goes. */
-export function clearRefreshInFlight(store: Store) {
-  return async (ctx: { state: Record<string | symbol, unknown> }, next: () => Promise<void>) => {
+/**
+ * Provider middleware: once a refresh has answered, its token's in-flight mark goes. If it
+ * failed on the server's side (a 5xx: storage trouble after the token was consumed), the token is
+ * given back, so the client's retry — which the 503 asks for — is not mistaken for theft.
+ */
+export function clearRefreshInFlight(deps: { store: Store; payloads: OidcPayloadRepository; onError: (error: unknown) => void }) {
+  return async (ctx: { state: Record<string | symbol, unknown>; status: number }, next: () => Promise<void>) => {
+    let failed = false;
     try {
       await next();
+      failed = ctx.status >= 500;
+    } catch (error) {
+      failed = !(error instanceof errors.OIDCProviderError) || error.statusCode >= 500;
+      throw error;
     } finally {
-      const key = ctx.state[IN_FLIGHT];
-      if (typeof key === 'string') await store.delete([key]).catch(() => {});
+      const id = ctx.state[IN_FLIGHT];
+      if (typeof id === 'string') {
+        if (failed) await deps.payloads.unconsume('RefreshToken', id).catch(deps.onError);
+        await deps.store.delete([inFlightKey(id)]).catch(() => {});
+      }
     }
   };
 }

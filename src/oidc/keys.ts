@@ -119,7 +119,14 @@ export async function rotateKeyFile(
  */
 export function keysInSigningOrder(file: KeyFile, now = new Date()): PrivateJwk[] {
   const activeSince = (k: PrivateJwk) => Date.parse(file.meta[k.kid]?.activates_at ?? file.meta[k.kid]?.created_at ?? '1970-01-01T00:00:00Z');
-  const active = file.keys.filter((k) => activeSince(k) <= now.getTime()).sort((a, b) => activeSince(b) - activeSince(a));
+  const retired = (k: PrivateJwk) => {
+    const at = file.meta[k.kid]?.retired_at;
+    return at !== undefined && Date.parse(at) <= now.getTime();
+  };
+  // A key superseded before it ever activated (rotated twice) must not start signing later.
+  const active = file.keys
+    .filter((k) => activeSince(k) <= now.getTime() && !retired(k))
+    .sort((a, b) => activeSince(b) - activeSince(a));
   const signing = active[0] ?? file.keys[file.keys.length - 1]!;
   return [signing, ...file.keys.filter((k) => k !== signing)];
 }

@@ -35,6 +35,8 @@ export function createDatabase({ databaseUrl, dataDir, poolMax, onWarning = () =
         connection: { connectionString: databaseUrl, connectionTimeoutMillis: 2000 },
         pool: { min: 0, max: poolMax },
         acquireConnectionTimeout: 3000,
+        // knex otherwise puts the SQL with its bound values (token ids, hashes) into error messages.
+        compileSqlOnError: false,
         log: knexLog(onWarning),
       }),
     };
@@ -43,7 +45,7 @@ export function createDatabase({ databaseUrl, dataDir, poolMax, onWarning = () =
   mkdirSync(filename, { recursive: true });
   return {
     mode: 'embedded',
-    db: knex({ client: ClientPgLite as unknown as typeof knex.Client, dialect: 'postgres', connection: { filename } } as Knex.Config),
+    db: knex({ client: ClientPgLite as unknown as typeof knex.Client, dialect: 'postgres', connection: { filename }, compileSqlOnError: false } as Knex.Config),
   };
 }
 

@@ -47,6 +47,11 @@ export function createOidcPayloadRepository(db: Database) {
       if (updated === 0) throw new AlreadyConsumedError(`${kind} already consumed`);
     },
 
+    /** Undoes a consume whose request then failed on the server's side. */
+    async unconsume(kind: string, id: string): Promise<void> {
+      await table().where({ kind, id }).update({ consumed_at: null });
+    },
+
     async destroy(kind: string, id: string): Promise<void> {
       await table().where({ kind, id }).delete();
     },
