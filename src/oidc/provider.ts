@@ -56,6 +56,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     responseTypes: ['code'],
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     extraParams: ['lab'],
+    // Revoking any token of a grant ends the grant, so the JWTs minted from it die too (oidc-provider
+    // would keep the grant when an access token is revoked, leaving sibling JWTs active).
+    revokeGrantPolicy: () => true,
     rotateRefreshToken: (ctx) => deps.labPolicy.beforeRefreshRotation(ctx),
     conformIdTokenClaims: true,
     clientDefaults: { id_token_signed_response_alg: 'RS256', grant_types: ['authorization_code'], response_types: ['code'] },
@@ -76,7 +79,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       introspection: {
         enabled: true,
         // A blocked user's opaque tokens are inactive too (JWTs are checked in structured-tokens).
-        allowedPolicy: async (_ctx, client, token) => mayIntrospect(client, token.clientId)
+        allowedPolicy: async (_ctx, client, token) => mayIntrospect(client, token.clientId, (token as { aud?: string | string[] }).aud)
           && (!('accountId' in token) || !token.accountId || Boolean(await accounts.findActiveUser(token.accountId))),
       },
       revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => mayRevoke(client, token.clientId) },

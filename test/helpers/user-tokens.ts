@@ -31,7 +31,7 @@ export async function userTokens(issuer: string, options: { scope?: string; reso
 export const refresh = (issuer: string, refreshToken: string, extra: Record<string, string> = {}) =>
   postForm(`${issuer}/token`, { grant_type: 'refresh_token', refresh_token: refreshToken, ...extra }, portal);
 
-export async function introspect(issuer: string, token: string, caller = portal): Promise<Record<string, unknown>> {
+export async function introspect(issuer: string, token: string, caller: { id: string; secret: string } = portal): Promise<Record<string, unknown>> {
   const { status, body } = await postForm(`${issuer}/token/introspection`, { token }, caller);
   if (status !== 200) throw new Error(`introspection answered ${status} ${JSON.stringify(body)}`);
   return body;
