@@ -63,20 +63,35 @@ for (const [name, create] of implementations) {
       const jti = { kind: 'jti' as const, value: 'j1' };
       assert.equal(await store.checkRevocations([jti]), undefined, 'never loaded: ask Postgres');
       await store.addRevocations([{ ...jti, expiresAt: soon }]);
-      await store.markRevocationsLoaded();
+      assert.equal(await store.markRevocationsLoaded(await store.beginRevocationsLoad()), true);
       assert.equal(await store.checkRevocations([jti]), true);
       assert.equal(await store.checkRevocations([{ kind: 'jti', value: 'other' }]), false);
       assert.equal(await store.checkRevocations([{ kind: 'grant', value: 'j1' }]), false, 'kinds are separate');
       await store.markRevocationsStale();
       assert.equal(await store.checkRevocations([jti]), undefined);
-      await store.markRevocationsLoaded();
+      await store.markRevocationsLoaded(await store.beginRevocationsLoad());
       await store.flush();
       assert.equal(await store.checkRevocations([jti]), undefined, 'a flush loses the copy and says so');
     });
 
+    it('a reload interrupted by a flush or a stale mark does not mark the copy complete', async () => {
+      const flushed = await store.beginRevocationsLoad();
+      await store.flush();
+      assert.equal(await store.markRevocationsLoaded(flushed), false);
+      assert.equal(await store.checkRevocations([{ kind: 'jti', value: 'x' }]), undefined);
+      const staled = await store.beginRevocationsLoad();
+      await store.markRevocationsStale();
+      assert.equal(await store.markRevocationsLoaded(staled), false);
+      assert.equal(await store.checkRevocations([{ kind: 'jti', value: 'x' }]), undefined);
+      const superseded = await store.beginRevocationsLoad();
+      const current = await store.beginRevocationsLoad();
+      assert.equal(await store.markRevocationsLoaded(superseded), false);
+      assert.equal(await store.markRevocationsLoaded(current), true);
+    });
+
     it('revocation entries disappear when the token they cover has expired', async () => {
       await store.addRevocations([{ kind: 'jti', value: 'old', expiresAt: Math.floor(Date.now() / 1000) + 1 }]);
-      await store.markRevocationsLoaded();
+      await store.markRevocationsLoaded(await store.beginRevocationsLoad());
       assert.equal(await store.checkRevocations([{ kind: 'jti', value: 'old' }]), true);
       await sleep(2100);
       assert.equal(await store.checkRevocations([{ kind: 'jti', value: 'old' }]), false);

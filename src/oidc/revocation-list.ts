@@ -12,10 +12,12 @@ export function createRevocationList(deps: { repository: RevocationRepository; s
   const { repository, store } = deps;
   let loading: Promise<void> | undefined;
 
+  // The load token makes the marker honest: a flush or failed write during the reload cancels it.
   async function reload(): Promise<void> {
+    const token = await store.beginRevocationsLoad();
     const live = await repository.live();
     await store.addRevocations(live);
-    await store.markRevocationsLoaded();
+    await store.markRevocationsLoaded(token);
   }
 
   return {

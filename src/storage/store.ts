@@ -24,9 +24,14 @@ export interface Store {
    * copy cannot be trusted (never loaded, or lost to a flush or restart) and Postgres must answer.
    */
   checkRevocations(entries: ReadonlyArray<Pick<RevocationEntry, 'kind' | 'value'>>): Promise<boolean | undefined>;
-  /** Marks the revocation copy complete (after loading every live entry from Postgres). */
-  markRevocationsLoaded(): Promise<void>;
-  /** Marks the copy incomplete, so readers go to Postgres until it is reloaded. */
+  /** Starts a reload of the copy; the returned token must be shown to `markRevocationsLoaded`. */
+  beginRevocationsLoad(): Promise<string>;
+  /**
+   * Marks the copy complete after a reload — only if nothing interrupted that reload (a flush, a
+   * restart, a stale mark): otherwise false, and the copy stays untrusted. Atomic.
+   */
+  markRevocationsLoaded(loadToken: string): Promise<boolean>;
+  /** Marks the copy incomplete (and cancels a reload in progress): readers go to Postgres. */
   markRevocationsStale(): Promise<void>;
 
   ping(): Promise<void>;

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import type { RevocationEntry, Store } from '../store.js';
 
 interface Entry {
@@ -13,6 +15,7 @@ interface Entry {
 export function createMemoryStore(): Store {
   let entries = new Map<string, Entry>();
   let revocationsLoaded = false;
+  let loadToken: string | undefined;
 
   const read = (key: string): unknown => {
     const entry = entries.get(key);
@@ -81,16 +84,25 @@ export function createMemoryStore(): Store {
       if (!revocationsLoaded) return undefined;
       return list.some(({ kind, value }) => read(`rev:${kind}:${value}`) !== undefined);
     },
-    async markRevocationsLoaded() {
+    async beginRevocationsLoad() {
+      loadToken = randomUUID();
+      return loadToken;
+    },
+    async markRevocationsLoaded(token) {
+      if (token !== loadToken) return false;
+      loadToken = undefined;
       revocationsLoaded = true;
+      return true;
     },
     async markRevocationsStale() {
       revocationsLoaded = false;
+      loadToken = undefined;
     },
     async ping() {},
     async flush() {
       entries = new Map();
       revocationsLoaded = false;
+      loadToken = undefined;
     },
     async close() {
       clearInterval(sweep);

@@ -1,8 +1,13 @@
+import { randomUUID } from 'node:crypto';
+
 import { Redis } from 'ioredis';
 
 import type { RevocationEntry, Store } from '../store.js';
 
 const LOADED = 'revocations:loaded';
+const LOADING = 'revocations:loading';
+// Set LOADED only if the reload that started with this token is still the current one.
+const MARK_LOADED = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[2], '1'); redis.call('DEL', KEYS[1]); return 1 end; return 0`;
 
 /** The Store on Redis. Every key carries `prefix`, so deployments can share one Redis. */
 export async function createRedisStore(url: string, prefix: string): Promise<Store> {
@@ -69,11 +74,16 @@ export async function createRedisStore(url: string, prefix: string): Promise<Sto
       if (values[0] === null) return undefined;
       return values.slice(1).some((v) => v !== null);
     },
-    async markRevocationsLoaded() {
-      await redis.set(LOADED, '1');
+    async beginRevocationsLoad() {
+      const token = randomUUID();
+      await redis.set(LOADING, token, 'EX', 300);
+      return token;
+    },
+    async markRevocationsLoaded(loadToken) {
+      return (await redis.eval(MARK_LOADED, 2, LOADING, LOADED, loadToken)) === 1;
     },
     async markRevocationsStale() {
-      await redis.del(LOADED);
+      await redis.del(LOADED, LOADING);
     },
     async ping() {
       await redis.ping();
