@@ -10,6 +10,7 @@ import { bareClient } from './bare-client.js';
 import { createBenchSandbox, type BenchSandbox } from './bench-sandbox.js';
 import { freePort, spawnChildServer, type ChildServer } from './child-server.js';
 import { processCpuMicros } from './process-cpu.js';
+import { createPositiveFlag } from './positive-flag.js';
 
 /**
  * `npm run bench`: Gatehouse's token endpoint and introspection against a bare oidc-provider,
@@ -51,14 +52,7 @@ if (flags.help) {
   process.exit(0);
 }
 
-function positive(name: string, text: string, integer: boolean): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    process.stderr.write(`token-issuance: --${name} = ${JSON.stringify(text)}: expected a positive ${integer ? 'integer' : 'number'}\n${usage}\n`);
-    process.exit(2);
-  }
-  return value;
-}
+const positive = createPositiveFlag('token-issuance', usage);
 const duration = positive('duration', flags.duration, false);
 const rounds = positive('rounds', flags.rounds, true);
 const connections = positive('connections', flags.connections, true);

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWTVerifyOptions } from 'jose';
 
 import { createVerifier, type GatehouseClaims } from '../src/verifier/index.js';
+import { createPositiveFlag } from './positive-flag.js';
 
 /**
  * What gatehouse/verifier costs on top of jose: `verifier.verify` against a bare `jose.jwtVerify`
@@ -39,14 +40,7 @@ if (flags.help) {
   process.exit(0);
 }
 
-function positive(name: string, text: string, integer: boolean): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    process.stderr.write(`verifier-throughput: --${name} = ${JSON.stringify(text)}: expected a positive ${integer ? 'integer' : 'number'}\n${usage}\n`);
-    process.exit(2);
-  }
-  return value;
-}
+const positive = createPositiveFlag('verifier-throughput', usage);
 
 const durationMs = positive('duration', flags.duration, false) * 1000;
 const rounds = positive('rounds', flags.rounds, true);
