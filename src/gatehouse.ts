@@ -104,6 +104,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     const build = (keys: KeyFile): Provider => {
       const ordered = keysInSigningOrder(keys);
       const provider = createProvider({ config, adapter, keys: ordered, cookieKeys, accounts, resources: repos.resources, views, labPolicy });
+      provider.use(labPolicy.recordLabSwitch((error) => log.error('could not record a lab switch', { error })));
       provider.use(clearRefreshInFlight({ store: storage.store, payloads: repos.payloads, onError: (error) => log.error('could not give back a refresh token after a failed refresh', { error }) }));
       installStructuredTokenSupport(provider, { issuer: config.issuer, keys: ordered, revocations, grants, accounts, labs, audit });
       provider.on('server_error', (_ctx, error) => log.error('oidc-provider server error', { error }));

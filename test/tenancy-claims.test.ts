@@ -89,6 +89,21 @@ describe(`labs and roles in tokens (${mode})`, () => {
     assert.equal(decodeJwt(String(stays.body.access_token)).lab_id, 'lab-2', 'the switch sticks to the grant');
   });
 
+  it('a lab switch on a refresh that fails is not recorded', async () => {
+    const { page, verifier } = await loginUntilPicker(mary, { lab: 'lab-1' });
+    const tokens = await redeem(page.url, verifier);
+    const db = gh.gatehouse.storage.db;
+    await db.raw('ALTER TABLE resource_roles RENAME TO resource_roles_away'); // fails after the token is consumed
+    try {
+      assert.ok((await refresh(gh.issuer, tokens.refresh_token, { lab: 'lab-2' })).status >= 500);
+    } finally {
+      await db.raw('ALTER TABLE resource_roles_away RENAME TO resource_roles');
+    }
+    const next = await refresh(gh.issuer, tokens.refresh_token);
+    assert.equal(next.status, 200, JSON.stringify(next.body));
+    assert.equal(decodeJwt(String(next.body.access_token)).lab_id, 'lab-1');
+  });
+
   it('a service client gets its resource roles and no lab', async () => {
     const { body } = await postForm(`${gh.issuer}/token`, { grant_type: 'client_credentials', resource: CMS, scope: 'cases:read' }, backend);
     assert.deepEqual(accessClaims(String(body.access_token)), { iss: gh.issuer, aud: CMS, client_id: backend.id, scope: 'cases:read', roles: ['manager'] });

@@ -1,9 +1,12 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { errors, interactionPolicy } from 'oidc-provider';
 
-import { LabAccessDenied, type LabAccess } from '../domain/tenancy/lab-access.js';
+import { LabAccessDenied, type ActingLab, type LabAccess } from '../domain/tenancy/lab-access.js';
 
 export const SELECT_LAB_PROMPT = 'select_lab';
+
+const LAB_SWITCH = Symbol('labSwitch');
+interface LabSwitch { grantId: string; accountId: string; acting: ActingLab }
 
 /** The `lab` parameter as sent to the token endpoint (oidc-provider keeps only known params). */
 function requestedLab(ctx: KoaContextWithOIDC): string | undefined {
@@ -63,8 +66,14 @@ export function createLabPolicy(labs: LabAccess) {
       if (!grantId || !accountId) return true;
       const lab = requestedLab(ctx);
       try {
-        if (lab) await labs.chooseLab(grantId, accountId, lab);
-        else await labs.actingLab(grantId, accountId);
+        if (lab) {
+          const acting = await labs.activeMembership(accountId, lab);
+          if (!acting) throw new LabAccessDenied(lab);
+          // Used for this response's tokens now, recorded on the grant only if the refresh succeeds.
+          (ctx.state as Record<symbol, unknown>)[LAB_SWITCH] = { grantId, accountId, acting } satisfies LabSwitch;
+        } else {
+          await labs.actingLab(grantId, accountId);
+        }
       } catch (error) {
         if (error instanceof LabAccessDenied) {
           if (lab) throw new errors.InvalidTarget(error.message);
@@ -76,6 +85,17 @@ export function createLabPolicy(labs: LabAccess) {
       return true;
     },
 
+    /** Provider middleware: a refresh that switched labs records the switch once it succeeded. */
+    recordLabSwitch(onError: (error: unknown) => void) {
+      return async (ctx: { state: Record<symbol, unknown>; status: number }, next: () => Promise<void>) => {
+        await next();
+        const switching = ctx.state[LAB_SWITCH] as LabSwitch | undefined;
+        if (switching && ctx.status === 200) {
+          await labs.chooseLab(switching.grantId, switching.accountId, switching.acting.labId).catch(onError);
+        }
+      };
+    },
+
     /** Lab and role claims for an access token bound to a resource. */
     async accessTokenClaims(ctx: KoaContextWithOIDC, token: { accountId?: string; clientId?: string; grantId?: string; resourceServer?: { audience?: string } }): Promise<Record<string, unknown>> {
       const audience = token.resourceServer?.audience;
@@ -84,9 +104,10 @@ export function createLabPolicy(labs: LabAccess) {
         const roles = await rolesOfClient(String(token.clientId ?? ctx.oidc.client?.clientId), audience);
         return roles.length ? { roles } : {};
       }
+      const switching = (ctx.state as Record<symbol, LabSwitch | undefined>)[LAB_SWITCH];
       let acting;
       try {
-        acting = await labs.actingLab(token.grantId, token.accountId);
+        acting = switching && switching.grantId === token.grantId ? switching.acting : await labs.actingLab(token.grantId, token.accountId);
       } catch (error) {
         if (error instanceof LabAccessDenied) throw new errors.InvalidGrant(error.message);
         throw error;
