@@ -89,6 +89,25 @@ describe(`labs and roles in tokens (${mode})`, () => {
     assert.equal(decodeJwt(String(stays.body.access_token)).lab_id, 'lab-2', 'the switch sticks to the grant');
   });
 
+  it('switching an existing grant to another lab by a GET needs the CSRF-protected confirmation', async () => {
+    const { browser, page, verifier } = await loginUntilPicker(mary, { lab: 'lab-1' });
+    await redeem(page.url, verifier);
+    // Same browser session, same client: a link naming lab-2 must not switch by itself.
+    const url = new URL(`${gh.issuer}/auth`);
+    const switchVerifier = randomBytes(32).toString('base64url');
+    url.search = new URLSearchParams({
+      client_id: portal.id, response_type: 'code', redirect_uri: portal.redirectUri, scope, resource: CMS, lab: 'lab-2',
+      code_challenge: createHash('sha256').update(switchVerifier).digest('base64url'), code_challenge_method: 'S256',
+    }).toString();
+    const picker = await browser.go(url.href);
+    assert.match(picker.html, /Choose a lab/, `expected the confirmation page, got ${picker.url}`);
+    assert.match(picker.html, /value="lab-2"/);
+    assert.doesNotMatch(picker.html, /value="lab-1"/);
+    const done = await browser.submit(picker, '/lab', { lab: 'lab-2' });
+    const tokens = await redeem(done.url, switchVerifier);
+    assert.equal(decodeJwt(tokens.access_token).lab_id, 'lab-2');
+  });
+
   it('a lab switch on a refresh that fails is not recorded', async () => {
     const { page, verifier } = await loginUntilPicker(mary, { lab: 'lab-1' });
     const tokens = await redeem(page.url, verifier);

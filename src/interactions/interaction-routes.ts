@@ -81,14 +81,18 @@ export function createInteractionRoutes(deps: InteractionDeps): Router {
     if (details.prompt.name === SELECT_LAB_PROMPT) {
       const accountId = String(details.session?.accountId);
       const requested = typeof details.params.lab === 'string' ? details.params.lab : undefined;
-      // A lab named in the request needs no page: it is checked and recorded, or refused.
-      if (requested) return finishLabChoice(ctx, details, requested);
-      deps.views.render(ctx, 'select-lab', {
-        uid: details.uid,
-        csrf: deps.csrf.tokenFor(details.uid),
-        clientName: name,
-        labs: await deps.labs.activeLabs(accountId),
-      });
+      const labs = await deps.labs.activeLabs(accountId);
+      if (requested) {
+        // The first choice for a grant, named in the request, needs no page (login and consent
+        // were POSTs). Switching an existing grant to another lab does: a GET alone — a link an
+        // attacker can send — must not change where the user's tokens act.
+        const switching = details.grantId ? (await deps.labs.recordedLab(details.grantId)) !== undefined : false;
+        const offered = labs.filter((lab) => lab.id === requested);
+        if (!switching || offered.length === 0) return finishLabChoice(ctx, details, requested);
+        deps.views.render(ctx, 'select-lab', { uid: details.uid, csrf: deps.csrf.tokenFor(details.uid), clientName: name, labs: offered });
+        return;
+      }
+      deps.views.render(ctx, 'select-lab', { uid: details.uid, csrf: deps.csrf.tokenFor(details.uid), clientName: name, labs });
       return;
     }
     throw new errors.InvalidRequest(`unsupported prompt ${details.prompt.name}`);

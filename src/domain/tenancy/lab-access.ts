@@ -58,6 +58,9 @@ export function createLabAccess(deps: { tenancy: TenancyRepository }) {
       return labs.length === 1 ? { labId: labs[0]!.id, role: labs[0]!.role } : undefined;
     },
 
+    /** The lab recorded for a grant, if any (checked or not). */
+    recordedLab: (grantId: string) => tenancy.grantLab(grantId),
+
     /** Whether a lab choice is still needed for this grant (several labs, none chosen). */
     async needsChoice(grantId: string | undefined, userId: string, requestedLab: string | undefined): Promise<boolean> {
       const recorded = grantId ? await tenancy.grantLab(grantId) : undefined;
