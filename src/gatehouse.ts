@@ -40,11 +40,11 @@ export interface Gatehouse {
   close(): Promise<void>;
 }
 
-/** Deletes expired tokens and revocation entries every 10 minutes (any node may; it is idempotent). */
+/** Deletes expired tokens, revocation entries and orphaned lab choices every 10 minutes (any node may; it is idempotent). */
 function scheduleSweep(repos: ReturnType<typeof createRepositories>, log: Logger): () => void {
   const timer = setInterval(() => {
     void Promise.all([repos.payloads.deleteExpired(), repos.revocations.deleteExpired()])
-      .then(([payloads, revocations]) => log.debug('expired rows swept', { payloads, revocations }))
+      .then(async ([payloads, revocations]) => log.debug('expired rows swept', { payloads, revocations, grant_labs: await repos.tenancy.deleteOrphanGrantLabs() }))
       .catch((error: unknown) => log.warn('sweep failed', { error }));
   }, 10 * 60_000);
   timer.unref();

@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import * as oidc from 'openid-client';
 
 import { loginAndConsent } from './helpers/form-login.js';
+import { discoverClient, portalAuthorization } from './helpers/relying-party.js';
 import { CMS, john, mode, portal, postForm, spa, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 
 describe(`authorization code + PKCE with openid-client as the relying party (${mode})`, () => {
@@ -12,26 +13,11 @@ describe(`authorization code + PKCE with openid-client as the relying party (${m
   });
   after(async () => gh?.stop());
 
-  async function discover(clientId: string, secret?: string) {
-    const config = await oidc.discovery(
-      new URL(gh.issuer), clientId, undefined,
-      secret ? oidc.ClientSecretBasic(secret) : oidc.None(),
-      { execute: [oidc.allowInsecureRequests] },
-    );
-    // v6 only checks the ID token signature against JWKS with non-repudiation checks on.
-    oidc.enableNonRepudiationChecks(config);
-    return config;
-  }
+  const discover = (clientId: string, secret?: string) => discoverClient(gh.issuer, clientId, secret);
 
   it('logs in through the real login and consent forms, validates the RS256 ID token, and calls userinfo', async () => {
     const config = await discover(portal.id, portal.secret);
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: portal.redirectUri, scope: 'openid profile email labs', state, nonce,
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
-    });
+    const { url, verifier, state, nonce } = await portalAuthorization(config, { scope: 'openid profile email labs' });
     const callback = await loginAndConsent(url.href, portal.redirectUri, john);
     const tokens = await oidc.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
 

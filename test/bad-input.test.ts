@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 
-import { backend, CMS, mode, portal, postForm, runCli, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+import { backend, CMS, mode, portal, postForm, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 
 describe(`bad input gets a standard OAuth error and a 4xx, never a 5xx (${mode})`, () => {
   let gh: TestGatehouse;
@@ -63,8 +63,6 @@ describe(`bad input gets a standard OAuth error and a 4xx, never a 5xx (${mode})
 });
 
 describe('a bad configuration value stops start-up with one clear line and exit code 2', () => {
-  const start = (env: Record<string, string>) => runCli([], env);
-
   it('names the key, the value and what was expected, with no stack trace', async () => {
     for (const [env, pattern] of [
       [{ PORT: 'not-a-port' }, /^gatehouse: invalid configuration: PORT = "not-a-port": must be integer\n$/],
@@ -91,5 +89,4 @@ describe('a bad configuration value stops start-up with one clear line and exit 
     const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? -1)));
     return { code, stderr };
   }
-  void start;
 });

@@ -5,6 +5,7 @@ import * as oidc from 'openid-client';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 import { CMS, john, mode, portal, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+import { discoverClient, portalAuthorization } from './helpers/relying-party.js';
 
 // The Debian package; playwright-core ships no browser of its own.
 const CHROMIUM = '/usr/bin/chromium';
@@ -19,7 +20,7 @@ describe(`login and consent in a real browser (headless Chromium, ${mode})`, () 
   before(async () => {
     gh = await startTestGatehouse();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    config = await oidc.discovery(new URL(gh.issuer), portal.id, undefined, oidc.ClientSecretBasic(portal.secret), { execute: [oidc.allowInsecureRequests] });
+    config = await discoverClient(gh.issuer, portal.id, portal.secret);
   });
   after(async () => {
     await browser?.close();
@@ -39,16 +40,7 @@ describe(`login and consent in a real browser (headless Chromium, ${mode})`, () 
     return page;
   }
 
-  async function authorizationRequest() {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: portal.redirectUri, scope: 'openid profile email', state, nonce,
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
-    });
-    return { url, verifier, state, nonce };
-  }
+  const authorizationRequest = () => portalAuthorization(config, { scope: 'openid profile email' });
 
   it('signs in through the rendered login and consent pages and returns a code that openid-client exchanges', async () => {
     const page = await newPage();
@@ -110,11 +102,7 @@ describe(`login and consent in a real browser (headless Chromium, ${mode})`, () 
 
   it('a user of several labs picks one on the lab picker page, and the access token acts in it', async () => {
     const page = await newPage();
-    const verifier = oidc.randomPKCECodeVerifier();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: portal.redirectUri, scope: 'openid labs cases:read', resource: CMS,
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
-    });
+    const { url, verifier, state, nonce } = await portalAuthorization(config, { scope: 'openid labs cases:read', resource: CMS });
     await page.goto(url.href);
     await page.getByLabel('Username or email').fill('mary');
     await page.getByLabel('Password').fill('pass123-long-enough');
@@ -126,7 +114,7 @@ describe(`login and consent in a real browser (headless Chromium, ${mode})`, () 
     const callbackRequest = page.waitForRequest((r) => r.url().startsWith(portal.redirectUri));
     await page.getByRole('button', { name: 'Continue' }).click();
     const callback = new URL((await callbackRequest).url());
-    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
     const claims = decodeJwt(tokens.access_token);
     assert.equal(claims.lab_id, 'lab-2');
     assert.equal(claims.lab_role, 'viewer');

@@ -23,7 +23,7 @@ import {
   type VerifierErrorCode,
   type VerifierOptions,
 } from '../src/verifier/index.js';
-import { backend, basic, CMS, freePort, mode, postForm, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+import { backend, basic, CMS, freePort, mode, postForm, readJsonBody, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 
 // --- small local tools --------------------------------------------------------------------------
 
@@ -155,14 +155,7 @@ async function listen(server: Server | ReturnType<Koa['listen']>): Promise<strin
 
 async function get(url: string, headers: Record<string, string> = {}) {
   const response = await fetch(url, { headers });
-  const text = await response.text();
-  let body: Record<string, unknown> = {};
-  try {
-    body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  } catch {
-    body = { raw: text };
-  }
-  return { status: response.status, headers: response.headers, body };
+  return { status: response.status, headers: response.headers, body: await readJsonBody(response) };
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

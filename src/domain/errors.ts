@@ -37,9 +37,3 @@ export class NotFoundError extends AppError {
     super('not_found', 404, `${what} not found`);
   }
 }
-
-export class ConflictError extends AppError {
-  constructor(message: string) {
-    super('conflict', 409, message);
-  }
-}

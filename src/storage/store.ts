@@ -14,8 +14,6 @@ export interface Store {
   /** Adds `member` to a set, extending the set's lifetime to at least `ttlSeconds`. */
   addToSet(key: string, member: string, ttlSeconds: number): Promise<void>;
   setMembers(key: string): Promise<string[]>;
-  /** Increments a counter with a lifetime; returns the new value. */
-  increment(key: string, ttlSeconds: number): Promise<number>;
 
   /** Records revoked entries (`kind:value` → until `expiresAt`, epoch seconds). */
   addRevocations(entries: ReadonlyArray<RevocationEntry>): Promise<void>;

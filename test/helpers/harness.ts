@@ -175,12 +175,15 @@ export async function postForm(url: string, form: Record<string, string>, auth?:
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...(auth ? { authorization: basic(auth.id, auth.secret) } : {}) },
     body: new URLSearchParams(form),
   });
+  return { status: response.status, body: await readJsonBody(response), headers: response.headers };
+}
+
+/** A response body as JSON, `{}` when empty, `{ raw }` when it is not JSON. */
+export async function readJsonBody(response: Response): Promise<Record<string, unknown>> {
   const text = await response.text();
-  let body: Record<string, unknown> = {};
   try {
-    body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
   } catch {
-    body = { raw: text };
+    return { raw: text };
   }
-  return { status: response.status, body, headers: response.headers };
 }

@@ -65,15 +65,6 @@ export function createMemoryStore(): Store {
       const set = read(key) as Set<string> | undefined;
       return set ? [...set] : [];
     },
-    async increment(key, ttlSeconds) {
-      const current = read(key) as number | undefined;
-      if (current === undefined) {
-        write(key, 1, ttlSeconds);
-        return 1;
-      }
-      entries.get(key)!.value = current + 1;
-      return current + 1;
-    },
     async addRevocations(list: ReadonlyArray<RevocationEntry>) {
       const now = Date.now();
       for (const { kind, value, expiresAt } of list) {

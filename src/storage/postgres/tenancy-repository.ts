@@ -57,8 +57,9 @@ export function createTenancyRepository(db: Database) {
       await db('grant_labs').insert({ grant_id: grantId, lab_id: labId }).onConflict('grant_id').merge({ lab_id: labId, updated_at: db.fn.now() });
     },
 
-    async forgetGrantLab(grantId: string): Promise<void> {
-      await db('grant_labs').where({ grant_id: grantId }).delete();
+    /** Lab choices of grants that no longer exist (revoked or expired). */
+    async deleteOrphanGrantLabs(): Promise<number> {
+      return db('grant_labs').whereNotExists(db('oidc_payloads').select(db.raw('1')).where('kind', 'Grant').whereRaw('oidc_payloads.id = grant_labs.grant_id')).delete();
     },
 
     async resourceRoles(principalType: PrincipalType, principalId: string, resourceUri: string): Promise<ResourceRole[]> {

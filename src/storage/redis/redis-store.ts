@@ -53,10 +53,6 @@ export async function createRedisStore(url: string, prefix: string): Promise<Sto
     async setMembers(key) {
       return redis.smembers(key);
     },
-    async increment(key, ttlSeconds) {
-      const [[, count]] = (await redis.multi().incr(key).expire(key, Math.ceil(ttlSeconds), 'NX').exec()) as [[null, number], unknown];
-      return count;
-    },
     async addRevocations(entries: ReadonlyArray<RevocationEntry>) {
       if (!entries.length) return;
       const pipeline = redis.pipeline();
