@@ -31,6 +31,15 @@ import { createStorage, type Storage } from './storage/create-storage.js';
 import { migrateLatest, pendingMigrations } from './storage/postgres/database.js';
 import { createRepositories } from './storage/postgres/repositories.js';
 import { AppError } from './domain/errors.js';
+import { createAuditedChange } from './domain/management/audited-change.js';
+import { ensureManagementApiResource } from './domain/management/management-api-resource.js';
+import { createApiAuthenticator } from './http/api/api-auth.js';
+import { createApiRouter } from './http/api/api-router.js';
+import { buildOpenApiDocument } from './http/api/openapi.js';
+import { createManagementOperations } from './http/api/operations/index.js';
+import { createAccessTerminator } from './oidc/access-terminator.js';
+import { createAccessTokenReader, type AccessTokenReader } from './oidc/access-token-reader.js';
+import { packageVersion } from './config/paths.js';
 
 export interface Gatehouse {
   readonly url: string;
@@ -93,20 +102,23 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     await revocations.warm();
     stops.push(scheduleSweep(repos, log));
 
+    await ensureManagementApiResource(repos.resources, config.apiResource);
     if (config.importFile) {
       const doc = parseImportDocument(readFileSync(config.importFile, 'utf8'), config.importFile);
-      const summary = await createApplyImport({ db: storage.db, hasher, repositories: createRepositories })(doc);
+      const summary = await createApplyImport({ db: storage.db, hasher, repositories: createRepositories, issuer: config.issuer })(doc);
       log.info('import applied', { file: config.importFile, ...summary });
     }
 
     const audit = createAuditLog({ repository: repos.audit, onError: (error, event) => log.error('audit append failed', { error, action: event.action }) });
     const views = createViews();
+    let currentTokens: AccessTokenReader | undefined;
     const build = (keys: KeyFile): Provider => {
       const ordered = keysInSigningOrder(keys);
       const provider = createProvider({ config, adapter, keys: ordered, cookieKeys, accounts, resources: repos.resources, views, labPolicy });
       provider.use(labPolicy.recordLabSwitch((error) => log.error('could not record a lab switch', { error })));
       provider.use(clearRefreshInFlight({ store: storage.store, payloads: repos.payloads, onError: (error) => log.error('could not give back a refresh token after a failed refresh', { error }) }));
-      installStructuredTokenSupport(provider, { issuer: config.issuer, keys: ordered, revocations, grants, accounts, labs, audit });
+      currentTokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations, accounts, labs });
+      installStructuredTokenSupport(provider, { tokens: currentTokens, revocations, grants, audit });
       provider.on('server_error', (_ctx, error) => log.error('oidc-provider server error', { error }));
       provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
         const route = ctx.oidc?.route;
@@ -138,6 +150,17 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     }));
 
     const issuerOrigin = new URL(config.issuer).origin;
+    const operations = createManagementOperations({
+      config, db: storage.db, repos, change: createAuditedChange(storage.db), audit, hasher,
+      access: createAccessTerminator({ payloads: repos.payloads, grants, store: storage.store }),
+      labAccess: labs, grants, revocations, store: storage.store,
+    });
+    const apiRouter = createApiRouter({
+      operations,
+      auth: createApiAuthenticator({ tokens: () => currentTokens!, audience: config.apiResource, accounts, labs }),
+      openApi: buildOpenApiDocument(operations, { issuer: config.issuer, audience: config.apiResource, version: packageVersion() }),
+      renderDocs: (ctx, document) => views.render(ctx, 'api-docs', { document }),
+    });
     const app = createHttpApp({
       log,
       cookieKeys,
@@ -149,6 +172,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
           store: () => storage.store.ping(),
         }),
         createStaticRoutes(),
+        apiRouter,
         createInteractionRoutes({
           provider: () => current,
           authenticate: createAuthenticateUser({ users: repos.users, hasher }),

@@ -18,6 +18,7 @@ import { createRevocationList } from '../oidc/revocation-list.js';
 import { createStorage } from '../storage/create-storage.js';
 import { createChainVerifier } from '../domain/audit/audit-chain.js';
 import { createRepositories } from '../storage/postgres/repositories.js';
+import { ensureManagementApiResource } from '../domain/management/management-api-resource.js';
 
 const USAGE = `gatehouse — operate a Gatehouse deployment (settings come from the same environment as the server)
 
@@ -95,7 +96,8 @@ async function run(argv: string[]): Promise<void> {
       const doc = parseImportDocument(text, file);
       const summary = await withDatabase(config, async (db) => {
         await migrateIfAllowed(config, db);
-        return createApplyImport({ db, hasher: createPasswordHasher(), repositories: createRepositories })(doc);
+        await ensureManagementApiResource(createRepositories(db).resources, config.apiResource);
+        return createApplyImport({ db, hasher: createPasswordHasher(), repositories: createRepositories, issuer: config.issuer })(doc);
       });
       return out(summary, `imported ${summary.resources} resources, ${summary.clients} clients, ${summary.labs} labs, ${summary.users} users`);
     }

@@ -29,6 +29,10 @@ export interface Config {
   idTokenTtlSeconds: number;
   sessionTtlSeconds: number;
   trustProxy: boolean;
+  apiResource: string;
+  passwordMinLength: number;
+  selfRegistration: boolean;
+  clientSecretOverlapSeconds: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -72,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 
   const settings = raw as unknown as Config;
   settings.issuer ??= `http://localhost:${settings.port}`;
+  settings.apiResource ??= `${settings.issuer}/api`;
   settings.migrateOnStart ??= settings.environment !== 'production';
   settings.dataDir = resolve(cwd, settings.dataDir);
   settings.keysDir = resolve(cwd, settings.keysDir);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The package's root directory, found from this compiled file (dist/src/config/paths.js). */
@@ -5,3 +6,8 @@ export const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 export const viewsDir = `${packageRoot}views`;
 export const importSchemaPath = `${packageRoot}config/import.schema.json`;
+
+/** Gatehouse's version, from package.json (shown in the OpenAPI document). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(`${packageRoot}package.json`, 'utf8')) as { version: string }).version;
+}

@@ -96,6 +96,22 @@ export const settingsSchema = {
       'x-env': 'GATEHOUSE_TRUST_PROXY', type: 'boolean', default: false,
       description: 'Trust X-Forwarded-* headers (set behind a TLS-terminating proxy).',
     },
+    apiResource: {
+      'x-env': 'GATEHOUSE_API_RESOURCE', type: 'string', format: 'uri',
+      description: 'Resource indicator (token audience) of the management API at /api/v1. Default ISSUER/api. Import files may write `{issuer}/api`.',
+    },
+    passwordMinLength: {
+      'x-env': 'GATEHOUSE_PASSWORD_MIN_LENGTH', type: 'integer', minimum: 8, maximum: 128, default: 12,
+      description: 'Shortest password the management API, CLI and self-registration accept (a bundled list of common passwords is refused too).',
+    },
+    selfRegistration: {
+      'x-env': 'GATEHOUSE_SELF_REGISTRATION', type: 'boolean', default: false,
+      description: 'Open the public POST /api/v1/registrations endpoint (people create their own account, with no lab).',
+    },
+    clientSecretOverlapSeconds: {
+      'x-env': 'GATEHOUSE_CLIENT_SECRET_OVERLAP_SECONDS', type: 'integer', minimum: 0, maximum: 2592000, default: 86400,
+      description: 'After a client secret is rotated, the previous one keeps working this long, so services can roll over.',
+    },
     logLevel: {
       'x-env': 'LOG_LEVEL', enum: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info',
       description: 'Minimum level of the JSON log lines written to stdout.',

@@ -37,3 +37,36 @@ export class NotFoundError extends AppError {
     super('not_found', 404, `${what} not found`);
   }
 }
+
+/** The request carries no valid credentials (RFC 6750 `invalid_token`, or none at all). */
+export class UnauthorizedError extends AppError {
+  constructor(message: string, readonly challenge: string) {
+    super('unauthorized', 401, message);
+  }
+}
+
+/** The caller is known but may not do this (missing scope, or not an admin of that lab). */
+export class ForbiddenError extends AppError {
+  constructor(message: string, readonly challenge?: string) {
+    super('forbidden', 403, message);
+  }
+}
+
+/** The change would duplicate something unique (a username, an email, a membership). */
+export class ConflictError extends AppError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('conflict', 409, message, { details });
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(limit: string) {
+    super('payload_too_large', 413, `request body exceeds ${limit}`);
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(expected: string) {
+    super('unsupported_media_type', 415, `request body must be ${expected}`);
+  }
+}

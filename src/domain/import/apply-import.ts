@@ -52,6 +52,8 @@ export function parseImportDocument(text: string, source: string): ImportDocumen
 
 export interface ImportDeps {
   db: Database;
+  /** Replaces a leading `{issuer}` in client resources and role references (e.g. `{issuer}/api`). */
+  issuer: string;
   hasher: PasswordHasher;
   repositories: (db: Database) => {
     users: UserRepository; tenancy: TenancyRepository; resources: ResourceRepository; clients: ClientRepository;
@@ -63,7 +65,8 @@ export interface ImportDeps {
  * run with the same document changes nothing (a password is re-hashed only if it changed).
  */
 export function createApplyImport(deps: ImportDeps) {
-  return async function applyImport(doc: ImportDocument): Promise<ImportSummary> {
+  return async function applyImport(document: ImportDocument): Promise<ImportSummary> {
+    const doc = withIssuer(document, deps.issuer);
     // Hash outside the transaction: argon2 is slow and must not hold a connection.
     const users = deps.repositories(deps.db).users;
     const hashes = new Map<string, string>();
@@ -153,5 +156,18 @@ export function createApplyImport(deps: ImportDeps) {
       labs: doc.labs?.length ?? 0,
       users: doc.users?.length ?? 0,
     };
+  };
+}
+
+/** The document with `{issuer}` at the start of resource references replaced by the issuer. */
+function withIssuer(doc: ImportDocument, issuer: string): ImportDocument {
+  const expand = (uri: string) => (uri.startsWith('{issuer}') ? issuer + uri.slice('{issuer}'.length) : uri);
+  const expandRoles = (roles: RoleRef[]) => roles.map((r) => ({ ...r, resource: expand(r.resource) }));
+  return {
+    ...doc,
+    clients: doc.clients?.map((c) => ({
+      ...c, resources: c.resources.map(expand), roles: expandRoles(c.roles), ...(c.default_resource ? { default_resource: expand(c.default_resource) } : {}),
+    })),
+    users: doc.users?.map((u) => ({ ...u, roles: expandRoles(u.roles) })),
   };
 }

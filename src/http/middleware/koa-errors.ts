@@ -1,7 +1,7 @@
 import type { Middleware } from 'koa';
 import { errors } from 'oidc-provider';
 
-import { AppError } from '../../domain/errors.js';
+import { AppError, ForbiddenError, UnauthorizedError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
 import { isUnavailable } from '../../storage/unavailable.js';
 
@@ -32,6 +32,8 @@ export function errorMiddleware(log: Logger): Middleware {
         if (status >= 500) log.error('request failed', { error: (error as Error & { cause?: unknown }).cause ?? error, path: ctx.path, request_id: ctx.state.requestId });
         ctx.status = status;
         ctx.type = 'application/problem+json';
+        if (error instanceof UnauthorizedError) ctx.set('WWW-Authenticate', error.challenge);
+        if (error instanceof ForbiddenError && error.challenge) ctx.set('WWW-Authenticate', error.challenge);
         ctx.body = {
           type: `https://gatehouse.dev/problems/${appError?.code ?? (status >= 500 ? 'internal' : 'bad_request')}`,
           title: exposed ? (error as Error).message : status >= 500 ? 'internal error' : 'bad request',

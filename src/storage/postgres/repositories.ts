@@ -1,6 +1,7 @@
 import { createAuditRepository } from './audit-repository.js';
 import { createClientRepository } from './client-repository.js';
 import type { Database } from './database.js';
+import { createLabRepository } from './lab-repository.js';
 import { createOidcPayloadRepository } from './oidc-payload-repository.js';
 import { createResourceRepository } from './resource-repository.js';
 import { createRevocationRepository } from './revocation-repository.js';
@@ -12,6 +13,7 @@ export function createRepositories(db: Database) {
   return {
     users: createUserRepository(db),
     tenancy: createTenancyRepository(db),
+    labs: createLabRepository(db),
     resources: createResourceRepository(db),
     clients: createClientRepository(db),
     payloads: createOidcPayloadRepository(db),

@@ -1,0 +1,29 @@
+import type { Database } from '../../storage/postgres/database.js';
+import { createRepositories, type Repositories } from '../../storage/postgres/repositories.js';
+
+/** Who made a change, for the audit log. */
+export interface ChangeOrigin {
+  actor: string;
+  requestId?: string;
+  ip?: string;
+}
+
+export type RecordChange = (action: string, target: string, details?: Record<string, unknown>) => Promise<void>;
+
+/**
+ * Runs a management change and its audit row in one transaction: a change is never made
+ * without its record, nor recorded without being made.
+ */
+export function createAuditedChange(db: Database) {
+  return async function change<T>(origin: ChangeOrigin, work: (repos: Repositories, record: RecordChange) => Promise<T>): Promise<T> {
+    return db.transaction(async (trx) => {
+      const repos = createRepositories(trx);
+      const record: RecordChange = (action, target, details = {}) => repos.audit.append({
+        at: new Date(), actor: origin.actor, action, target, details, requestId: origin.requestId, ip: origin.ip,
+      });
+      return work(repos, record);
+    });
+  };
+}
+
+export type AuditedChange = ReturnType<typeof createAuditedChange>;

@@ -1,0 +1,64 @@
+import type { AccountClaims } from '../../oidc/account-claims.js';
+import type { AccessTokenReader } from '../../oidc/access-token-reader.js';
+import type { LabAccess } from '../../domain/tenancy/lab-access.js';
+import { ForbiddenError, UnauthorizedError } from '../../domain/errors.js';
+import type { ApiOperation } from './api-operation.js';
+import type { Caller } from './caller.js';
+
+export interface ApiAuthDeps {
+  /** The access-token reader of the key set serving now. */
+  tokens: () => AccessTokenReader;
+  /** The management API's resource indicator: tokens must be minted for this audience. */
+  audience: string;
+  accounts: AccountClaims;
+  labs: LabAccess;
+}
+
+const challenge = (audience: string, error?: string, description?: string, scope?: string) =>
+  [`Bearer realm="${audience}"`, error && `error="${error}"`, description && `error_description="${description}"`, scope && `scope="${scope}"`]
+    .filter(Boolean).join(', ');
+
+/**
+ * Establishes the caller from an `at+jwt` for the API's audience. User tokens (they carry the
+ * grant they came from) act as a platform admin (the user's admin flag) or as the admin of the
+ * lab the token acts in, checked live; client_credentials tokens act as a service. Every kind is
+ * further limited by the token's scopes.
+ */
+export function createApiAuthenticator(deps: ApiAuthDeps) {
+  const unauthorized = (description: string) => new UnauthorizedError(description, challenge(deps.audience, 'invalid_token', description));
+
+  return {
+    async authenticate(authorization: string | undefined): Promise<Caller> {
+      if (!authorization) throw new UnauthorizedError('a bearer token is required', challenge(deps.audience));
+      const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization);
+      if (!match) throw unauthorized('the Authorization header must be "Bearer <token>"');
+      const reader = deps.tokens();
+      const claims = await reader.verify(match[1]!, deps.audience);
+      if (!claims) throw unauthorized('the access token is invalid, expired or not for this API');
+      if (!(await reader.isActive(claims))) throw unauthorized('the access token is no longer active');
+      const scopes = new Set((claims.scope ?? '').split(' ').filter(Boolean));
+
+      if (!claims.grant_id) return { kind: 'service', clientId: String(claims.client_id), scopes };
+
+      const user = claims.sub ? await deps.accounts.findActiveUser(claims.sub) : undefined;
+      if (!user) throw unauthorized('the access token is no longer active');
+      if (user.isAdmin) return { kind: 'platform_admin', userId: user.id, scopes };
+      if (claims.lab_id) {
+        const acting = await deps.labs.activeMembership(user.id, claims.lab_id);
+        if (acting?.role === 'admin') return { kind: 'lab_admin', userId: user.id, labId: acting.labId, scopes };
+      }
+      throw new ForbiddenError('only platform admins and lab admins may use the management API', challenge(deps.audience, 'insufficient_scope', 'not an admin'));
+    },
+
+    /** The token's scopes must include the operation's, and lab admins only reach lab-admin operations. */
+    authorize(caller: Caller, operation: ApiOperation): void {
+      const { scope, labAdmin } = operation.access;
+      if (!caller.scopes.has(scope)) {
+        throw new ForbiddenError(`the access token lacks the scope ${scope}`, challenge(deps.audience, 'insufficient_scope', `requires ${scope}`, scope));
+      }
+      if (caller.kind === 'lab_admin' && !labAdmin) throw new ForbiddenError('this operation is for platform admins and services only');
+    },
+  };
+}
+
+export type ApiAuthenticator = ReturnType<typeof createApiAuthenticator>;

@@ -1,0 +1,77 @@
+import type { Caller } from './caller.js';
+
+/** A JSON Schema as ajv and OpenAPI 3.1 both read it. */
+export type JsonSchema = Record<string, unknown>;
+
+/** The scopes a service (or a user's client) needs, one per family of operations. */
+export const API_SCOPES = {
+  'users:read': 'Read users, their memberships, roles and sessions; batch and role lookups.',
+  'users:write': 'Create, change, block, restore and delete users; grant and withdraw roles; end sessions.',
+  'labs:read': 'Read labs and their members.',
+  'labs:write': 'Create, change, suspend and delete labs; add, change and remove members.',
+  'clients:read': 'Read resources and clients (never their secrets).',
+  'clients:write': 'Create, change and delete resources and clients; rotate client secrets.',
+  'audit:read': 'Query and export the audit log; read statistics.',
+} as const;
+
+export type ApiScope = keyof typeof API_SCOPES;
+
+/** What one handled request gives back; the router turns it into the response. */
+export interface ApiResult {
+  status?: number;
+  body?: unknown;
+  /** Content type when the body is not JSON (e.g. an export as JSON lines). */
+  type?: string;
+  headers?: Record<string, string>;
+}
+
+/** What a handler receives: already authenticated, authorised and validated. */
+export interface ApiRequest<P = Record<string, string>, Q = Record<string, unknown>, B = unknown> {
+  caller: Caller;
+  params: P;
+  query: Q;
+  body: B;
+  requestId?: string;
+  ip: string;
+  userAgent?: string;
+}
+
+export interface ApiResponseSpec {
+  description: string;
+  schema?: JsonSchema;
+  /** Media type of the schema; JSON unless said. */
+  type?: string;
+}
+
+/**
+ * One operation of the management API: its route, who may call it, the JSON Schemas of its
+ * path parameters, query and body (the router validates all three with ajv; the OpenAPI
+ * document is generated from the same objects), and a thin handler.
+ */
+export interface ApiOperation<P = any, Q = any, B = any> {
+  operationId: string;
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** OpenAPI path template under /api/v1, e.g. `/labs/{labId}/members`. */
+  path: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  access: {
+    scope: ApiScope;
+    /**
+     * Lab admins may call it too. The handler then confines them to their lab: what lies
+     * outside it answers exactly as what does not exist.
+     */
+    labAdmin?: boolean;
+  };
+  params?: JsonSchema;
+  query?: JsonSchema;
+  body?: JsonSchema;
+  responses: Record<number, ApiResponseSpec>;
+  handle(request: ApiRequest<P, Q, B>): Promise<ApiResult>;
+}
+
+/** Identity helper that keeps each operation's parameter types. */
+export function defineOperation<P = Record<string, string>, Q = Record<string, unknown>, B = unknown>(operation: ApiOperation<P, Q, B>): ApiOperation<P, Q, B> {
+  return operation;
+}

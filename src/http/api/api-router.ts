@@ -1,0 +1,86 @@
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+
+import { NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../../domain/errors.js';
+import type { ApiAuthenticator } from './api-auth.js';
+import type { ApiOperation } from './api-operation.js';
+import { createApiValidators } from './api-validation.js';
+import { API_PREFIX, type OpenApiDocument } from './openapi.js';
+
+const BODY_LIMIT = '256kb';
+
+export interface ApiRouterDeps {
+  operations: ReadonlyArray<ApiOperation>;
+  auth: ApiAuthenticator;
+  openApi: OpenApiDocument;
+  /** The human-readable page of the same document. */
+  renderDocs: (ctx: Context, document: OpenApiDocument) => void;
+}
+
+/** `/labs/{labId}` → `/labs/:labId`; a literal colon (`/users:batch`) is escaped. */
+export function koaPathOf(template: string): string {
+  return template.replace(/:/g, '\\:').replace(/\{(\w+)\}/g, ':$1');
+}
+
+const parseJson = bodyParser({
+  enableTypes: ['json'],
+  jsonLimit: BODY_LIMIT,
+  jsonStrict: true,
+  onError(error) {
+    if ((error as { status?: number }).status === 413) throw new PayloadTooLargeError(BODY_LIMIT);
+    throw new ValidationError('the request body is not valid JSON', [{ pointer: '#/body', detail: 'is not valid JSON' }]);
+  },
+});
+
+/**
+ * Serves every operation: authenticate → authorise → validate path, query and body → handle →
+ * respond. Handlers therefore only ever see callers that may call them and input their schemas
+ * accept.
+ */
+export function createApiRouter(deps: ApiRouterDeps): Router {
+  const validators = createApiValidators(deps.operations);
+  const router = new Router({ prefix: API_PREFIX });
+
+  router.get('/openapi.json', (ctx) => {
+    ctx.set('Cache-Control', 'public, max-age=300');
+    ctx.body = deps.openApi;
+  });
+  router.get('/docs', (ctx) => deps.renderDocs(ctx, deps.openApi));
+
+  for (const operation of deps.operations) {
+    router[operation.method](koaPathOf(operation.path), async (ctx) => {
+      ctx.set('Cache-Control', 'no-store');
+      const caller = await deps.auth.authenticate(ctx.get('authorization') || undefined);
+      deps.auth.authorize(caller, operation);
+
+      const params = { ...ctx.params };
+      validators.check(operation, 'params', params);
+      const query = { ...ctx.query };
+      validators.check(operation, 'query', query);
+      let body: unknown;
+      if (operation.body) {
+        if (!ctx.is('application/json')) throw new UnsupportedMediaTypeError('application/json');
+        await parseJson(ctx as never, async () => {});
+        body = (ctx.request as { body?: unknown }).body;
+        validators.check(operation, 'body', body);
+      }
+
+      const result = await operation.handle({
+        caller, params, query, body, requestId: ctx.state.requestId as string | undefined, ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined,
+      });
+      for (const [name, value] of Object.entries(result.headers ?? {})) ctx.set(name, value);
+      ctx.status = result.status ?? (result.body === undefined ? 204 : 200);
+      if (result.body !== undefined) {
+        if (result.type) ctx.type = result.type;
+        ctx.body = result.body;
+      }
+    });
+  }
+
+  // Anything else under the prefix is a problem+json 404, not oidc-provider's HTML page.
+  router.all('/{*rest}', () => {
+    throw new NotFoundError('API route');
+  });
+  return router;
+}

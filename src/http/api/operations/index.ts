@@ -1,0 +1,25 @@
+import { createLabManagement } from '../../../domain/management/lab-management.js';
+import type { ApiOperation } from '../api-operation.js';
+import type { ManagementDeps } from '../management-deps.js';
+import { createAuditOperations } from './audit-operations.js';
+import { createClientOperations } from './client-operations.js';
+import { createLabOperations } from './lab-operations.js';
+import { createResourceOperations } from './resource-operations.js';
+import { createRoleOperations } from './role-operations.js';
+import { createSessionOperations } from './session-operations.js';
+import { createStatisticsOperations } from './statistics-operations.js';
+import { createUserOperations } from './user-operations.js';
+
+/** Every operation of /api/v1, in the order the OpenAPI document lists them. */
+export function createManagementOperations(deps: ManagementDeps): ApiOperation[] {
+  return [
+    ...createUserOperations(deps),
+    ...createRoleOperations(deps),
+    ...createLabOperations({ labs: createLabManagement({ labs: deps.repos.labs, change: deps.change }) }),
+    ...createResourceOperations(deps),
+    ...createClientOperations(deps),
+    ...createSessionOperations(deps),
+    ...createStatisticsOperations(deps),
+    ...createAuditOperations(deps),
+  ];
+}

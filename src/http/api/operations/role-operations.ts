@@ -1,0 +1,7 @@
+import type { ApiOperation } from '../api-operation.js';
+import type { ManagementDeps } from '../management-deps.js';
+
+// Being written in this session; see issue 4.
+export function createRoleOperations(_deps: ManagementDeps): ApiOperation[] {
+  return [];
+}

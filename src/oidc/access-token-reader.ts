@@ -1,0 +1,70 @@
+import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
+
+import type { LabAccess } from '../domain/tenancy/lab-access.js';
+import type { AccountClaims } from './account-claims.js';
+import type { PrivateJwk } from './keys.js';
+import type { RevocationList } from './revocation-list.js';
+
+export type AccessTokenClaims = JWTPayload & {
+  jti: string; exp: number; client_id?: string; grant_id?: string; scope?: string; lab_id?: string; lab_role?: string; roles?: string[];
+};
+
+export interface AccessTokenReaderDeps {
+  issuer: string;
+  keys: PrivateJwk[];
+  revocations: RevocationList;
+  accounts: AccountClaims;
+  labs: LabAccess;
+}
+
+/**
+ * Reads Gatehouse's own JWT access tokens, for introspection and for the management API: the
+ * signature (against this key set), then whether the token is still alive — not revoked, its
+ * user not blocked, its lab membership still active.
+ */
+export function createAccessTokenReader(deps: AccessTokenReaderDeps) {
+  const publicKeys = createLocalJWKSet({
+    keys: deps.keys.map(({ kty, n, e, kid, alg, use }) => ({ kty, n, e, kid, alg, use })),
+  });
+
+  // Services introspect the same token on each of their requests: a token whose signature was
+  // checked once is not checked again (its expiry and revocation still are, every time). The
+  // set is per key set, bounded, and oldest-first evicted.
+  const verified = new Map<string, AccessTokenClaims>();
+  const VERIFIED_MAX = 10_000;
+
+  return {
+    /** The claims of a well-signed, unexpired token (optionally for one audience); undefined otherwise. */
+    async verify(token: string, audience?: string): Promise<AccessTokenClaims | undefined> {
+      let claims = verified.get(token);
+      if (!claims) {
+        try {
+          const { payload } = await jwtVerify(token, publicKeys, { issuer: deps.issuer, typ: 'at+jwt', algorithms: ['RS256'] });
+          if (typeof payload.jti !== 'string' || typeof payload.exp !== 'number') return undefined;
+          if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+          claims = payload as AccessTokenClaims;
+          verified.set(token, claims);
+        } catch {
+          return undefined;
+        }
+      }
+      if (claims.exp <= Date.now() / 1000) return undefined;
+      if (audience !== undefined && !(Array.isArray(claims.aud) ? claims.aud.includes(audience) : claims.aud === audience)) return undefined;
+      return claims;
+    },
+
+    /** Not revoked (token or grant), user still active, lab membership still active. */
+    async isActive(claims: AccessTokenClaims): Promise<boolean> {
+      const entries: Array<{ kind: 'jti' | 'grant'; value: string }> = [{ kind: 'jti', value: claims.jti }];
+      if (claims.grant_id) entries.push({ kind: 'grant', value: claims.grant_id });
+      if (await deps.revocations.isRevoked(entries)) return false;
+      // A user's token dies with the user's access: blocked or deleted users are inactive.
+      if (claims.grant_id && claims.sub && !(await deps.accounts.findActiveUser(claims.sub))) return false;
+      // ...and with the lab it acts in: a suspended membership or lab makes it inactive.
+      if (claims.lab_id && claims.sub && !(await deps.labs.activeMembership(claims.sub, claims.lab_id))) return false;
+      return true;
+    },
+  };
+}
+
+export type AccessTokenReader = ReturnType<typeof createAccessTokenReader>;
