@@ -97,4 +97,19 @@ describe(`management API: labs and members (${mode})`, () => {
     const noApiScopes = await api(gh.issuer, await personToken(gh.issuer, otto, { lab: 'lab-2', scope: 'cases:read' }), 'GET', '/labs');
     assert.equal(noApiScopes.status, 403, 'an API token without the scope is refused');
   });
+
+  it('refuses a body that is not JSON (415), too large (413) or malformed (400), and a wrong method (405 with Allow)', async () => {
+    const form = await api(gh.issuer, ops, 'POST', '/labs', undefined, { raw: 'name=x', contentType: 'application/x-www-form-urlencoded' });
+    assert.equal(form.status, 415);
+    assert.equal(form.headers.get('content-type'), 'application/problem+json');
+    const huge = await api(gh.issuer, ops, 'POST', '/labs', { name: 'x'.repeat(300_000) });
+    assert.equal(huge.status, 413);
+    const malformed = await api(gh.issuer, ops, 'POST', '/labs', undefined, { raw: '{"name": ' });
+    assert.equal(malformed.status, 400);
+    assert.deepEqual(malformed.body.errors, [{ pointer: '#/body', detail: 'is not valid JSON' }]);
+    const wrongMethod = await api(gh.issuer, ops, 'PUT', '/labs/lab-1', { name: 'x' });
+    assert.equal(wrongMethod.status, 405);
+    assert.equal(wrongMethod.headers.get('allow'), 'GET, PATCH, DELETE');
+    assert.equal((await api(gh.issuer, ops, 'GET', '/labs/lab-1')).body.name, 'Test Lab', 'nothing changed');
+  });
 });

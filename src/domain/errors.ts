@@ -70,3 +70,9 @@ export class UnsupportedMediaTypeError extends AppError {
     super('unsupported_media_type', 415, `request body must be ${expected}`);
   }
 }
+
+export class MethodNotAllowedError extends AppError {
+  constructor(readonly allow: string[]) {
+    super('method_not_allowed', 405, `allowed methods: ${allow.join(', ')}`);
+  }
+}

@@ -2,7 +2,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 
-import { NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../../domain/errors.js';
+import { MethodNotAllowedError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../../domain/errors.js';
 import type { ApiAuthenticator } from './api-auth.js';
 import type { ApiOperation } from './api-operation.js';
 import { createApiValidators } from './api-validation.js';
@@ -21,6 +21,12 @@ export interface ApiRouterDeps {
 /** `/labs/{labId}` → `/labs/:labId`; a literal colon (`/users:batch`) is escaped. */
 export function koaPathOf(template: string): string {
   return template.replace(/:/g, '\\:').replace(/\{(\w+)\}/g, ':$1');
+}
+
+/** Matches concrete paths against an OpenAPI path template. */
+function templatePattern(template: string): RegExp {
+  const source = template.split(/\{\w+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+');
+  return new RegExp(`^${source}$`);
 }
 
 const parseJson = bodyParser({
@@ -78,8 +84,15 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
     });
   }
 
-  // Anything else under the prefix is a problem+json 404, not oidc-provider's HTML page.
-  router.all('/{*rest}', () => {
+  // Anything else under the prefix is a problem+json 405 (known path) or 404, not oidc-provider's HTML page.
+  const templates = deps.operations.map((op) => ({ method: op.method.toUpperCase(), pattern: templatePattern(op.path) }));
+  router.all('/{*rest}', (ctx) => {
+    const path = ctx.path.slice(API_PREFIX.length);
+    const allow = [...new Set(templates.filter((t) => t.pattern.test(path)).map((t) => t.method))];
+    if (allow.length) {
+      ctx.set('Allow', allow.join(', '));
+      throw new MethodNotAllowedError(allow);
+    }
     throw new NotFoundError('API route');
   });
   return router;
