@@ -9,6 +9,7 @@ import type { Config } from './config/load-config.js';
 import { createAuditLog } from './domain/audit/audit-log.js';
 import { createApplyImport, parseImportDocument } from './domain/import/apply-import.js';
 import { createAuthenticateUser } from './domain/users/authenticate-user.js';
+import { createLoginThrottle } from './domain/users/login-throttle.js';
 import { createPasswordHasher } from './domain/users/password-hasher.js';
 import { createHttpApp } from './http/app.js';
 import { createHealthRoutes } from './http/routes/health-routes.js';
@@ -183,6 +184,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
           displayName: async (accountId) => (await repos.users.findById(accountId))?.username ?? accountId,
           labs,
           audit,
+          throttle: createLoginThrottle({ store: storage.store, maxFailures: config.loginMaxFailures, lockoutSeconds: config.loginLockoutSeconds }),
         }),
       ],
     });

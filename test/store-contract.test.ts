@@ -41,6 +41,15 @@ for (const [name, create] of implementations) {
       assert.equal(await store.getJson('short'), undefined);
     });
 
+    it('increment: concurrent increments all count, in a window that later increments do not extend', async () => {
+      const counts = await Promise.all(Array.from({ length: 20 }, () => store.increment('counter', 1)));
+      assert.deepEqual([...counts].sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i + 1));
+      await sleep(600);
+      assert.equal(await store.increment('counter', 1), 21);
+      await sleep(700);
+      assert.equal(await store.increment('counter', 1), 1, 'the window started at the first increment');
+    });
+
     it('claim: exactly one of many concurrent callers wins, until the claim expires', async () => {
       const results = await Promise.all(Array.from({ length: 20 }, () => store.claim('lock', 1)));
       assert.equal(results.filter(Boolean).length, 1);

@@ -29,6 +29,8 @@ export interface Config {
   idTokenTtlSeconds: number;
   sessionTtlSeconds: number;
   trustProxy: boolean;
+  loginMaxFailures: number;
+  loginLockoutSeconds: number;
   apiResource: string;
   passwordMinLength: number;
   selfRegistration: boolean;

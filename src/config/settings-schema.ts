@@ -96,6 +96,14 @@ export const settingsSchema = {
       'x-env': 'GATEHOUSE_TRUST_PROXY', type: 'boolean', default: false,
       description: 'Trust X-Forwarded-* headers (set behind a TLS-terminating proxy).',
     },
+    loginMaxFailures: {
+      'x-env': 'GATEHOUSE_LOGIN_MAX_FAILURES', type: 'integer', minimum: 0, maximum: 1000, default: 10,
+      description: 'Failed logins for one login name after which it is locked for loginLockoutSeconds (the page still says only "invalid username or password"). 0 turns the lockout off.',
+    },
+    loginLockoutSeconds: {
+      'x-env': 'GATEHOUSE_LOGIN_LOCKOUT_SECONDS', type: 'integer', minimum: 1, maximum: 86400, default: 900,
+      description: 'The window in which failures are counted, and so how long a lockout lasts at most.',
+    },
     apiResource: {
       'x-env': 'GATEHOUSE_API_RESOURCE', type: 'string', format: 'uri',
       description: 'Resource indicator (token audience) of the management API at /api/v1. Default ISSUER/api. Import files may write `{issuer}/api`.',

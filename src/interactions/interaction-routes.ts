@@ -5,6 +5,7 @@ import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 
 import type { AuthenticationResult } from '../domain/users/authenticate-user.js';
+import type { LoginThrottle } from '../domain/users/login-throttle.js';
 import type { AuditLog } from '../domain/audit/audit-log.js';
 import type { Logger } from '../logger.js';
 import { LabAccessDenied, type LabAccess } from '../domain/tenancy/lab-access.js';
@@ -22,6 +23,8 @@ export interface InteractionDeps {
   displayName: (accountId: string) => Promise<string>;
   labs: LabAccess;
   audit: AuditLog;
+  /** Temporary lockout after repeated failures for one login name. */
+  throttle: LoginThrottle;
 }
 
 /** One message for unknown user, wrong password and blocked user: no account enumeration. */
@@ -127,17 +130,22 @@ export function createInteractionRoutes(deps: InteractionDeps): Router {
     const body = ctx.request.body as Record<string, unknown>;
     const login = typeof body.login === 'string' ? body.login.trim().slice(0, 320) : '';
     const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
-    const result = login && password ? await deps.authenticate(login, password) : ({ ok: false, reason: 'unknown_user' } as const);
+    const locked = login ? await deps.throttle.isLocked(login) : false;
+    // A locked login still costs one password check, so the lock cannot be told apart by timing either.
+    const checked = login && password ? await deps.authenticate(login, password) : ({ ok: false, reason: 'unknown_user' } as const);
+    const result = locked ? ({ ok: false, reason: 'locked_out' } as const) : checked;
     if (!result.ok) {
       deps.log.info('login failed', { reason: result.reason, client_id: details.params.client_id, ip: ctx.ip });
-      // The reason is for operators; the page says the same thing for all three.
-      await deps.audit.record({
-        actor: 'anonymous', action: 'login.failed', details: { reason: result.reason, login, client_id: details.params.client_id },
-        requestId: ctx.state.requestId as string, ip: ctx.ip,
-      });
+      const audited = { requestId: ctx.state.requestId as string, ip: ctx.ip };
+      // The reason is for operators; the page says the same thing for every one of them.
+      await deps.audit.record({ actor: 'anonymous', action: 'login.failed', details: { reason: result.reason, login, client_id: details.params.client_id }, ...audited });
+      if (login && !locked && (await deps.throttle.recordFailure(login))) {
+        await deps.audit.record({ actor: 'anonymous', action: 'login.lockout', details: { login, client_id: details.params.client_id }, ...audited });
+      }
       renderLogin(ctx, details, await clientName(details), { login, error: LOGIN_FAILED }, 401);
       return;
     }
+    await deps.throttle.reset(login);
     deps.log.info('login succeeded', { sub: result.user.id, client_id: details.params.client_id });
     await deps.audit.record({
       actor: `user:${result.user.id}`, action: 'login.succeeded', target: `user:${result.user.id}`,

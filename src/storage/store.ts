@@ -11,6 +11,11 @@ export interface Store {
   delete(keys: string[]): Promise<void>;
   /** Sets `key` only if absent: true for the one caller that got it. The basis of locks and single use. */
   claim(key: string, ttlSeconds: number): Promise<boolean>;
+  /**
+   * Adds one to a counter and returns the new count. The first increment starts the counter's
+   * lifetime of `ttlSeconds`; later ones do not extend it (a fixed window). Atomic.
+   */
+  increment(key: string, ttlSeconds: number): Promise<number>;
   /** Adds `member` to a set, extending the set's lifetime to at least `ttlSeconds`. */
   addToSet(key: string, member: string, ttlSeconds: number): Promise<void>;
   setMembers(key: string): Promise<string[]>;

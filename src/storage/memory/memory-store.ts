@@ -53,6 +53,15 @@ export function createMemoryStore(): Store {
       write(key, 1, ttlSeconds);
       return true;
     },
+    async increment(key, ttlSeconds) {
+      const current = read(key) as number | undefined;
+      if (current === undefined) {
+        write(key, 1, ttlSeconds);
+        return 1;
+      }
+      entries.get(key)!.value = current + 1;
+      return current + 1;
+    },
     async addToSet(key, member, ttlSeconds) {
       const current = read(key) as Set<string> | undefined;
       const set = current ?? new Set<string>();

@@ -46,6 +46,12 @@ export async function createRedisStore(url: string, prefix: string): Promise<Sto
     async claim(key, ttlSeconds) {
       return (await redis.set(key, '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX')) === 'OK';
     },
+    async increment(key, ttlSeconds) {
+      const results = await redis.multi().incr(key).expire(key, Math.max(1, Math.ceil(ttlSeconds)), 'NX').exec();
+      const [error, count] = results![0]!;
+      if (error) throw error;
+      return Number(count);
+    },
     async addToSet(key, member, ttlSeconds) {
       const ttl = Math.max(1, Math.ceil(ttlSeconds));
       await redis.multi().sadd(key, member).expire(key, ttl, 'GT').expire(key, ttl, 'NX').exec();

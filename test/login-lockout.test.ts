@@ -1,0 +1,47 @@
+import { strict as assert } from 'node:assert';
+
+import { FormBrowser } from './helpers/form-login.js';
+import { mode, portal, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+import { LOGIN_FAILED } from '../src/interactions/interaction-routes.js';
+
+const mary = { username: 'mary', password: 'pass123-long-enough' };
+const john = { username: 'john', password: 'pass123-long-enough' };
+
+describe(`temporary lockout after repeated failed logins (${mode})`, () => {
+  let gh: TestGatehouse;
+  before(async () => {
+    gh = await startTestGatehouse({ GATEHOUSE_LOGIN_MAX_FAILURES: '3', GATEHOUSE_LOGIN_LOCKOUT_SECONDS: '2' });
+  });
+  after(async () => gh?.stop());
+
+  async function attempt(login: string, password: string) {
+    const browser = new FormBrowser(portal.redirectUri);
+    const auth = new URL(`${gh.issuer}/auth`);
+    auth.search = new URLSearchParams({ client_id: portal.id, response_type: 'code', redirect_uri: portal.redirectUri, scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' }).toString();
+    return browser.submit(await browser.go(auth.href), '/login', { login, password });
+  }
+
+  it('locks a login name after the configured failures, answering like a wrong password, audits it, and lifts it after the window', async () => {
+    for (let i = 0; i < 3; i += 1) assert.equal((await attempt(mary.username, 'not-marys-password')).status, 401);
+
+    const locked = await attempt('MARY', mary.password);
+    assert.equal(locked.status, 401, 'the right password is refused while locked (names are case-insensitive)');
+    const wrong = await attempt(mary.username, 'not-marys-password');
+    const normalise = (html: string) => html.replace(/value="[^"]*"/g, '').replace(/\/interaction\/[^/]+\//g, '/interaction/UID/');
+    assert.ok(locked.html.includes(LOGIN_FAILED));
+    assert.equal(normalise(locked.html), normalise(wrong.html), 'a lockout looks exactly like a wrong password');
+
+    const other = await attempt(john.username, john.password);
+    assert.notEqual(other.status, 401, 'other users are not affected');
+
+    const rows = await gh.gatehouse.storage.db('audit_log').select('action', 'details').whereIn('action', ['login.lockout', 'login.failed']).orderBy('id');
+    const details = (r: { details: unknown }) => (typeof r.details === 'string' ? JSON.parse(r.details) : r.details) as { reason?: string; login?: string };
+    assert.equal(rows.filter((r: { action: string }) => r.action === 'login.lockout').length, 1);
+    assert.ok(rows.some((r: { action: string; details: unknown }) => r.action === 'login.failed' && details(r).reason === 'locked_out'));
+    assert.ok(!JSON.stringify(rows).includes(mary.password), 'no password in the audit log');
+
+    await new Promise((r) => setTimeout(r, 2200));
+    const after = await attempt(mary.username, mary.password);
+    assert.notEqual(after.status, 401, 'the lock ends with its window');
+  });
+});
