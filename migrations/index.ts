@@ -3,6 +3,8 @@ import type { Knex } from 'knex';
 import * as core from './20261123_001_core.js';
 import * as grantLabs from './20261123_002_grant_labs.js';
 import * as auditLog from './20261123_003_audit_log.js';
+import * as sessionsStatistics from './20261123_004_sessions_statistics.js';
+import * as hashClientSecrets from './20261123_005_hash_client_secrets.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -11,6 +13,8 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261123_001_core', core],
   ['20261123_002_grant_labs', grantLabs],
   ['20261123_003_audit_log', auditLog],
+  ['20261123_004_sessions_statistics', sessionsStatistics],
+  ['20261123_005_hash_client_secrets', hashClientSecrets],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

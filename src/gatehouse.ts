@@ -33,11 +33,13 @@ import { migrateLatest, pendingMigrations } from './storage/postgres/database.js
 import { createRepositories } from './storage/postgres/repositories.js';
 import { AppError } from './domain/errors.js';
 import { createAuditedChange } from './domain/management/audited-change.js';
+import { createTokenIssuanceCounter } from './domain/management/token-issuance.js';
 import { ensureManagementApiResource } from './domain/management/management-api-resource.js';
 import { createApiAuthenticator } from './http/api/api-auth.js';
 import { createApiRouter } from './http/api/api-router.js';
 import { buildOpenApiDocument } from './http/api/openapi.js';
 import { createManagementOperations } from './http/api/operations/index.js';
+import { createRegistrationRoutes } from './http/routes/registration-routes.js';
 import { createAccessTerminator } from './oidc/access-terminator.js';
 import { createAccessTokenReader, type AccessTokenReader } from './oidc/access-token-reader.js';
 import { packageVersion } from './config/paths.js';
@@ -50,11 +52,17 @@ export interface Gatehouse {
   close(): Promise<void>;
 }
 
-/** Deletes expired tokens, revocation entries and orphaned lab choices every 10 minutes (any node may; it is idempotent). */
+/**
+ * Deletes expired tokens, revocation entries, orphaned lab choices and grant origins, and token
+ * counts older than the statistics show, every 10 minutes (any node may; it is idempotent).
+ */
 function scheduleSweep(repos: ReturnType<typeof createRepositories>, log: Logger): () => void {
   const timer = setInterval(() => {
     void Promise.all([repos.payloads.deleteExpired(), repos.revocations.deleteExpired()])
-      .then(async ([payloads, revocations]) => log.debug('expired rows swept', { payloads, revocations, grant_labs: await repos.tenancy.deleteOrphanGrantLabs() }))
+      .then(async ([payloads, revocations]) => log.debug('expired rows swept', {
+        payloads, revocations, grant_labs: await repos.tenancy.deleteOrphanGrantLabs(), grant_origins: await repos.grantOrigins.deleteOrphans(),
+        token_counts: await repos.tokenCounts.deleteBefore(new Date(Date.now() - 31 * 86_400_000)),
+      }))
       .catch((error: unknown) => log.warn('sweep failed', { error }));
   }, 10 * 60_000);
   timer.unref();
@@ -102,6 +110,8 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     });
     await revocations.warm();
     stops.push(scheduleSweep(repos, log));
+    const tokenIssuance = createTokenIssuanceCounter({ repository: repos.tokenCounts, onError: (error) => log.warn('could not write token counts; kept for the next flush', { error }) });
+    stops.push(tokenIssuance.start());
 
     await ensureManagementApiResource(repos.resources, config.apiResource);
     if (config.importFile) {
@@ -121,6 +131,10 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       currentTokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations, accounts, labs });
       installStructuredTokenSupport(provider, { tokens: currentTokens, revocations, grants, audit });
       provider.on('server_error', (_ctx, error) => log.error('oidc-provider server error', { error }));
+      // JWT access tokens are 'issued' (not stored), opaque ones 'saved'; client credentials are their own kind.
+      const countToken = (token: { clientId?: string }) => { if (token.clientId) tokenIssuance.count(token.clientId); };
+      provider.on('access_token.issued', countToken).on('access_token.saved', countToken);
+      provider.on('client_credentials.issued', countToken).on('client_credentials.saved', countToken);
       provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
         const route = ctx.oidc?.route;
         const grantType = route === 'token' ? String(ctx.oidc.params?.grant_type) : undefined;
@@ -154,7 +168,8 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     const operations = createManagementOperations({
       config, db: storage.db, repos, change: createAuditedChange(storage.db), audit, hasher,
       access: createAccessTerminator({ payloads: repos.payloads, grants, store: storage.store }),
-      labAccess: labs, grants, revocations, store: storage.store,
+      labAccess: labs, grants, revocations, store: storage.store, tokenIssuance,
+      validateClientMetadata: (metadata) => current.Client.validate(metadata), forgetClient: (clientId) => adapter.forgetClient(clientId),
     });
     const apiRouter = createApiRouter({
       operations,
@@ -173,6 +188,11 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
           store: () => storage.store.ping(),
         }),
         createStaticRoutes(),
+        // Before the API router, whose catch-all answers 404 for anything else under /api/v1.
+        createRegistrationRoutes({
+          config, repos, change: createAuditedChange(storage.db), hasher, store: storage.store,
+          access: createAccessTerminator({ payloads: repos.payloads, grants, store: storage.store }),
+        }),
         apiRouter,
         createInteractionRoutes({
           provider: () => current,
@@ -184,6 +204,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
           displayName: async (accountId) => (await repos.users.findById(accountId))?.username ?? accountId,
           labs,
           audit,
+          recordGrantOrigin: (origin) => repos.grantOrigins.record(origin),
           throttle: createLoginThrottle({ store: storage.store, maxFailures: config.loginMaxFailures, lockoutSeconds: config.loginLockoutSeconds }),
         }),
       ],
@@ -203,7 +224,8 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       storage,
       provider: () => current,
       async close() {
-        for (const stop of stops) stop();
+        // Awaited: the token counter's last flush must reach the database before it closes.
+        for (const stop of stops) await stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -11,8 +11,8 @@ import { backend, CMS, createSandbox, fixtureImport, freePort, john, mode, postF
 import { refresh, userTokens } from './helpers/user-tokens.js';
 
 const mary = { username: 'mary', password: 'pass123-long-enough' };
-// The fixture has nobody who may write in lab-2, so this test's import adds one: lena, a lab-2 member.
-const lena = { username: 'lena', password: 'pass123-long-enough' };
+// The fixture has nobody who may write in lab-2, so this test's import adds one: lea, a lab-2 member.
+const lena = { username: 'lea', password: 'pass123-long-enough' };
 const scope = 'openid labs offline_access cases:read cases:write';
 // The verifier refetches the JWKS for an unknown kid at most once per cooldown (default 30 s);
 // a short one keeps the rotation test fast. See examples/case-service/README.md.
@@ -35,7 +35,7 @@ describe(`example case service on gatehouse/verifier (${mode})`, () => {
     box = await createSandbox();
     const doc = JSON.parse(readFileSync(fixtureImport, 'utf8')) as { users: unknown[] };
     doc.users.push({
-      username: lena.username, email: 'lena@test.com', password: lena.password,
+      username: lena.username, email: 'lea@test.com', password: lena.password,
       memberships: [{ lab: 'lab-2', role: 'member' }], roles: [{ resource: CMS, role: 'technician' }],
     });
     const importFile = join(box.dir, 'import.json');

@@ -55,6 +55,8 @@ describe(`management API: labs and members (${mode})`, () => {
     const mine = await api(gh.issuer, token, 'GET', '/labs');
     assert.deepEqual(mine.body.items.map((l: { id: string }) => l.id), ['lab-1']);
     assert.equal(mine.body.total, 1);
+    const searched = await api(gh.issuer, token, 'GET', '/labs?q=lab-');
+    assert.deepEqual([searched.body.total, searched.body.items.map((l: { id: string }) => l.id)], [1, ['lab-1']], 'a search stays inside the lab');
 
     const members = await api(gh.issuer, token, 'GET', '/labs/lab-1/members');
     assert.equal(members.status, 200);

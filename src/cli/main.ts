@@ -19,6 +19,11 @@ import { createStorage } from '../storage/create-storage.js';
 import { createChainVerifier } from '../domain/audit/audit-chain.js';
 import { createRepositories } from '../storage/postgres/repositories.js';
 import { ensureManagementApiResource } from '../domain/management/management-api-resource.js';
+import { CliError } from './cli-error.js';
+import { CLIENTS_HELP, CLIENTS_OPTIONS, runClientsCommand } from './clients-command.js';
+import { LABS_HELP, LABS_OPTIONS, runLabsCommand } from './labs-command.js';
+import { USERS_HELP, USERS_OPTIONS, runUsersCommand } from './users-command.js';
+import { operatorOrigin } from './operator-origin.js';
 
 const USAGE = `gatehouse — operate a Gatehouse deployment (settings come from the same environment as the server)
 
@@ -33,6 +38,21 @@ usage:
   gatehouse users block USERNAME --reason TEXT
                                     block a user at once: grants and sessions end, login is refused
   gatehouse users restore USERNAME  let a blocked user sign in again
+  gatehouse users create USERNAME [--email E] [--password-stdin | --password P] [--admin]
+                                    create a user (the API's password policy and uniqueness rules apply)
+  gatehouse users list [--lab LAB]  show users (never their passwords)
+  gatehouse users set-password USERNAME
+                                    set a user's password, read from standard input
+  gatehouse labs create LAB_ID --name NAME
+                                    create a lab
+  gatehouse labs list               show the labs with their member counts
+  gatehouse labs add-member LAB_ID USERNAME --role admin|member|viewer
+                                    add a user to a lab
+  gatehouse clients create CLIENT_ID [--grant G]... [--resource URI]... [--scope "a b"]
+                                    create a client; a confidential one's secret is printed once
+  gatehouse clients list            show the clients (never their secrets)
+  gatehouse clients rotate-secret CLIENT_ID
+                                    print a new secret; the previous one works for the configured overlap
   gatehouse audit verify            check the audit log's hash chain; names the first broken row
   gatehouse audit export            print the audit log as JSON lines
 
@@ -43,17 +63,13 @@ options:
 const HELP: Record<string, string> = {
   migrate: 'gatehouse migrate [--json]\n  Applies pending migrations to DATABASE_URL (or the embedded database in GATEHOUSE_DATA_DIR).',
   import: 'gatehouse import FILE [--json]\n  Validates FILE against config/import.schema.json and applies it in one transaction; idempotent.',
-  users: 'gatehouse users block USERNAME --reason TEXT | restore USERNAME [--json]\n  Acts on DATABASE_URL and REDIS_URL directly (with the embedded database, stop the server first).',
+  users: USERS_HELP,
+  labs: LABS_HELP,
+  clients: CLIENTS_HELP,
   audit: 'gatehouse audit verify|export [--json]\n  verify walks the chain in order and exits 1 naming the first row whose link or content does not match.',
   keys: 'gatehouse keys generate|rotate [--activate-in SECONDS]|list [--json]\n  rotate --activate-in 60 publishes the new key a minute before it signs, so services caching JWKS know it first.\n  Manages the private signing JWKS at GATEHOUSE_KEYS_DIR/jwks.json (mode 0600).\n  Running nodes pick up a rotated file within GATEHOUSE_KEYS_RELOAD_SECONDS.',
 };
 
-/** An error the operator can act on: printed as one line, exit code 2 for usage, 1 otherwise. */
-class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
-  }
-}
 
 async function run(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -64,6 +80,9 @@ async function run(argv: string[]): Promise<void> {
       help: { type: 'boolean', short: 'h', default: false },
       'activate-in': { type: 'string' },
       reason: { type: 'string' },
+      ...CLIENTS_OPTIONS,
+      ...USERS_OPTIONS,
+      ...LABS_OPTIONS,
     },
   });
   const [command, ...rest] = positionals;
@@ -134,6 +153,7 @@ async function run(argv: string[]): Promise<void> {
       throw new CliError(`unknown keys command '${sub ?? ''}'\n${HELP.keys}`, 2);
     }
     case 'users': {
+      if (rest[0] !== 'block' && rest[0] !== 'restore') return runUsersCommand(rest, values, config, out);
       const [sub, username, ...extra] = rest;
       expectArgs(extra, 0, HELP.users!);
       if ((sub !== 'block' && sub !== 'restore') || !username) throw new CliError(`expected block or restore and a username\n${HELP.users}`, 2);
@@ -150,13 +170,17 @@ async function run(argv: string[]): Promise<void> {
           access: createAccessTerminator({ payloads: repos.payloads, grants, store: storage.store }),
           audit: createAuditLog({ repository: repos.audit, onError: () => {} }),
         });
-        if (sub === 'block') await blocking.block(user.id, values.reason!.trim(), 'operator:cli');
-        else await blocking.restore(user.id, 'operator:cli');
+        if (sub === 'block') await blocking.block(user.id, values.reason!.trim(), operatorOrigin().actor);
+        else await blocking.restore(user.id, operatorOrigin().actor);
         return out({ id: user.id, username: user.username, status: sub === 'block' ? 'blocked' : 'active' }, `${user.username} ${sub === 'block' ? 'blocked' : 'restored'}`);
       } finally {
         await storage.close();
       }
     }
+    case 'clients':
+      return runClientsCommand(rest, values, config, out);
+    case 'labs':
+      return runLabsCommand(rest, values, config, out);
     case 'audit': {
       const [sub, ...extra] = rest;
       expectArgs(extra, 0, HELP.audit!);

@@ -76,3 +76,9 @@ export class MethodNotAllowedError extends AppError {
     super('method_not_allowed', 405, `allowed methods: ${allow.join(', ')}`);
   }
 }
+
+export class TooManyRequestsError extends AppError {
+  constructor(message: string) {
+    super('too_many_requests', 429, message);
+  }
+}

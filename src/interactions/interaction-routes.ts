@@ -25,6 +25,8 @@ export interface InteractionDeps {
   audit: AuditLog;
   /** Temporary lockout after repeated failures for one login name. */
   throttle: LoginThrottle;
+  /** Remembers where a new grant was consented to (shown in the user's sessions/devices list). */
+  recordGrantOrigin?: (origin: { grantId: string; accountId: string; clientId: string; ip: string; userAgent?: string }) => Promise<void>;
 }
 
 /** One message for unknown user, wrong password and blocked user: no account enumeration. */
@@ -170,6 +172,11 @@ export function createInteractionRoutes(deps: InteractionDeps): Router {
     if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
     for (const [indicator, scopes] of Object.entries(missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
     const savedId = await grant.save();
+    if (!grantId && deps.recordGrantOrigin) {
+      // Only a description of the device: losing it must not fail the login.
+      await deps.recordGrantOrigin({ grantId: savedId, accountId, clientId: String(params.client_id), ip: ctx.ip, userAgent: ctx.get('user-agent').slice(0, 512) || undefined })
+        .catch((error: unknown) => deps.log.warn('could not record where a grant was created', { error }));
+    }
     ctx.respond = false;
     await provider.interactionFinished(ctx.req, ctx.res, { consent: { grantId: savedId } }, { mergeWithLastSubmission: true });
   });

@@ -21,19 +21,27 @@ export interface AdapterDeps {
 
 const durable = new Set<string>(durableKinds);
 
+/** The adapter class, plus a way to make a client change apply in this process at once. */
+export type GatehouseAdapterClass = (new (name: string) => Adapter) & { forgetClient(clientId: string): void };
+
 /**
  * oidc-provider's adapter: routes each model to its home and translates, nothing more.
  * Grants and tokens go to Postgres (they must survive Redis); sessions, interactions, codes and
  * other short-lived artifacts go to the store. Consumption is atomic in both, so a code or a
  * refresh token is redeemed once even by concurrent requests on different nodes.
  */
-export function createAdapterClass(deps: AdapterDeps): new (name: string) => Adapter {
+export function createAdapterClass(deps: AdapterDeps): GatehouseAdapterClass {
   const clientCache = new Map<string, { at: number; metadata: AdapterPayload | undefined }>();
   const clientTtlMs = (deps.clientCacheSeconds ?? 5) * 1000;
 
   return class GatehouseAdapter implements Adapter {
     readonly name: string;
     readonly isDurable: boolean;
+
+    /** Drops this process's cached metadata of a client the management API just changed. */
+    static forgetClient(clientId: string): void {
+      clientCache.delete(clientId);
+    }
 
     constructor(name: string) {
       this.name = name;

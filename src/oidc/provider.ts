@@ -6,6 +6,7 @@ import type { Views } from '../interactions/views.js';
 import type { ResourceRepository } from '../storage/postgres/resource-repository.js';
 import type { Resource } from '../domain/types.js';
 import { DEFAULT_RESOURCE_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY } from '../domain/client-metadata.js';
+import { CLIENT_SECRET_HASHES_PROPERTY, isSecretHashList, verifyClientSecret, type ClientSecretHash } from '../domain/clients/client-secret.js';
 import { scopeClaims, type AccountClaims } from './account-claims.js';
 import type { PrivateJwk } from './keys.js';
 import type { LabPolicy } from './lab-policy.js';
@@ -62,10 +63,23 @@ export function createProvider(deps: ProviderDeps): Provider {
     rotateRefreshToken: (ctx) => deps.labPolicy.beforeRefreshRotation(ctx),
     conformIdTokenClaims: true,
     clientDefaults: { id_token_signed_response_alg: 'RS256', grant_types: ['authorization_code'], response_types: ['code'] },
-    enabledJWA: { idTokenSigningAlgValues: ['RS256'], userinfoSigningAlgValues: ['RS256'], introspectionSigningAlgValues: ['RS256'] },
+    // Client secrets are stored only as hashes (docs/CLIENT-SECRETS.md), so nothing may use the
+    // stored `client_secret` placeholder as a key: no client_secret_jwt, and no HS* or symmetric
+    // key-wrapping algorithm anywhere oidc-provider would derive a key from it.
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    enabledJWA: {
+      idTokenSigningAlgValues: ['RS256'], userinfoSigningAlgValues: ['RS256'], introspectionSigningAlgValues: ['RS256'],
+      authorizationSigningAlgValues: ['RS256'],
+      clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256'],
+      requestObjectSigningAlgValues: ['RS256', 'PS256', 'ES256'],
+      requestObjectEncryptionAlgValues: ['RSA-OAEP-256'],
+    },
     extraClientMetadata: {
-      properties: [RESOURCES_PROPERTY, DEFAULT_RESOURCE_PROPERTY, RESOURCE_SCOPES_PROPERTY],
+      properties: [RESOURCES_PROPERTY, DEFAULT_RESOURCE_PROPERTY, RESOURCE_SCOPES_PROPERTY, CLIENT_SECRET_HASHES_PROPERTY],
       validator(_ctx, key, value) {
+        if (key === CLIENT_SECRET_HASHES_PROPERTY && value !== undefined && !isSecretHashList(value)) {
+          throw new errors.InvalidClientMetadata(`${CLIENT_SECRET_HASHES_PROPERTY} must be a list of { hash, createdAt, expiresAt? }`);
+        }
         if ((key === RESOURCES_PROPERTY || key === RESOURCE_SCOPES_PROPERTY) && value !== undefined && !(Array.isArray(value) && value.every((v) => typeof v === 'string'))) {
           throw new errors.InvalidClientMetadata(`${key} must be an array of strings`);
         }
@@ -157,5 +171,11 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  // oidc-provider compares a presented secret with the stored `client_secret`; Gatehouse stores
+  // only SHA-256 hashes (several during a rotation's overlap, each with its own end) and a
+  // never-accepted placeholder, so client_secret_basic/post are checked against the hashes.
+  provider.Client.prototype.compareClientSecret = function compareClientSecret(this: Record<string, unknown>, actual: string) {
+    return verifyClientSecret(actual, this[CLIENT_SECRET_HASHES_PROPERTY] as ClientSecretHash[] | undefined);
+  };
   return provider;
 }

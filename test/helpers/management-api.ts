@@ -36,3 +36,9 @@ export async function api(issuer: string, token: string | undefined, method: str
   const response = await fetch(`${issuer}/api/v1${path}`, { method, headers, body: payload });
   return { status: response.status, body: await readJsonBody(response), headers: response.headers };
 }
+
+/** Fixture users' ids by username, read from the database. */
+export async function userIdsByName(db: (table: string) => { select(...columns: string[]): Promise<unknown[]> }): Promise<Record<string, string>> {
+  const rows = (await db('users').select('username', 'id')) as Array<{ username: string; id: string }>;
+  return Object.fromEntries(rows.map((u) => [u.username, u.id]));
+}

@@ -5,7 +5,7 @@ import canonicalize from 'canonicalize';
 /** What one audit row says. Identifiers only: never a password, secret or token. */
 export interface AuditEntry {
   at: Date;
-  /** who: `user:<id>`, `client:<id>`, `operator:cli`, or `anonymous` */
+  /** who: `user:<id>`, `client:<id>`, `cli:<os user>`, or `anonymous` */
   actor: string;
   /** what, e.g. `login.failed`, `grant.revoked`, `refresh_token.reuse_detected` */
   action: string;

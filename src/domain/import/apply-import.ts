@@ -10,6 +10,9 @@ import type { TenancyRepository } from '../../storage/postgres/tenancy-repositor
 import type { UserRepository } from '../../storage/postgres/user-repository.js';
 import { AppError, ValidationError } from '../errors.js';
 import { DEFAULT_RESOURCE_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY } from '../client-metadata.js';
+import {
+  CLIENT_SECRET_HASHES_PROPERTY, IMPORTED_SECRET_PROPERTY, hashClientSecret, isPlaceholder, isSecretHashList, unusableSecretPlaceholder,
+} from '../clients/client-secret.js';
 import type { ResourceRole } from '../types.js';
 import type { PasswordHasher } from '../users/password-hasher.js';
 
@@ -112,7 +115,7 @@ export function createApplyImport(deps: ImportDeps) {
         await repos.clients.upsert({
           client_id: c.client_id,
           ...(c.client_name ? { client_name: c.client_name } : {}),
-          ...(c.client_secret ? { client_secret: c.client_secret } : {}),
+          ...(c.client_secret ? secretFields(c.client_secret, await repos.clients.find(c.client_id)) : {}),
           redirect_uris: c.redirect_uris,
           post_logout_redirect_uris: c.post_logout_redirect_uris,
           grant_types: c.grant_types,
@@ -156,6 +159,21 @@ export function createApplyImport(deps: ImportDeps) {
       labs: doc.labs?.length ?? 0,
       users: doc.users?.length ?? 0,
     };
+  };
+}
+
+/**
+ * Secrets are stored only as hashes, next to a placeholder `client_secret` that is never
+ * accepted (docs/CLIENT-SECRETS.md). A secret the file already set is left alone, with any
+ * rotated since through the API: re-importing the same file changes nothing.
+ */
+function secretFields(secret: string, existing: Record<string, unknown> | undefined): Record<string, unknown> {
+  const hash = hashClientSecret(secret);
+  const unchanged = existing?.[IMPORTED_SECRET_PROPERTY] === hash && isSecretHashList(existing[CLIENT_SECRET_HASHES_PROPERTY]);
+  return {
+    client_secret: isPlaceholder(existing?.client_secret) ? existing.client_secret : unusableSecretPlaceholder(),
+    [CLIENT_SECRET_HASHES_PROPERTY]: unchanged ? existing[CLIENT_SECRET_HASHES_PROPERTY] : [{ hash, createdAt: new Date().toISOString() }],
+    [IMPORTED_SECRET_PROPERTY]: hash,
   };
 }
 

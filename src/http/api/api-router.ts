@@ -1,12 +1,12 @@
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 
-import { MethodNotAllowedError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../../domain/errors.js';
+import { MethodNotAllowedError, NotFoundError } from '../../domain/errors.js';
 import type { ApiAuthenticator } from './api-auth.js';
 import type { ApiOperation } from './api-operation.js';
 import { createApiValidators } from './api-validation.js';
 import { API_PREFIX, type OpenApiDocument } from './openapi.js';
+import { createJsonBodyReader } from '../middleware/koa-json-body.js';
 
 const BODY_LIMIT = '256kb';
 
@@ -29,15 +29,7 @@ function templatePattern(template: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
-const parseJson = bodyParser({
-  enableTypes: ['json'],
-  jsonLimit: BODY_LIMIT,
-  jsonStrict: true,
-  onError(error) {
-    if ((error as { status?: number }).status === 413) throw new PayloadTooLargeError(BODY_LIMIT);
-    throw new ValidationError('the request body is not valid JSON', [{ pointer: '#/body', detail: 'is not valid JSON' }]);
-  },
-});
+const readJsonBody = createJsonBodyReader(BODY_LIMIT);
 
 /**
  * Serves every operation: authenticate → authorise → validate path, query and body → handle →
@@ -66,9 +58,7 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
       validators.check(operation, 'query', query);
       let body: unknown;
       if (operation.body) {
-        if (!ctx.is('application/json')) throw new UnsupportedMediaTypeError('application/json');
-        await parseJson(ctx as never, async () => {});
-        body = (ctx.request as { body?: unknown }).body;
+        body = await readJsonBody(ctx);
         validators.check(operation, 'body', body);
       }
 

@@ -1,11 +1,13 @@
 import type { Config } from '../../config/load-config.js';
 import type { AuditLog } from '../../domain/audit/audit-log.js';
 import type { AuditedChange } from '../../domain/management/audited-change.js';
+import type { TokenIssuanceCounter } from '../../domain/management/token-issuance.js';
 import type { LabAccess } from '../../domain/tenancy/lab-access.js';
 import type { AccessTerminator } from '../../domain/users/block-user.js';
 import type { PasswordHasher } from '../../domain/users/password-hasher.js';
 import type { GrantRevoker } from '../../oidc/grant-revoker.js';
 import type { RevocationList } from '../../oidc/revocation-list.js';
+import type { ClientMetadata } from '../../storage/postgres/client-repository.js';
 import type { Database } from '../../storage/postgres/database.js';
 import type { Repositories } from '../../storage/postgres/repositories.js';
 import type { Store } from '../../storage/store.js';
@@ -26,4 +28,10 @@ export interface ManagementDeps {
   grants: GrantRevoker;
   revocations: RevocationList;
   store: Store;
+  /** oidc-provider's own check of client metadata (the provider serving now); throws InvalidClientMetadata. */
+  validateClientMetadata: (metadata: ClientMetadata) => Promise<void>;
+  /** Drops this process's cached copy of a client, so a change (e.g. a new secret) applies here at once. */
+  forgetClient: (clientId: string) => void;
+  /** Access tokens issued per client, counted in memory until flushed (statistics flush it before reading). */
+  tokenIssuance: TokenIssuanceCounter;
 }

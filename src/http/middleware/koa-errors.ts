@@ -1,11 +1,22 @@
 import type { Middleware } from 'koa';
 import { errors } from 'oidc-provider';
 
-import { AppError, ForbiddenError, UnauthorizedError } from '../../domain/errors.js';
+import { AppError, ConflictError, ForbiddenError, UnauthorizedError } from '../../domain/errors.js';
+import { isForeignKeyViolation, uniqueViolation } from '../../storage/postgres/constraint-violation.js';
 import type { Logger } from '../../logger.js';
 import { isUnavailable } from '../../storage/unavailable.js';
 
 const RETRY_AFTER_SECONDS = '5';
+
+/**
+ * A unique or foreign-key violation that no use case turned into a precise answer: a concurrent
+ * change got there first (a lab or user deleted between a check and an insert). A 409 the
+ * caller can retry, not a 500.
+ */
+function constraintConflict(error: unknown): ConflictError | undefined {
+  if (!uniqueViolation(error) && !isForeignKeyViolation(error)) return undefined;
+  return new ConflictError('the change conflicts with another one made at the same time; read again and retry');
+}
 
 /**
  * The one place errors become responses. OAuth errors (oidc-provider's classes) keep their
@@ -26,7 +37,7 @@ export function errorMiddleware(log: Logger): Middleware {
           : { error: 'server_error', error_description: 'oops! something went wrong' };
         if (!error.expose) log.error('oauth server error', { error, path: ctx.path, request_id: ctx.state.requestId });
       } else {
-        const appError = error instanceof AppError ? error : isUnavailable(error) ? new AppError('storage_unavailable', 503, 'a storage backend is unavailable; retry shortly', { cause: error, expose: true }) : undefined;
+        const appError = error instanceof AppError ? error : constraintConflict(error) ?? (isUnavailable(error) ? new AppError('storage_unavailable', 503, 'a storage backend is unavailable; retry shortly', { cause: error, expose: true }) : undefined);
         const status = appError?.status ?? (error as { status?: number }).status ?? 500;
         const exposed = appError ? appError.expose : status < 500 && Boolean((error as { expose?: boolean }).expose);
         if (status >= 500) log.error('request failed', { error: (error as Error & { cause?: unknown }).cause ?? error, path: ctx.path, request_id: ctx.state.requestId });

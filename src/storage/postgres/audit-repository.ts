@@ -22,7 +22,39 @@ const toEntry = (r: AuditRow): ChainedAuditEntry => ({
   hash: r.hash,
 });
 
+/** Filters of the audit query and export; every one is optional and they combine with AND. */
+export interface AuditFilter {
+  /** Exact action, or a prefix when it ends in `*` (`user.*`). */
+  action?: string;
+  actor?: string;
+  /** Prefix of the target: `user:<id>` also finds `user:<id>/grant:<grantId>`. */
+  targetPrefix?: string;
+  /** Inclusive. */
+  from?: Date;
+  /** Exclusive. */
+  to?: Date;
+  /** Only rows with a smaller id: pins a listing to what existed when its first page was read. */
+  before?: number;
+}
+
+// LIKE patterns from user input: the wildcards and the escape character match themselves.
+const likePrefix = (prefix: string) => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
 export function createAuditRepository(db: Database) {
+  const filtered = (filter: AuditFilter) => {
+    const query = db('audit_log');
+    if (filter.action !== undefined) {
+      if (filter.action.endsWith('*')) query.where('action', 'like', likePrefix(filter.action.slice(0, -1)));
+      else query.where('action', filter.action);
+    }
+    if (filter.actor !== undefined) query.where('actor', filter.actor);
+    if (filter.targetPrefix !== undefined) query.where('target', 'like', likePrefix(filter.targetPrefix));
+    if (filter.from !== undefined) query.where('at', '>=', filter.from);
+    if (filter.to !== undefined) query.where('at', '<', filter.to);
+    if (filter.before !== undefined) query.where('id', '<', filter.before);
+    return query;
+  };
+
   return {
     async append(entry: AuditEntry): Promise<void> {
       await db.transaction(async (trx) => {
@@ -48,6 +80,24 @@ export function createAuditRepository(db: Database) {
       let after = 0;
       for (;;) {
         const rows = (await db('audit_log').select().where('id', '>', after).orderBy('id').limit(pageSize)) as AuditRow[];
+        for (const row of rows) yield toEntry(row);
+        if (rows.length < pageSize) return;
+        after = Number(rows[rows.length - 1]!.id);
+      }
+    },
+
+    /** Newest first (id descending: the order rows were chained in), with the total matching. */
+    async query(filter: AuditFilter, page: { limit: number; offset: number }): Promise<{ items: ChainedAuditEntry[]; total: number }> {
+      const [{ total }] = await filtered(filter).count({ total: '*' }) as Array<{ total: number | string }>;
+      const rows = (await filtered(filter).select().orderBy('id', 'desc').limit(page.limit).offset(page.offset)) as AuditRow[];
+      return { items: rows.map(toEntry), total: Number(total) };
+    },
+
+    /** Matching rows in id order, a page at a time, so an export never holds the log in memory. */
+    async *matching(filter: AuditFilter, pageSize = 1000): AsyncGenerator<ChainedAuditEntry> {
+      let after = 0;
+      for (;;) {
+        const rows = (await filtered(filter).select().where('id', '>', after).orderBy('id').limit(pageSize)) as AuditRow[];
         for (const row of rows) yield toEntry(row);
         if (rows.length < pageSize) return;
         after = Number(rows[rows.length - 1]!.id);

@@ -36,7 +36,9 @@ export function createLabRepository(db: Database) {
       const where = (query: ReturnType<Database>) => {
         if (filter.onlyId !== undefined) query.where('l.id', filter.onlyId);
         if (filter.status) query.where('l.status', filter.status);
-        if (filter.q) query.whereRaw("position(lower(?) in lower(l.name)) > 0 OR position(lower(?) in lower(l.id)) > 0", [filter.q, filter.q]);
+        // Bracketed: an OR beside the lab confinement would otherwise reach every lab.
+        const q = filter.q;
+        if (q) query.where((w) => w.whereRaw('position(lower(?) in lower(l.name)) > 0', [q]).orWhereRaw('position(lower(?) in lower(l.id)) > 0', [q]));
         return query;
       };
       const [{ total }] = await where(db('labs as l')).count({ total: '*' }) as Array<{ total: number | string }>;

@@ -1,11 +1,14 @@
 import { createAuditRepository } from './audit-repository.js';
 import { createClientRepository } from './client-repository.js';
 import type { Database } from './database.js';
+import { createGrantOriginRepository } from './grant-origin-repository.js';
 import { createLabRepository } from './lab-repository.js';
 import { createOidcPayloadRepository } from './oidc-payload-repository.js';
 import { createResourceRepository } from './resource-repository.js';
 import { createRevocationRepository } from './revocation-repository.js';
+import { createStatisticsRepository } from './statistics-repository.js';
 import { createTenancyRepository } from './tenancy-repository.js';
+import { createTokenCountRepository } from './token-count-repository.js';
 import { createUserRepository } from './user-repository.js';
 
 /** Every repository over one connection (or one transaction). */
@@ -19,6 +22,9 @@ export function createRepositories(db: Database) {
     payloads: createOidcPayloadRepository(db),
     revocations: createRevocationRepository(db),
     audit: createAuditRepository(db),
+    grantOrigins: createGrantOriginRepository(db),
+    tokenCounts: createTokenCountRepository(db),
+    statistics: createStatisticsRepository(db),
   };
 }
 

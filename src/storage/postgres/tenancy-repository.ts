@@ -1,4 +1,5 @@
 import type { Lab, Membership, MembershipStatus, PrincipalType, ResourceRole } from '../../domain/types.js';
+import { affectedRows } from './affected-rows.js';
 import type { Database } from './database.js';
 
 /** Labs, memberships and resource roles: who belongs where, with what role. */
@@ -67,6 +68,43 @@ export function createTenancyRepository(db: Database) {
         .select('resource_uri', 'role', 'lab_id')
         .where({ principal_type: principalType, principal_id: principalId, resource_uri: resourceUri })
         .orderBy('role');
+      return rows.map((r) => ({ resourceUri: r.resource_uri, role: r.role, labId: r.lab_id ?? undefined }));
+    },
+
+    /** Grants one role; false when the principal already held it (same resource, role and lab). */
+    async grantRole(principalType: PrincipalType, principalId: string, role: ResourceRole): Promise<boolean> {
+      // The unique index is on an expression (coalesce(lab_id, '')), so no conflict target is named.
+      const inserted = await db('resource_roles')
+        .insert({ principal_type: principalType, principal_id: principalId, resource_uri: role.resourceUri, role: role.role, lab_id: role.labId ?? null })
+        .onConflict().ignore()
+        .returning('id');
+      return inserted.length > 0;
+    },
+
+    /** Withdraws one role (the global one when `labId` is undefined); false when it was not held. */
+    async withdrawRole(principalType: PrincipalType, principalId: string, role: ResourceRole): Promise<boolean> {
+      const deleted = await db('resource_roles')
+        .where({ principal_type: principalType, principal_id: principalId, resource_uri: role.resourceUri, role: role.role })
+        .modify((q) => (role.labId === undefined ? q.whereNull('lab_id') : q.where('lab_id', role.labId)))
+        .delete();
+      return affectedRows(deleted) > 0;
+    },
+
+    /** Withdraws every role of a principal (it is being deleted); how many there were. */
+    async withdrawAllRoles(principalType: PrincipalType, principalId: string): Promise<number> {
+      return affectedRows(await db('resource_roles').where({ principal_type: principalType, principal_id: principalId }).delete());
+    },
+
+    /**
+     * Every role of a principal on every resource, ordered by resource, role, lab. With
+     * `visibleIn`, only the global roles and those limited to that lab.
+     */
+    async rolesOf(principalType: PrincipalType, principalId: string, visibleIn?: string): Promise<ResourceRole[]> {
+      const rows: Array<{ resource_uri: string; role: string; lab_id: string | null }> = await db('resource_roles')
+        .select('resource_uri', 'role', 'lab_id')
+        .where({ principal_type: principalType, principal_id: principalId })
+        .modify((q) => { if (visibleIn !== undefined) q.where((w) => w.whereNull('lab_id').orWhere('lab_id', visibleIn)); })
+        .orderBy('resource_uri').orderBy('role').orderByRaw("coalesce(lab_id, '')");
       return rows.map((r) => ({ resourceUri: r.resource_uri, role: r.role, labId: r.lab_id ?? undefined }));
     },
   };

@@ -1,4 +1,5 @@
-import type { User, UserWithSecret } from '../../domain/types.js';
+import type { MembershipStatus, User, UserStatus, UserWithSecret } from '../../domain/types.js';
+import { affectedRows } from './affected-rows.js';
 import type { Database } from './database.js';
 
 interface UserRow {
@@ -35,13 +36,46 @@ function toUser(row: UserRow): UserWithSecret {
 export interface UserWrite {
   id: string;
   username: string;
-  email?: string;
+  /** null clears the field (on update). */
+  email?: string | null;
   emailVerified?: boolean;
-  givenName?: string;
-  familyName?: string;
+  givenName?: string | null;
+  familyName?: string | null;
   isAdmin?: boolean;
   passwordHash?: string;
   status?: 'active' | 'blocked';
+}
+
+/** One of a user's lab memberships, as directory lookups show it. */
+export interface UserLab { labId: string; role: string; status: MembershipStatus }
+
+/** A user as the management API shows them: never a password hash. */
+export interface DirectoryUser extends User { labs: UserLab[] }
+
+export interface DirectoryFilter {
+  /** Case-insensitive substring of username, email, given or family name. */
+  q?: string;
+  /** Exact, case-insensitive. */
+  username?: string;
+  email?: string;
+  status?: UserStatus;
+  /**
+   * Members of this lab (any membership status). With `role`, only active memberships of an
+   * active lab count, and only roles held globally or limited to this lab: what a token acting
+   * in that lab would carry.
+   */
+  lab?: string;
+  /** Holders of a role on a resource (both or neither). */
+  role?: { resourceUri: string; role: string };
+}
+
+/** Columns a directory entry reads: everything but the password hash and the block reason. */
+const DIRECTORY_COLUMNS = ['u.id', 'u.username', 'u.email', 'u.email_verified', 'u.given_name', 'u.family_name', 'u.status', 'u.is_admin', 'u.created_at', 'u.updated_at'];
+
+function toDirectoryUser(row: Record<string, unknown>): DirectoryUser {
+  const { passwordHash: _none, ...user } = toUser(row as unknown as UserRow);
+  const labs = typeof row.labs === 'string' ? JSON.parse(row.labs) as UserLab[] : (row.labs as UserLab[] | null) ?? [];
+  return { ...user, labs };
 }
 
 export function createUserRepository(db: Database) {
@@ -85,7 +119,100 @@ export function createUserRepository(db: Database) {
     async setPasswordHash(id: string, passwordHash: string): Promise<void> {
       await table().where({ id }).update({ password_hash: passwordHash, updated_at: db.fn.now() as unknown as Date });
     },
+
+    async delete(id: string): Promise<boolean> {
+      return affectedRows(await table().where({ id }).delete()) > 0;
+    },
+
+    /** Which of a username and an email are taken (case-insensitively), ignoring user `exceptId`. */
+    async taken(fields: { username?: string; email?: string | null }, exceptId?: string): Promise<{ username: boolean; email: boolean }> {
+      const rows: Array<{ username: string; email: string | null }> = await table().select('username', 'email').where((q) => {
+        if (fields.username) q.orWhereRaw('lower(username) = lower(?)', [fields.username]);
+        if (fields.email) q.orWhereRaw('lower(email) = lower(?)', [fields.email]);
+        if (!fields.username && !fields.email) q.whereRaw('false');
+      }).modify((q) => { if (exceptId) q.whereNot('id', exceptId); });
+      const lower = (v: string | null | undefined) => v?.toLowerCase();
+      return {
+        username: Boolean(fields.username) && rows.some((r) => lower(r.username) === lower(fields.username)),
+        email: Boolean(fields.email) && rows.some((r) => lower(r.email) === lower(fields.email)),
+      };
+    },
+
+    /** One user with their memberships; with `memberOf`, only if a member of that lab, showing only that membership. */
+    async findInDirectory(id: string, memberOf?: string): Promise<DirectoryUser | undefined> {
+      const row = await directory(memberOf).where('u.id', id).first();
+      return row ? toDirectoryUser(row) : undefined;
+    },
+
+    /** Many users by id in one query; `memberOf` confines as in findInDirectory. Unknown ids are simply absent. */
+    async findManyInDirectory(ids: readonly string[], memberOf?: string): Promise<DirectoryUser[]> {
+      if (!ids.length) return [];
+      // One array parameter, not one per id: a thousand bindings cost more to send than the query takes.
+      const rows = await directory(memberOf).whereRaw('u.id = any(?::text[])', [[...ids]]).orderBy('u.username').orderBy('u.id');
+      return rows.map(toDirectoryUser);
+    },
+
+    /**
+     * Search, filters and the users-by-role lookup, in a stable order (username, id). `memberOf`
+     * confines the list to one lab's members and their memberships to that lab.
+     */
+    async list(filter: DirectoryFilter, page: { limit: number; offset: number }, memberOf?: string): Promise<{ items: DirectoryUser[]; total: number }> {
+      const where = (query: ReturnType<Database>) => {
+        if (filter.status) query.where('u.status', filter.status);
+        if (filter.username) query.whereRaw('lower(u.username) = lower(?)', [filter.username]);
+        if (filter.email) query.whereRaw('lower(u.email) = lower(?)', [filter.email]);
+        const text = filter.q;
+        if (text) {
+          query.where((q) => {
+            for (const column of ['u.username', 'u.email', 'u.given_name', 'u.family_name']) {
+              q.orWhereRaw(`position(lower(?) in lower(coalesce(${column}, ''))) > 0`, [text]);
+            }
+          });
+        }
+        for (const lab of new Set([filter.lab, memberOf].filter((l): l is string => l !== undefined))) {
+          const member = db('memberships as m').select(db.raw('1')).whereRaw('m.user_id = u.id').where('m.lab_id', lab);
+          if (filter.role && lab === filter.lab) member.join('labs as l', 'l.id', 'm.lab_id').where({ 'm.status': 'active', 'l.status': 'active' });
+          query.whereExists(member);
+        }
+        if (filter.role) {
+          const held = db('resource_roles as r').select(db.raw('1'))
+            .whereRaw('r.principal_id = u.id')
+            .where({ 'r.principal_type': 'user', 'r.resource_uri': filter.role.resourceUri, 'r.role': filter.role.role });
+          if (filter.lab !== undefined) held.where((q) => q.whereNull('r.lab_id').orWhere('r.lab_id', filter.lab!));
+          query.whereExists(held);
+        }
+        return query;
+      };
+      // The page and the total in one pass over the filters (a window count), memberships only
+      // for the page's rows (the outer query): the filters are the expensive part.
+      const matching = where(db('users as u').select(...DIRECTORY_COLUMNS, db.raw('count(*) over () AS total')))
+        .orderBy('u.username').orderBy('u.id').limit(page.limit).offset(page.offset);
+      const rows = await db.select('u.*', labsOf(memberOf)).from(matching.as('u')).orderBy('u.username').orderBy('u.id');
+      let total = rows.length ? Number(rows[0].total) : 0;
+      if (!rows.length && page.offset > 0) {
+        // Past the end: the window had no row to report on.
+        const [counted] = await where(db('users as u')).count({ total: '*' }) as Array<{ total: number | string }>;
+        total = Number(counted!.total);
+      }
+      return { items: rows.map(toDirectoryUser), total };
+    },
   };
+
+  /** A user's memberships (only the one in `memberOf`, if given) as one JSON column of a query over `u`. */
+  function labsOf(memberOf?: string) {
+    return db.raw(
+      `(SELECT coalesce(json_agg(json_build_object('labId', m.lab_id, 'role', m.role, 'status', m.status) ORDER BY m.lab_id), '[]'::json)
+        FROM memberships m WHERE m.user_id = u.id${memberOf === undefined ? '' : ' AND m.lab_id = ?'}) AS labs`,
+      memberOf === undefined ? [] : [memberOf],
+    );
+  }
+
+  /** Users with their memberships as one JSON column: a whole batch is one query. */
+  function directory(memberOf?: string) {
+    const query = db('users as u').select(...DIRECTORY_COLUMNS, labsOf(memberOf));
+    if (memberOf !== undefined) query.whereExists(db('memberships as mm').select(db.raw('1')).whereRaw('mm.user_id = u.id').where('mm.lab_id', memberOf));
+    return query;
+  }
 }
 
 function toRow(user: Partial<UserWrite>): Partial<UserRow> {

@@ -1,7 +1,163 @@
-import type { ApiOperation } from '../api-operation.js';
-import type { ManagementDeps } from '../management-deps.js';
+import { AUTH_METHODS, createClientManagement, GRANT_TYPES, type ClientInput } from '../../../domain/management/client-management.js';
+import { ForbiddenError } from '../../../domain/errors.js';
+import { API_SCOPES, defineOperation, type ApiOperation } from '../api-operation.js';
+import { originOf, type Caller } from '../caller.js';
 
-// Being written in this session; see issue 4.
-export function createClientOperations(_deps: ManagementDeps): ApiOperation[] {
-  return [];
+/**
+ * A client may be given management-API scopes only by a caller who holds them: otherwise
+ * `clients:write` alone would mint a service with `users:write` or `audit:read`.
+ */
+function assertGrantable(caller: Caller, input: { scope?: string; resourceScopes?: string[] }): void {
+  const requested = [...(input.scope?.split(' ') ?? []), ...(input.resourceScopes ?? [])];
+  const missing = [...new Set(requested.filter((s) => s in API_SCOPES && !caller.scopes.has(s)))];
+  if (missing.length) throw new ForbiddenError(`a client can be given only the management-API scopes the caller holds; missing ${missing.join(', ')}`);
+}
+import type { ManagementDeps } from '../management-deps.js';
+import { pageOf, paginationQuery, strictObject, timestamp, type Page } from '../schemas.js';
+
+const clientId = { type: 'string', pattern: '^[A-Za-z0-9._~-]{1,100}$' } as const;
+const uri = { type: 'string', format: 'uri', maxLength: 2000 } as const;
+const uris = { type: 'array', items: uri, uniqueItems: true, maxItems: 50 } as const;
+const resourceUri = { type: 'string', format: 'uri', pattern: '^https?://[^#]+$', maxLength: 2000 } as const;
+const scopeToken = { type: 'string', pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,100}$' } as const;
+const grantType = { enum: GRANT_TYPES } as const;
+
+const writable = {
+  clientName: { type: 'string', minLength: 1, maxLength: 200 },
+  redirectUris: { ...uris, description: 'Absolute https URIs (http only on 127.0.0.1, [::1] or localhost), without fragments. Required for authorization_code.' },
+  postLogoutRedirectUris: uris,
+  grantTypes: { type: 'array', items: grantType, uniqueItems: true, minItems: 1, description: 'Default [authorization_code].' },
+  scope: {
+    type: 'string', maxLength: 2000, pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E ]*$',
+    description: 'Space-separated scopes, as in the import: OpenID Connect scopes (openid profile email labs offline_access) and scopes of the client\'s resources, which are moved to resourceScopes.',
+  },
+  resources: { type: 'array', items: resourceUri, uniqueItems: true, maxItems: 50, description: 'Resources the client may get tokens for; each must exist.' },
+  resourceScopes: { type: 'array', items: scopeToken, uniqueItems: true, maxItems: 200, description: 'Resource scopes the client may be granted; each must be offered by one of its resources.' },
+  defaultResource: { ...resourceUri, description: 'The resource a token request naming none gets (one of resources).' },
+  tokenEndpointAuthMethod: { enum: AUTH_METHODS, description: 'Default client_secret_basic; none makes a public client (PKCE, no secret).' },
+};
+
+const clientProps = {
+  clientId,
+  clientName: { type: 'string' },
+  redirectUris: { type: 'array', items: { type: 'string' } },
+  postLogoutRedirectUris: { type: 'array', items: { type: 'string' } },
+  grantTypes: { type: 'array', items: { type: 'string' } },
+  scope: { type: 'string', description: 'The OpenID Connect scopes the client may request.' },
+  resources: { type: 'array', items: { type: 'string' } },
+  resourceScopes: { type: 'array', items: { type: 'string' } },
+  defaultResource: { type: 'string' },
+  tokenEndpointAuthMethod: { type: 'string' },
+  secretCount: { type: 'integer', description: 'Secrets accepted now: 2 during a rotation\'s overlap, 0 for public clients. Secrets themselves are never shown again.' },
+  previousSecretExpiresAt: { ...timestamp, description: 'When the secret replaced by the last rotation stops being accepted.' },
+  createdAt: timestamp,
+  updatedAt: timestamp,
+};
+const clientRequired = ['clientId', 'redirectUris', 'postLogoutRedirectUris', 'grantTypes', 'scope', 'resources', 'resourceScopes', 'tokenEndpointAuthMethod', 'secretCount', 'createdAt', 'updatedAt'];
+const clientSchema = strictObject(clientProps, clientRequired);
+const secret = { type: 'string', description: 'The client secret. Shown only in this response: store it now.' } as const;
+/** The client, plus `clientSecret` when one was just generated. */
+const withSecret = strictObject({ ...clientProps, clientSecret: secret }, clientRequired);
+const clientParams = strictObject({ clientId }, ['clientId']);
+
+/** /clients: OAuth clients, their settings and secrets. Platform admins and services only; secrets are shown once and stored hashed. */
+export function createClientOperations(deps: ManagementDeps): ApiOperation[] {
+  const clients = createClientManagement({
+    clients: deps.repos.clients,
+    resources: deps.repos.resources,
+    change: deps.change,
+    secretOverlapSeconds: deps.config.clientSecretOverlapSeconds,
+    validateMetadata: deps.validateClientMetadata,
+    revokeGrant: (grantId) => deps.grants.revokeGrant(grantId),
+    forgetClient: deps.forgetClient,
+  });
+  const location = (id: string) => `/api/v1/clients/${encodeURIComponent(id)}`;
+  return [
+    defineOperation<Record<string, never>, Page & { q?: string; grantType?: string; resource?: string }>({
+      operationId: 'listClients', method: 'get', path: '/clients', tag: 'Clients', summary: 'List clients',
+      description: 'Ordered by client id. Never shows secrets.',
+      access: { scope: 'clients:read' },
+      query: strictObject({
+        ...paginationQuery,
+        q: { type: 'string', minLength: 1, maxLength: 200, description: 'Substring of the client id or name.' },
+        grantType,
+        resource: { ...resourceUri, description: 'Only clients that list this resource.' },
+      }),
+      responses: { 200: { description: 'A page of clients.', schema: pageOf(clientSchema) } },
+      async handle({ query: { limit, offset, ...filter } }) {
+        return { body: { ...(await clients.list(filter, { limit, offset })), limit, offset } };
+      },
+    }),
+    defineOperation<Record<string, never>, Record<string, never>, ClientInput>({
+      operationId: 'createClient', method: 'post', path: '/clients', tag: 'Clients', summary: 'Create a client',
+      description: 'A confidential client gets a generated secret (32 random bytes, base64url), returned once as `clientSecret`; only its hash is stored. '
+        + 'The metadata is checked by Gatehouse\'s rules and by oidc-provider\'s own validation; a refusal names the field.',
+      access: { scope: 'clients:write' },
+      body: strictObject({ clientId: { ...clientId, description: 'Chosen id; generated when omitted.' }, ...writable }),
+      responses: { 201: { description: 'The client, and its secret if confidential.', schema: withSecret }, 400: { description: 'Invalid metadata; `errors` point at the fields.' }, 409: { description: 'The client id is taken.' } },
+      async handle(request) {
+        assertGrantable(request.caller, request.body);
+        const { client, clientSecret } = await clients.create(originOf(request), request.body);
+        return { status: 201, body: { ...client, ...(clientSecret ? { clientSecret } : {}) }, headers: { Location: location(client.clientId) } };
+      },
+    }),
+    defineOperation<{ clientId: string }>({
+      operationId: 'getClient', method: 'get', path: '/clients/{clientId}', tag: 'Clients', summary: 'Get a client',
+      description: 'Never shows secrets; `secretCount` and `previousSecretExpiresAt` tell where a rotation stands.',
+      access: { scope: 'clients:read' },
+      params: clientParams,
+      responses: { 200: { description: 'The client.', schema: clientSchema }, 404: { description: 'No such client.' } },
+      async handle({ params }) {
+        return { body: await clients.get(params.clientId) };
+      },
+    }),
+    defineOperation<{ clientId: string }, Record<string, never>, Omit<ClientInput, 'clientId'>>({
+      operationId: 'updateClient', method: 'patch', path: '/clients/{clientId}', tag: 'Clients', summary: 'Change a client',
+      description: 'Fields not given stay. `scope` replaces the OpenID Connect scopes, and the resource scopes when it names any (as does `resourceScopes`); `defaultResource: null` removes the default. '
+        + 'Making a public client confidential generates its first secret, returned once; making it public drops its secrets. Applies on this node at once, on others within 5 s.',
+      access: { scope: 'clients:write' },
+      params: clientParams,
+      body: strictObject({ ...writable, defaultResource: { anyOf: [writable.defaultResource, { type: 'null' }] } }, [], { minProperties: 1 }),
+      responses: { 200: { description: 'The client after the change (with `clientSecret` only if one was generated).', schema: withSecret }, 400: { description: 'Invalid metadata.' }, 404: { description: 'No such client.' } },
+      async handle(request) {
+        assertGrantable(request.caller, request.body);
+        const { client, clientSecret } = await clients.update(originOf(request), request.params.clientId, request.body);
+        return { body: { ...client, ...(clientSecret ? { clientSecret } : {}) } };
+      },
+    }),
+    defineOperation<{ clientId: string }>({
+      operationId: 'deleteClient', method: 'delete', path: '/clients/{clientId}', tag: 'Clients', summary: 'Delete a client',
+      description: 'Also deletes the resource roles it held and revokes every grant users gave it: their refresh tokens and the access tokens minted from them stop working. '
+        + 'Its client_credentials access tokens (which belong to no grant) stay valid until they expire, at most their resource\'s accessTokenTtl.',
+      access: { scope: 'clients:write' },
+      params: clientParams,
+      responses: { 204: { description: 'Deleted.' }, 404: { description: 'No such client.' } },
+      async handle(request) {
+        await clients.remove(originOf(request), request.params.clientId);
+        return {};
+      },
+    }),
+    defineOperation<{ clientId: string }>({
+      operationId: 'rotateClientSecret', method: 'post', path: '/clients/{clientId}/secret', tag: 'Clients', summary: 'Rotate a client\'s secret',
+      description: 'The new secret works at once (on other nodes within 5 s) and is shown only in this response. The previous one keeps working until `previousSecretExpiresAt` '
+        + '(GATEHOUSE_CLIENT_SECRET_OVERLAP_SECONDS, default one day), so the client can be redeployed without an outage.',
+      access: { scope: 'clients:write' },
+      params: clientParams,
+      responses: {
+        201: {
+          description: 'The new secret.',
+          schema: strictObject({ clientId, clientSecret: secret, previousSecretExpiresAt: { ...timestamp, description: 'When the previous secret stops working (absent if there was none).' } }, ['clientId', 'clientSecret']),
+        },
+        404: { description: 'No such client.' },
+        409: { description: 'A public client has no secret.' },
+      },
+      async handle(request) {
+        const rotated = await clients.rotateSecret(originOf(request), request.params.clientId);
+        return {
+          status: 201,
+          body: { clientId: rotated.clientId, clientSecret: rotated.clientSecret, ...(rotated.previousSecretExpiresAt ? { previousSecretExpiresAt: rotated.previousSecretExpiresAt } : {}) },
+        };
+      },
+    }),
+  ];
 }

@@ -1,7 +1,84 @@
-import type { ApiOperation } from '../api-operation.js';
+import { createResourceManagement, type ResourceChange, type ResourceInput } from '../../../domain/management/resource-management.js';
+import type { ResourceRecord } from '../../../storage/postgres/resource-repository.js';
+import { defineOperation, type ApiOperation } from '../api-operation.js';
+import { originOf } from '../caller.js';
 import type { ManagementDeps } from '../management-deps.js';
+import { pageOf, paginationQuery, strictObject, timestamp, type Page } from '../schemas.js';
 
-// Being written in this session; see issue 4.
-export function createResourceOperations(_deps: ManagementDeps): ApiOperation[] {
-  return [];
+/** The RFC 8707 resource indicator: an absolute http(s) URI without a fragment (as in the import). */
+const resourceUri = { type: 'string', format: 'uri', pattern: '^https?://[^#]+$', maxLength: 2000 } as const;
+const scopeToken = { type: 'string', pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,100}$' } as const;
+const fields = {
+  name: { type: 'string', minLength: 1, maxLength: 200 },
+  accessTokenTtl: { type: 'integer', minimum: 10, maximum: 86400, description: 'Seconds an access token for this resource lives (default 300).' },
+  scopes: { type: 'array', items: scopeToken, uniqueItems: true, maxItems: 200, description: 'Scopes clients may request for this resource (not OpenID Connect scopes).' },
+  roles: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 100 }, uniqueItems: true, maxItems: 200, description: 'The resource\'s role catalogue.' },
+};
+
+const resourceSchema = strictObject({
+  uri: resourceUri, ...fields, createdAt: timestamp, updatedAt: timestamp,
+}, ['uri', 'name', 'accessTokenTtl', 'scopes', 'roles', 'createdAt', 'updatedAt']);
+const resourceParams = strictObject({ resourceUri: { ...resourceUri, description: 'The resource URI, percent-encoded as one path segment.' } }, ['resourceUri']);
+
+/** Shown with ISO timestamps, in a stable field order. */
+const show = (r: ResourceRecord) => ({ uri: r.uri, name: r.name, accessTokenTtl: r.accessTokenTtl, scopes: r.scopes, roles: r.roles, createdAt: r.createdAt, updatedAt: r.updatedAt });
+
+/** /resources: the APIs tokens are issued for. Platform admins and services only. */
+export function createResourceOperations(deps: ManagementDeps): ApiOperation[] {
+  const resources = createResourceManagement({ resources: deps.repos.resources, clients: deps.repos.clients, change: deps.change, apiResource: deps.config.apiResource });
+  const location = (uri: string) => `/api/v1/resources/${encodeURIComponent(uri)}`;
+  return [
+    defineOperation<Record<string, never>, Page & { q?: string }>({
+      operationId: 'listResources', method: 'get', path: '/resources', tag: 'Resources', summary: 'List resources',
+      description: 'Ordered by URI.',
+      access: { scope: 'clients:read' },
+      query: strictObject({ ...paginationQuery, q: { type: 'string', minLength: 1, maxLength: 200, description: 'Substring of the URI or name.' } }),
+      responses: { 200: { description: 'A page of resources.', schema: pageOf(resourceSchema) } },
+      async handle({ query: { limit, offset, ...filter } }) {
+        const page = await resources.list(filter, { limit, offset });
+        return { body: { items: page.items.map(show), total: page.total, limit, offset } };
+      },
+    }),
+    defineOperation<Record<string, never>, Record<string, never>, ResourceInput>({
+      operationId: 'createResource', method: 'post', path: '/resources', tag: 'Resources', summary: 'Create a resource',
+      access: { scope: 'clients:write' },
+      body: strictObject({ uri: resourceUri, ...fields }, ['uri', 'name']),
+      responses: { 201: { description: 'The resource.', schema: resourceSchema }, 409: { description: 'The URI is taken.' } },
+      async handle(request) {
+        const created = await resources.create(originOf(request), request.body);
+        return { status: 201, body: show(created), headers: { Location: location(created.uri) } };
+      },
+    }),
+    defineOperation<{ resourceUri: string }>({
+      operationId: 'getResource', method: 'get', path: '/resources/{resourceUri}', tag: 'Resources', summary: 'Get a resource',
+      access: { scope: 'clients:read' },
+      params: resourceParams,
+      responses: { 200: { description: 'The resource.', schema: resourceSchema }, 404: { description: 'No such resource.' } },
+      async handle({ params }) {
+        return { body: show(await resources.get(params.resourceUri)) };
+      },
+    }),
+    defineOperation<{ resourceUri: string }, Record<string, never>, ResourceChange>({
+      operationId: 'updateResource', method: 'patch', path: '/resources/{resourceUri}', tag: 'Resources', summary: 'Change a resource',
+      description: 'New tokens follow the change within 5 s (each node caches resources that long). A role still assigned to someone cannot be dropped from the catalogue (409). The management API\'s own resource cannot be changed (409).',
+      access: { scope: 'clients:write' },
+      params: resourceParams,
+      body: strictObject(fields, [], { minProperties: 1 }),
+      responses: { 200: { description: 'The resource after the change.', schema: resourceSchema }, 404: { description: 'No such resource.' }, 409: { description: 'A dropped role is still assigned, or this is the management API resource.' } },
+      async handle(request) {
+        return { body: show(await resources.update(originOf(request), request.params.resourceUri, request.body)) };
+      },
+    }),
+    defineOperation<{ resourceUri: string }>({
+      operationId: 'deleteResource', method: 'delete', path: '/resources/{resourceUri}', tag: 'Resources', summary: 'Delete a resource',
+      description: 'Refused with 409 while clients list the resource (the problem\'s `clients` names them). Roles users and clients held on it are deleted with it (the audit record counts them). The management API\'s own resource cannot be deleted.',
+      access: { scope: 'clients:write' },
+      params: resourceParams,
+      responses: { 204: { description: 'Deleted.' }, 404: { description: 'No such resource.' }, 409: { description: 'Clients still list it, or it is the management API resource.' } },
+      async handle(request) {
+        await resources.remove(originOf(request), request.params.resourceUri);
+        return {};
+      },
+    }),
+  ];
 }

@@ -1,7 +1,108 @@
-import type { ApiOperation } from '../api-operation.js';
+import { createRoleManagement, type RoleAssignment } from '../../../domain/management/role-management.js';
+import { defineOperation, type ApiOperation } from '../api-operation.js';
+import { confinedLab, originOf } from '../caller.js';
 import type { ManagementDeps } from '../management-deps.js';
+import { idSchema, strictObject } from '../schemas.js';
 
-// Being written in this session; see issue 4.
-export function createRoleOperations(_deps: ManagementDeps): ApiOperation[] {
-  return [];
+const resource = { type: 'string', minLength: 1, maxLength: 2000, description: 'The resource indicator (e.g. https://cms.example).' } as const;
+const role = { type: 'string', minLength: 1, maxLength: 200, description: 'A role from the resource\'s catalogue.' } as const;
+const lab = { ...idSchema, description: 'Limit the role to this lab (absent: global). Lab admins: their own lab, which is also the default.' } as const;
+
+const assignmentSchema = strictObject({ resource: { type: 'string' }, role: { type: 'string' }, lab: idSchema }, ['resource', 'role']);
+const assignmentsSchema = {
+  type: 'object', required: ['items', 'total'],
+  properties: { items: { type: 'array', items: assignmentSchema }, total: { type: 'integer' } },
+};
+const userParams = strictObject({ userId: idSchema }, ['userId']);
+const clientParams = strictObject({ clientId: idSchema }, ['clientId']);
+
+const USER_ROLE_TIMING = 'Roles are read when an access token is minted: a change shows in the user\'s next access token (new login or refresh); tokens already issued keep their roles until they expire.';
+const CLIENT_ROLE_TIMING = 'Each node caches a client\'s roles for up to 5 seconds: a change shows in client_credentials tokens minted after that; tokens already issued keep their roles until they expire.';
+
+const listed = (items: RoleAssignment[]) => ({ body: { items, total: items.length } });
+
+/** Resource roles of users (/users/{userId}/roles) and of service clients (/clients/{clientId}/roles). */
+export function createRoleOperations(deps: ManagementDeps): ApiOperation[] {
+  const roles = createRoleManagement({ repos: deps.repos, change: deps.change });
+
+  return [
+    defineOperation<{ userId: string }>({
+      operationId: 'listUserRoles', method: 'get', path: '/users/{userId}/roles', tag: 'Roles', summary: 'List a user\'s resource roles',
+      description: 'Ordered by resource, role, lab. A lab admin sees (only for members of their lab) the global roles and those limited to their lab.',
+      access: { scope: 'users:read', labAdmin: true },
+      params: userParams,
+      responses: { 200: { description: 'The user\'s roles.', schema: assignmentsSchema }, 404: { description: 'No such user.' } },
+      async handle({ caller, params }) {
+        return listed(await roles.rolesOfUser(params.userId, confinedLab(caller)));
+      },
+    }),
+    defineOperation<{ userId: string }, Record<string, never>, RoleAssignment>({
+      operationId: 'grantUserRole', method: 'post', path: '/users/{userId}/roles', tag: 'Roles', summary: 'Grant a user a resource role',
+      description: `Idempotent: 201 when granted now, 200 when the user already held exactly this role (nothing is audited then). Lab admins grant only roles limited to their lab, to its members. ${USER_ROLE_TIMING}`,
+      access: { scope: 'users:write', labAdmin: true },
+      params: userParams,
+      body: strictObject({ resource, role, lab }, ['resource', 'role']),
+      responses: {
+        200: { description: 'Already held.', schema: assignmentSchema },
+        201: { description: 'Granted.', schema: assignmentSchema },
+        400: { description: 'Unknown resource, a role not in its catalogue, or no such lab; `errors` points at the field.' },
+        404: { description: 'No such user.' },
+      },
+      async handle(request) {
+        const result = await roles.grantToUser(originOf(request), request.params.userId, request.body, confinedLab(request.caller));
+        return { status: result.created ? 201 : 200, body: result.role };
+      },
+    }),
+    defineOperation<{ userId: string }, RoleAssignment>({
+      operationId: 'withdrawUserRole', method: 'delete', path: '/users/{userId}/roles', tag: 'Roles', summary: 'Withdraw a resource role from a user',
+      description: `Without \`lab\`, withdraws the global role (a lab admin: the one limited to their lab). ${USER_ROLE_TIMING}`,
+      access: { scope: 'users:write', labAdmin: true },
+      params: userParams,
+      query: strictObject({ resource, role, lab }, ['resource', 'role']),
+      responses: { 204: { description: 'Withdrawn.' }, 404: { description: 'No such user, or the user does not hold that role.' } },
+      async handle(request) {
+        await roles.withdrawFromUser(originOf(request), request.params.userId, request.query, confinedLab(request.caller));
+        return {};
+      },
+    }),
+    defineOperation<{ clientId: string }>({
+      operationId: 'listClientRoles', method: 'get', path: '/clients/{clientId}/roles', tag: 'Roles', summary: 'List a service client\'s resource roles',
+      description: 'Roles a client holds itself, carried in its client_credentials tokens. Ordered by resource, role.',
+      access: { scope: 'clients:read' },
+      params: clientParams,
+      responses: { 200: { description: 'The client\'s roles.', schema: assignmentsSchema }, 404: { description: 'No such client.' } },
+      async handle({ params }) {
+        return listed(await roles.rolesOfClient(params.clientId));
+      },
+    }),
+    defineOperation<{ clientId: string }, Record<string, never>, { resource: string; role: string }>({
+      operationId: 'grantClientRole', method: 'post', path: '/clients/{clientId}/roles', tag: 'Roles', summary: 'Grant a service client a resource role',
+      description: `Idempotent: 201 when granted now, 200 when already held. Client roles are global (clients act in no lab). ${CLIENT_ROLE_TIMING}`,
+      access: { scope: 'clients:write' },
+      params: clientParams,
+      body: strictObject({ resource, role }, ['resource', 'role']),
+      responses: {
+        200: { description: 'Already held.', schema: assignmentSchema },
+        201: { description: 'Granted.', schema: assignmentSchema },
+        400: { description: 'Unknown resource or a role not in its catalogue.' },
+        404: { description: 'No such client.' },
+      },
+      async handle(request) {
+        const result = await roles.grantToClient(originOf(request), request.params.clientId, request.body);
+        return { status: result.created ? 201 : 200, body: result.role };
+      },
+    }),
+    defineOperation<{ clientId: string }, { resource: string; role: string }>({
+      operationId: 'withdrawClientRole', method: 'delete', path: '/clients/{clientId}/roles', tag: 'Roles', summary: 'Withdraw a resource role from a service client',
+      description: CLIENT_ROLE_TIMING,
+      access: { scope: 'clients:write' },
+      params: clientParams,
+      query: strictObject({ resource, role }, ['resource', 'role']),
+      responses: { 204: { description: 'Withdrawn.' }, 404: { description: 'No such client, or it does not hold that role.' } },
+      async handle(request) {
+        await roles.withdrawFromClient(originOf(request), request.params.clientId, request.query);
+        return {};
+      },
+    }),
+  ];
 }

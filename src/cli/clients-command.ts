@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+
+import type { Adapter } from 'oidc-provider';
+
+import type { Config } from '../config/load-config.js';
+import { createAuditedChange } from '../domain/management/audited-change.js';
+import { AUTH_METHODS, createClientManagement, GRANT_TYPES, type AuthMethod, type ClientInput, type ClientView, type GrantType } from '../domain/management/client-management.js';
+import { createLabAccess } from '../domain/tenancy/lab-access.js';
+import { createViews } from '../interactions/views.js';
+import { createAccountClaims } from '../oidc/account-claims.js';
+import { generateSigningKey } from '../oidc/keys.js';
+import { createLabPolicy } from '../oidc/lab-policy.js';
+import { createProvider } from '../oidc/provider.js';
+import { createDatabase } from '../storage/postgres/database.js';
+import { createRepositories } from '../storage/postgres/repositories.js';
+import { CliError } from './cli-error.js';
+import { operatorOrigin } from './operator-origin.js';
+
+/** Options of `gatehouse clients`, merged into the CLI's one parseArgs call. */
+export const CLIENTS_OPTIONS = {
+  grant: { type: 'string', multiple: true },
+  resource: { type: 'string', multiple: true },
+  scope: { type: 'string' },
+  'redirect-uri': { type: 'string', multiple: true },
+  name: { type: 'string' },
+  'auth-method': { type: 'string' },
+  'default-resource': { type: 'string' },
+} as const;
+
+export interface ClientsOptions {
+  json?: boolean;
+  grant?: string[];
+  resource?: string[];
+  scope?: string;
+  'redirect-uri'?: string[];
+  name?: string;
+  'auth-method'?: string;
+  'default-resource'?: string;
+}
+
+export const CLIENTS_HELP = `gatehouse clients create CLIENT_ID [--grant G]... [--resource URI]... [--scope "a b"] [--redirect-uri URI]...
+                         [--name NAME] [--auth-method client_secret_basic|client_secret_post|none] [--default-resource URI] [--json]
+                 | list [--json] | rotate-secret CLIENT_ID [--json]
+  create prints a confidential client's secret once (only its hash is stored); rotate-secret prints the new one,
+  and the previous one keeps working for GATEHOUSE_CLIENT_SECRET_OVERLAP_SECONDS.
+  The same rules as POST /api/v1/clients. Acts on DATABASE_URL directly (with the embedded database, stop the server
+  first); running nodes see a change within 5 s.`;
+
+const ACTOR = operatorOrigin();
+
+/** `gatehouse clients …`: the management API's client rules, for operators at a shell. */
+export async function runClientsCommand(args: string[], options: ClientsOptions, config: Config, out: (data: unknown, text: string) => void): Promise<void> {
+  const [sub, clientId, ...extra] = args;
+  if (extra.length) throw new CliError(`unexpected argument(s): ${extra.join(' ')}\n${CLIENTS_HELP}`, 2);
+  if (sub === 'create' || sub === 'rotate-secret') {
+    if (!clientId) throw new CliError(`expected a client id\n${CLIENTS_HELP}`, 2);
+  } else if (sub === 'list') {
+    if (clientId) throw new CliError(`list takes no client id\n${CLIENTS_HELP}`, 2);
+  } else {
+    throw new CliError(`unknown clients command '${sub ?? ''}'\n${CLIENTS_HELP}`, 2);
+  }
+  const input = sub === 'create' ? clientInput(clientId!, options) : undefined;
+
+  const { db } = createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 2 });
+  try {
+    const repos = createRepositories(db);
+    const provider = await validatingProvider(config, repos);
+    const clients = createClientManagement({
+      clients: repos.clients,
+      resources: repos.resources,
+      change: createAuditedChange(db),
+      secretOverlapSeconds: config.clientSecretOverlapSeconds,
+      validateMetadata: (metadata) => provider.Client.validate(metadata),
+    });
+
+    if (sub === 'create') {
+      const { client, clientSecret } = await clients.create(ACTOR, input!);
+      return out({ ...client, ...(clientSecret ? { clientSecret } : {}) }, clientSecret
+        ? `created ${client.clientId}\nclient secret (shown only now; store it): ${clientSecret}`
+        : `created ${client.clientId} (public client, no secret)`);
+    }
+    if (sub === 'rotate-secret') {
+      const rotated = await clients.rotateSecret(ACTOR, clientId!);
+      return out({ clientId: rotated.clientId, clientSecret: rotated.clientSecret, previousSecretExpiresAt: rotated.previousSecretExpiresAt },
+        `new secret for ${rotated.clientId} (shown only now; store it): ${rotated.clientSecret}\n`
+        + (rotated.previousSecretExpiresAt ? `the previous secret works until ${rotated.previousSecretExpiresAt}` : 'there was no previous secret'));
+    }
+    const all: ClientView[] = [];
+    for (let offset = 0; ; offset += 200) {
+      const page = await clients.list({}, { limit: 200, offset });
+      all.push(...page.items);
+      if (all.length >= page.total || !page.items.length) break;
+    }
+    const width = Math.max(9, ...all.map((c) => c.clientId.length));
+    const grantWidth = Math.max(6, ...all.map((c) => c.grantTypes.join(',').length));
+    return out(all, [
+      `${'CLIENT ID'.padEnd(width)}  ${'GRANTS'.padEnd(grantWidth)}  SECRETS  RESOURCES`,
+      ...all.map((c) => `${c.clientId.padEnd(width)}  ${c.grantTypes.join(',').padEnd(grantWidth)}  ${String(c.secretCount).padEnd(7)}  ${c.resources.join(',') || '-'}`),
+    ].join('\n'));
+  } finally {
+    await db.destroy();
+  }
+}
+
+function clientInput(clientId: string, options: ClientsOptions): ClientInput {
+  const grants = options.grant ?? [];
+  const unknownGrant = grants.find((g) => !(GRANT_TYPES as readonly string[]).includes(g));
+  if (unknownGrant) throw new CliError(`--grant ${unknownGrant}: expected one of ${GRANT_TYPES.join(', ')}`, 2);
+  const authMethod = options['auth-method'];
+  if (authMethod !== undefined && !(AUTH_METHODS as readonly string[]).includes(authMethod)) {
+    throw new CliError(`--auth-method ${authMethod}: expected one of ${AUTH_METHODS.join(', ')}`, 2);
+  }
+  if (!/^[A-Za-z0-9._~-]{1,100}$/.test(clientId)) throw new CliError(`client id ${JSON.stringify(clientId)}: expected 1–100 of A–Z a–z 0–9 . _ ~ -`, 2);
+  return {
+    clientId,
+    ...(options.name ? { clientName: options.name } : {}),
+    ...(grants.length ? { grantTypes: [...new Set(grants)] as GrantType[] } : {}),
+    ...(options.resource ? { resources: [...new Set(options.resource)] } : {}),
+    ...(options.scope !== undefined ? { scope: options.scope } : {}),
+    ...(options['redirect-uri'] ? { redirectUris: [...new Set(options['redirect-uri'])] } : {}),
+    ...(authMethod ? { tokenEndpointAuthMethod: authMethod as AuthMethod } : {}),
+    ...(options['default-resource'] ? { defaultResource: options['default-resource'] } : {}),
+  };
+}
+
+/**
+ * A provider built with the server's own configuration, used only to validate client metadata,
+ * so the CLI accepts exactly what the server will load. It serves nothing: its key is
+ * throw-away and its adapter stores nothing.
+ */
+async function validatingProvider(config: Config, repos: ReturnType<typeof createRepositories>) {
+  const labs = createLabAccess({ tenancy: repos.tenancy });
+  return createProvider({
+    config,
+    adapter: NoStorageAdapter,
+    keys: [await generateSigningKey()],
+    cookieKeys: [randomBytes(32).toString('base64url')],
+    accounts: createAccountClaims({ users: repos.users, labs }),
+    resources: repos.resources,
+    views: createViews(),
+    labPolicy: createLabPolicy(labs),
+  });
+}
+
+class NoStorageAdapter implements Adapter {
+  constructor(readonly name: string) {}
+  async upsert(): Promise<void> { throw new Error('the CLI\'s validating provider stores nothing'); }
+  async find(): Promise<undefined> { return undefined; }
+  async findByUserCode(): Promise<undefined> { return undefined; }
+  async findByUid(): Promise<undefined> { return undefined; }
+  async consume(): Promise<void> {}
+  async destroy(): Promise<void> {}
+  async revokeByGrantId(): Promise<void> {}
+}

@@ -1,0 +1,337 @@
+import { randomBytes } from 'node:crypto';
+
+import { uniqueViolation } from '../../storage/postgres/constraint-violation.js';
+import type { ClientMetadata, ClientRecord, ClientRepository } from '../../storage/postgres/client-repository.js';
+import type { Repositories } from '../../storage/postgres/repositories.js';
+import type { ResourceRepository } from '../../storage/postgres/resource-repository.js';
+import { DEFAULT_RESOURCE_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY } from '../client-metadata.js';
+import {
+  CLIENT_SECRET_HASHES_PROPERTY, IMPORTED_SECRET_PROPERTY, generateClientSecret, hashClientSecret, isLive, isPlaceholder, rotateSecretHashes, unusableSecretPlaceholder, type ClientSecretHash,
+} from '../clients/client-secret.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import type { AuditedChange, ChangeOrigin } from './audited-change.js';
+
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+export type GrantType = typeof GRANT_TYPES[number];
+export type AuthMethod = typeof AUTH_METHODS[number];
+
+/** A client as the management API and CLI take it (camelCase; `scope` may mix OIDC and resource scopes, as in the import). */
+export interface ClientInput {
+  clientId?: string;
+  clientName?: string;
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+  grantTypes?: GrantType[];
+  scope?: string;
+  resources?: string[];
+  resourceScopes?: string[];
+  /** One of resources; null removes it (in a change). */
+  defaultResource?: string | null;
+  tokenEndpointAuthMethod?: AuthMethod;
+}
+
+/** A client as shown: never its secrets or their hashes, only how many are accepted and when the previous one stops. */
+export interface ClientView {
+  clientId: string;
+  clientName?: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  grantTypes: string[];
+  /** The OpenID Connect scopes the client may request. */
+  scope: string;
+  resources: string[];
+  resourceScopes: string[];
+  defaultResource?: string;
+  tokenEndpointAuthMethod: string;
+  /** Secrets accepted now (2 during a rotation's overlap; 0 for public clients). */
+  secretCount: number;
+  /** When the secret(s) replaced by the last rotation stop being accepted. */
+  previousSecretExpiresAt?: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+type FieldError = { pointer: string; detail: string };
+/** oidc-provider's own check of a client's metadata; throws its InvalidClientMetadata. */
+export type MetadataValidator = (metadata: ClientMetadata) => Promise<void>;
+
+export interface ClientManagementDeps {
+  clients: ClientRepository;
+  resources: ResourceRepository;
+  change: AuditedChange;
+  /** How long a rotated-out secret keeps working (config.clientSecretOverlapSeconds). */
+  secretOverlapSeconds: number;
+  /** The provider's metadata validation, so the API accepts exactly what oidc-provider will load. */
+  validateMetadata: MetadataValidator;
+  /** Ends a grant and the tokens issued from it (a deleted client's user authorisations). */
+  revokeGrant?: (grantId: string) => Promise<void>;
+  /** Drops this process's cached copy of a client, so a change applies here at once (other nodes: within their cache time). */
+  forgetClient?: (clientId: string) => void;
+  now?: () => number;
+}
+
+const oidcScopes = new Set<string>(OIDC_SCOPES);
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/**
+ * Clients: create, change, delete, rotate secrets. The API and the CLI both use this, so a client
+ * is held to the same rules however it is made: Gatehouse's own (redirect URIs, resources that
+ * exist, scopes those resources offer) and then oidc-provider's full metadata validation.
+ * Confidential clients' secrets are generated here, shown once, and stored only as hashes.
+ */
+export function createClientManagement(deps: ClientManagementDeps) {
+  const now = deps.now ?? Date.now;
+
+  function view(record: ClientRecord): ClientView {
+    const m = record.metadata;
+    const live = ((m[CLIENT_SECRET_HASHES_PROPERTY] as ClientSecretHash[] | undefined) ?? []).filter((h) => isLive(h, now()));
+    const ending = live.map((h) => h.expiresAt).filter((e): e is string => Boolean(e)).sort();
+    return {
+      clientId: m.client_id,
+      ...(typeof m.client_name === 'string' ? { clientName: m.client_name } : {}),
+      redirectUris: (m.redirect_uris as string[] | undefined) ?? [],
+      postLogoutRedirectUris: (m.post_logout_redirect_uris as string[] | undefined) ?? [],
+      grantTypes: (m.grant_types as string[] | undefined) ?? ['authorization_code'],
+      scope: (m.scope as string | undefined) ?? '',
+      resources: (m[RESOURCES_PROPERTY] as string[] | undefined) ?? [],
+      resourceScopes: (m[RESOURCE_SCOPES_PROPERTY] as string[] | undefined) ?? [],
+      ...(typeof m[DEFAULT_RESOURCE_PROPERTY] === 'string' ? { defaultResource: m[DEFAULT_RESOURCE_PROPERTY] as string } : {}),
+      tokenEndpointAuthMethod: (m.token_endpoint_auth_method as string | undefined) ?? 'client_secret_basic',
+      secretCount: live.length,
+      ...(ending.length ? { previousSecretExpiresAt: ending[ending.length - 1] } : {}),
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+    };
+  }
+
+  async function findRecord(clientId: string, repos?: Repositories): Promise<ClientRecord> {
+    const record = await (repos?.clients ?? deps.clients).findRecord(clientId);
+    if (!record) throw new NotFoundError('client');
+    return record;
+  }
+
+  /**
+   * The metadata a (changed) client has, checked. `current` is the stored metadata for changes;
+   * `secretHashes` replaces the stored hashes when a new secret was generated.
+   */
+  async function buildMetadata(resources: ResourceRepository, clientId: string, input: ClientInput, current: ClientMetadata | undefined, secretHashes: ClientSecretHash[] | undefined): Promise<ClientMetadata> {
+    const before = current ? view({ metadata: current, createdAt: new Date(0), updatedAt: new Date(0) }) : undefined;
+    const errors: FieldError[] = [];
+    const authMethod = input.tokenEndpointAuthMethod ?? (before?.tokenEndpointAuthMethod as AuthMethod | undefined) ?? 'client_secret_basic';
+    const grantTypes = input.grantTypes ?? before?.grantTypes ?? ['authorization_code'];
+    const redirectUris = input.redirectUris ?? before?.redirectUris ?? [];
+    const postLogoutRedirectUris = input.postLogoutRedirectUris ?? before?.postLogoutRedirectUris ?? [];
+    const resourceList = input.resources ?? before?.resources ?? [];
+    // A new resource list without the old default drops it; null drops it explicitly.
+    const defaultResource = input.defaultResource === null ? undefined
+      : input.defaultResource ?? (input.resources && before?.defaultResource && !input.resources.includes(before.defaultResource) ? undefined : before?.defaultResource);
+    const clientName = input.clientName ?? before?.clientName;
+
+    // `scope` is the import's single string: its OIDC part replaces the OIDC scopes; resource
+    // scopes in it (with resourceScopes) replace the resource scopes. Scopes not given stay.
+    const scopeWords = input.scope?.split(' ').filter(Boolean);
+    const oidcPart = scopeWords?.filter((s) => oidcScopes.has(s));
+    const resourcePart = scopeWords?.filter((s) => !oidcScopes.has(s)) ?? [];
+    const scope = oidcPart ? oidcPart.join(' ') : (before?.scope ?? '');
+    const resourceScopes = resourcePart.length || input.resourceScopes
+      ? [...new Set([...resourcePart, ...(input.resourceScopes ?? [])])]
+      : (before?.resourceScopes ?? []);
+
+    const checkUris = (uris: string[], field: string) => uris.forEach((uri, i) => {
+      const problem = redirectUriProblem(uri);
+      if (problem) errors.push({ pointer: `#/body/${field}/${i}`, detail: problem });
+    });
+    checkUris(redirectUris, 'redirectUris');
+    checkUris(postLogoutRedirectUris, 'postLogoutRedirectUris');
+    if (grantTypes.includes('authorization_code') && !redirectUris.length) errors.push({ pointer: '#/body/redirectUris', detail: 'must list at least one URI for the authorization_code grant' });
+    if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code')) errors.push({ pointer: '#/body/grantTypes', detail: 'refresh_token needs authorization_code' });
+    if (grantTypes.includes('client_credentials') && authMethod === 'none') errors.push({ pointer: '#/body/tokenEndpointAuthMethod', detail: 'a public client (none) cannot use client_credentials' });
+
+    const offered = new Set<string>();
+    for (const [i, uri] of resourceList.entries()) {
+      const resource = await resources.find(uri);
+      if (!resource) errors.push({ pointer: `#/body/resources/${i}`, detail: `no resource ${uri}` });
+      else resource.scopes.forEach((s) => offered.add(s));
+    }
+    if (defaultResource !== undefined && !resourceList.includes(defaultResource)) errors.push({ pointer: '#/body/defaultResource', detail: 'must be one of resources' });
+    for (const s of resourceScopes) {
+      if (offered.has(s)) continue;
+      const pointer = resourcePart.includes(s) ? '#/body/scope' : input.resourceScopes ? `#/body/resourceScopes/${input.resourceScopes.indexOf(s)}` : '#/body/resources';
+      errors.push({ pointer, detail: `scope ${s} is neither an OpenID Connect scope nor offered by the client's resources` });
+    }
+    if (errors.length) throw invalid(errors);
+
+    const confidential = authMethod !== 'none';
+    const hashes = confidential ? (secretHashes ?? (current?.[CLIENT_SECRET_HASHES_PROPERTY] as ClientSecretHash[] | undefined) ?? []) : undefined;
+    const placeholder = confidential ? (isPlaceholder(current?.client_secret) ? current.client_secret : unusableSecretPlaceholder()) : undefined;
+    const imported = confidential ? current?.[IMPORTED_SECRET_PROPERTY] : undefined;
+    const metadata: ClientMetadata = {
+      client_id: clientId,
+      ...(clientName ? { client_name: clientName } : {}),
+      ...(placeholder ? { client_secret: placeholder } : {}),
+      redirect_uris: redirectUris,
+      post_logout_redirect_uris: postLogoutRedirectUris,
+      grant_types: grantTypes,
+      response_types: grantTypes.includes('authorization_code') ? ['code'] : [],
+      ...(scope ? { scope } : {}),
+      token_endpoint_auth_method: authMethod,
+      [RESOURCES_PROPERTY]: resourceList,
+      [RESOURCE_SCOPES_PROPERTY]: resourceScopes,
+      ...(defaultResource ? { [DEFAULT_RESOURCE_PROPERTY]: defaultResource } : {}),
+      ...(hashes ? { [CLIENT_SECRET_HASHES_PROPERTY]: hashes } : {}),
+      ...(imported !== undefined ? { [IMPORTED_SECRET_PROPERTY]: imported } : {}),
+    };
+    try {
+      await deps.validateMetadata(metadata);
+    } catch (error) {
+      const description = providerComplaint(error);
+      if (description === undefined) throw error;
+      throw invalid([{ pointer: pointerOf(description), detail: description }]);
+    }
+    return metadata;
+  }
+
+  return {
+    view,
+
+    async get(clientId: string): Promise<ClientView> {
+      return view(await findRecord(clientId));
+    },
+
+    async list(filter: { q?: string; grantType?: string; resource?: string }, page: { limit: number; offset: number }): Promise<{ items: ClientView[]; total: number }> {
+      const { items, total } = await deps.clients.list(filter, page);
+      return { items: items.map(view), total };
+    },
+
+    /** Creates a client; a confidential one gets a generated secret, returned here once. */
+    async create(origin: ChangeOrigin, input: ClientInput): Promise<{ client: ClientView; clientSecret?: string }> {
+      const clientId = input.clientId ?? `client_${randomBytes(12).toString('base64url')}`;
+      const confidential = (input.tokenEndpointAuthMethod ?? 'client_secret_basic') !== 'none';
+      const secret = confidential ? generateClientSecret() : undefined;
+      const hashes = secret ? [{ hash: hashClientSecret(secret), createdAt: new Date(now()).toISOString() }] : undefined;
+      const client = await deps.change(origin, async (repos, record) => {
+        const metadata = await buildMetadata(repos.resources, clientId, input, undefined, hashes);
+        try {
+          await repos.clients.insert(metadata);
+        } catch (error) {
+          if (uniqueViolation(error)) throw new ConflictError(`a client with id ${clientId} already exists`, { errors: [{ pointer: '#/body/clientId', detail: 'is taken' }] });
+          throw error;
+        }
+        const after = view(await findRecord(clientId, repos));
+        await record('client.created', `client:${clientId}`, { after });
+        return after;
+      });
+      deps.forgetClient?.(clientId);
+      return { client, ...(secret ? { clientSecret: secret } : {}) };
+    },
+
+    /**
+     * Changes a client. Turning a public client confidential generates its first secret
+     * (returned once); turning a confidential one public drops its secrets.
+     */
+    async update(origin: ChangeOrigin, clientId: string, input: Omit<ClientInput, 'clientId'>): Promise<{ client: ClientView; clientSecret?: string }> {
+      let secret: string | undefined;
+      const client = await deps.change(origin, async (repos, record) => {
+        const current = await repos.clients.findForUpdate(clientId);
+        if (!current) throw new NotFoundError('client');
+        const becomesConfidential = input.tokenEndpointAuthMethod !== undefined && input.tokenEndpointAuthMethod !== 'none'
+          && (current.metadata.token_endpoint_auth_method ?? 'client_secret_basic') === 'none';
+        secret = becomesConfidential ? generateClientSecret() : undefined;
+        const hashes = secret ? [{ hash: hashClientSecret(secret), createdAt: new Date(now()).toISOString() }] : undefined;
+        const metadata = await buildMetadata(repos.resources, clientId, input, current.metadata, hashes);
+        await repos.clients.replace(metadata);
+        const before = view(current);
+        const after = view(await findRecord(clientId, repos));
+        await record('client.updated', `client:${clientId}`, { before, after });
+        return after;
+      });
+      deps.forgetClient?.(clientId);
+      return { client, ...(secret ? { clientSecret: secret } : {}) };
+    },
+
+    /**
+     * Deletes a client with its resource roles, and revokes the grants users gave it (their
+     * refresh tokens and the access tokens minted from them die with them).
+     */
+    async remove(origin: ChangeOrigin, clientId: string): Promise<void> {
+      await findRecord(clientId);
+      // Grants are revoked first: if that fails the client is still there to retry on.
+      const grantIds = await deps.clients.grantIdsOf(clientId);
+      for (const grantId of grantIds) await deps.revokeGrant?.(grantId);
+      await deps.change(origin, async (repos, record) => {
+        const before = await repos.clients.findForUpdate(clientId);
+        if (!before || !(await repos.clients.delete(clientId))) throw new NotFoundError('client');
+        // Its resource roles would otherwise come back to a new client registered with the same id.
+        await repos.tenancy.withdrawAllRoles('client', clientId);
+        await record('client.deleted', `client:${clientId}`, { before: view(before), revokedGrants: grantIds.length });
+      });
+      deps.forgetClient?.(clientId);
+      // Grants made while this request ran (the client can get no more now).
+      for (const grantId of await deps.clients.grantIdsOf(clientId)) await deps.revokeGrant?.(grantId);
+    },
+
+    /**
+     * A new secret, accepted at once and shown once; the previous one keeps working for the
+     * configured overlap, so the client's deployments can switch without an outage.
+     */
+    async rotateSecret(origin: ChangeOrigin, clientId: string): Promise<{ clientId: string; clientSecret: string; previousSecretExpiresAt?: string; client: ClientView }> {
+      const secret = generateClientSecret();
+      const result = await deps.change(origin, async (repos, record) => {
+        const current = await repos.clients.findForUpdate(clientId);
+        if (!current) throw new NotFoundError('client');
+        if ((current.metadata.token_endpoint_auth_method ?? 'client_secret_basic') === 'none') {
+          throw new ConflictError('a public client has no secret to rotate', { errors: [{ pointer: '#/params/clientId', detail: 'is a public client (token_endpoint_auth_method none)' }] });
+        }
+        const rotated = rotateSecretHashes(current.metadata[CLIENT_SECRET_HASHES_PROPERTY] as ClientSecretHash[] | undefined, hashClientSecret(secret), now(), deps.secretOverlapSeconds);
+        await repos.clients.replace({ ...current.metadata, [CLIENT_SECRET_HASHES_PROPERTY]: rotated.hashes });
+        const after = view(await findRecord(clientId, repos));
+        await record('client.secret_rotated', `client:${clientId}`, {
+          secretCount: after.secretCount, previousSecretExpiresAt: rotated.previousSecretExpiresAt ?? null, overlapSeconds: deps.secretOverlapSeconds,
+        });
+        return { previousSecretExpiresAt: rotated.previousSecretExpiresAt, client: after };
+      });
+      deps.forgetClient?.(clientId);
+      return { clientId, clientSecret: secret, ...result };
+    },
+  };
+}
+
+export type ClientManagement = ReturnType<typeof createClientManagement>;
+
+function invalid(errors: FieldError[]): ValidationError {
+  return new ValidationError(`invalid client: ${errors.map((e) => `${e.pointer.replace('#/body/', '')} ${e.detail}`).join('; ')}`, errors);
+}
+
+/** Redirect URIs are absolute https URLs, or http ones on a loopback host (development, native apps), without fragments. */
+function redirectUriProblem(uri: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return 'is not an absolute URI';
+  }
+  if (url.hash || uri.includes('#')) return 'must not contain a fragment';
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return undefined;
+  return 'must use https (http only on 127.0.0.1, [::1] or localhost)';
+}
+
+/** oidc-provider's InvalidClientMetadata description, or undefined for any other error. */
+function providerComplaint(error: unknown): string | undefined {
+  const e = error as { error?: string; error_description?: string };
+  return e?.error === 'invalid_client_metadata' ? e.error_description ?? 'is invalid' : undefined;
+}
+
+const FIELD_OF: Record<string, string> = {
+  client_id: 'clientId', client_name: 'clientName', redirect_uris: 'redirectUris', post_logout_redirect_uris: 'postLogoutRedirectUris',
+  grant_types: 'grantTypes', response_types: 'grantTypes', scope: 'scope', token_endpoint_auth_method: 'tokenEndpointAuthMethod',
+  [RESOURCES_PROPERTY]: 'resources', [RESOURCE_SCOPES_PROPERTY]: 'resourceScopes', [DEFAULT_RESOURCE_PROPERTY]: 'defaultResource',
+};
+
+/** oidc-provider names the failing property first (`redirect_uris must …`); that becomes the body field's pointer. */
+function pointerOf(description: string): string {
+  const property = description.split(' ')[0] ?? '';
+  const field = FIELD_OF[property];
+  return field ? `#/body/${field}` : '#/body';
+}

@@ -1,0 +1,116 @@
+import { uniqueViolation } from '../../storage/postgres/constraint-violation.js';
+import type { ClientRepository } from '../../storage/postgres/client-repository.js';
+import type { ResourceRecord, ResourceRepository } from '../../storage/postgres/resource-repository.js';
+import { OIDC_SCOPES } from '../client-metadata.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import type { AuditedChange, ChangeOrigin } from './audited-change.js';
+
+export interface ResourceInput { uri: string; name: string; accessTokenTtl?: number; scopes?: string[]; roles?: string[] }
+export type ResourceChange = Partial<Omit<ResourceInput, 'uri'>>;
+
+export interface ResourceManagementDeps {
+  resources: ResourceRepository;
+  clients: ClientRepository;
+  change: AuditedChange;
+  /** The management API's own resource: Gatehouse keeps it in step with its scopes, so nobody else may change it. */
+  apiResource: string;
+}
+
+const DEFAULT_TTL = 300;
+const oidcScopes = new Set<string>(OIDC_SCOPES);
+
+/**
+ * Resources (APIs tokens are issued for): create, change, delete, every change audited. A
+ * resource that clients still list cannot be deleted (409 naming them); role assignments on a
+ * deleted resource go with it, and a role still assigned cannot be dropped from its catalogue.
+ */
+export function createResourceManagement(deps: ResourceManagementDeps) {
+  function assertNotManaged(uri: string): void {
+    if (uri === deps.apiResource) {
+      throw new ConflictError('the management API resource is maintained by Gatehouse itself and cannot be changed or deleted', {
+        errors: [{ pointer: '#/params/resourceUri', detail: 'is the management API resource' }],
+      });
+    }
+  }
+
+  function checkScopes(scopes: string[] | undefined): void {
+    const clashes = (scopes ?? []).map((s, i) => [s, i] as const).filter(([s]) => oidcScopes.has(s));
+    if (clashes.length) {
+      throw new ValidationError('a resource scope may not be an OpenID Connect scope', clashes.map(([s, i]) => ({ pointer: `#/body/scopes/${i}`, detail: `${s} is an OpenID Connect scope` })));
+    }
+  }
+
+  async function find(uri: string): Promise<ResourceRecord> {
+    const resource = await deps.resources.findRecord(uri);
+    if (!resource) throw new NotFoundError('resource');
+    return resource;
+  }
+
+  return {
+    get: find,
+
+    list: (filter: { q?: string }, page: { limit: number; offset: number }) => deps.resources.page(filter, page),
+
+    async create(origin: ChangeOrigin, input: ResourceInput): Promise<ResourceRecord> {
+      checkScopes(input.scopes);
+      return deps.change(origin, async (repos, record) => {
+        try {
+          await repos.resources.insert({ uri: input.uri, name: input.name, accessTokenTtl: input.accessTokenTtl ?? DEFAULT_TTL, scopes: input.scopes ?? [], roles: input.roles ?? [] });
+        } catch (error) {
+          if (uniqueViolation(error)) throw new ConflictError(`a resource ${input.uri} already exists`, { errors: [{ pointer: '#/body/uri', detail: 'is taken' }] });
+          throw error;
+        }
+        const after = (await repos.resources.findRecord(input.uri))!;
+        await record('resource.created', `resource:${input.uri}`, { after });
+        return after;
+      });
+    },
+
+    /** Changes take effect for new tokens within the provider's 5 s resource cache. */
+    async update(origin: ChangeOrigin, uri: string, change: ResourceChange): Promise<ResourceRecord> {
+      await find(uri);
+      assertNotManaged(uri);
+      checkScopes(change.scopes);
+      return deps.change(origin, async (repos, record) => {
+        const before = await repos.resources.findRecord(uri);
+        if (!before) throw new NotFoundError('resource');
+        if (change.roles) {
+          const dropped = before.roles.filter((r) => !change.roles!.includes(r));
+          const held = dropped.length ? await repos.resources.roleAssignmentCounts(uri, dropped) : {};
+          if (Object.keys(held).length) {
+            throw new ConflictError('roles still assigned cannot be removed from the catalogue; withdraw them first', {
+              errors: [{ pointer: '#/body/roles', detail: `still assigned: ${Object.entries(held).map(([r, n]) => `${r} (${n})`).join(', ')}` }],
+            });
+          }
+        }
+        await repos.resources.replace({
+          uri, name: change.name ?? before.name, accessTokenTtl: change.accessTokenTtl ?? before.accessTokenTtl, scopes: change.scopes ?? before.scopes, roles: change.roles ?? before.roles,
+        });
+        const after = (await repos.resources.findRecord(uri))!;
+        await record('resource.updated', `resource:${uri}`, { before, after });
+        return after;
+      });
+    },
+
+    /** Refused (409, naming them) while clients list the resource; roles held on it are deleted with it. */
+    async remove(origin: ChangeOrigin, uri: string): Promise<void> {
+      await find(uri);
+      assertNotManaged(uri);
+      await deps.change(origin, async (repos, record) => {
+        const before = await repos.resources.findRecord(uri);
+        if (!before) throw new NotFoundError('resource');
+        const clients = await repos.clients.idsListingResource(uri);
+        if (clients.length) {
+          throw new ConflictError(`clients still list this resource: ${clients.join(', ')}; remove it from them first`, {
+            clients, errors: [{ pointer: '#/params/resourceUri', detail: `is listed by ${clients.length} client(s)` }],
+          });
+        }
+        const roleAssignments = await repos.resources.roleAssignmentCounts(uri);
+        if (!(await repos.resources.delete(uri))) throw new NotFoundError('resource');
+        await record('resource.deleted', `resource:${uri}`, { before, removedRoleAssignments: roleAssignments });
+      });
+    },
+  };
+}
+
+export type ResourceManagement = ReturnType<typeof createResourceManagement>;

@@ -1,0 +1,133 @@
+import type { AccountGrant } from '../../storage/postgres/grant-origin-repository.js';
+import type { Store } from '../../storage/store.js';
+import { NotFoundError } from '../errors.js';
+import type { AccessTerminator } from '../users/block-user.js';
+import type { AuditedChange, ChangeOrigin } from './audited-change.js';
+
+/** A browser (SSO) session of a user, as the management API shows it. */
+export interface BrowserSession {
+  /** The session's `uid`: stable for its whole life and, unlike its storage id, not what the cookie carries. */
+  id: string;
+  loginAt: Date;
+  expiresAt?: Date;
+  /** Clients that were authorised through this session. */
+  clients: string[];
+}
+
+/** The fields of oidc-provider's Session payload read here. */
+interface StoredSession {
+  uid?: string;
+  accountId?: string;
+  loginTs?: number;
+  iat?: number;
+  exp?: number;
+  authorizations?: Record<string, unknown>;
+}
+
+export interface SessionListingDeps {
+  users: { findById(id: string): Promise<unknown> };
+  labs: { findMember(labId: string, userId: string): Promise<unknown> };
+  grantOrigins: { grantsOfAccount(accountId: string): Promise<AccountGrant[]> };
+  store: Store;
+  /** The store key of the set holding an account's session keys (kept by the oidc adapter). */
+  sessionsKey: (accountId: string) => string;
+  grants: { revokeGrant(grantId: string): Promise<void> };
+  access: AccessTerminator;
+  change: AuditedChange;
+}
+
+const fromEpoch = (seconds: number | undefined) => (typeof seconds === 'number' ? new Date(seconds * 1000) : undefined);
+
+/**
+ * A user's browser sessions and grants ("devices"), and ending them. `confinedTo` is set for lab
+ * admins: users outside their lab are reported as not found, and of a member's grants they see
+ * and revoke those acting in their lab or in none, never one acting in another lab (it would
+ * tell them about that lab).
+ * Ending one browser session only stops single sign-on from it; the grants it created live on
+ * until revoked, so "sign out everywhere" is the DELETE of all sessions, which also revokes grants.
+ */
+export function createSessionListing(deps: SessionListingDeps) {
+  async function assertVisible(userId: string, confinedTo: string | undefined): Promise<void> {
+    const user = await deps.users.findById(userId);
+    if (!user || (confinedTo !== undefined && !(await deps.labs.findMember(confinedTo, userId)))) throw new NotFoundError('user');
+  }
+
+  /** Live sessions with their store keys. Keys of ended sessions linger in the account's set; they read as absent. */
+  async function storedSessions(userId: string): Promise<Array<{ key: string; session: BrowserSession }>> {
+    const keys = await deps.store.setMembers(deps.sessionsKey(userId));
+    const now = Date.now() / 1000;
+    const read = await Promise.all(keys.map(async (key) => ({ key, payload: await deps.store.getJson<StoredSession>(key) })));
+    const byId = new Map<string, { key: string; session: BrowserSession }>();
+    for (const { key, payload } of read) {
+      if (!payload || payload.accountId !== userId || typeof payload.uid !== 'string') continue;
+      if (typeof payload.exp === 'number' && payload.exp <= now) continue;
+      byId.set(payload.uid, {
+        key,
+        session: {
+          id: payload.uid,
+          loginAt: fromEpoch(payload.loginTs ?? payload.iat) ?? new Date(0),
+          expiresAt: fromEpoch(payload.exp),
+          clients: Object.keys(payload.authorizations ?? {}).sort(),
+        },
+      });
+    }
+    return [...byId.values()].sort((a, b) => b.session.loginAt.getTime() - a.session.loginAt.getTime() || a.session.id.localeCompare(b.session.id));
+  }
+
+  async function visibleGrants(userId: string, confinedTo: string | undefined): Promise<AccountGrant[]> {
+    const grants = await deps.grantOrigins.grantsOfAccount(userId);
+    return confinedTo === undefined ? grants : grants.filter((g) => g.labId === undefined || g.labId === confinedTo);
+  }
+
+  /**
+   * Revocation touches the store and the revocation list, which no database transaction can
+   * hold (and the embedded database has one connection a transaction would keep), so it runs
+   * first and is recorded once done: a failure to record leaves access ended, never the reverse.
+   */
+  async function audited(origin: ChangeOrigin, action: string, target: string, details: Record<string, unknown>): Promise<void> {
+    await deps.change(origin, (_repos, record) => record(action, target, details));
+  }
+
+  return {
+    async list(userId: string, confinedTo?: string): Promise<{ sessions: BrowserSession[]; grants: AccountGrant[] }> {
+      await assertVisible(userId, confinedTo);
+      const [sessions, grants] = await Promise.all([storedSessions(userId), visibleGrants(userId, confinedTo)]);
+      return { sessions: sessions.map((s) => s.session), grants };
+    },
+
+    async endSession(origin: ChangeOrigin, userId: string, sessionId: string, confinedTo?: string): Promise<void> {
+      await assertVisible(userId, confinedTo);
+      const found = (await storedSessions(userId)).find((s) => s.session.id === sessionId);
+      if (!found) throw new NotFoundError('session');
+      await deps.store.delete([found.key]);
+      await audited(origin, 'session.revoked', `user:${userId}/session:${sessionId}`, { before: found.session });
+    },
+
+    async revokeGrant(origin: ChangeOrigin, userId: string, grantId: string, confinedTo?: string): Promise<void> {
+      await assertVisible(userId, confinedTo);
+      const grant = (await visibleGrants(userId, confinedTo)).find((g) => g.id === grantId);
+      if (!grant) throw new NotFoundError('grant');
+      await deps.grants.revokeGrant(grantId);
+      await audited(origin, 'grant.revoked', `user:${userId}/grant:${grantId}`, { before: { clientId: grant.clientId, createdAt: grant.createdAt, labId: grant.labId } });
+    },
+
+    /** Every session, and every grant (a lab admin: every grant they can see). */
+    async endAll(origin: ChangeOrigin, userId: string, confinedTo?: string): Promise<void> {
+      await assertVisible(userId, confinedTo);
+      const [sessions, grants] = await Promise.all([storedSessions(userId), visibleGrants(userId, confinedTo)]);
+      if (confinedTo === undefined) {
+        await deps.access.endAllAccessOf(userId);
+      } else {
+        for (const grant of grants) await deps.grants.revokeGrant(grant.id);
+        const keys = await deps.store.setMembers(deps.sessionsKey(userId));
+        await deps.store.delete([...keys, deps.sessionsKey(userId)]);
+      }
+      await audited(origin, 'sessions.revoked_all', `user:${userId}`, {
+        before: { sessions: sessions.map((s) => s.session.id), grants: grants.map((g) => g.id) },
+        ...(confinedTo !== undefined ? { labId: confinedTo } : {}),
+      });
+    },
+  };
+}
+
+export type SessionListing = ReturnType<typeof createSessionListing>;

@@ -1,0 +1,73 @@
+import type { LabCounts, UserCounts } from '../../storage/postgres/statistics-repository.js';
+import type { TokenWindows } from '../../storage/postgres/token-count-repository.js';
+import type { Store } from '../../storage/store.js';
+
+export interface Statistics {
+  users: UserCounts;
+  labs: LabCounts;
+  activeSessions: number;
+  /** Absent for lab admins: tokens are counted per client, and a client serves every lab. */
+  tokensIssued?: TokenWindows[];
+}
+
+export interface StatisticsDeps {
+  statistics: {
+    userCounts(labId?: string): Promise<UserCounts>;
+    labCounts(labId?: string): Promise<LabCounts>;
+    userIds(labId?: string): Promise<string[]>;
+  };
+  tokenCounts: { windows(now: Date): Promise<TokenWindows[]> };
+  /** This node's counts not yet written; flushed first so a read sees its own node's tokens. */
+  tokenIssuance: { flush(): Promise<void> };
+  store: Store;
+  sessionsKey: (accountId: string) => string;
+}
+
+// Store round trips in flight at once while counting sessions.
+const SESSION_READS_IN_FLIGHT = 16;
+
+/**
+ * The numbers of /statistics. Active sessions are counted exactly rather than estimated: the
+ * store has no cheap global count (sessions expire silently, so an event-kept counter would
+ * drift), but every session is listed under its account, so the count walks the accounts' sets
+ * and reads each listed session. That is two store round trips per user with sessions (16 in
+ * flight), fine for thousands of users on an operator's dashboard; it is not meant for polling.
+ * Token counts of other nodes arrive with their next flush (every few seconds).
+ */
+export function createStatistics(deps: StatisticsDeps) {
+  async function sessionsOf(userId: string, now: number): Promise<number> {
+    const keys = await deps.store.setMembers(deps.sessionsKey(userId));
+    const sessions = await Promise.all(keys.map((key) => deps.store.getJson<{ accountId?: string; uid?: string; exp?: number }>(key)));
+    const live = sessions.filter((s) => s && s.accountId === userId && (typeof s.exp !== 'number' || s.exp > now));
+    return new Set(live.map((s) => s!.uid)).size;
+  }
+
+  async function activeSessions(labId: string | undefined): Promise<number> {
+    const users = await deps.statistics.userIds(labId);
+    const now = Date.now() / 1000;
+    let total = 0;
+    let next = 0;
+    const worker = async () => {
+      while (next < users.length) {
+        const found = await sessionsOf(users[next++]!, now);
+        total += found;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SESSION_READS_IN_FLIGHT, users.length) }, worker));
+    return total;
+  }
+
+  return {
+    /** Everything, or for a lab admin (`confinedTo`) their lab: its members, the lab itself and its members' sessions. */
+    async read(confinedTo?: string): Promise<Statistics> {
+      const [users, labs, sessions] = await Promise.all([
+        deps.statistics.userCounts(confinedTo), deps.statistics.labCounts(confinedTo), activeSessions(confinedTo),
+      ]);
+      if (confinedTo !== undefined) return { users, labs, activeSessions: sessions };
+      await deps.tokenIssuance.flush();
+      return { users, labs, activeSessions: sessions, tokensIssued: await deps.tokenCounts.windows(new Date()) };
+    },
+  };
+}
+
+export type StatisticsReader = ReturnType<typeof createStatistics>;

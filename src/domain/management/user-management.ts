@@ -1,0 +1,325 @@
+import { randomUUID } from 'node:crypto';
+
+import { uniqueViolation } from '../../storage/postgres/constraint-violation.js';
+import type { Repositories } from '../../storage/postgres/repositories.js';
+import type { DirectoryFilter, DirectoryUser } from '../../storage/postgres/user-repository.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import type { MembershipStatus } from '../types.js';
+import type { AccessTerminator } from '../users/block-user.js';
+import type { PasswordHasher } from '../users/password-hasher.js';
+import type { PasswordPolicy } from '../users/password-policy.js';
+import type { AuditedChange, ChangeOrigin } from './audited-change.js';
+
+/**
+ * Letters, digits, dot, underscore and hyphen; no `@`, so a username can never equal someone's
+ * email (the login form accepts either).
+ */
+export const USERNAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$';
+const usernameRegExp = new RegExp(USERNAME_PATTERN);
+
+/** What a caller may do beyond the operation's scope. */
+export interface Authority {
+  /** The lab a lab admin is confined to; undefined for platform admins, services and the CLI. */
+  confinedTo?: string;
+  /** Whether the caller may make (or unmake) platform admins: platform admins and operators. */
+  mayGrantAdmin: boolean;
+  /** The caller's own user id when a person: nobody blocks, deletes or demotes themselves. */
+  selfId?: string;
+}
+
+export interface NewUser {
+  username: string;
+  email?: string;
+  emailVerified?: boolean;
+  givenName?: string;
+  familyName?: string;
+  password?: string;
+  isAdmin?: boolean;
+  /** Memberships to create with the user (platform admins, services, operators). */
+  labs?: Array<{ labId: string; role: string; status?: MembershipStatus }>;
+  /** The membership in a lab admin's own lab; required of lab admins, refused from others. */
+  membership?: { role: string; status?: MembershipStatus };
+}
+
+export interface UserChange {
+  username?: string;
+  email?: string | null;
+  emailVerified?: boolean;
+  givenName?: string | null;
+  familyName?: string | null;
+  isAdmin?: boolean;
+}
+
+export interface Registration {
+  username: string;
+  email: string;
+  password: string;
+  givenName?: string;
+  familyName?: string;
+}
+
+export interface Paging { limit: number; offset: number }
+
+/** What lab admins may change about their members: the profile, nothing that grants access. */
+const LAB_ADMIN_FIELDS = new Set(['givenName', 'familyName']);
+
+const conflict = (taken: { username: boolean; email: boolean }) => {
+  const errors = [
+    ...(taken.username ? [{ pointer: '#/body/username', detail: 'is taken' }] : []),
+    ...(taken.email ? [{ pointer: '#/body/email', detail: 'is taken' }] : []),
+  ];
+  return new ConflictError(`the ${[taken.username && 'username', taken.email && 'email'].filter(Boolean).join(' and ')} ${errors.length > 1 ? 'are' : 'is'} taken`, { errors });
+};
+
+/** A duplicate that slipped past the check (a concurrent insert): the index says which field. */
+const conflictFromIndex = (error: unknown): ConflictError | undefined => {
+  const constraint = uniqueViolation(error);
+  if (!constraint) return undefined;
+  return conflict({ username: constraint !== 'users_email_lower', email: constraint === 'users_email_lower' });
+};
+
+/**
+ * Users as the management API, self-registration and the CLI manage them: create, change, set
+ * passwords, block, restore, delete, search and batch lookups. Every change is audited with its
+ * before and after (never a password or hash). A lab admin (`confinedTo`) sees only members of
+ * their lab; anyone else answers exactly as an unknown id.
+ */
+export function createUserManagement(deps: {
+  /** Reads outside a change; writes go through `change`, whose repositories are transaction-bound. */
+  repos: Repositories;
+  change: AuditedChange;
+  hasher: PasswordHasher;
+  access: AccessTerminator;
+  passwordPolicy: PasswordPolicy;
+}) {
+  const { repos, change, hasher, passwordPolicy } = deps;
+
+  async function find(userId: string, confinedTo?: string): Promise<DirectoryUser> {
+    const user = await repos.users.findInDirectory(userId, confinedTo);
+    if (!user) throw new NotFoundError('user');
+    return user;
+  }
+
+  /**
+   * A lab admin may only give a first password, and only to an account that is their lab's
+   * alone. Replacing an existing password would let them take over an account they merely added
+   * to their lab (a self-registered user, say); a platform admin's account, or one that also
+   * opens another lab, would reach beyond their lab. Checked inside the change's transaction.
+   */
+  async function assertLabAdminMaySetPassword(tx: Repositories, userId: string, confinedTo: string): Promise<void> {
+    const everywhere = await tx.users.findInDirectory(userId);
+    if (!everywhere) throw new NotFoundError('user');
+    const hasPassword = Boolean((await tx.users.findByUsername(everywhere.username))?.passwordHash);
+    if (everywhere.isAdmin || hasPassword || everywhere.labs.some((l) => l.labId !== confinedTo)) {
+      throw new ForbiddenError('lab admins may only set the first password of users who belong to their lab alone; a reset needs a platform admin or a service');
+    }
+  }
+
+  /** Who may take over a platform admin's account (password, username, email) or lock it out: other platform admins and operators. */
+  function assertMayTouchAdmin(target: { isAdmin: boolean }, authority: Authority, what: string): void {
+    if (target.isAdmin && !authority.mayGrantAdmin) throw new ForbiddenError(`only platform admins may ${what} a platform admin`);
+  }
+
+  function assertNotSelf(authority: Authority, userId: string, what: string): void {
+    if (authority.selfId === userId) throw new ConflictError(`you cannot ${what} yourself`);
+  }
+
+  async function hashChecked(password: string, context: { username?: string; email?: string }): Promise<string> {
+    passwordPolicy.check(password, context);
+    return hasher.hash(password);
+  }
+
+  return {
+    get: find,
+
+    list(filter: DirectoryFilter, page: Paging, confinedTo?: string): Promise<{ items: DirectoryUser[]; total: number }> {
+      if (confinedTo !== undefined) {
+        // Another lab's members cannot be listed, and an empty page says nothing about that lab.
+        if (filter.lab !== undefined && filter.lab !== confinedTo) return Promise.resolve({ items: [], total: 0 });
+        return repos.users.list({ ...filter, lab: confinedTo }, page, confinedTo);
+      }
+      return repos.users.list(filter, page);
+    },
+
+    /** Up to 1,000 users by id in one query; ids not found (or outside a lab admin's lab) come back as unknown. */
+    async batch(ids: readonly string[], confinedTo?: string): Promise<{ users: DirectoryUser[]; unknown: string[] }> {
+      const users = await repos.users.findManyInDirectory(ids, confinedTo);
+      const found = new Set(users.map((u) => u.id));
+      return { users, unknown: ids.filter((id) => !found.has(id)) };
+    },
+
+    async create(origin: ChangeOrigin, input: NewUser, authority: Authority): Promise<DirectoryUser> {
+      if (!usernameRegExp.test(input.username)) throw new ValidationError('the username is invalid', [{ pointer: '#/body/username', detail: `must match ${USERNAME_PATTERN}` }]);
+      if (input.isAdmin && !authority.mayGrantAdmin) throw new ForbiddenError('only platform admins may create platform admins');
+      let memberships: Array<{ labId: string; role: string; status?: MembershipStatus }>;
+      if (authority.confinedTo !== undefined) {
+        if (input.labs) throw new ValidationError('lab admins add the user to their own lab with `membership`', [{ pointer: '#/body/labs', detail: 'is not for lab admins; give membership' }]);
+        if (!input.membership) throw new ValidationError('a lab admin\'s new user joins their lab', [{ pointer: '#/body/membership', detail: 'is required for lab admins' }]);
+        memberships = [{ labId: authority.confinedTo, ...input.membership }];
+      } else {
+        if (input.membership) throw new ValidationError('membership is for lab admins; give labs', [{ pointer: '#/body/membership', detail: 'is only for lab admins; give labs' }]);
+        memberships = input.labs ?? [];
+        const seen = new Set<string>();
+        memberships.forEach((m, i) => {
+          if (seen.has(m.labId)) throw new ValidationError('a lab is listed twice', [{ pointer: `#/body/labs/${i}/labId`, detail: 'is listed twice' }]);
+          seen.add(m.labId);
+        });
+      }
+      // Hashing (tens of ms) happens before the transaction, so no connection waits on it.
+      const passwordHash = input.password === undefined ? undefined : await hashChecked(input.password, input);
+      const id = randomUUID();
+
+      return change(origin, async (tx, record) => {
+        const taken = await tx.users.taken(input);
+        if (taken.username || taken.email) throw conflict(taken);
+        for (const [i, m] of memberships.entries()) {
+          if (!(await tx.labs.find(m.labId))) throw new ValidationError('no such lab', [{ pointer: `#/body/labs/${i}/labId`, detail: 'no such lab' }]);
+        }
+        try {
+          await tx.users.insert({
+            // A lab admin cannot vouch for an address: relying parties trust email_verified.
+            id, username: input.username, email: input.email, emailVerified: authority.confinedTo === undefined ? input.emailVerified ?? false : false,
+            givenName: input.givenName, familyName: input.familyName, isAdmin: input.isAdmin ?? false, passwordHash,
+          });
+        } catch (error) {
+          throw conflictFromIndex(error) ?? error;
+        }
+        for (const m of memberships) await tx.labs.insertMember({ labId: m.labId, userId: id, role: m.role, status: m.status ?? 'active' });
+        const after = (await tx.users.findInDirectory(id))!;
+        await record('user.created', `user:${id}`, { after });
+        return authority.confinedTo === undefined ? after : { ...after, labs: after.labs.filter((l) => l.labId === authority.confinedTo) };
+      });
+    },
+
+    async update(origin: ChangeOrigin, userId: string, input: UserChange, authority: Authority): Promise<DirectoryUser> {
+      const { confinedTo } = authority;
+      if (confinedTo !== undefined) {
+        const target = await find(userId, confinedTo);
+        const refused = Object.keys(input).filter((field) => !LAB_ADMIN_FIELDS.has(field));
+        if (refused.length) throw new ForbiddenError(`lab admins may change only ${[...LAB_ADMIN_FIELDS].join(' and ')}, not ${refused.join(', ')}`);
+        if (target.isAdmin) throw new ForbiddenError('lab admins may not change platform admins');
+      }
+      if (input.isAdmin !== undefined && !authority.mayGrantAdmin) throw new ForbiddenError('only platform admins may change isAdmin');
+      if (input.isAdmin === false) assertNotSelf(authority, userId, 'remove the admin flag of');
+      if (input.username !== undefined && !usernameRegExp.test(input.username)) {
+        throw new ValidationError('the username is invalid', [{ pointer: '#/body/username', detail: `must match ${USERNAME_PATTERN}` }]);
+      }
+
+      return change(origin, async (tx, record) => {
+        const before = await tx.users.findInDirectory(userId, confinedTo);
+        if (!before) throw new NotFoundError('user');
+        if (input.username !== undefined || input.email !== undefined || input.emailVerified !== undefined) assertMayTouchAdmin(before, authority, 'change the sign-in name or email of');
+        const taken = await tx.users.taken(input, userId);
+        if (taken.username || taken.email) throw conflict(taken);
+        const emailChanged = input.email !== undefined && (input.email ?? undefined)?.toLowerCase() !== before.email?.toLowerCase();
+        try {
+          // A new address is unverified unless the caller says otherwise.
+          await tx.users.update(userId, { ...input, ...(emailChanged && input.emailVerified === undefined ? { emailVerified: false } : {}) });
+        } catch (error) {
+          throw conflictFromIndex(error) ?? error;
+        }
+        const after = (await tx.users.findInDirectory(userId, confinedTo))!;
+        await record('user.updated', `user:${userId}`, { before, after });
+        return after;
+      });
+    },
+
+    /** Sets (or replaces) a password; the policy applies and only the fact is audited. */
+    async setPassword(origin: ChangeOrigin, userId: string, password: string, authority: Authority): Promise<void> {
+      const user = await find(userId, authority.confinedTo);
+      assertMayTouchAdmin(user, authority, 'set the password of');
+      const passwordHash = await hashChecked(password, user);
+      await change(origin, async (tx, record) => {
+        const current = await tx.users.findById(userId);
+        if (!current) throw new NotFoundError('user');
+        assertMayTouchAdmin(current, authority, 'set the password of');
+        if (authority.confinedTo !== undefined) await assertLabAdminMaySetPassword(tx, userId, authority.confinedTo);
+        await tx.users.setPasswordHash(userId, passwordHash);
+        await record('user.password_set', `user:${userId}`, {});
+      });
+    },
+
+    /**
+     * Blocks at once, as `gatehouse users block` does: once the status is committed, every grant
+     * is revoked (refresh tokens fail, access tokens introspect inactive) and browser sessions
+     * end; login then answers exactly as for a wrong password.
+     */
+    async block(origin: ChangeOrigin, userId: string, reason: string, authority: Authority): Promise<DirectoryUser> {
+      assertNotSelf(authority, userId, 'block');
+      const after = await change(origin, async (tx, record) => {
+        const before = await tx.users.findInDirectory(userId);
+        if (!before) throw new NotFoundError('user');
+        assertMayTouchAdmin(before, authority, 'block');
+        await tx.users.setStatus(userId, 'blocked', reason);
+        const blocked = (await tx.users.findInDirectory(userId))!;
+        await record('user.blocked', `user:${userId}`, { reason, before, after: blocked });
+        return blocked;
+      });
+      await deps.access.endAllAccessOf(userId);
+      return after;
+    },
+
+    /** Lets a blocked user sign in again; nothing that blocking revoked comes back. */
+    async restore(origin: ChangeOrigin, userId: string): Promise<DirectoryUser> {
+      return change(origin, async (tx, record) => {
+        const before = await tx.users.findInDirectory(userId);
+        if (!before) throw new NotFoundError('user');
+        await tx.users.setStatus(userId, 'active');
+        const after = (await tx.users.findInDirectory(userId))!;
+        await record('user.restored', `user:${userId}`, { before, after });
+        return after;
+      });
+    },
+
+    /** Ends all of the user's access first, then deletes them with their memberships and roles. */
+    async remove(origin: ChangeOrigin, userId: string, authority: Authority): Promise<void> {
+      assertNotSelf(authority, userId, 'delete');
+      assertMayTouchAdmin(await find(userId), authority, 'delete');
+      await deps.access.endAllAccessOf(userId);
+      await change(origin, async (tx, record) => {
+        const user = await tx.users.findInDirectory(userId);
+        if (!user) throw new NotFoundError('user');
+        const roles = await tx.tenancy.rolesOf('user', userId);
+        await tx.tenancy.withdrawAllRoles('user', userId);
+        await tx.users.delete(userId);
+        await record('user.deleted', `user:${userId}`, { before: { ...user, roles } });
+      });
+    },
+
+    /**
+     * Self-registration. A taken username or email is not revealed: the caller gets the same
+     * answer as for a new account (the audit log tells the two apart), and the password is hashed
+     * either way so the answers take as long.
+     */
+    async register(origin: ChangeOrigin, input: Registration): Promise<{ created: boolean }> {
+      if (!usernameRegExp.test(input.username)) throw new ValidationError('the username is invalid', [{ pointer: '#/body/username', detail: `must match ${USERNAME_PATTERN}` }]);
+      const passwordHash = await hashChecked(input.password, input);
+      const id = randomUUID();
+      const duplicate = async () => {
+        await change(origin, async (tx, record) => {
+          const taken = await tx.users.taken(input);
+          await record('user.registration_duplicate', `username:${input.username}`, {
+            username: input.username, email: input.email, taken: [taken.username && 'username', taken.email && 'email'].filter(Boolean),
+          });
+        });
+        return { created: false };
+      };
+      try {
+        return await change(origin, async (tx, record) => {
+          const taken = await tx.users.taken(input);
+          if (taken.username || taken.email) throw conflict(taken);
+          await tx.users.insert({ id, username: input.username, email: input.email, givenName: input.givenName, familyName: input.familyName, passwordHash });
+          const after = (await tx.users.findInDirectory(id))!;
+          await record('user.registered', `user:${id}`, { after });
+          return { created: true };
+        });
+      } catch (error) {
+        if (error instanceof ConflictError || uniqueViolation(error)) return duplicate();
+        throw error;
+      }
+    },
+  };
+}
+
+export type UserManagement = ReturnType<typeof createUserManagement>;
+export type { DirectoryFilter, DirectoryUser };

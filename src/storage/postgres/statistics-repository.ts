@@ -1,0 +1,42 @@
+import type { Database } from './database.js';
+
+export interface UserCounts { total: number; active: number; blocked: number }
+export interface LabCounts { total: number; active: number; suspended: number }
+
+/** Counts for /statistics. `labId` confines them to one lab (its members, and the lab itself). */
+export function createStatisticsRepository(db: Database) {
+  return {
+    async userCounts(labId?: string): Promise<UserCounts> {
+      const query = db('users')
+        .select(db.raw('count(*)::bigint as total'))
+        .select(db.raw("count(*) FILTER (WHERE status = 'active')::bigint as active"))
+        .select(db.raw("count(*) FILTER (WHERE status = 'blocked')::bigint as blocked"));
+      if (labId !== undefined) query.whereIn('id', db('memberships').select('user_id').where('lab_id', labId));
+      const [row] = await query as Array<Record<string, unknown>>;
+      return { total: Number(row?.total ?? 0), active: Number(row?.active ?? 0), blocked: Number(row?.blocked ?? 0) };
+    },
+
+    async labCounts(labId?: string): Promise<LabCounts> {
+      const query = db('labs')
+        .select(db.raw('count(*)::bigint as total'))
+        .select(db.raw("count(*) FILTER (WHERE status = 'active')::bigint as active"))
+        .select(db.raw("count(*) FILTER (WHERE status = 'suspended')::bigint as suspended"));
+      if (labId !== undefined) query.where('id', labId);
+      const [row] = await query as Array<Record<string, unknown>>;
+      return { total: Number(row?.total ?? 0), active: Number(row?.active ?? 0), suspended: Number(row?.suspended ?? 0) };
+    },
+
+    /** Ids of the users whose sessions count: everyone, or one lab's members. */
+    async userIds(labId?: string): Promise<string[]> {
+      if (labId !== undefined) return db('memberships').where('lab_id', labId).orderBy('user_id').pluck('user_id');
+      return db('users').orderBy('id').pluck('id');
+    },
+
+    /** Whether the user belongs to the lab (any membership status): what makes them a lab admin's to see. */
+    async isMember(labId: string, userId: string): Promise<boolean> {
+      return Boolean(await db('memberships').first('user_id').where({ lab_id: labId, user_id: userId }));
+    },
+  };
+}
+
+export type StatisticsRepository = ReturnType<typeof createStatisticsRepository>;

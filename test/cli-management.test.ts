@@ -1,0 +1,120 @@
+import { spawn } from 'node:child_process';
+import { strict as assert } from 'node:assert';
+import { join } from 'node:path';
+
+import { packageRoot } from '../src/config/paths.js';
+import { createSandbox, mode, runCli, startTestGatehouse, type Sandbox, type TestGatehouse } from './helpers/harness.js';
+import { userTokens } from './helpers/user-tokens.js';
+
+/** The CLI with text on standard input (runCli gives it none): for --password-stdin and set-password. */
+async function runCliWithInput(args: string[], env: Record<string, string>, input: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [join(packageRoot, 'dist/src/cli/main.js'), ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => { stdout += c; });
+  child.stderr.on('data', (c) => { stderr += c; });
+  child.stdin.end(input);
+  const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? -1)));
+  return { code, stdout, stderr };
+}
+
+const PASSWORD = 'violet-harbour-tram-42';
+const NEW_PASSWORD = 'quiet-lantern-meadow-17';
+
+describe(`gatehouse users and labs on the command line (${mode})`, () => {
+  let sandbox: Sandbox;
+  let gh: TestGatehouse | undefined;
+  before(async () => {
+    // No server runs while the CLI works: the embedded database belongs to one process at a time.
+    sandbox = await createSandbox();
+    const migrated = await runCli(['migrate'], sandbox.env);
+    assert.equal(migrated.code, 0, migrated.stderr);
+  });
+  after(async () => {
+    await gh?.stop();
+    await sandbox?.dispose();
+  });
+
+  const cli = (...args: string[]) => runCli(args, sandbox.env);
+
+  it('answers usage errors with one line and exit code 2 (checked before a server holds the database)', async function () {
+    this.timeout(120_000);
+    const cases: Array<[string[], RegExp]> = [
+      [['users', 'create'], /expected a username/],
+      [['users', 'create', 'bad name'], /username is invalid/],
+      [['users', 'create', 'x', '--email', 'not-an-email'], /--email "not-an-email": expected an email address/],
+      [['users', 'create', 'x', '--password', 'a', '--password-stdin'], /not both/],
+      [['users', 'frob'], /unknown users command 'frob'/],
+      [['labs', 'create', 'lab-y'], /--name is required/],
+      [['labs', 'add-member', 'lab-y', 'carla', '--role', 'boss'], /--role "boss": expected one of admin, member, viewer/],
+      [['labs', 'add-member', 'lab-y'], /expects 2 argument/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runCli(args, sandbox.env);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr.split('\n')[0]!, message, args.join(' '));
+    }
+  });
+
+  it('creates and lists labs, creates users with the API\'s rules, adds members, sets passwords; the user then signs in', async function () {
+    // Each CLI run opens the database anew (embedded PGlite takes a second or two).
+    this.timeout(240_000);
+    const lab = await cli('labs', 'create', 'lab-cli', '--name', 'Command Line Lab', '--json');
+    assert.equal(lab.code, 0, lab.stderr);
+    assert.equal(JSON.parse(lab.stdout).id, 'lab-cli');
+    const duplicateLab = await cli('labs', 'create', 'lab-cli', '--name', 'Again');
+    assert.equal(duplicateLab.code, 1);
+    assert.match(duplicateLab.stderr, /^gatehouse: a lab with id lab-cli already exists\n$/);
+
+    const created = await runCliWithInput(['users', 'create', 'carla', '--email', 'carla@example.org', '--password-stdin', '--json'], sandbox.env, `${PASSWORD}\n`);
+    assert.equal(created.code, 0, created.stderr);
+    const carla = JSON.parse(created.stdout) as { id: string; username: string; isAdmin: boolean };
+    assert.deepEqual([carla.username, carla.isAdmin], ['carla', false]);
+    const admin = await cli('users', 'create', 'opal', '--admin', '--password', 'opal-is-the-operator-1', '--json');
+    assert.equal(admin.code, 0, admin.stderr);
+    assert.equal(JSON.parse(admin.stdout).isAdmin, true);
+
+    const weak = await runCliWithInput(['users', 'create', 'dan', '--password-stdin'], sandbox.env, 'password1234\n');
+    assert.equal(weak.code, 2);
+    assert.match(weak.stderr, /^gatehouse: the password is too common[^\n]*\n$/);
+    const short = await cli('users', 'create', 'dan', '--password', 'tiny');
+    assert.equal(short.code, 2);
+    assert.equal(short.stderr, 'gatehouse: the password must be at least 12 characters long\n');
+    const taken = await cli('users', 'create', 'CARLA', '--email', 'someone@example.org');
+    assert.equal(taken.code, 1);
+    assert.equal(taken.stderr, 'gatehouse: the username is taken\n');
+    const takenEmail = await cli('users', 'create', 'carl', '--email', 'Carla@Example.org');
+    assert.equal(takenEmail.stderr, 'gatehouse: the email is taken\n');
+
+    const member = await cli('labs', 'add-member', 'lab-cli', 'carla', '--role', 'member', '--json');
+    assert.equal(member.code, 0, member.stderr);
+    assert.deepEqual([JSON.parse(member.stdout).role, JSON.parse(member.stdout).userId], ['member', carla.id]);
+    const unknownLab = await cli('labs', 'add-member', 'no-such-lab', 'carla', '--role', 'member');
+    assert.equal(unknownLab.code, 1);
+    assert.equal(unknownLab.stderr, 'gatehouse: lab not found\n');
+
+    const listed = await cli('users', 'list', '--lab', 'lab-cli', '--json');
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(JSON.parse(listed.stdout).map((u: { username: string; labs: unknown }) => [u.username, u.labs]), [['carla', [{ labId: 'lab-cli', role: 'member', status: 'active' }]]]);
+    assert.ok(!listed.stdout.includes('argon2'), 'no hashes');
+    const table = await cli('users', 'list');
+    assert.match(table.stdout, /^USERNAME +STATUS +ADMIN +EMAIL +LABS\ncarla +active +carla@example\.org +lab-cli\(member\)\nopal +active +yes/);
+    const labs = await cli('labs', 'list', '--json');
+    assert.deepEqual(JSON.parse(labs.stdout).map((l: { id: string; memberCount: number }) => [l.id, l.memberCount]), [['lab-cli', 1]]);
+
+    const refused = await runCliWithInput(['users', 'set-password', 'carla'], sandbox.env, 'qwerty123456\n');
+    assert.equal(refused.code, 2);
+    const set = await runCliWithInput(['users', 'set-password', 'carla'], sandbox.env, `${NEW_PASSWORD}\n`);
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(set.stdout, 'password set for carla\n');
+    assert.equal((await runCliWithInput(['users', 'set-password', 'nobody'], sandbox.env, `${NEW_PASSWORD}\n`)).stderr, 'gatehouse: no user named nobody\n');
+
+    // The server, on the same database, lets carla in with the password the CLI set.
+    gh = await startTestGatehouse({}, sandbox);
+    const tokens = await userTokens(gh.issuer, { scope: 'openid', user: { username: 'carla', password: NEW_PASSWORD } });
+    assert.equal(JSON.parse(Buffer.from(tokens.id_token!.split('.')[1]!, 'base64url').toString()).sub, carla.id);
+    const rows = await gh.gatehouse.storage.db('audit_log').select('action', 'actor', 'details').where('actor', 'like', 'cli%').orderBy('id');
+    assert.deepEqual(rows.map((r: { action: string }) => r.action), ['lab.created', 'user.created', 'user.created', 'member.added', 'user.password_set']);
+    assert.ok(!JSON.stringify(rows).includes(PASSWORD) && !JSON.stringify(rows).includes(NEW_PASSWORD), 'no password in the audit log');
+  });
+});
