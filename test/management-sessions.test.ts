@@ -120,6 +120,9 @@ describe(`management API: sessions and grants (${mode})`, () => {
     assert.deepEqual(marys.grants.map((g) => g.labId), ['lab-1'], 'only grants acting in lena\'s lab (or none)');
     const lab2Grant = allOfMarys.grants.find((g) => g.labId === 'lab-2')!;
     assert.equal((await api(gh.issuer, token, 'DELETE', `/users/${ids.mary}/grants/${lab2Grant.id}`)).status, 404);
+    // Her lab-2 browser session is listed (sessions are the user's), but not which application it opened there.
+    assert.deepEqual(allOfMarys.sessions.map((x) => x.clients.join()).sort(), ['portal', 'portal']);
+    assert.deepEqual(marys.sessions.map((x) => x.clients.join()).sort(), ['', 'portal']);
 
     const otto = await api(gh.issuer, token, 'GET', `/users/${ids.otto}/sessions`);
     const nobody = await api(gh.issuer, token, 'GET', '/users/no-such-user/sessions');

@@ -53,11 +53,11 @@ export function createSessionListing(deps: SessionListingDeps) {
   }
 
   /** Live sessions with their store keys. Keys of ended sessions linger in the account's set; they read as absent. */
-  async function storedSessions(userId: string): Promise<Array<{ key: string; session: BrowserSession }>> {
+  async function storedSessions(userId: string): Promise<Array<{ key: string; session: BrowserSession; grantOf: Record<string, string | undefined> }>> {
     const keys = await deps.store.setMembers(deps.sessionsKey(userId));
     const now = Date.now() / 1000;
     const read = await Promise.all(keys.map(async (key) => ({ key, payload: await deps.store.getJson<StoredSession>(key) })));
-    const byId = new Map<string, { key: string; session: BrowserSession }>();
+    const byId = new Map<string, { key: string; session: BrowserSession; grantOf: Record<string, string | undefined> }>();
     for (const { key, payload } of read) {
       if (!payload || payload.accountId !== userId || typeof payload.uid !== 'string') continue;
       if (typeof payload.exp === 'number' && payload.exp <= now) continue;
@@ -69,6 +69,7 @@ export function createSessionListing(deps: SessionListingDeps) {
           expiresAt: fromEpoch(payload.exp),
           clients: Object.keys(payload.authorizations ?? {}).sort(),
         },
+        grantOf: Object.fromEntries(Object.entries(payload.authorizations ?? {}).map(([clientId, a]) => [clientId, (a as { grantId?: string } | undefined)?.grantId])),
       });
     }
     return [...byId.values()].sort((a, b) => b.session.loginAt.getTime() - a.session.loginAt.getTime() || a.session.id.localeCompare(b.session.id));
@@ -92,7 +93,13 @@ export function createSessionListing(deps: SessionListingDeps) {
     async list(userId: string, confinedTo?: string): Promise<{ sessions: BrowserSession[]; grants: AccountGrant[] }> {
       await assertVisible(userId, confinedTo);
       const [sessions, grants] = await Promise.all([storedSessions(userId), visibleGrants(userId, confinedTo)]);
-      return { sessions: sessions.map((s) => s.session), grants };
+      if (confinedTo === undefined) return { sessions: sessions.map((s) => s.session), grants };
+      // A lab admin sees which applications a session opened only through grants they may see.
+      const visible = new Set(grants.map((g) => g.id));
+      return {
+        sessions: sessions.map(({ session, grantOf }) => ({ ...session, clients: session.clients.filter((c) => visible.has(grantOf[c] ?? '')) })),
+        grants,
+      };
     },
 
     async endSession(origin: ChangeOrigin, userId: string, sessionId: string, confinedTo?: string): Promise<void> {
