@@ -132,22 +132,24 @@ export function createInteractionRoutes(deps: InteractionDeps): Router {
     const body = ctx.request.body as Record<string, unknown>;
     const login = typeof body.login === 'string' ? body.login.trim().slice(0, 320) : '';
     const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
-    const locked = login ? await deps.throttle.isLocked(login) : false;
-    // A locked login still costs one password check, so the lock cannot be told apart by timing either.
-    const checked = login && password ? await deps.authenticate(login, password) : ({ ok: false, reason: 'unknown_user' } as const);
+    // The password is checked even when the account is locked, so a lock cannot be told apart by timing either.
+    const checked: AuthenticationResult = login && password ? await deps.authenticate(login, password) : { ok: false, reason: 'unknown_user' };
+    // Failures count per account (username and email are one counter), or per name typed when no account has it.
+    const throttleKey = checked.ok ? `user:${checked.user.id}` : checked.userId ? `user:${checked.userId}` : `login:${login.toLowerCase()}`;
+    const locked = login ? await deps.throttle.isLocked(throttleKey) : false;
     const result = locked ? ({ ok: false, reason: 'locked_out' } as const) : checked;
     if (!result.ok) {
       deps.log.info('login failed', { reason: result.reason, client_id: details.params.client_id, ip: ctx.ip });
       const audited = { requestId: ctx.state.requestId as string, ip: ctx.ip };
       // The reason is for operators; the page says the same thing for every one of them.
       await deps.audit.record({ actor: 'anonymous', action: 'login.failed', details: { reason: result.reason, login, client_id: details.params.client_id }, ...audited });
-      if (login && !locked && (await deps.throttle.recordFailure(login))) {
+      if (login && !locked && (await deps.throttle.recordFailure(throttleKey))) {
         await deps.audit.record({ actor: 'anonymous', action: 'login.lockout', details: { login, client_id: details.params.client_id }, ...audited });
       }
       renderLogin(ctx, details, await clientName(details), { login, error: LOGIN_FAILED }, 401);
       return;
     }
-    await deps.throttle.reset(login);
+    await deps.throttle.reset(throttleKey);
     deps.log.info('login succeeded', { sub: result.user.id, client_id: details.params.client_id });
     await deps.audit.record({
       actor: `user:${result.user.id}`, action: 'login.succeeded', target: `user:${result.user.id}`,

@@ -2,7 +2,10 @@ import type { UserRepository } from '../../storage/postgres/user-repository.js';
 import type { User } from '../types.js';
 import type { PasswordHasher } from './password-hasher.js';
 
-export type AuthenticationResult = { ok: true; user: User } | { ok: false; reason: 'unknown_user' | 'wrong_password' | 'blocked' };
+export type AuthenticationResult =
+  | { ok: true; user: User }
+  /** `userId` when the login named an account: lockouts count per account, whichever name was typed. */
+  | { ok: false; reason: 'unknown_user' | 'wrong_password' | 'blocked'; userId?: string };
 
 /**
  * Checks a login. Every failure runs one argon2 verification, so unknown, blocked and wrong
@@ -13,8 +16,8 @@ export function createAuthenticateUser(deps: { users: UserRepository; hasher: Pa
     const found = await deps.users.findForLogin(login);
     const valid = await deps.hasher.verify(found?.passwordHash, password);
     if (!found) return { ok: false, reason: 'unknown_user' };
-    if (!valid) return { ok: false, reason: 'wrong_password' };
-    if (found.status !== 'active') return { ok: false, reason: 'blocked' };
+    if (!valid) return { ok: false, reason: 'wrong_password', userId: found.id };
+    if (found.status !== 'active') return { ok: false, reason: 'blocked', userId: found.id };
     if (found.passwordHash && deps.hasher.needsRehash(found.passwordHash)) {
       await deps.users.setPasswordHash(found.id, await deps.hasher.hash(password));
     }

@@ -3,29 +3,30 @@ import { createHash } from 'node:crypto';
 import type { Store } from '../../storage/store.js';
 
 /**
- * Temporary lockout after repeated failed logins for one login name (brute-force protection, as
- * Keycloak's). The count lives in the shared store, so every node sees it; a window starts at
+ * Temporary lockout after repeated failed logins for one account, or for one login name no
+ * account has (brute-force protection, as Keycloak's). The count lives in the shared store, so every node sees it; a window starts at
  * the first failure and the lock lasts until the window ends. Unknown names are counted like
  * known ones, and a locked login answers exactly like a wrong password — the lock reveals
  * nothing. The price, as with any per-account lockout, is that someone who knows a username can
  * keep it locked; `maxFailures` 0 turns the lockout off.
  */
 export function createLoginThrottle(deps: { store: Store; maxFailures: number; lockoutSeconds: number }) {
-  const key = (login: string) => `login-failures:${createHash('sha256').update(login.toLowerCase()).digest('base64url')}`;
+  // Hashed: the store never holds the names people typed.
+  const key = (subject: string) => `login-failures:${createHash('sha256').update(subject).digest('base64url')}`;
   const enabled = deps.maxFailures > 0;
 
   return {
-    async isLocked(login: string): Promise<boolean> {
+    async isLocked(subject: string): Promise<boolean> {
       if (!enabled) return false;
-      return ((await deps.store.getJson<number>(key(login))) ?? 0) >= deps.maxFailures;
+      return ((await deps.store.getJson<number>(key(subject))) ?? 0) >= deps.maxFailures;
     },
     /** Counts a failure; true when this failure started the lock. */
-    async recordFailure(login: string): Promise<boolean> {
+    async recordFailure(subject: string): Promise<boolean> {
       if (!enabled) return false;
-      return (await deps.store.increment(key(login), deps.lockoutSeconds)) === deps.maxFailures;
+      return (await deps.store.increment(key(subject), deps.lockoutSeconds)) === deps.maxFailures;
     },
-    async reset(login: string): Promise<void> {
-      if (enabled) await deps.store.delete([key(login)]);
+    async reset(subject: string): Promise<void> {
+      if (enabled) await deps.store.delete([key(subject)]);
     },
   };
 }
