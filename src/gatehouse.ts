@@ -166,9 +166,9 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
 
     const issuerOrigin = new URL(config.issuer).origin;
     const operations = createManagementOperations({
-      config, db: storage.db, repos, change: createAuditedChange(storage.db), audit, hasher,
+      config, repos, change: createAuditedChange(storage.db), hasher,
       access: createAccessTerminator({ payloads: repos.payloads, grants, store: storage.store }),
-      labAccess: labs, grants, revocations, store: storage.store, tokenIssuance,
+      grants, store: storage.store, tokenIssuance,
       validateClientMetadata: (metadata) => current.Client.validate(metadata), forgetClient: (clientId) => adapter.forgetClient(clientId),
     });
     const apiRouter = createApiRouter({

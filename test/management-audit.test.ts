@@ -167,7 +167,10 @@ describe(`token counts survive a restart (${mode})`, () => {
       // The sweep keeps 31 days of counts and drops older hours.
       const counts = createTokenCountRepository(gh.gatehouse.storage.db);
       assert.equal(await counts.deleteBefore(new Date(Date.now() - 31 * 86_400_000)), 0);
-      assert.equal(await counts.deleteBefore(new Date(Date.now() + 3_600_000)), 1);
+      // Both tokens may straddle an hour boundary: every row of the counts goes, however many.
+      const hours = Number((await gh.gatehouse.storage.db('token_issuance').count({ n: '*' }).first())?.n);
+      assert.ok(hours >= 1);
+      assert.equal(await counts.deleteBefore(new Date(Date.now() + 3_600_000)), hours);
     } finally {
       await gh.stop();
     }

@@ -20,6 +20,7 @@ describe(`management API: no escalation (${mode})`, () => {
     assert.equal((await api(gh.issuer, service, 'PATCH', `/users/${ids.root}`, { email: 'attacker@example.test' })).status, 403);
     assert.equal((await api(gh.issuer, service, 'POST', `/users/${ids.root}/block`, { reason: 'x' })).status, 403);
     assert.equal((await api(gh.issuer, service, 'DELETE', `/users/${ids.root}`)).status, 403);
+    assert.equal((await api(gh.issuer, service, 'DELETE', `/users/${ids.root}/sessions`)).status, 403, 'nor sign them out everywhere');
     assert.equal((await api(gh.issuer, service, 'PATCH', `/users/${ids.root}`, { givenName: 'Root' })).status, 200, 'the profile itself may change');
   });
 
@@ -47,5 +48,10 @@ describe(`management API: no escalation (${mode})`, () => {
     assert.equal(refused.status, 403, JSON.stringify(refused.body));
     assert.equal((await api(gh.issuer, token, 'POST', '/clients', { ...body, resourceScopes: ['clients:write'] })).status, 201, 'scopes it holds may be given');
     assert.equal((await api(gh.issuer, token, 'PATCH', '/clients/sneaky', { resourceScopes: ['users:write'] })).status, 403);
+    const takeover = await api(gh.issuer, token, 'POST', '/clients/ops-service/secret');
+    assert.equal(takeover.status, 403, 'rotating a client with more management scopes would hand them over');
+    assert.equal((await api(gh.issuer, token, 'PATCH', '/clients/ops-service', { clientName: 'mine now' })).status, 403);
+    assert.equal((await api(gh.issuer, token, 'DELETE', '/clients/ops-service')).status, 403);
+    assert.equal((await api(gh.issuer, token, 'POST', '/clients/sneaky/secret')).status, 201, 'a client within the caller\'s scopes may be rotated');
   });
 });

@@ -68,12 +68,23 @@ describe(`management API: labs and members (${mode})`, () => {
     assert.deepEqual({ ...other.body, request_id: undefined }, { ...missing.body, request_id: undefined });
 
     const ottoId = (await gh.gatehouse.storage.db('users').first('id').where({ username: 'otto' })).id as string;
-    const added = await api(gh.issuer, token, 'POST', '/labs/lab-1/members', { userId: ottoId, role: 'viewer' });
+    const rootId = (await gh.gatehouse.storage.db('users').first('id').where({ username: 'root' })).id as string;
+    const unknown = await api(gh.issuer, token, 'POST', '/labs/lab-1/members', { userId: 'no-such-user', role: 'viewer' });
+    const anotherLabs = await api(gh.issuer, token, 'POST', '/labs/lab-1/members', { userId: ottoId, role: 'viewer' });
+    const platformAdmin = await api(gh.issuer, token, 'POST', '/labs/lab-1/members', { userId: rootId, role: 'viewer' });
+    assert.equal(anotherLabs.status, 404, 'another lab\'s member cannot be pulled in');
+    assert.equal(platformAdmin.status, 404, 'nor a platform admin');
+    const strip = (r: { body: Record<string, unknown> }) => ({ ...r.body, request_id: undefined });
+    assert.deepEqual([strip(anotherLabs), strip(platformAdmin)], [strip(unknown), strip(unknown)], 'answered exactly as an unknown id');
+
+    const newcomer = await api(gh.issuer, ops, 'POST', '/users', { username: 'newcomer' });
+    const newcomerId = newcomer.body.id as string;
+    const added = await api(gh.issuer, token, 'POST', '/labs/lab-1/members', { userId: newcomerId, role: 'viewer' });
     assert.equal(added.status, 201, JSON.stringify(added.body));
-    assert.equal((await api(gh.issuer, token, 'POST', '/labs/lab-1/members', { userId: ottoId, role: 'viewer' })).status, 409);
-    const changed = await api(gh.issuer, token, 'PATCH', `/labs/lab-1/members/${ottoId}`, { role: 'member', status: 'suspended' });
+    assert.equal((await api(gh.issuer, token, 'POST', '/labs/lab-1/members', { userId: newcomerId, role: 'viewer' })).status, 409);
+    const changed = await api(gh.issuer, token, 'PATCH', `/labs/lab-1/members/${newcomerId}`, { role: 'member', status: 'suspended' });
     assert.deepEqual([changed.body.role, changed.body.status], ['member', 'suspended']);
-    assert.equal((await api(gh.issuer, token, 'DELETE', `/labs/lab-1/members/${ottoId}`)).status, 204);
+    assert.equal((await api(gh.issuer, token, 'DELETE', `/labs/lab-1/members/${newcomerId}`)).status, 204);
     assert.equal((await api(gh.issuer, token, 'POST', '/labs/lab-2/members', { userId: ottoId, role: 'viewer' })).status, 404);
 
     assert.equal((await api(gh.issuer, token, 'POST', '/labs', { name: 'Mine now' })).status, 403, 'lab admins do not create labs');

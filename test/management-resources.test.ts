@@ -68,7 +68,7 @@ describe(`management API: resources (${mode})`, () => {
     assert.deepEqual(filtered.body.items.map((r: { uri: string }) => r.uri), ['https://tts.example']);
   });
 
-  it('refuses invalid resources with pointers, a role still assigned being dropped, and any change to the management API resource', async () => {
+  it('refuses invalid resources with pointers, a role or scope still in use being dropped, and any change to the management API resource', async () => {
     const bad = await api(gh.issuer, ops, 'POST', '/resources', { uri: 'not a uri', name: '', accessTokenTtl: 5 });
     assert.equal(bad.status, 400);
     assert.deepEqual([...new Set(bad.body.errors.map((e: { pointer: string }) => e.pointer))].sort(), ['#/body/accessTokenTtl', '#/body/name', '#/body/uri']);
@@ -81,6 +81,10 @@ describe(`management API: resources (${mode})`, () => {
     const held = await api(gh.issuer, ops, 'PATCH', path(CMS), { roles: ['manager'] });
     assert.equal(held.status, 409, 'john holds technician on the CMS');
     assert.match(held.body.errors[0].detail, /technician/);
+    const granted = await api(gh.issuer, ops, 'PATCH', path(CMS), { scopes: ['cases:write'] });
+    assert.equal(granted.status, 409, 'portal and cms-backend are granted cases:read');
+    assert.ok(['cms-backend', 'portal'].every((c) => granted.body.clients.includes(c)), JSON.stringify(granted.body));
+    assert.equal((await api(gh.issuer, ops, 'PATCH', '/clients/portal', { clientName: 'Portal' })).status, 200, 'the clients stay editable');
 
     const apiResource = `${gh.issuer}/api`;
     assert.equal((await api(gh.issuer, ops, 'GET', path(apiResource))).status, 200);

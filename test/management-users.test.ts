@@ -320,4 +320,16 @@ describe(`self-registration when enabled (${mode})`, () => {
     assert.deepEqual(detailsOf(rows[2]).taken, ['email']);
     assert.ok(!JSON.stringify(rows).includes(GOOD_PASSWORD), 'no password in the audit log');
   });
+
+  it('allows ten attempts per address and hour, then answers 429 with Retry-After and creates nothing', async () => {
+    // The test above made five attempts from this address.
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i += 1) statuses.push((await register({ username: `burst-${i}`, email: `burst-${i}@example.org`, password: GOOD_PASSWORD })).status);
+    assert.deepEqual(statuses, [202, 202, 202, 202, 202, 429]);
+    const limited = await register({ username: 'burst-late', email: 'burst-late@example.org', password: GOOD_PASSWORD });
+    assert.equal(limited.status, 429);
+    assert.equal(limited.headers.get('retry-after'), '3600');
+    assert.equal(limited.headers.get('content-type'), 'application/problem+json');
+    assert.equal((await gh.gatehouse.storage.db('users').whereIn('username', ['burst-5', 'burst-late'])).length, 0);
+  });
 });

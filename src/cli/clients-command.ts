@@ -46,8 +46,6 @@ export const CLIENTS_HELP = `gatehouse clients create CLIENT_ID [--grant G]... [
   The same rules as POST /api/v1/clients. Acts on DATABASE_URL directly (with the embedded database, stop the server
   first); running nodes see a change within 5 s.`;
 
-const ACTOR = operatorOrigin();
-
 /** `gatehouse clients …`: the management API's client rules, for operators at a shell. */
 export async function runClientsCommand(args: string[], options: ClientsOptions, config: Config, out: (data: unknown, text: string) => void): Promise<void> {
   const [sub, clientId, ...extra] = args;
@@ -74,13 +72,13 @@ export async function runClientsCommand(args: string[], options: ClientsOptions,
     });
 
     if (sub === 'create') {
-      const { client, clientSecret } = await clients.create(ACTOR, input!);
+      const { client, clientSecret } = await clients.create(operatorOrigin(), input!);
       return out({ ...client, ...(clientSecret ? { clientSecret } : {}) }, clientSecret
         ? `created ${client.clientId}\nclient secret (shown only now; store it): ${clientSecret}`
         : `created ${client.clientId} (public client, no secret)`);
     }
     if (sub === 'rotate-secret') {
-      const rotated = await clients.rotateSecret(ACTOR, clientId!);
+      const rotated = await clients.rotateSecret(operatorOrigin(), clientId!);
       return out({ clientId: rotated.clientId, clientSecret: rotated.clientSecret, previousSecretExpiresAt: rotated.previousSecretExpiresAt },
         `new secret for ${rotated.clientId} (shown only now; store it): ${rotated.clientSecret}\n`
         + (rotated.previousSecretExpiresAt ? `the previous secret works until ${rotated.previousSecretExpiresAt}` : 'there was no previous secret'));

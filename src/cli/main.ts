@@ -9,12 +9,8 @@ import { createPasswordHasher } from '../domain/users/password-hasher.js';
 import { generateKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, rotateKeyFile } from '../oidc/keys.js';
 import { createDatabase, migrateLatest } from '../storage/postgres/database.js';
 import { createAuditRepository } from '../storage/postgres/audit-repository.js';
-import { createAuditLog } from '../domain/audit/audit-log.js';
-import { createUserBlocking } from '../domain/users/block-user.js';
 import { createLogger } from '../logger.js';
-import { createAccessTerminator } from '../oidc/access-terminator.js';
-import { createGrantRevoker, MAX_ACCESS_TOKEN_TTL_SECONDS } from '../oidc/grant-revoker.js';
-import { createRevocationList } from '../oidc/revocation-list.js';
+import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '../oidc/grant-revoker.js';
 import { createStorage } from '../storage/create-storage.js';
 import { createChainVerifier } from '../domain/audit/audit-chain.js';
 import { createRepositories } from '../storage/postgres/repositories.js';
@@ -22,7 +18,7 @@ import { ensureManagementApiResource } from '../domain/management/management-api
 import { CliError } from './cli-error.js';
 import { CLIENTS_HELP, CLIENTS_OPTIONS, runClientsCommand } from './clients-command.js';
 import { LABS_HELP, LABS_OPTIONS, runLabsCommand } from './labs-command.js';
-import { USERS_HELP, USERS_OPTIONS, runUsersCommand } from './users-command.js';
+import { USERS_HELP, USERS_OPTIONS, runUsersCommand, userManagement } from './users-command.js';
 import { operatorOrigin } from './operator-origin.js';
 
 const USAGE = `gatehouse — operate a Gatehouse deployment (settings come from the same environment as the server)
@@ -163,15 +159,10 @@ async function run(argv: string[]): Promise<void> {
         const repos = createRepositories(storage.db);
         const user = await repos.users.findByUsername(username);
         if (!user) throw new CliError(`no user named ${username}`);
-        const revocations = createRevocationList({ repository: repos.revocations, store: storage.store });
-        const grants = createGrantRevoker({ payloads: repos.payloads, revocations });
-        const blocking = createUserBlocking({
-          users: repos.users,
-          access: createAccessTerminator({ payloads: repos.payloads, grants, store: storage.store }),
-          audit: createAuditLog({ repository: repos.audit, onError: () => {} }),
-        });
-        if (sub === 'block') await blocking.block(user.id, values.reason!.trim(), operatorOrigin().actor);
-        else await blocking.restore(user.id, operatorOrigin().actor);
+        // The API's use case: the status change and its audit row in one transaction, then access ends.
+        const users = userManagement(config, repos, storage);
+        if (sub === 'block') await users.block(operatorOrigin(), user.id, values.reason!.trim(), { mayGrantAdmin: true });
+        else await users.restore(operatorOrigin(), user.id);
         return out({ id: user.id, username: user.username, status: sub === 'block' ? 'blocked' : 'active' }, `${user.username} ${sub === 'block' ? 'blocked' : 'restored'}`);
       } finally {
         await storage.close();

@@ -134,7 +134,8 @@ export async function settled(db: Database): Promise<void> {
   await db.raw('select 1');
 }
 
-function userManagement(config: Config, repos: Repositories, storage: Awaited<ReturnType<typeof createStorage>>): UserManagement {
+/** The API's user use cases over the CLI's own connections. */
+export function userManagement(config: Config, repos: Repositories, storage: Awaited<ReturnType<typeof createStorage>>): UserManagement {
   const revocations = createRevocationList({ repository: repos.revocations, store: storage.store });
   return createUserManagement({
     repos,

@@ -1,4 +1,4 @@
-import type { AccessTerminator } from '../domain/users/block-user.js';
+import type { AccessTerminator } from '../domain/users/access-terminator.js';
 import type { OidcPayloadRepository } from '../storage/postgres/oidc-payload-repository.js';
 import type { Store } from '../storage/store.js';
 import { accountSessionsKey } from './adapter.js';

@@ -25,10 +25,12 @@ export interface MatrixSample {
   otherLab?(ctx: MatrixContext): Promise<{ path: string; body?: unknown; expect?: 404 | 'empty' | ((response: ApiResponse) => string | undefined); missingPath?: string }>;
 }
 
-const membership = async (ctx: MatrixContext, present: boolean) => {
-  if (present) await ctx.ops('POST', '/labs/lab-1/members', { userId: ctx.ids.otto, role: 'viewer' });
-  else await ctx.ops('DELETE', `/labs/lab-1/members/${ctx.ids.otto}`);
-};
+/** A user of no lab yet: what a lab admin may add to their lab. */
+async function labless(ctx: MatrixContext): Promise<string> {
+  const created = await ctx.ops('POST', '/users', { username: ctx.unique('labless') });
+  if (created.status !== 201) throw new Error(`could not create a user: ${created.status} ${JSON.stringify(created.body)}`);
+  return created.body.id as string;
+}
 
 const PASSWORD = 'matrix-Pw-4812-zebra-lamp';
 
@@ -90,11 +92,8 @@ export const matrixSamples: Record<string, MatrixSample> = {
   },
   addMember: {
     ok: 201, labAdmin: true,
-    request: async (ctx) => {
-      await membership(ctx, false);
-      return { path: '/labs/lab-1/members', body: { userId: ctx.ids.otto, role: 'viewer' } };
-    },
-    otherLab: async (ctx) => ({ path: '/labs/lab-2/members', body: { userId: ctx.ids.john, role: 'viewer' } }),
+    request: async (ctx) => ({ path: '/labs/lab-1/members', body: { userId: await labless(ctx), role: 'viewer' } }),
+    otherLab: async (ctx) => ({ path: '/labs/lab-2/members', body: { userId: await labless(ctx), role: 'viewer' } }),
   },
   getMember: {
     ok: 200, labAdmin: true, request: async (ctx) => ({ path: `/labs/lab-1/members/${ctx.ids.john}` }),
@@ -107,8 +106,9 @@ export const matrixSamples: Record<string, MatrixSample> = {
   removeMember: {
     ok: 204, labAdmin: true,
     request: async (ctx) => {
-      await membership(ctx, true);
-      return { path: `/labs/lab-1/members/${ctx.ids.otto}` };
+      const userId = await labless(ctx);
+      await ctx.ops('POST', '/labs/lab-1/members', { userId, role: 'viewer' });
+      return { path: `/labs/lab-1/members/${userId}` };
     },
     otherLab: async (ctx) => ({ path: `/labs/lab-2/members/${ctx.ids.otto}` }),
   },

@@ -78,7 +78,14 @@ export function createLabManagement(deps: { labs: LabRepository; change: Audited
     async addMember(origin: ChangeOrigin, labId: string, member: { userId: string; role: string; status?: MembershipStatus }, confinedTo?: string): Promise<MemberRecord> {
       await findLab(labId, confinedTo);
       return deps.change(origin, async (repos, record) => {
-        if (!(await repos.users.findById(member.userId))) throw new NotFoundError('user');
+        const user = await repos.users.findById(member.userId);
+        if (!user) throw new NotFoundError('user');
+        // A lab admin may bring in only accounts that belong to no lab yet: a platform admin's, or
+        // another lab's member, would come within reach of their session and profile operations.
+        // Refused as if unknown, so other labs' members cannot be found this way either.
+        if (confinedTo !== undefined && (user.isAdmin || (await repos.tenancy.membershipsOfUser(user.id)).some((m) => m.labId !== labId))) {
+          throw new NotFoundError('user');
+        }
         try {
           await repos.labs.insertMember({ labId, userId: member.userId, role: member.role, status: member.status ?? 'active' });
         } catch (error) {

@@ -4,6 +4,7 @@ import type { ResourceRecord, ResourceRepository } from '../../storage/postgres/
 import { OIDC_SCOPES } from '../client-metadata.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
+import { RESOURCE_SCOPES_PROPERTY } from '../client-metadata.js';
 
 export interface ResourceInput { uri: string; name: string; accessTokenTtl?: number; scopes?: string[]; roles?: string[] }
 export type ResourceChange = Partial<Omit<ResourceInput, 'uri'>>;
@@ -80,6 +81,20 @@ export function createResourceManagement(deps: ResourceManagementDeps) {
           if (Object.keys(held).length) {
             throw new ConflictError('roles still assigned cannot be removed from the catalogue; withdraw them first', {
               errors: [{ pointer: '#/body/roles', detail: `still assigned: ${Object.entries(held).map(([r, n]) => `${r} (${n})`).join(', ')}` }],
+            });
+          }
+        }
+        if (change.scopes) {
+          // A client granted a scope the resource no longer offers could not be changed any more.
+          const dropped = before.scopes.filter((sc) => !change.scopes!.includes(sc));
+          const holders: string[] = [];
+          for (const clientId of dropped.length ? await repos.clients.idsListingResource(uri) : []) {
+            const granted = ((await repos.clients.find(clientId))?.[RESOURCE_SCOPES_PROPERTY] as string[] | undefined) ?? [];
+            if (granted.some((sc) => dropped.includes(sc))) holders.push(clientId);
+          }
+          if (holders.length) {
+            throw new ConflictError(`clients are still granted scopes this change removes: ${holders.join(', ')}; change them first`, {
+              clients: holders, errors: [{ pointer: '#/body/scopes', detail: `still granted to ${holders.join(', ')}` }],
             });
           }
         }

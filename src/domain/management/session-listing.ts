@@ -1,7 +1,7 @@
 import type { AccountGrant } from '../../storage/postgres/grant-origin-repository.js';
 import type { Store } from '../../storage/store.js';
-import { NotFoundError } from '../errors.js';
-import type { AccessTerminator } from '../users/block-user.js';
+import { ForbiddenError, NotFoundError } from '../errors.js';
+import type { AccessTerminator } from '../users/access-terminator.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
 
 /** A browser (SSO) session of a user, as the management API shows it. */
@@ -25,7 +25,7 @@ interface StoredSession {
 }
 
 export interface SessionListingDeps {
-  users: { findById(id: string): Promise<unknown> };
+  users: { findById(id: string): Promise<{ isAdmin: boolean } | undefined> };
   labs: { findMember(labId: string, userId: string): Promise<unknown> };
   grantOrigins: { grantsOfAccount(accountId: string): Promise<AccountGrant[]> };
   store: Store;
@@ -50,6 +50,12 @@ export function createSessionListing(deps: SessionListingDeps) {
   async function assertVisible(userId: string, confinedTo: string | undefined): Promise<void> {
     const user = await deps.users.findById(userId);
     if (!user || (confinedTo !== undefined && !(await deps.labs.findMember(confinedTo, userId)))) throw new NotFoundError('user');
+  }
+
+  /** Ending a platform admin's sessions is for other platform admins (a service could otherwise lock every admin out). */
+  async function assertMayEnd(userId: string, confinedTo: string | undefined, mayTouchAdmin: boolean): Promise<void> {
+    await assertVisible(userId, confinedTo);
+    if (!mayTouchAdmin && (await deps.users.findById(userId))?.isAdmin) throw new ForbiddenError('only platform admins may end a platform admin\'s sessions');
   }
 
   /** Live sessions with their store keys. Keys of ended sessions linger in the account's set; they read as absent. */
@@ -102,16 +108,16 @@ export function createSessionListing(deps: SessionListingDeps) {
       };
     },
 
-    async endSession(origin: ChangeOrigin, userId: string, sessionId: string, confinedTo?: string): Promise<void> {
-      await assertVisible(userId, confinedTo);
+    async endSession(origin: ChangeOrigin, userId: string, sessionId: string, confinedTo: string | undefined, mayTouchAdmin: boolean): Promise<void> {
+      await assertMayEnd(userId, confinedTo, mayTouchAdmin);
       const found = (await storedSessions(userId)).find((s) => s.session.id === sessionId);
       if (!found) throw new NotFoundError('session');
       await deps.store.delete([found.key]);
       await audited(origin, 'session.revoked', `user:${userId}/session:${sessionId}`, { before: found.session });
     },
 
-    async revokeGrant(origin: ChangeOrigin, userId: string, grantId: string, confinedTo?: string): Promise<void> {
-      await assertVisible(userId, confinedTo);
+    async revokeGrant(origin: ChangeOrigin, userId: string, grantId: string, confinedTo: string | undefined, mayTouchAdmin: boolean): Promise<void> {
+      await assertMayEnd(userId, confinedTo, mayTouchAdmin);
       const grant = (await visibleGrants(userId, confinedTo)).find((g) => g.id === grantId);
       if (!grant) throw new NotFoundError('grant');
       await deps.grants.revokeGrant(grantId);
@@ -119,8 +125,8 @@ export function createSessionListing(deps: SessionListingDeps) {
     },
 
     /** Every session, and every grant (a lab admin: every grant they can see). */
-    async endAll(origin: ChangeOrigin, userId: string, confinedTo?: string): Promise<void> {
-      await assertVisible(userId, confinedTo);
+    async endAll(origin: ChangeOrigin, userId: string, confinedTo: string | undefined, mayTouchAdmin: boolean): Promise<void> {
+      await assertMayEnd(userId, confinedTo, mayTouchAdmin);
       const [sessions, grants] = await Promise.all([storedSessions(userId), visibleGrants(userId, confinedTo)]);
       if (confinedTo === undefined) {
         await deps.access.endAllAccessOf(userId);

@@ -5,7 +5,7 @@ import type { Repositories } from '../../storage/postgres/repositories.js';
 import type { DirectoryFilter, DirectoryUser } from '../../storage/postgres/user-repository.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import type { MembershipStatus } from '../types.js';
-import type { AccessTerminator } from '../users/block-user.js';
+import type { AccessTerminator } from '../users/access-terminator.js';
 import type { PasswordHasher } from '../users/password-hasher.js';
 import type { PasswordPolicy } from '../users/password-policy.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';

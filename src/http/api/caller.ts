@@ -1,5 +1,3 @@
-import { ForbiddenError, NotFoundError } from '../../domain/errors.js';
-
 /** Who is calling the management API, as established from their access token. */
 export type Caller =
   | { kind: 'platform_admin'; userId: string; scopes: ReadonlySet<string> }
@@ -19,18 +17,4 @@ export function originOf(request: { caller: Caller; requestId?: string; ip: stri
 /** The one lab a caller is confined to, or undefined for callers that see every lab. */
 export function confinedLab(caller: Caller): string | undefined {
   return caller.kind === 'lab_admin' ? caller.labId : undefined;
-}
-
-/**
- * A lab admin asking about another lab gets the same 404 as for a lab that does not exist, so
- * nothing about other labs can be inferred.
- */
-export function assertLabVisible(caller: Caller, labId: string): void {
-  const own = confinedLab(caller);
-  if (own !== undefined && own !== labId) throw new NotFoundError('lab');
-}
-
-/** For operations only unconfined callers (platform admins, services) may use. */
-export function assertUnconfined(caller: Caller, what: string): void {
-  if (confinedLab(caller) !== undefined) throw new ForbiddenError(`lab admins may not ${what}`);
 }

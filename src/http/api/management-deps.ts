@@ -1,32 +1,24 @@
 import type { Config } from '../../config/load-config.js';
-import type { AuditLog } from '../../domain/audit/audit-log.js';
 import type { AuditedChange } from '../../domain/management/audited-change.js';
 import type { TokenIssuanceCounter } from '../../domain/management/token-issuance.js';
-import type { LabAccess } from '../../domain/tenancy/lab-access.js';
-import type { AccessTerminator } from '../../domain/users/block-user.js';
+import type { AccessTerminator } from '../../domain/users/access-terminator.js';
 import type { PasswordHasher } from '../../domain/users/password-hasher.js';
 import type { GrantRevoker } from '../../oidc/grant-revoker.js';
-import type { RevocationList } from '../../oidc/revocation-list.js';
 import type { ClientMetadata } from '../../storage/postgres/client-repository.js';
-import type { Database } from '../../storage/postgres/database.js';
 import type { Repositories } from '../../storage/postgres/repositories.js';
 import type { Store } from '../../storage/store.js';
 
 /** Everything the management operations may use; built once in the composition root. */
 export interface ManagementDeps {
   config: Config;
-  db: Database;
   /** Repositories over the shared connection pool (reads; writes go through `change`). */
   repos: Repositories;
   /** Runs a change and its audit row in one transaction. */
   change: AuditedChange;
-  audit: AuditLog;
   hasher: PasswordHasher;
   /** Ends a user's grants and sessions (block, delete). */
   access: AccessTerminator;
-  labAccess: LabAccess;
   grants: GrantRevoker;
-  revocations: RevocationList;
   store: Store;
   /** oidc-provider's own check of client metadata (the provider serving now); throws InvalidClientMetadata. */
   validateClientMetadata: (metadata: ClientMetadata) => Promise<void>;

@@ -4,8 +4,9 @@ import { API_SCOPES, defineOperation, type ApiOperation } from '../api-operation
 import { originOf, type Caller } from '../caller.js';
 
 /**
- * A client may be given management-API scopes only by a caller who holds them: otherwise
- * `clients:write` alone would mint a service with `users:write` or `audit:read`.
+ * A client may be given management-API scopes — or be changed, deleted or have its secret
+ * rotated while it holds them — only by a caller who holds them too: otherwise `clients:write`
+ * alone would mint (or take over) a service with `users:write` or `audit:read`.
  */
 function assertGrantable(caller: Caller, input: { scope?: string; resourceScopes?: string[] }): void {
   const requested = [...(input.scope?.split(' ') ?? []), ...(input.resourceScopes ?? [])];
@@ -121,6 +122,7 @@ export function createClientOperations(deps: ManagementDeps): ApiOperation[] {
       responses: { 200: { description: 'The client after the change (with `clientSecret` only if one was generated).', schema: withSecret }, 400: { description: 'Invalid metadata.' }, 404: { description: 'No such client.' } },
       async handle(request) {
         assertGrantable(request.caller, request.body);
+        assertGrantable(request.caller, await clients.get(request.params.clientId));
         const { client, clientSecret } = await clients.update(originOf(request), request.params.clientId, request.body);
         return { body: { ...client, ...(clientSecret ? { clientSecret } : {}) } };
       },
@@ -133,6 +135,7 @@ export function createClientOperations(deps: ManagementDeps): ApiOperation[] {
       params: clientParams,
       responses: { 204: { description: 'Deleted.' }, 404: { description: 'No such client.' } },
       async handle(request) {
+        assertGrantable(request.caller, await clients.get(request.params.clientId));
         await clients.remove(originOf(request), request.params.clientId);
         return {};
       },
@@ -152,6 +155,8 @@ export function createClientOperations(deps: ManagementDeps): ApiOperation[] {
         409: { description: 'A public client has no secret.' },
       },
       async handle(request) {
+        // Whoever could rotate a client's secret could act as it: only callers holding its management scopes may.
+        assertGrantable(request.caller, await clients.get(request.params.clientId));
         const rotated = await clients.rotateSecret(originOf(request), request.params.clientId);
         return {
           status: 201,

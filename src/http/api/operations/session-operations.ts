@@ -69,7 +69,7 @@ export function createSessionOperations(deps: ManagementDeps): ApiOperation[] {
       params: strictObject({ userId: idSchema, sessionId: providerId }, ['userId', 'sessionId']),
       responses: { 204: { description: 'Ended.' }, 404: { description: 'No such user, or no such session of this user.' } },
       async handle(request) {
-        await sessions.endSession(originOf(request), request.params.userId, request.params.sessionId, confinedLab(request.caller));
+        await sessions.endSession(originOf(request), request.params.userId, request.params.sessionId, confinedLab(request.caller), request.caller.kind === 'platform_admin');
         return {};
       },
     }),
@@ -80,7 +80,7 @@ export function createSessionOperations(deps: ManagementDeps): ApiOperation[] {
       params: userParams,
       responses: { 204: { description: 'Ended.' }, 404: { description: 'No such user.' } },
       async handle(request) {
-        await sessions.endAll(originOf(request), request.params.userId, confinedLab(request.caller));
+        await sessions.endAll(originOf(request), request.params.userId, confinedLab(request.caller), request.caller.kind === 'platform_admin');
         return {};
       },
     }),
@@ -91,7 +91,7 @@ export function createSessionOperations(deps: ManagementDeps): ApiOperation[] {
       params: strictObject({ userId: idSchema, grantId: providerId }, ['userId', 'grantId']),
       responses: { 204: { description: 'Revoked.' }, 404: { description: 'No such user, or no such grant of this user.' } },
       async handle(request) {
-        await sessions.revokeGrant(originOf(request), request.params.userId, request.params.grantId, confinedLab(request.caller));
+        await sessions.revokeGrant(originOf(request), request.params.userId, request.params.grantId, confinedLab(request.caller), request.caller.kind === 'platform_admin');
         return {};
       },
     }),
