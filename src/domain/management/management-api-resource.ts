@@ -1,5 +1,5 @@
 import type { ResourceRepository } from '../../storage/postgres/resource-repository.js';
-import { API_SCOPES } from '../../http/api/api-operation.js';
+import { API_SCOPES } from './api-scopes.js';
 
 /**
  * The management API is a resource like any other: clients that list it (and its scopes) can

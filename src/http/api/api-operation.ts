@@ -1,20 +1,10 @@
+import type { ApiScope } from '../../domain/management/api-scopes.js';
 import type { Caller } from './caller.js';
 
 /** A JSON Schema as ajv and OpenAPI 3.1 both read it. */
 export type JsonSchema = Record<string, unknown>;
 
-/** The scopes a service (or a user's client) needs, one per family of operations. */
-export const API_SCOPES = {
-  'users:read': 'Read users, their memberships, roles and sessions; batch and role lookups.',
-  'users:write': 'Create, change, block, restore and delete users; grant and withdraw roles; end sessions.',
-  'labs:read': 'Read labs and their members.',
-  'labs:write': 'Create, change, suspend and delete labs; add, change and remove members.',
-  'clients:read': 'Read resources and clients (never their secrets).',
-  'clients:write': 'Create, change and delete resources and clients; rotate client secrets.',
-  'audit:read': 'Query and export the audit log; read statistics.',
-} as const;
-
-export type ApiScope = keyof typeof API_SCOPES;
+export { API_SCOPES, type ApiScope } from '../../domain/management/api-scopes.js';
 
 /** What one handled request gives back; the router turns it into the response. */
 export interface ApiResult {

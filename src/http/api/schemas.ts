@@ -4,6 +4,9 @@ import type { JsonSchema } from './api-operation.js';
 
 export const idSchema = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$' } as const;
 
+/** OAuth client ids (RFC 6749 allows more; Gatehouse keeps them URL-safe). */
+export const clientIdSchema = { type: 'string', pattern: '^[A-Za-z0-9._~-]{1,100}$' } as const;
+
 export const paginationQuery = {
   limit: { type: 'integer', minimum: 1, maximum: 200, default: 50, description: 'Page size (1–200).' },
   offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0, description: 'Items to skip.' },

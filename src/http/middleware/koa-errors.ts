@@ -37,7 +37,10 @@ export function errorMiddleware(log: Logger): Middleware {
           : { error: 'server_error', error_description: 'oops! something went wrong' };
         if (!error.expose) log.error('oauth server error', { error, path: ctx.path, request_id: ctx.state.requestId });
       } else {
-        const appError = error instanceof AppError ? error : constraintConflict(error) ?? (isUnavailable(error) ? new AppError('storage_unavailable', 503, 'a storage backend is unavailable; retry shortly', { cause: error, expose: true }) : undefined);
+        const conflict = error instanceof AppError ? undefined : constraintConflict(error);
+        // Logged: an unexpected violation may as well be a bug as a race, and a 4xx is otherwise silent.
+        if (conflict) log.warn('constraint violation answered with 409', { code: (error as { code?: string }).code, path: ctx.path, request_id: ctx.state.requestId });
+        const appError = error instanceof AppError ? error : conflict ?? (isUnavailable(error) ? new AppError('storage_unavailable', 503, 'a storage backend is unavailable; retry shortly', { cause: error, expose: true }) : undefined);
         const status = appError?.status ?? (error as { status?: number }).status ?? 500;
         const exposed = appError ? appError.expose : status < 500 && Boolean((error as { expose?: boolean }).expose);
         if (status >= 500) log.error('request failed', { error: (error as Error & { cause?: unknown }).cause ?? error, path: ctx.path, request_id: ctx.state.requestId });

@@ -2,6 +2,15 @@ import { AUTH_METHODS, createClientManagement, GRANT_TYPES, type ClientInput } f
 import { ForbiddenError } from '../../../domain/errors.js';
 import { API_SCOPES, defineOperation, type ApiOperation } from '../api-operation.js';
 import { originOf, type Caller } from '../caller.js';
+import type { ManagementDeps } from '../management-deps.js';
+import { clientIdSchema, pageOf, paginationQuery, strictObject, timestamp, type Page } from '../schemas.js';
+
+const clientId = clientIdSchema;
+const uri = { type: 'string', format: 'uri', maxLength: 2000 } as const;
+const uris = { type: 'array', items: uri, uniqueItems: true, maxItems: 50 } as const;
+const resourceUri = { type: 'string', format: 'uri', pattern: '^https?://[^#]+$', maxLength: 2000 } as const;
+const scopeToken = { type: 'string', pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,100}$' } as const;
+const grantType = { enum: GRANT_TYPES } as const;
 
 /**
  * A client may be given management-API scopes — or be changed, deleted or have its secret
@@ -13,15 +22,6 @@ function assertGrantable(caller: Caller, input: { scope?: string; resourceScopes
   const missing = [...new Set(requested.filter((s) => s in API_SCOPES && !caller.scopes.has(s)))];
   if (missing.length) throw new ForbiddenError(`a client can be given only the management-API scopes the caller holds; missing ${missing.join(', ')}`);
 }
-import type { ManagementDeps } from '../management-deps.js';
-import { pageOf, paginationQuery, strictObject, timestamp, type Page } from '../schemas.js';
-
-const clientId = { type: 'string', pattern: '^[A-Za-z0-9._~-]{1,100}$' } as const;
-const uri = { type: 'string', format: 'uri', maxLength: 2000 } as const;
-const uris = { type: 'array', items: uri, uniqueItems: true, maxItems: 50 } as const;
-const resourceUri = { type: 'string', format: 'uri', pattern: '^https?://[^#]+$', maxLength: 2000 } as const;
-const scopeToken = { type: 'string', pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,100}$' } as const;
-const grantType = { enum: GRANT_TYPES } as const;
 
 const writable = {
   clientName: { type: 'string', minLength: 1, maxLength: 200 },

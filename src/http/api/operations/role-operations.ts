@@ -2,7 +2,7 @@ import { createRoleManagement, type RoleAssignment } from '../../../domain/manag
 import { defineOperation, type ApiOperation } from '../api-operation.js';
 import { confinedLab, originOf } from '../caller.js';
 import type { ManagementDeps } from '../management-deps.js';
-import { idSchema, strictObject } from '../schemas.js';
+import { clientIdSchema, idSchema, strictObject } from '../schemas.js';
 
 const resource = { type: 'string', minLength: 1, maxLength: 2000, description: 'The resource indicator (e.g. https://cms.example).' } as const;
 const role = { type: 'string', minLength: 1, maxLength: 200, description: 'A role from the resource\'s catalogue.' } as const;
@@ -14,7 +14,7 @@ const assignmentsSchema = {
   properties: { items: { type: 'array', items: assignmentSchema }, total: { type: 'integer' } },
 };
 const userParams = strictObject({ userId: idSchema }, ['userId']);
-const clientParams = strictObject({ clientId: idSchema }, ['clientId']);
+const clientParams = strictObject({ clientId: clientIdSchema }, ['clientId']);
 
 const USER_ROLE_TIMING = 'Roles are read when an access token is minted: a change shows in the user\'s next access token (new login or refresh); tokens already issued keep their roles until they expire.';
 const CLIENT_ROLE_TIMING = 'Each node caches a client\'s roles for up to 5 seconds: a change shows in client_credentials tokens minted after that; tokens already issued keep their roles until they expire.';

@@ -1,0 +1,12 @@
+/** The management API's scopes: what a service (or a user's application) needs, one per family of operations. */
+export const API_SCOPES = {
+  'users:read': 'Read users, their memberships, roles and sessions; batch and role lookups.',
+  'users:write': 'Create, change, block, restore and delete users; grant and withdraw roles; end sessions.',
+  'labs:read': 'Read labs and their members.',
+  'labs:write': 'Create, change, suspend and delete labs; add, change and remove members.',
+  'clients:read': 'Read resources and clients (never their secrets).',
+  'clients:write': 'Create, change and delete resources and clients; rotate client secrets.',
+  'audit:read': 'Query and export the audit log; read statistics.',
+} as const;
+
+export type ApiScope = keyof typeof API_SCOPES;
