@@ -71,6 +71,19 @@ describe(`management API: users (${mode})`, () => {
     assert.ok(!everything.includes(GOOD_PASSWORD) && !everything.includes('another-long-passphrase-7') && !/argon2|passwordHash|password_hash/.test(everything), 'no password or hash in the audit log');
   });
 
+  it('deleting a user ends their access: the refresh token fails and the access token introspects inactive', async () => {
+    const created = await api(gh.issuer, ops, 'POST', '/users', { username: 'short-lived', password: GOOD_PASSWORD, labs: [{ labId: 'lab-1', role: 'member' }] });
+    assert.equal(created.status, 201);
+    const tokens = await userTokens(gh.issuer, { scope: 'openid offline_access cases:read', resource: CMS, user: { username: 'short-lived', password: GOOD_PASSWORD } });
+    assert.equal((await introspect(gh.issuer, tokens.access_token)).active, true);
+    assert.equal((await api(gh.issuer, ops, 'DELETE', `/users/${created.body.id}`)).status, 204);
+    assert.equal((await introspect(gh.issuer, tokens.access_token)).active, false);
+    const refused = await refresh(gh.issuer, tokens.refresh_token!);
+    assert.deepEqual([refused.status, refused.body.error], [400, 'invalid_grant']);
+    const grants = await gh.gatehouse.storage.db('oidc_payloads').where({ kind: 'Grant', account_id: created.body.id });
+    assert.equal(grants.length, 0, 'the grants are gone too');
+  });
+
   it('searches with filters, a total and a stable order (username, id), page by page', async () => {
     for (const n of [3, 1, 4, 2, 5]) {
       const made = await api(gh.issuer, ops, 'POST', '/users', { username: `pager-${n}`, email: `pager${n}@example.org`, ...(n === 4 ? { familyName: 'Needle' } : {}) });

