@@ -165,9 +165,10 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     }));
 
     const issuerOrigin = new URL(config.issuer).origin;
+    const change = createAuditedChange(storage.db);
+    const access = createAccessTerminator({ payloads: repos.payloads, grants, store: storage.store });
     const operations = createManagementOperations({
-      config, repos, change: createAuditedChange(storage.db), hasher,
-      access: createAccessTerminator({ payloads: repos.payloads, grants, store: storage.store }),
+      config, repos, change, hasher, access,
       grants, store: storage.store, tokenIssuance,
       validateClientMetadata: (metadata) => current.Client.validate(metadata), forgetClient: (clientId) => adapter.forgetClient(clientId),
     });
@@ -190,8 +191,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
         createStaticRoutes(),
         // Before the API router, whose catch-all answers 404 for anything else under /api/v1.
         createRegistrationRoutes({
-          config, repos, change: createAuditedChange(storage.db), hasher, store: storage.store,
-          access: createAccessTerminator({ payloads: repos.payloads, grants, store: storage.store }),
+          config, repos, change, hasher, access, store: storage.store,
         }),
         apiRouter,
         createInteractionRoutes({
