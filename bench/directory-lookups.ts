@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 
 import autocannon from 'autocannon';
 
 import { createBenchSandbox, type BenchSandbox } from './bench-sandbox.js';
 import { freePort, spawnChildServer, type ChildServer } from './child-server.js';
+import { parseLoadFlags } from './load-flags.js';
 import { createPositiveFlag } from './positive-flag.js';
 import { processCpuMicros } from './process-cpu.js';
 
@@ -33,40 +33,13 @@ const usage = `usage: node dist/bench/directory-lookups.js [options]
                      bench/cpu-profile-summary.ts; profiling slows the server: do not quote those figures)
   --help`;
 
-const { values: flags } = parseArgs({
-  options: {
-    users: { type: 'string', default: '10000' },
-    duration: { type: 'string', default: '5' },
-    rounds: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '2' },
-    embedded: { type: 'boolean', default: false },
-    'database-url': { type: 'string', default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
-    'redis-url': { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
-    only: { type: 'string' },
-    'cpu-prof': { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
+const { flags, duration, rounds, connections, warmup, servers: serverUrls } = parseLoadFlags('directory-lookups', usage, {
+  warmupDefault: '2',
+  scenarios: ['batch', 'by-role'],
+  maxDuration: { seconds: 240, why: 'the API access token lives 300 s' },
+  extra: { users: '10000' },
 });
-if (flags.help) {
-  process.stdout.write(`${usage}\n`);
-  process.exit(0);
-}
-
-const positive = createPositiveFlag('directory-lookups', usage);
-const generatedUsers = positive('users', flags.users, true);
-const duration = positive('duration', flags.duration, false);
-const rounds = positive('rounds', flags.rounds, true);
-const connections = positive('connections', flags.connections, true);
-const warmup = Number(flags.warmup) === 0 ? 0 : positive('warmup', flags.warmup, false);
-if (flags.only !== undefined && flags.only !== 'batch' && flags.only !== 'by-role') {
-  process.stderr.write(`directory-lookups: --only = ${JSON.stringify(flags.only)}: expected batch or by-role\n${usage}\n`);
-  process.exit(2);
-}
-if (duration > 240) {
-  process.stderr.write('directory-lookups: --duration must be at most 240 s (the API access token lives 300 s)\n');
-  process.exit(2);
-}
+const generatedUsers = createPositiveFlag('directory-lookups', usage)('users', String(flags.users), true);
 
 const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
 const opsService = { id: 'ops-service', secret: 's3cret-value-ops-service' };
@@ -166,7 +139,7 @@ const median = (values: number[]) => {
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
 
 async function main(): Promise<number> {
-  const servers = flags.embedded ? undefined : { adminDatabaseUrl: flags['database-url'], redisUrl: flags['redis-url'] };
+  const servers = serverUrls;
   const work = mkdtempSync(join(tmpdir(), 'gatehouse-directory-bench-'));
   let sandbox: BenchSandbox | undefined;
   let server: ChildServer | undefined;

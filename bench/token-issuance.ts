@@ -2,7 +2,6 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 
 import autocannon from 'autocannon';
 
@@ -10,7 +9,7 @@ import { bareClient } from './bare-client.js';
 import { createBenchSandbox, type BenchSandbox } from './bench-sandbox.js';
 import { freePort, spawnChildServer, type ChildServer } from './child-server.js';
 import { processCpuMicros } from './process-cpu.js';
-import { createPositiveFlag } from './positive-flag.js';
+import { parseLoadFlags } from './load-flags.js';
 
 /**
  * `npm run bench`: Gatehouse's token endpoint and introspection against a bare oidc-provider,
@@ -32,47 +31,20 @@ const usage = `usage: node dist/bench/token-issuance.js [options]
                      bare-provider.cpuprofile to DIR (profiling slows both: do not quote those figures)
   --help`;
 
-const { values: flags } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '5' },
-    rounds: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '3' },
-    only: { type: 'string' },
-    embedded: { type: 'boolean', default: false },
-    'database-url': { type: 'string', default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
-    'redis-url': { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
-    'cpu-prof': { type: 'string' },
-    gatehouse: { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
-});
-if (flags.help) {
-  process.stdout.write(`${usage}\n`);
-  process.exit(0);
-}
-
-const positive = createPositiveFlag('token-issuance', usage);
-const duration = positive('duration', flags.duration, false);
-const rounds = positive('rounds', flags.rounds, true);
-const connections = positive('connections', flags.connections, true);
-if (flags.only !== undefined && flags.only !== 'issuance' && flags.only !== 'introspection') {
-  process.stderr.write(`token-issuance: --only = ${JSON.stringify(flags.only)}: expected issuance or introspection\n${usage}\n`);
-  process.exit(2);
-}
-const warmup = Number(flags.warmup) === 0 ? 0 : positive('warmup', flags.warmup, false);
 // Tokens are fetched fresh per round; a round longer than Gatehouse's 300 s JWT lifetime would
 // end up introspecting an expired token (a fast, meaningless `active: false`).
-if (duration > 240) {
-  process.stderr.write('token-issuance: --duration must be at most 240 s (the introspected tokens live 300 s)\n');
-  process.exit(2);
-}
+const { flags, duration, rounds, connections, warmup, servers: serverUrls } = parseLoadFlags('token-issuance', usage, {
+  warmupDefault: '3',
+  scenarios: ['issuance', 'introspection'],
+  maxDuration: { seconds: 240, why: 'the introspected tokens live 300 s' },
+  extra: { gatehouse: undefined },
+});
 
 const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
 const require = createRequire(import.meta.url);
 const versionOf = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
 
-const gatehouseEntry = resolve(flags.gatehouse ?? `${packageRoot}dist/src/main.js`);
+const gatehouseEntry = resolve((flags.gatehouse as string | undefined) ?? `${packageRoot}dist/src/main.js`);
 
 const RESOURCE = 'https://cms.example';
 const TARGET_RATIO = 0.9;
@@ -241,7 +213,7 @@ const scenarios: Record<ScenarioName, { title: string }> = {
 const selectedScenarios = (Object.keys(scenarios) as ScenarioName[]).filter((s) => flags.only === undefined || flags.only === s);
 
 async function main(): Promise<number> {
-  const servers = flags.embedded ? undefined : { adminDatabaseUrl: flags['database-url'], redisUrl: flags['redis-url'] };
+  const servers = serverUrls;
   const stopAll: Array<() => Promise<void>> = [];
   let sandbox: BenchSandbox | undefined;
   let interrupted = false;
