@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 
-import { mode, postForm, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+import { mode, portal, postForm, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 import { api, lena, opsService, personToken, serviceToken, userIdsByName } from './helpers/management-api.js';
 
 /** Paths from one kind of access to more: each must be closed. */
@@ -53,5 +53,22 @@ describe(`management API: no escalation (${mode})`, () => {
     assert.equal((await api(gh.issuer, token, 'PATCH', '/clients/ops-service', { clientName: 'mine now' })).status, 403);
     assert.equal((await api(gh.issuer, token, 'DELETE', '/clients/ops-service')).status, 403);
     assert.equal((await api(gh.issuer, token, 'POST', '/clients/sneaky/secret')).status, 201, 'a client within the caller\'s scopes may be rotated');
+  });
+
+  it('a token that was revoked, or whose lab membership is suspended, no longer opens the API (401)', async () => {
+    const service = await serviceToken(gh.issuer, opsService);
+    const token = await personToken(gh.issuer, lena, { lab: 'lab-1' });
+    assert.equal((await api(gh.issuer, token, 'GET', '/labs/lab-1')).status, 200);
+    assert.equal((await api(gh.issuer, service, 'PATCH', `/labs/lab-1/members/${ids.lena}`, { status: 'suspended' })).status, 200);
+    const suspended = await api(gh.issuer, token, 'GET', '/labs/lab-1');
+    assert.equal(suspended.status, 401);
+    assert.match(suspended.headers.get('www-authenticate') ?? '', /invalid_token/);
+    assert.equal((await api(gh.issuer, service, 'PATCH', `/labs/lab-1/members/${ids.lena}`, { status: 'active' })).status, 200);
+    assert.equal((await api(gh.issuer, token, 'GET', '/labs/lab-1')).status, 200, 'active again');
+
+    const admin = await personToken(gh.issuer, { username: 'root', password: 'pass123-long-enough' });
+    assert.equal((await api(gh.issuer, admin, 'GET', '/labs')).status, 200);
+    assert.equal((await postForm(`${gh.issuer}/token/revocation`, { token: admin }, portal)).status, 200);
+    assert.equal((await api(gh.issuer, admin, 'GET', '/labs')).status, 401, 'revoked');
   });
 });

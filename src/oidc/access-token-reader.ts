@@ -33,6 +33,12 @@ export function createAccessTokenReader(deps: AccessTokenReaderDeps) {
   const verified = new Map<string, AccessTokenClaims>();
   const VERIFIED_MAX = 10_000;
 
+  async function isRevoked(claims: AccessTokenClaims): Promise<boolean> {
+    const entries: Array<{ kind: 'jti' | 'grant'; value: string }> = [{ kind: 'jti', value: claims.jti }];
+    if (claims.grant_id) entries.push({ kind: 'grant', value: claims.grant_id });
+    return deps.revocations.isRevoked(entries);
+  }
+
   return {
     /** The claims of a well-signed, unexpired token (optionally for one audience); undefined otherwise. */
     async verify(token: string, audience?: string): Promise<AccessTokenClaims | undefined> {
@@ -53,11 +59,12 @@ export function createAccessTokenReader(deps: AccessTokenReaderDeps) {
       return claims;
     },
 
+    /** The token itself, or the grant it came from, was revoked. */
+    isRevoked,
+
     /** Not revoked (token or grant), user still active, lab membership still active. */
     async isActive(claims: AccessTokenClaims): Promise<boolean> {
-      const entries: Array<{ kind: 'jti' | 'grant'; value: string }> = [{ kind: 'jti', value: claims.jti }];
-      if (claims.grant_id) entries.push({ kind: 'grant', value: claims.grant_id });
-      if (await deps.revocations.isRevoked(entries)) return false;
+      if (await isRevoked(claims)) return false;
       // A user's token dies with the user's access: blocked or deleted users are inactive.
       if (claims.grant_id && claims.sub && !(await deps.accounts.findActiveUser(claims.sub))) return false;
       // ...and with the lab it acts in: a suspended membership or lab makes it inactive.

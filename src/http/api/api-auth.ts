@@ -35,18 +35,17 @@ export function createApiAuthenticator(deps: ApiAuthDeps) {
       const reader = deps.tokens();
       const claims = await reader.verify(match[1]!, deps.audience);
       if (!claims) throw unauthorized('the access token is invalid, expired or not for this API');
-      if (!(await reader.isActive(claims))) throw unauthorized('the access token is no longer active');
+      if (await reader.isRevoked(claims)) throw unauthorized('the access token is no longer active');
       const scopes = new Set((claims.scope ?? '').split(' ').filter(Boolean));
 
       if (!claims.grant_id) return { kind: 'service', clientId: String(claims.client_id), scopes };
 
+      // The rest of the liveness check (the reader's isActive), read once and used for the caller's kind too.
       const user = claims.sub ? await deps.accounts.findActiveUser(claims.sub) : undefined;
-      if (!user) throw unauthorized('the access token is no longer active');
+      const acting = user && claims.lab_id ? await deps.labs.activeMembership(user.id, claims.lab_id) : undefined;
+      if (!user || (claims.lab_id && !acting)) throw unauthorized('the access token is no longer active');
       if (user.isAdmin) return { kind: 'platform_admin', userId: user.id, scopes };
-      if (claims.lab_id) {
-        const acting = await deps.labs.activeMembership(user.id, claims.lab_id);
-        if (acting?.role === 'admin') return { kind: 'lab_admin', userId: user.id, labId: acting.labId, scopes };
-      }
+      if (acting?.role === 'admin') return { kind: 'lab_admin', userId: user.id, labId: acting.labId, scopes };
       throw new ForbiddenError('only platform admins and lab admins may use the management API', challenge(deps.audience, 'insufficient_scope', 'not an admin'));
     },
 
