@@ -29,8 +29,6 @@ import { createProvider } from './oidc/provider.js';
 import { createRevocationList } from './oidc/revocation-list.js';
 import { installStructuredTokenSupport } from './oidc/structured-tokens.js';
 import { createStorage, type Storage } from './storage/create-storage.js';
-import { migrateLatest, pendingMigrations } from './storage/postgres/database.js';
-import { createRepositories } from './storage/postgres/repositories.js';
 import { AppError } from './domain/errors.js';
 import { createAuditedChange } from './domain/management/audited-change.js';
 import { createTokenIssuanceCounter } from './domain/management/token-issuance.js';
@@ -43,6 +41,8 @@ import { createRegistrationRoutes } from './http/routes/registration-routes.js';
 import { createAccessTerminator } from './oidc/access-terminator.js';
 import { createAccessTokenReader, type AccessTokenReader } from './oidc/access-token-reader.js';
 import { packageVersion } from './config/paths.js';
+import { systemClock } from './domain/ports/clock.js';
+import type { Repositories } from './domain/ports/repositories.js';
 
 export interface Gatehouse {
   readonly url: string;
@@ -56,7 +56,7 @@ export interface Gatehouse {
  * Deletes expired tokens, revocation entries, orphaned lab choices and grant origins, and token
  * counts older than the statistics show, every 10 minutes (any node may; it is idempotent).
  */
-function scheduleSweep(repos: ReturnType<typeof createRepositories>, log: Logger): () => void {
+function scheduleSweep(repos: Repositories, log: Logger): () => void {
   const timer = setInterval(() => {
     void Promise.all([repos.payloads.deleteExpired(), repos.revocations.deleteExpired()])
       .then(async ([payloads, revocations]) => log.debug('expired rows swept', {
@@ -86,10 +86,10 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     });
 
     if (config.migrateOnStart) {
-      const applied = await migrateLatest(storage.db);
+      const applied = await storage.migrateLatest();
       if (applied.length) log.info('migrations applied', { applied });
     } else {
-      const pending = await pendingMigrations(storage.db);
+      const pending = await storage.pendingMigrations();
       if (pending.length) throw new StartupError(`database has ${pending.length} pending migration(s); run \`gatehouse migrate\` first`);
     }
 
@@ -97,7 +97,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     if (!keyFile) throw new StartupError(`no signing keys at ${keyFilePath(config.keysDir)}; run \`gatehouse keys generate\` first`);
     const cookieKeys = config.cookieKeys ?? ensureDevCookieKeys(config.keysDir);
 
-    const repos = createRepositories(storage.db);
+    const { repos } = storage;
     const hasher = createPasswordHasher();
     const labs = createLabAccess({ tenancy: repos.tenancy });
     const labPolicy = createLabPolicy(labs);
@@ -116,7 +116,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     await ensureManagementApiResource(repos.resources, config.apiResource);
     if (config.importFile) {
       const doc = parseImportDocument(readFileSync(config.importFile, 'utf8'), config.importFile);
-      const summary = await createApplyImport({ db: storage.db, hasher, repositories: createRepositories, issuer: config.issuer })(doc);
+      const summary = await createApplyImport({ repos, transaction: storage.transaction, hasher, issuer: config.issuer })(doc);
       log.info('import applied', { file: config.importFile, ...summary });
     }
 
@@ -165,7 +165,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     }));
 
     const issuerOrigin = new URL(config.issuer).origin;
-    const change = createAuditedChange(storage.db);
+    const change = createAuditedChange({ transaction: storage.transaction, clock: systemClock });
     const access = createAccessTerminator({ payloads: repos.payloads, grants, store: storage.store });
     const operations = createManagementOperations({
       config, repos, change, hasher, access,
@@ -185,7 +185,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       provider: () => current,
       routers: [
         createHealthRoutes({
-          database: async () => { await storage.db.raw('select 1'); },
+          database: () => storage.pingDatabase(),
           store: () => storage.store.ping(),
         }),
         createStaticRoutes(),

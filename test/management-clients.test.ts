@@ -7,7 +7,6 @@ import { decodeJwt } from 'jose';
 import * as hashClientSecrets from '../migrations/20261123_005_hash_client_secrets.js';
 import { createApplyImport, parseImportDocument } from '../src/domain/import/apply-import.js';
 import { createPasswordHasher } from '../src/domain/users/password-hasher.js';
-import { createRepositories } from '../src/storage/postgres/repositories.js';
 import { loginAndConsent } from './helpers/form-login.js';
 import { CMS, createSandbox, fixtureImport, john, mode, portal, postForm, runCli, startTestGatehouse, type Sandbox, type TestGatehouse } from './helpers/harness.js';
 import { api, directoryService, lena, opsService, personToken, serviceToken } from './helpers/management-api.js';
@@ -208,7 +207,7 @@ describe(`management API: clients and their secrets (${mode})`, () => {
     assert.equal(rotated.status, 201);
     const snapshot = async () => (await gh.gatehouse.storage.db('clients').first('metadata').where({ client_id: 'tts-backend' })).metadata;
     const before = await snapshot();
-    const applyImport = createApplyImport({ db: gh.gatehouse.storage.db, hasher: createPasswordHasher(), repositories: createRepositories, issuer: gh.issuer });
+    const applyImport = createApplyImport({ repos: gh.gatehouse.storage.repos, transaction: gh.gatehouse.storage.transaction, hasher: createPasswordHasher(), issuer: gh.issuer });
     const doc = parseImportDocument(readFileSync(fixtureImport, 'utf8'), fixtureImport);
     await applyImport(doc);
     await applyImport(doc);

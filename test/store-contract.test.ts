@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 
 import { createMemoryStore } from '../src/storage/memory/memory-store.js';
 import { createRedisStore } from '../src/storage/redis/redis-store.js';
-import type { Store } from '../src/storage/store.js';
+import type { Store } from '../src/domain/ports/store.js';
 import { serverUrls } from './helpers/harness.js';
 
 const implementations: Array<[string, () => Promise<Store>]> = [['in-process store', async () => createMemoryStore()]];

@@ -11,8 +11,9 @@ import { createAccountClaims } from '../oidc/account-claims.js';
 import { generateSigningKey } from '../oidc/keys.js';
 import { createLabPolicy } from '../oidc/lab-policy.js';
 import { createProvider } from '../oidc/provider.js';
-import { createDatabase } from '../storage/postgres/database.js';
-import { createRepositories } from '../storage/postgres/repositories.js';
+import { withStorage } from './cli-storage.js';
+import { systemClock } from '../domain/ports/clock.js';
+import type { Repositories } from '../domain/ports/repositories.js';
 import { CliError } from './cli-error.js';
 import { operatorOrigin } from './operator-origin.js';
 
@@ -59,14 +60,13 @@ export async function runClientsCommand(args: string[], options: ClientsOptions,
   }
   const input = sub === 'create' ? clientInput(clientId!, options) : undefined;
 
-  const { db } = createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 2 });
-  try {
-    const repos = createRepositories(db);
+  return withStorage(config, async (storage) => {
+    const { repos } = storage;
     const provider = await validatingProvider(config, repos);
     const clients = createClientManagement({
       clients: repos.clients,
       resources: repos.resources,
-      change: createAuditedChange(db),
+      change: createAuditedChange({ transaction: storage.transaction, clock: systemClock }),
       secretOverlapSeconds: config.clientSecretOverlapSeconds,
       validateMetadata: (metadata) => provider.Client.validate(metadata),
     });
@@ -95,9 +95,7 @@ export async function runClientsCommand(args: string[], options: ClientsOptions,
       `${'CLIENT ID'.padEnd(width)}  ${'GRANTS'.padEnd(grantWidth)}  SECRETS  RESOURCES`,
       ...all.map((c) => `${c.clientId.padEnd(width)}  ${c.grantTypes.join(',').padEnd(grantWidth)}  ${String(c.secretCount).padEnd(7)}  ${c.resources.join(',') || '-'}`),
     ].join('\n'));
-  } finally {
-    await db.destroy();
-  }
+  });
 }
 
 function clientInput(clientId: string, options: ClientsOptions): ClientInput {
@@ -126,7 +124,7 @@ function clientInput(clientId: string, options: ClientsOptions): ClientInput {
  * so the CLI accepts exactly what the server will load. It serves nothing: its key is
  * throw-away and its adapter stores nothing.
  */
-async function validatingProvider(config: Config, repos: ReturnType<typeof createRepositories>) {
+async function validatingProvider(config: Config, repos: Repositories) {
   const labs = createLabAccess({ tenancy: repos.tenancy });
   return createProvider({
     config,

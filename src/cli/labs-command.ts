@@ -3,12 +3,12 @@ import { createAuditedChange } from '../domain/management/audited-change.js';
 import { createLabManagement } from '../domain/management/lab-management.js';
 import { MEMBERSHIP_ROLES } from '../http/api/operations/lab-operations.js';
 import { idSchema } from '../http/api/schemas.js';
-import { createDatabase } from '../storage/postgres/database.js';
-import type { LabRecord } from '../storage/postgres/lab-repository.js';
-import { createRepositories } from '../storage/postgres/repositories.js';
+import { withStorage } from './cli-storage.js';
+import { systemClock } from '../domain/ports/clock.js';
+import type { LabRecord } from '../domain/ports/lab-repository.js';
 import { CliError } from './cli-error.js';
 import { operatorOrigin } from './operator-origin.js';
-import { asUsageError, settled } from './users-command.js';
+import { asUsageError } from './users-command.js';
 
 /** Options of `gatehouse labs`, merged into the CLI's one parseArgs call (`--name` is shared with `clients`). */
 export const LABS_OPTIONS = {
@@ -43,11 +43,9 @@ export async function runLabsCommand(args: string[], options: LabsOptions, confi
     throw new CliError(`--role ${options.role === undefined ? '(missing)' : JSON.stringify(options.role)}: expected one of ${MEMBERSHIP_ROLES.join(', ')}`, 2);
   }
 
-  const { db } = createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 2 });
-  try {
-    await settled(db);
-    const repos = createRepositories(db);
-    const labs = createLabManagement({ labs: repos.labs, change: createAuditedChange(db) });
+  return withStorage(config, async (storage) => {
+    const { repos } = storage;
+    const labs = createLabManagement({ labs: repos.labs, change: createAuditedChange({ transaction: storage.transaction, clock: systemClock }) });
     try {
       if (sub === 'create') {
         const lab = await labs.create(operatorOrigin(), { id: labId!, name: options.name!.trim() });
@@ -73,7 +71,5 @@ export async function runLabsCommand(args: string[], options: LabsOptions, confi
     } catch (error) {
       throw asUsageError(error);
     }
-  } finally {
-    await db.destroy();
-  }
+  });
 }

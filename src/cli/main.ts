@@ -2,18 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-import { ConfigError, loadConfig, type Config } from '../config/load-config.js';
+import { ConfigError, loadConfig } from '../config/load-config.js';
 import { AppError } from '../domain/errors.js';
 import { createApplyImport, parseImportDocument } from '../domain/import/apply-import.js';
 import { createPasswordHasher } from '../domain/users/password-hasher.js';
 import { generateKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, rotateKeyFile } from '../oidc/keys.js';
-import { createDatabase, migrateLatest } from '../storage/postgres/database.js';
-import { createAuditRepository } from '../storage/postgres/audit-repository.js';
-import { createLogger } from '../logger.js';
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '../oidc/grant-revoker.js';
-import { createStorage } from '../storage/create-storage.js';
+import { withStorage } from './cli-storage.js';
 import { createChainVerifier } from '../domain/audit/audit-chain.js';
-import { createRepositories } from '../storage/postgres/repositories.js';
 import { ensureManagementApiResource } from '../domain/management/management-api-resource.js';
 import { CliError } from './cli-error.js';
 import { CLIENTS_HELP, CLIENTS_OPTIONS, runClientsCommand } from './clients-command.js';
@@ -96,7 +92,7 @@ async function run(argv: string[]): Promise<void> {
   switch (command) {
     case 'migrate': {
       expectArgs(rest, 0, HELP.migrate!);
-      const applied = await withDatabase(config, migrateLatest);
+      const applied = await withStorage(config, (storage) => storage.migrateLatest());
       return out({ applied }, applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
     }
     case 'import': {
@@ -109,10 +105,10 @@ async function run(argv: string[]): Promise<void> {
         throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
       }
       const doc = parseImportDocument(text, file);
-      const summary = await withDatabase(config, async (db) => {
-        await migrateIfAllowed(config, db);
-        await ensureManagementApiResource(createRepositories(db).resources, config.apiResource);
-        return createApplyImport({ db, hasher: createPasswordHasher(), repositories: createRepositories, issuer: config.issuer })(doc);
+      const summary = await withStorage(config, async (storage) => {
+        if (config.migrateOnStart) await storage.migrateLatest();
+        await ensureManagementApiResource(storage.repos.resources, config.apiResource);
+        return createApplyImport({ repos: storage.repos, transaction: storage.transaction, hasher: createPasswordHasher(), issuer: config.issuer })(doc);
       });
       return out(summary, `imported ${summary.resources} resources, ${summary.clients} clients, ${summary.labs} labs, ${summary.users} users`);
     }
@@ -154,9 +150,8 @@ async function run(argv: string[]): Promise<void> {
       expectArgs(extra, 0, HELP.users!);
       if ((sub !== 'block' && sub !== 'restore') || !username) throw new CliError(`expected block or restore and a username\n${HELP.users}`, 2);
       if (sub === 'block' && !values.reason?.trim()) throw new CliError('--reason is required when blocking (it goes to the audit log)', 2);
-      const storage = await createStorage(config, createLogger('silent'));
-      try {
-        const repos = createRepositories(storage.db);
+      return withStorage(config, async (storage) => {
+        const { repos } = storage;
         const user = await repos.users.findByUsername(username);
         if (!user) throw new CliError(`no user named ${username}`);
         // The API's use case: the status change and its audit row in one transaction, then access ends.
@@ -164,9 +159,7 @@ async function run(argv: string[]): Promise<void> {
         if (sub === 'block') await users.block(operatorOrigin(), user.id, values.reason!.trim(), { mayGrantAdmin: true });
         else await users.restore(operatorOrigin(), user.id);
         return out({ id: user.id, username: user.username, status: sub === 'block' ? 'blocked' : 'active' }, `${user.username} ${sub === 'block' ? 'blocked' : 'restored'}`);
-      } finally {
-        await storage.close();
-      }
+      });
     }
     case 'clients':
       return runClientsCommand(rest, values, config, out);
@@ -176,9 +169,9 @@ async function run(argv: string[]): Promise<void> {
       const [sub, ...extra] = rest;
       expectArgs(extra, 0, HELP.audit!);
       if (sub === 'verify') {
-        const check = await withDatabase(config, async (db) => {
+        const check = await withStorage(config, async (storage) => {
           const chain = createChainVerifier();
-          for await (const row of createAuditRepository(db).all()) chain.add(row);
+          for await (const row of storage.repos.audit.all()) chain.add(row);
           return chain.result();
         });
         out(check, check.ok ? `audit chain intact: ${check.rows} rows` : `audit chain broken at row ${check.brokenAt}: ${check.reason}`);
@@ -186,8 +179,8 @@ async function run(argv: string[]): Promise<void> {
         return;
       }
       if (sub === 'export') {
-        await withDatabase(config, async (db) => {
-          for await (const row of createAuditRepository(db).all()) print(JSON.stringify({ ...row, at: row.at.toISOString() }));
+        await withStorage(config, async (storage) => {
+          for await (const row of storage.repos.audit.all()) print(JSON.stringify({ ...row, at: row.at.toISOString() }));
         });
         return;
       }
@@ -200,19 +193,6 @@ async function run(argv: string[]): Promise<void> {
 
 function expectArgs(args: string[], count: number, help: string): void {
   if (args.length !== count) throw new CliError(`expected ${count} argument(s), got ${args.length}\n${help}`, 2);
-}
-
-async function withDatabase<T>(config: Config, fn: (db: ReturnType<typeof createDatabase>['db']) => Promise<T>): Promise<T> {
-  const { db } = createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 2 });
-  try {
-    return await fn(db);
-  } finally {
-    await db.destroy();
-  }
-}
-
-async function migrateIfAllowed(config: Config, db: ReturnType<typeof createDatabase>['db']): Promise<void> {
-  if (config.migrateOnStart) await migrateLatest(db);
 }
 
 function print(text: string): void {

@@ -7,14 +7,14 @@ import { operatorOrigin } from './operator-origin.js';
 import { createUserManagement, type UserManagement } from '../domain/management/user-management.js';
 import { createPasswordHasher } from '../domain/users/password-hasher.js';
 import { createPasswordPolicy } from '../domain/users/password-policy.js';
-import { createLogger } from '../logger.js';
 import { createAccessTerminator } from '../oidc/access-terminator.js';
 import { createGrantRevoker } from '../oidc/grant-revoker.js';
 import { createRevocationList } from '../oidc/revocation-list.js';
-import { createStorage } from '../storage/create-storage.js';
-import type { Database } from '../storage/postgres/database.js';
-import { createRepositories, type Repositories } from '../storage/postgres/repositories.js';
-import type { DirectoryUser } from '../storage/postgres/user-repository.js';
+import type { Storage } from '../storage/create-storage.js';
+import type { Repositories } from '../domain/ports/repositories.js';
+import { systemClock } from '../domain/ports/clock.js';
+import { withStorage } from './cli-storage.js';
+import type { DirectoryUser } from '../domain/ports/user-repository.js';
 import { CliError } from './cli-error.js';
 
 /** Options of `gatehouse users` (create, list, set-password), merged into the CLI's one parseArgs call. */
@@ -88,10 +88,8 @@ export async function runUsersCommand(args: string[], options: UsersOptions, con
   }
   const password = (sub === 'create' && options['password-stdin']) || sub === 'set-password' ? await readPasswordFromStdin() : options.password;
 
-  const storage = await createStorage(config, createLogger('silent'));
-  try {
-    await settled(storage.db);
-    const repos = createRepositories(storage.db);
+  return withStorage(config, async (storage) => {
+    const { repos } = storage;
     const users = userManagement(config, repos, storage);
     try {
       if (sub === 'create') {
@@ -120,26 +118,15 @@ export async function runUsersCommand(args: string[], options: UsersOptions, con
     } catch (error) {
       throw asUsageError(error);
     }
-  } finally {
-    await storage.close();
-  }
-}
-
-/**
- * One round trip before any work: an unreachable database fails here, and embedded PGlite has
- * finished starting. (knex-pglite's destroy() while PGlite is still starting leaves the process
- * running, so a command refused before its first query would never exit.)
- */
-export async function settled(db: Database): Promise<void> {
-  await db.raw('select 1');
+  });
 }
 
 /** The API's user use cases over the CLI's own connections. */
-export function userManagement(config: Config, repos: Repositories, storage: Awaited<ReturnType<typeof createStorage>>): UserManagement {
+export function userManagement(config: Config, repos: Repositories, storage: Storage): UserManagement {
   const revocations = createRevocationList({ repository: repos.revocations, store: storage.store });
   return createUserManagement({
     repos,
-    change: createAuditedChange(storage.db),
+    change: createAuditedChange({ transaction: storage.transaction, clock: systemClock }),
     hasher: createPasswordHasher(),
     access: createAccessTerminator({ payloads: repos.payloads, grants: createGrantRevoker({ payloads: repos.payloads, revocations }), store: storage.store }),
     passwordPolicy: createPasswordPolicy({ minLength: config.passwordMinLength }),

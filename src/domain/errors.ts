@@ -82,3 +82,21 @@ export class TooManyRequestsError extends AppError {
     super('too_many_requests', 429, message);
   }
 }
+
+/**
+ * Storage refused a write because something unique already exists. `field` names the domain
+ * field that must be unique (`email`, `username`, `id`…) when storage can tell. Use cases turn
+ * it into a precise ConflictError; one that reaches the edge is a concurrent change: 409.
+ */
+export class DuplicateError extends AppError {
+  constructor(readonly field: string | undefined, cause?: unknown) {
+    super('conflict', 409, 'the change conflicts with another one made at the same time; read again and retry', { cause });
+  }
+}
+
+/** Storage refused a write that refers to something that does not exist (or is still referred to). */
+export class MissingReferenceError extends AppError {
+  constructor(cause?: unknown) {
+    super('conflict', 409, 'the change conflicts with another one made at the same time; read again and retry', { cause });
+  }
+}

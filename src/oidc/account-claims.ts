@@ -1,6 +1,6 @@
 import type { LabAccess } from '../domain/tenancy/lab-access.js';
 import type { User } from '../domain/types.js';
-import type { UserRepository } from '../storage/postgres/user-repository.js';
+import type { UserRepository } from '../domain/ports/user-repository.js';
 
 /** Standard OIDC claims, grouped by the scope that releases them. */
 export const scopeClaims = {

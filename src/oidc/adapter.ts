@@ -1,15 +1,15 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { StorageUnavailableError } from '../domain/errors.js';
 import Provider, { errors } from 'oidc-provider';
 
-import type { ClientRepository } from '../storage/postgres/client-repository.js';
-import { AlreadyConsumedError, type OidcPayloadRepository } from '../storage/postgres/oidc-payload-repository.js';
-import type { Store } from '../storage/store.js';
-import { isUnavailable } from '../storage/unavailable.js';
+import type { ClientRepository } from '../domain/ports/client-repository.js';
+import { AlreadyConsumedError, type PayloadRepository } from '../domain/ports/payload-repository.js';
+import type { Store } from '../domain/ports/store.js';
 import { TemporarilyUnavailable } from './errors.js';
 import { durableKinds, type GrantRevoker } from './grant-revoker.js';
 
 export interface AdapterDeps {
-  payloads: OidcPayloadRepository;
+  payloads: PayloadRepository;
   clients: ClientRepository;
   store: Store;
   grants: GrantRevoker;
@@ -175,7 +175,7 @@ function refuseInnocentReuse(consumedAtMs: number, inFlight: boolean, graceSecon
  * failed on the server's side (a 5xx: storage trouble after the token was consumed), the token is
  * given back, so the client's retry — which the 503 asks for — is not mistaken for theft.
  */
-export function clearRefreshInFlight(deps: { store: Store; payloads: OidcPayloadRepository; onError: (error: unknown) => void }) {
+export function clearRefreshInFlight(deps: { store: Store; payloads: PayloadRepository; onError: (error: unknown) => void }) {
   return async (ctx: { state: Record<string | symbol, unknown>; status: number }, next: () => Promise<void>) => {
     let failed = false;
     try {
@@ -200,7 +200,7 @@ async function translate<T>(operation: () => Promise<T>): Promise<T> {
     return await operation();
   } catch (error) {
     if (error instanceof AlreadyConsumedError) throw new errors.InvalidGrant('grant already used');
-    if (isUnavailable(error)) throw new TemporarilyUnavailable(error);
+    if (error instanceof StorageUnavailableError) throw new TemporarilyUnavailable(error);
     throw error;
   }
 }

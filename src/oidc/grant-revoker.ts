@@ -1,4 +1,4 @@
-import type { OidcPayloadRepository } from '../storage/postgres/oidc-payload-repository.js';
+import type { PayloadRepository } from '../domain/ports/payload-repository.js';
 import type { RevocationList } from './revocation-list.js';
 
 /** How long a revoked grant stays listed: the longest an access token from it can live. */
@@ -10,7 +10,7 @@ export const durableKinds = ['Grant', 'RefreshToken', 'AccessToken', 'ClientCred
  * Ends a grant everywhere: its stored tokens are deleted and the grant id is listed as revoked,
  * which makes the JWT access tokens minted from it (they carry `grant_id`) inactive too.
  */
-export function createGrantRevoker(deps: { payloads: OidcPayloadRepository; revocations: RevocationList }) {
+export function createGrantRevoker(deps: { payloads: PayloadRepository; revocations: RevocationList }) {
   return {
     async revokeGrant(grantId: string): Promise<void> {
       await deps.revocations.revoke([{ kind: 'grant', value: grantId, expiresAt: Math.floor(Date.now() / 1000) + MAX_ACCESS_TOKEN_TTL_SECONDS }]);

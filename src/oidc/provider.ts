@@ -3,7 +3,7 @@ import Provider, { errors } from 'oidc-provider';
 
 import type { Config } from '../config/load-config.js';
 import type { Views } from '../interactions/views.js';
-import type { ResourceRepository } from '../storage/postgres/resource-repository.js';
+import type { ResourceRepository } from '../domain/ports/resource-repository.js';
 import type { Resource } from '../domain/types.js';
 import { DEFAULT_RESOURCE_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY } from '../domain/client-metadata.js';
 import { CLIENT_SECRET_HASHES_PROPERTY, isSecretHashList, verifyClientSecret, type ClientSecretHash } from '../domain/clients/client-secret.js';

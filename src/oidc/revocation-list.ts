@@ -1,6 +1,5 @@
-import type { RevocationRepository } from '../storage/postgres/revocation-repository.js';
-import type { RevocationEntry, Store } from '../storage/store.js';
-import { guardStorage } from '../storage/unavailable.js';
+import type { RevocationRepository } from '../domain/ports/revocation-repository.js';
+import type { RevocationEntry, Store } from '../domain/ports/store.js';
 
 /**
  * Which JWT access tokens (by jti) and grants are revoked. Postgres is the authority and is
@@ -22,24 +21,24 @@ export function createRevocationList(deps: { repository: RevocationRepository; s
 
   return {
     async revoke(entries: RevocationEntry[]): Promise<void> {
-      await guardStorage(() => repository.add(entries));
+      await repository.add(entries);
       try {
         await store.addRevocations(entries);
       } catch (error) {
         // The revocation is durable; make readers bypass a copy that may now lack it.
         await store.markRevocationsStale().catch(() => {});
-        await guardStorage(() => Promise.reject(error));
+        throw error;
       }
     },
 
     async isRevoked(entries: Array<Pick<RevocationEntry, 'kind' | 'value'>>): Promise<boolean> {
-      const cached = await guardStorage(() => store.checkRevocations(entries));
+      const cached = await store.checkRevocations(entries);
       if (cached !== undefined) return cached;
       loading ??= reload().finally(() => {
         loading = undefined;
       });
       loading.catch(() => {});
-      return guardStorage(() => repository.anyRevoked(entries));
+      return repository.anyRevoked(entries);
     },
 
     /** Loads the copy now (at start-up), so the first requests take the fast path. */

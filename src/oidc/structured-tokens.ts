@@ -1,8 +1,8 @@
 import type Provider from 'oidc-provider';
+import { StorageUnavailableError } from '../domain/errors.js';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 
-import { isUnavailable } from '../storage/unavailable.js';
 import type { AccessTokenReader } from './access-token-reader.js';
 import type { AuditLog } from '../domain/audit/audit-log.js';
 import { TemporarilyUnavailable } from './errors.js';
@@ -72,7 +72,7 @@ export function installStructuredTokenSupport(provider: Provider, deps: Structur
       else await revoke(oidcCtx);
     } catch (error) {
       // Rendered by the HTTP layer's one error handler, like every other OAuth error.
-      throw isUnavailable(error) ? new TemporarilyUnavailable(error) : error;
+      throw error instanceof StorageUnavailableError ? new TemporarilyUnavailable(error) : error;
     }
   });
 }

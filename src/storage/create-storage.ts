@@ -1,14 +1,27 @@
 import type { Config } from '../config/load-config.js';
+import type { Repositories, Transaction } from '../domain/ports/repositories.js';
+import type { Store } from '../domain/ports/store.js';
 import type { Logger } from '../logger.js';
-import { createDatabase, type Database } from './postgres/database.js';
+import { guardStorage, withDomainErrors } from './domain-errors.js';
 import { createMemoryStore } from './memory/memory-store.js';
+import { createDatabase, migrateLatest, pendingMigrations, type Database } from './postgres/database.js';
+import { createRepositories, createTransaction } from './postgres/repositories.js';
 import { createRedisStore } from './redis/redis-store.js';
-import type { Store } from './store.js';
 
+/**
+ * The storage adapters behind the domain's ports. Everything here throws the domain's errors
+ * (StorageUnavailableError, DuplicateError, MissingReferenceError), never a driver's.
+ */
 export interface Storage {
-  db: Database;
+  repos: Repositories;
+  transaction: Transaction;
   store: Store;
   databaseMode: 'postgres' | 'embedded';
+  pingDatabase(): Promise<void>;
+  migrateLatest(): Promise<string[]>;
+  pendingMigrations(): Promise<string[]>;
+  /** The knex handle itself: for migrations tooling and tests that inspect rows, never for use cases. */
+  db: Database;
   close(): Promise<void>;
 }
 
@@ -30,8 +43,13 @@ export async function createStorage(
   }
   return {
     db,
-    store,
+    repos: createRepositories(db),
+    transaction: createTransaction(db),
+    store: withDomainErrors(store),
     databaseMode: mode,
+    pingDatabase: () => guardStorage(async () => { await db.raw('select 1'); }),
+    migrateLatest: () => migrateLatest(db),
+    pendingMigrations: () => pendingMigrations(db),
     async close() {
       await store.close();
       await db.destroy();

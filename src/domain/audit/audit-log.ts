@@ -1,4 +1,4 @@
-import type { AuditRepository } from '../../storage/postgres/audit-repository.js';
+import type { AuditRepository } from '../ports/audit-repository.js';
 import type { AuditEntry } from './audit-chain.js';
 
 export type AuditEvent = Omit<AuditEntry, 'at' | 'details'> & { details?: Record<string, unknown> };

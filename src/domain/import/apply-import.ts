@@ -3,11 +3,7 @@ import { readFileSync } from 'node:fs';
 
 import { createAjv, describeErrors } from '../../config/ajv.js';
 import { importSchemaPath } from '../../config/paths.js';
-import type { ClientRepository } from '../../storage/postgres/client-repository.js';
-import type { Database } from '../../storage/postgres/database.js';
-import type { ResourceRepository } from '../../storage/postgres/resource-repository.js';
-import type { TenancyRepository } from '../../storage/postgres/tenancy-repository.js';
-import type { UserRepository } from '../../storage/postgres/user-repository.js';
+import type { Repositories, Transaction } from '../ports/repositories.js';
 import { AppError, ValidationError } from '../errors.js';
 import { DEFAULT_RESOURCE_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY } from '../client-metadata.js';
 import {
@@ -54,13 +50,11 @@ export function parseImportDocument(text: string, source: string): ImportDocumen
 }
 
 export interface ImportDeps {
-  db: Database;
+  repos: Pick<Repositories, 'users'>;
+  transaction: Transaction;
   /** Replaces a leading `{issuer}` in client resources and role references (e.g. `{issuer}/api`). */
   issuer: string;
   hasher: PasswordHasher;
-  repositories: (db: Database) => {
-    users: UserRepository; tenancy: TenancyRepository; resources: ResourceRepository; clients: ClientRepository;
-  };
 }
 
 /**
@@ -71,7 +65,7 @@ export function createApplyImport(deps: ImportDeps) {
   return async function applyImport(document: ImportDocument): Promise<ImportSummary> {
     const doc = withIssuer(document, deps.issuer);
     // Hash outside the transaction: argon2 is slow and must not hold a connection.
-    const users = deps.repositories(deps.db).users;
+    const users = deps.repos.users;
     const hashes = new Map<string, string>();
     for (const user of doc.users ?? []) {
       if (user.password === undefined) continue;
@@ -80,8 +74,7 @@ export function createApplyImport(deps: ImportDeps) {
       hashes.set(user.username, await deps.hasher.hash(user.password));
     }
 
-    await deps.db.transaction(async (trx) => {
-      const repos = deps.repositories(trx);
+    await deps.transaction(async (repos) => {
       const labIds = new Set((doc.labs ?? []).map((l) => l.id));
       const resourceUris = new Set((doc.resources ?? []).map((r) => r.uri));
 

@@ -1,5 +1,5 @@
-import type { Database } from '../../storage/postgres/database.js';
-import { createRepositories, type Repositories } from '../../storage/postgres/repositories.js';
+import type { Clock } from '../ports/clock.js';
+import type { Repositories, Transaction } from '../ports/repositories.js';
 
 /** Who made a change, for the audit log. */
 export interface ChangeOrigin {
@@ -14,12 +14,11 @@ export type RecordChange = (action: string, target: string, details?: Record<str
  * Runs a management change and its audit row in one transaction: a change is never made
  * without its record, nor recorded without being made.
  */
-export function createAuditedChange(db: Database) {
+export function createAuditedChange(deps: { transaction: Transaction; clock: Clock }) {
   return async function change<T>(origin: ChangeOrigin, work: (repos: Repositories, record: RecordChange) => Promise<T>): Promise<T> {
-    return db.transaction(async (trx) => {
-      const repos = createRepositories(trx);
+    return deps.transaction(async (repos) => {
       const record: RecordChange = (action, target, details = {}) => repos.audit.append({
-        at: new Date(), actor: origin.actor, action, target, details, requestId: origin.requestId, ip: origin.ip,
+        at: deps.clock.now(), actor: origin.actor, action, target, details, requestId: origin.requestId, ip: origin.ip,
       });
       return work(repos, record);
     });

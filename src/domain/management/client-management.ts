@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 
-import { uniqueViolation } from '../../storage/postgres/constraint-violation.js';
-import type { ClientMetadata, ClientRecord, ClientRepository } from '../../storage/postgres/client-repository.js';
-import type { Repositories } from '../../storage/postgres/repositories.js';
-import type { ResourceRepository } from '../../storage/postgres/resource-repository.js';
+import type { ClientMetadata, ClientRecord, ClientRepository } from '../ports/client-repository.js';
+import type { Repositories } from '../ports/repositories.js';
+import type { ResourceRepository } from '../ports/resource-repository.js';
 import { DEFAULT_RESOURCE_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY } from '../client-metadata.js';
 import {
   CLIENT_SECRET_HASHES_PROPERTY, IMPORTED_SECRET_PROPERTY, generateClientSecret, hashClientSecret, isLive, isPlaceholder, rotateSecretHashes, unusableSecretPlaceholder, type ClientSecretHash,
 } from '../clients/client-secret.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, DuplicateError, NotFoundError, ValidationError } from '../errors.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
 
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
@@ -215,7 +214,7 @@ export function createClientManagement(deps: ClientManagementDeps) {
         try {
           await repos.clients.insert(metadata);
         } catch (error) {
-          if (uniqueViolation(error)) throw new ConflictError(`a client with id ${clientId} already exists`, { errors: [{ pointer: '#/body/clientId', detail: 'is taken' }] });
+          if (error instanceof DuplicateError) throw new ConflictError(`a client with id ${clientId} already exists`, { errors: [{ pointer: '#/body/clientId', detail: 'is taken' }] });
           throw error;
         }
         const after = view(await findRecord(clientId, repos));

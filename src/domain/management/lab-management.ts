@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 
-import { uniqueViolation } from '../../storage/postgres/constraint-violation.js';
-import type { LabRecord, LabRepository, MemberRecord } from '../../storage/postgres/lab-repository.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import type { LabRecord, LabRepository, MemberRecord } from '../ports/lab-repository.js';
+import { ConflictError, DuplicateError, NotFoundError } from '../errors.js';
 import type { LabStatus, MembershipStatus } from '../types.js';
+import type { Paging } from '../ports/paging.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
-
-export interface Paging { limit: number; offset: number }
 
 /**
  * Labs and memberships: create, change, suspend, delete; add, change and remove members. Every
@@ -34,7 +32,7 @@ export function createLabManagement(deps: { labs: LabRepository; change: Audited
         try {
           await repos.labs.insert({ id, name: lab.name, status: lab.status });
         } catch (error) {
-          if (uniqueViolation(error)) throw new ConflictError(`a lab with id ${id} already exists`, { errors: [{ pointer: '#/body/id', detail: 'is taken' }] });
+          if (error instanceof DuplicateError) throw new ConflictError(`a lab with id ${id} already exists`, { errors: [{ pointer: '#/body/id', detail: 'is taken' }] });
           throw error;
         }
         const created = (await repos.labs.find(id))!;
@@ -89,7 +87,7 @@ export function createLabManagement(deps: { labs: LabRepository; change: Audited
         try {
           await repos.labs.insertMember({ labId, userId: member.userId, role: member.role, status: member.status ?? 'active' });
         } catch (error) {
-          if (uniqueViolation(error)) throw new ConflictError('the user is already a member of this lab', { errors: [{ pointer: '#/body/userId', detail: 'is already a member' }] });
+          if (error instanceof DuplicateError) throw new ConflictError('the user is already a member of this lab', { errors: [{ pointer: '#/body/userId', detail: 'is already a member' }] });
           throw error;
         }
         const after = (await repos.labs.findMember(labId, member.userId))!;

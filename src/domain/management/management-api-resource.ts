@@ -1,4 +1,4 @@
-import type { ResourceRepository } from '../../storage/postgres/resource-repository.js';
+import type { ResourceRepository } from '../ports/resource-repository.js';
 import { API_SCOPES } from './api-scopes.js';
 
 /**

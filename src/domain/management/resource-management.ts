@@ -1,8 +1,7 @@
-import { uniqueViolation } from '../../storage/postgres/constraint-violation.js';
-import type { ClientRepository } from '../../storage/postgres/client-repository.js';
-import type { ResourceRecord, ResourceRepository } from '../../storage/postgres/resource-repository.js';
+import type { ClientRepository } from '../ports/client-repository.js';
+import type { ResourceRecord, ResourceRepository } from '../ports/resource-repository.js';
 import { OIDC_SCOPES } from '../client-metadata.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, DuplicateError, NotFoundError, ValidationError } from '../errors.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
 import { RESOURCE_SCOPES_PROPERTY } from '../client-metadata.js';
 
@@ -58,7 +57,7 @@ export function createResourceManagement(deps: ResourceManagementDeps) {
         try {
           await repos.resources.insert({ uri: input.uri, name: input.name, accessTokenTtl: input.accessTokenTtl ?? DEFAULT_TTL, scopes: input.scopes ?? [], roles: input.roles ?? [] });
         } catch (error) {
-          if (uniqueViolation(error)) throw new ConflictError(`a resource ${input.uri} already exists`, { errors: [{ pointer: '#/body/uri', detail: 'is taken' }] });
+          if (error instanceof DuplicateError) throw new ConflictError(`a resource ${input.uri} already exists`, { errors: [{ pointer: '#/body/uri', detail: 'is taken' }] });
           throw error;
         }
         const after = (await repos.resources.findRecord(input.uri))!;

@@ -1,4 +1,4 @@
-import type { Repositories } from '../../storage/postgres/repositories.js';
+import type { Repositories } from '../ports/repositories.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { PrincipalType, ResourceRole } from '../types.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';

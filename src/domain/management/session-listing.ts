@@ -1,5 +1,5 @@
-import type { AccountGrant } from '../../storage/postgres/grant-origin-repository.js';
-import type { Store } from '../../storage/store.js';
+import type { AccountGrant } from '../ports/grant-origin-repository.js';
+import type { Store } from '../ports/store.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import type { AccessTerminator } from '../users/access-terminator.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';

@@ -1,6 +1,6 @@
-import type { LabCounts, UserCounts } from '../../storage/postgres/statistics-repository.js';
-import type { TokenWindows } from '../../storage/postgres/token-count-repository.js';
-import type { Store } from '../../storage/store.js';
+import type { LabCounts, UserCounts } from '../ports/statistics-repository.js';
+import type { TokenWindows } from '../ports/token-count-repository.js';
+import type { Store } from '../ports/store.js';
 
 export interface Statistics {
   users: UserCounts;

@@ -1,4 +1,4 @@
-import type { TokenCount } from '../../storage/postgres/token-count-repository.js';
+import type { TokenCount } from '../ports/token-count-repository.js';
 
 const HOUR_MS = 3_600_000;
 

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 
-import { uniqueViolation } from '../../storage/postgres/constraint-violation.js';
-import type { Repositories } from '../../storage/postgres/repositories.js';
-import type { DirectoryFilter, DirectoryUser } from '../../storage/postgres/user-repository.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import type { Repositories } from '../ports/repositories.js';
+import type { DirectoryFilter, DirectoryUser } from '../ports/user-repository.js';
+import { ConflictError, DuplicateError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import type { MembershipStatus } from '../types.js';
 import type { AccessTerminator } from '../users/access-terminator.js';
 import type { PasswordHasher } from '../users/password-hasher.js';
 import type { PasswordPolicy } from '../users/password-policy.js';
+import type { Paging } from '../ports/paging.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
 
 /**
@@ -58,8 +58,6 @@ export interface Registration {
   familyName?: string;
 }
 
-export interface Paging { limit: number; offset: number }
-
 /** What lab admins may change about their members: the profile, nothing that grants access. */
 const LAB_ADMIN_FIELDS = new Set(['givenName', 'familyName']);
 
@@ -73,9 +71,8 @@ const conflict = (taken: { username: boolean; email: boolean }) => {
 
 /** A duplicate that slipped past the check (a concurrent insert): the index says which field. */
 const conflictFromIndex = (error: unknown): ConflictError | undefined => {
-  const constraint = uniqueViolation(error);
-  if (!constraint) return undefined;
-  return conflict({ username: constraint !== 'users_email_lower', email: constraint === 'users_email_lower' });
+  if (!(error instanceof DuplicateError)) return undefined;
+  return conflict({ username: error.field !== 'email', email: error.field === 'email' });
 };
 
 /**
@@ -318,7 +315,7 @@ export function createUserManagement(deps: {
           return { created: true };
         });
       } catch (error) {
-        if (error instanceof ConflictError || uniqueViolation(error)) return duplicate();
+        if (error instanceof ConflictError || error instanceof DuplicateError) return duplicate();
         throw error;
       }
     },

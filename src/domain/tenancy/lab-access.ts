@@ -1,4 +1,4 @@
-import type { TenancyRepository } from '../../storage/postgres/tenancy-repository.js';
+import type { TenancyRepository } from '../ports/tenancy-repository.js';
 import { AppError } from '../errors.js';
 import type { PrincipalType } from '../types.js';
 

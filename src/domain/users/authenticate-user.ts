@@ -1,4 +1,4 @@
-import type { UserRepository } from '../../storage/postgres/user-repository.js';
+import type { UserRepository } from '../ports/user-repository.js';
 import type { User } from '../types.js';
 import type { PasswordHasher } from './password-hasher.js';
 

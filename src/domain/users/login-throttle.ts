@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import type { Store } from '../../storage/store.js';
+import type { Store } from '../ports/store.js';
 
 /**
  * Temporary lockout after repeated failed logins for one account, or for one login name no

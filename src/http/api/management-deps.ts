@@ -4,9 +4,9 @@ import type { TokenIssuanceCounter } from '../../domain/management/token-issuanc
 import type { AccessTerminator } from '../../domain/users/access-terminator.js';
 import type { PasswordHasher } from '../../domain/users/password-hasher.js';
 import type { GrantRevoker } from '../../oidc/grant-revoker.js';
-import type { ClientMetadata } from '../../storage/postgres/client-repository.js';
-import type { Repositories } from '../../storage/postgres/repositories.js';
-import type { Store } from '../../storage/store.js';
+import type { ClientMetadata } from '../../domain/ports/client-repository.js';
+import type { Repositories } from '../../domain/ports/repositories.js';
+import type { Store } from '../../domain/ports/store.js';
 
 /** Everything the management operations may use; built once in the composition root. */
 export interface ManagementDeps {

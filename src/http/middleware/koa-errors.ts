@@ -1,22 +1,10 @@
 import type { Middleware } from 'koa';
 import { errors } from 'oidc-provider';
 
-import { AppError, ConflictError, ForbiddenError, UnauthorizedError } from '../../domain/errors.js';
-import { isForeignKeyViolation, uniqueViolation } from '../../storage/postgres/constraint-violation.js';
+import { AppError, DuplicateError, ForbiddenError, MissingReferenceError, UnauthorizedError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
-import { isUnavailable } from '../../storage/unavailable.js';
 
 const RETRY_AFTER_SECONDS = '5';
-
-/**
- * A unique or foreign-key violation that no use case turned into a precise answer: a concurrent
- * change got there first (a lab or user deleted between a check and an insert). A 409 the
- * caller can retry, not a 500.
- */
-function constraintConflict(error: unknown): ConflictError | undefined {
-  if (!uniqueViolation(error) && !isForeignKeyViolation(error)) return undefined;
-  return new ConflictError('the change conflicts with another one made at the same time; read again and retry');
-}
 
 /**
  * The one place errors become responses. OAuth errors (oidc-provider's classes) keep their
@@ -37,10 +25,11 @@ export function errorMiddleware(log: Logger): Middleware {
           : { error: 'server_error', error_description: 'oops! something went wrong' };
         if (!error.expose) log.error('oauth server error', { error, path: ctx.path, request_id: ctx.state.requestId });
       } else {
-        const conflict = error instanceof AppError ? undefined : constraintConflict(error);
-        // Logged: an unexpected violation may as well be a bug as a race, and a 4xx is otherwise silent.
-        if (conflict) log.warn('constraint violation answered with 409', { code: (error as { code?: string }).code, path: ctx.path, request_id: ctx.state.requestId });
-        const appError = error instanceof AppError ? error : conflict ?? (isUnavailable(error) ? new AppError('storage_unavailable', 503, 'a storage backend is unavailable; retry shortly', { cause: error, expose: true }) : undefined);
+        // A duplicate or missing reference no use case turned into a precise answer: a concurrent
+        // change got there first (a 409 the caller can retry). Logged: it may as well be a bug as
+        // a race, and a 4xx is otherwise silent.
+        if (error instanceof DuplicateError || error instanceof MissingReferenceError) log.warn('constraint violation answered with 409', { error: error.name, path: ctx.path, request_id: ctx.state.requestId });
+        const appError = error instanceof AppError ? error : undefined;
         const status = appError?.status ?? (error as { status?: number }).status ?? 500;
         const exposed = appError ? appError.expose : status < 500 && Boolean((error as { expose?: boolean }).expose);
         if (status >= 500) log.error('request failed', { error: (error as Error & { cause?: unknown }).cause ?? error, path: ctx.path, request_id: ctx.state.requestId });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type { RevocationEntry, Store } from '../store.js';
+import type { RevocationEntry, Store } from '../../domain/ports/store.js';
 
 interface Entry {
   value: unknown;

@@ -1,4 +1,5 @@
 import { chainHash, GENESIS_HASH, type AuditEntry, type ChainedAuditEntry } from '../../domain/audit/audit-chain.js';
+import type { AuditFilter, AuditRepository } from '../../domain/ports/audit-repository.js';
 import type { Database } from './database.js';
 
 // Serialises appends across processes so each row links to the true previous one.
@@ -22,25 +23,10 @@ const toEntry = (r: AuditRow): ChainedAuditEntry => ({
   hash: r.hash,
 });
 
-/** Filters of the audit query and export; every one is optional and they combine with AND. */
-export interface AuditFilter {
-  /** Exact action, or a prefix when it ends in `*` (`user.*`). */
-  action?: string;
-  actor?: string;
-  /** Prefix of the target: `user:<id>` also finds `user:<id>/grant:<grantId>`. */
-  targetPrefix?: string;
-  /** Inclusive. */
-  from?: Date;
-  /** Exclusive. */
-  to?: Date;
-  /** Only rows with a smaller id: pins a listing to what existed when its first page was read. */
-  before?: number;
-}
-
 // LIKE patterns from user input: the wildcards and the escape character match themselves.
 const likePrefix = (prefix: string) => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-export function createAuditRepository(db: Database) {
+export function createAuditRepository(db: Database): AuditRepository {
   const filtered = (filter: AuditFilter) => {
     const query = db('audit_log');
     if (filter.action !== undefined) {
@@ -105,5 +91,3 @@ export function createAuditRepository(db: Database) {
     },
   };
 }
-
-export type AuditRepository = ReturnType<typeof createAuditRepository>;

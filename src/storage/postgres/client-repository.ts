@@ -2,18 +2,14 @@ import { RESOURCES_PROPERTY } from '../../domain/client-metadata.js';
 import { affectedRows } from './affected-rows.js';
 import type { Database } from './database.js';
 
-/** OAuth client metadata as oidc-provider reads it (snake_case, RFC 7591 names). */
-export type ClientMetadata = Record<string, unknown> & { client_id: string };
-
-/** A client's row: its metadata plus when it was created and last changed. */
-export interface ClientRecord { metadata: ClientMetadata; createdAt: Date; updatedAt: Date }
+import type { ClientMetadata, ClientRecord, ClientRepository } from '../../domain/ports/client-repository.js';
 
 const parse = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value) as ClientMetadata;
 const toRecord = (r: Record<string, unknown>): ClientRecord => ({
   metadata: parse(r.metadata), createdAt: new Date(r.created_at as string), updatedAt: new Date(r.updated_at as string),
 });
 
-export function createClientRepository(db: Database) {
+export function createClientRepository(db: Database): ClientRepository {
   return {
     async upsert(metadata: ClientMetadata): Promise<void> {
       await db('clients')
@@ -84,5 +80,3 @@ export function createClientRepository(db: Database) {
     },
   };
 }
-
-export type ClientRepository = ReturnType<typeof createClientRepository>;

@@ -1,25 +1,12 @@
 import { affectedRows } from './affected-rows.js';
 import type { Database } from './database.js';
 
-export interface GrantOrigin { grantId: string; accountId: string; clientId: string; ip?: string; userAgent?: string }
-
-/** A live grant of an account as the sessions/devices view shows it. */
-export interface AccountGrant {
-  id: string;
-  clientId: string;
-  createdAt: Date;
-  /** The newest token minted from the grant (or the grant itself when none is stored). */
-  lastUsedAt: Date;
-  expiresAt?: Date;
-  labId?: string;
-  ip?: string;
-  userAgent?: string;
-}
+import type { AccountGrant, GrantOrigin, GrantOriginRepository } from '../../domain/ports/grant-origin-repository.js';
 
 const fromEpoch = (seconds: unknown): Date | undefined => (seconds === null || seconds === undefined ? undefined : new Date(Number(seconds) * 1000));
 
 /** Where grants were created (IP, user agent), and the grants of an account with their last use. */
-export function createGrantOriginRepository(db: Database) {
+export function createGrantOriginRepository(db: Database): GrantOriginRepository {
   return {
     /** One insert at consent; a grant consented to again keeps its first origin. */
     async record(origin: GrantOrigin): Promise<void> {
@@ -66,5 +53,3 @@ export function createGrantOriginRepository(db: Database) {
     },
   };
 }
-
-export type GrantOriginRepository = ReturnType<typeof createGrantOriginRepository>;

@@ -2,10 +2,7 @@ import type { LabStatus, MembershipStatus } from '../../domain/types.js';
 import { affectedRows } from './affected-rows.js';
 import type { Database } from './database.js';
 
-export interface LabRecord { id: string; name: string; status: LabStatus; memberCount: number; createdAt: Date; updatedAt: Date }
-export interface MemberRecord {
-  labId: string; userId: string; username: string; email?: string; role: string; status: MembershipStatus; createdAt: Date; updatedAt: Date;
-}
+import type { LabRecord, LabRepository, MemberRecord } from '../../domain/ports/lab-repository.js';
 
 const toLab = (r: Record<string, unknown>): LabRecord => ({
   id: r.id as string, name: r.name as string, status: r.status as LabStatus, memberCount: Number(r.member_count ?? 0),
@@ -17,7 +14,7 @@ const toMember = (r: Record<string, unknown>): MemberRecord => ({
 });
 
 /** Labs and their members, for the management API and CLI. Every member query names its lab. */
-export function createLabRepository(db: Database) {
+export function createLabRepository(db: Database): LabRepository {
   const labsWithCounts = () => db('labs as l')
     .select('l.*', db('memberships as m').count('*').whereRaw('m.lab_id = l.id').as('member_count'));
 
@@ -90,5 +87,3 @@ export function createLabRepository(db: Database) {
     },
   };
 }
-
-export type LabRepository = ReturnType<typeof createLabRepository>;

@@ -1,18 +1,9 @@
 import type { Database } from './database.js';
 
-export interface StoredPayload {
-  payload: Record<string, unknown>;
-  /** epoch milliseconds when first consumed */
-  consumedAtMs?: number;
-}
-
-/** A consume that lost the race: another request consumed the same artifact first. */
-export class AlreadyConsumedError extends Error {
-  override readonly name = 'AlreadyConsumedError';
-}
+import { AlreadyConsumedError, type PayloadRepository, type StoredPayload } from '../../domain/ports/payload-repository.js';
 
 /** oidc-provider models kept durably in Postgres (grants and tokens). Knows no protocol rules. */
-export function createOidcPayloadRepository(db: Database) {
+export function createOidcPayloadRepository(db: Database): PayloadRepository {
   const table = () => db('oidc_payloads');
   return {
     async upsert(kind: string, id: string, payload: Record<string, unknown>, expiresIn?: number): Promise<void> {
@@ -70,5 +61,3 @@ export function createOidcPayloadRepository(db: Database) {
     },
   };
 }
-
-export type OidcPayloadRepository = ReturnType<typeof createOidcPayloadRepository>;

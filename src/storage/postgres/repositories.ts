@@ -1,3 +1,5 @@
+import type { Repositories, Transaction } from '../../domain/ports/repositories.js';
+import { guardStorage, withDomainErrors } from '../domain-errors.js';
 import { createAuditRepository } from './audit-repository.js';
 import { createClientRepository } from './client-repository.js';
 import type { Database } from './database.js';
@@ -11,21 +13,24 @@ import { createTenancyRepository } from './tenancy-repository.js';
 import { createTokenCountRepository } from './token-count-repository.js';
 import { createUserRepository } from './user-repository.js';
 
-/** Every repository over one connection (or one transaction). */
-export function createRepositories(db: Database) {
+/** Every repository over one connection (or one transaction), throwing the domain's errors. */
+export function createRepositories(db: Database): Repositories {
   return {
-    users: createUserRepository(db),
-    tenancy: createTenancyRepository(db),
-    labs: createLabRepository(db),
-    resources: createResourceRepository(db),
-    clients: createClientRepository(db),
-    payloads: createOidcPayloadRepository(db),
-    revocations: createRevocationRepository(db),
-    audit: createAuditRepository(db),
-    grantOrigins: createGrantOriginRepository(db),
-    tokenCounts: createTokenCountRepository(db),
-    statistics: createStatisticsRepository(db),
+    users: withDomainErrors(createUserRepository(db)),
+    tenancy: withDomainErrors(createTenancyRepository(db)),
+    labs: withDomainErrors(createLabRepository(db)),
+    resources: withDomainErrors(createResourceRepository(db)),
+    clients: withDomainErrors(createClientRepository(db)),
+    payloads: withDomainErrors(createOidcPayloadRepository(db)),
+    revocations: withDomainErrors(createRevocationRepository(db)),
+    audit: withDomainErrors(createAuditRepository(db)),
+    grantOrigins: withDomainErrors(createGrantOriginRepository(db)),
+    tokenCounts: withDomainErrors(createTokenCountRepository(db)),
+    statistics: withDomainErrors(createStatisticsRepository(db)),
   };
 }
 
-export type Repositories = ReturnType<typeof createRepositories>;
+/** The domain's Transaction port on knex: repositories bound to one database transaction. */
+export function createTransaction(db: Database): Transaction {
+  return (work) => guardStorage(() => db.transaction((trx) => work(createRepositories(trx))));
+}

@@ -2,10 +2,9 @@ import type { Resource } from '../../domain/types.js';
 import { affectedRows } from './affected-rows.js';
 import type { Database } from './database.js';
 
-/** A resource with its row's timestamps, for the management API. */
-export interface ResourceRecord extends Resource { createdAt: Date; updatedAt: Date }
+import type { ResourceRecord, ResourceRepository } from '../../domain/ports/resource-repository.js';
 
-export function createResourceRepository(db: Database) {
+export function createResourceRepository(db: Database): ResourceRepository {
   const toResource = (r: { uri: string; name: string; access_token_ttl: number; scopes: unknown; roles: unknown }): Resource => ({
     uri: r.uri,
     name: r.name,
@@ -80,5 +79,3 @@ export function createResourceRepository(db: Database) {
     },
   };
 }
-
-export type ResourceRepository = ReturnType<typeof createResourceRepository>;

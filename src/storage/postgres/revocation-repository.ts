@@ -1,8 +1,9 @@
-import type { RevocationEntry } from '../store.js';
+import type { RevocationRepository } from '../../domain/ports/revocation-repository.js';
+import type { RevocationEntry } from '../../domain/ports/store.js';
 import type { Database } from './database.js';
 
 /** The durable revocation list: the authority the Redis copy is loaded from. */
-export function createRevocationRepository(db: Database) {
+export function createRevocationRepository(db: Database): RevocationRepository {
   const table = () => db('revocations');
   return {
     async add(entries: ReadonlyArray<RevocationEntry>): Promise<void> {
@@ -34,5 +35,3 @@ export function createRevocationRepository(db: Database) {
     },
   };
 }
-
-export type RevocationRepository = ReturnType<typeof createRevocationRepository>;

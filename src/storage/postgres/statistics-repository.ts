@@ -1,10 +1,9 @@
 import type { Database } from './database.js';
 
-export interface UserCounts { total: number; active: number; blocked: number }
-export interface LabCounts { total: number; active: number; suspended: number }
+import type { LabCounts, StatisticsRepository, UserCounts } from '../../domain/ports/statistics-repository.js';
 
 /** Counts for /statistics. `labId` confines them to one lab (its members, and the lab itself). */
-export function createStatisticsRepository(db: Database) {
+export function createStatisticsRepository(db: Database): StatisticsRepository {
   return {
     async userCounts(labId?: string): Promise<UserCounts> {
       const query = db('users')
@@ -38,5 +37,3 @@ export function createStatisticsRepository(db: Database) {
     },
   };
 }
-
-export type StatisticsRepository = ReturnType<typeof createStatisticsRepository>;

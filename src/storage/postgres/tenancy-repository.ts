@@ -1,9 +1,10 @@
 import type { Lab, Membership, MembershipStatus, PrincipalType, ResourceRole } from '../../domain/types.js';
 import { affectedRows } from './affected-rows.js';
+import type { TenancyRepository } from '../../domain/ports/tenancy-repository.js';
 import type { Database } from './database.js';
 
 /** Labs, memberships and resource roles: who belongs where, with what role. */
-export function createTenancyRepository(db: Database) {
+export function createTenancyRepository(db: Database): TenancyRepository {
   return {
     /** Creates or renames a lab; its status changes only when given. */
     async upsertLab(lab: { id: string; name: string; status?: Lab['status'] }): Promise<void> {
@@ -109,5 +110,3 @@ export function createTenancyRepository(db: Database) {
     },
   };
 }
-
-export type TenancyRepository = ReturnType<typeof createTenancyRepository>;

@@ -1,12 +1,10 @@
 import { affectedRows } from './affected-rows.js';
 import type { Database } from './database.js';
 
-export interface TokenCount { clientId: string; hour: Date; count: number }
-
-export interface TokenWindows { clientId: string; lastHour: number; lastDay: number; last30Days: number }
+import type { TokenCount, TokenCountRepository, TokenWindows } from '../../domain/ports/token-count-repository.js';
 
 /** Hourly counts of access tokens issued, per client. */
-export function createTokenCountRepository(db: Database) {
+export function createTokenCountRepository(db: Database): TokenCountRepository {
   return {
     /** Adds counts in one statement; rows for the same client and hour add up (several nodes flush into one row). */
     async add(counts: ReadonlyArray<TokenCount>): Promise<void> {
@@ -42,5 +40,3 @@ export function createTokenCountRepository(db: Database) {
     },
   };
 }
-
-export type TokenCountRepository = ReturnType<typeof createTokenCountRepository>;

@@ -1,4 +1,5 @@
-import type { MembershipStatus, User, UserStatus, UserWithSecret } from '../../domain/types.js';
+import type { User, UserWithSecret } from '../../domain/types.js';
+import type { DirectoryFilter, DirectoryUser, UserLab, UserRepository, UserWrite } from '../../domain/ports/user-repository.js';
 import { affectedRows } from './affected-rows.js';
 import type { Database } from './database.js';
 
@@ -33,42 +34,6 @@ function toUser(row: UserRow): UserWithSecret {
   };
 }
 
-export interface UserWrite {
-  id: string;
-  username: string;
-  /** null clears the field (on update). */
-  email?: string | null;
-  emailVerified?: boolean;
-  givenName?: string | null;
-  familyName?: string | null;
-  isAdmin?: boolean;
-  passwordHash?: string;
-  status?: 'active' | 'blocked';
-}
-
-/** One of a user's lab memberships, as directory lookups show it. */
-export interface UserLab { labId: string; role: string; status: MembershipStatus }
-
-/** A user as the management API shows them: never a password hash. */
-export interface DirectoryUser extends User { labs: UserLab[] }
-
-export interface DirectoryFilter {
-  /** Case-insensitive substring of username, email, given or family name. */
-  q?: string;
-  /** Exact, case-insensitive. */
-  username?: string;
-  email?: string;
-  status?: UserStatus;
-  /**
-   * Members of this lab (any membership status). With `role`, only active memberships of an
-   * active lab count, and only roles held globally or limited to this lab: what a token acting
-   * in that lab would carry.
-   */
-  lab?: string;
-  /** Holders of a role on a resource (both or neither). */
-  role?: { resourceUri: string; role: string };
-}
-
 /** Columns a directory entry reads: everything but the password hash and the block reason. */
 const DIRECTORY_COLUMNS = ['u.id', 'u.username', 'u.email', 'u.email_verified', 'u.given_name', 'u.family_name', 'u.status', 'u.is_admin', 'u.created_at', 'u.updated_at'];
 
@@ -78,7 +43,7 @@ function toDirectoryUser(row: Record<string, unknown>): DirectoryUser {
   return { ...user, labs };
 }
 
-export function createUserRepository(db: Database) {
+export function createUserRepository(db: Database): UserRepository {
   const table = () => db<UserRow>('users');
   return {
     async findById(id: string): Promise<User | undefined> {
@@ -228,5 +193,3 @@ function toRow(user: Partial<UserWrite>): Partial<UserRow> {
   if (user.status !== undefined) row.status = user.status;
   return row;
 }
-
-export type UserRepository = ReturnType<typeof createUserRepository>;

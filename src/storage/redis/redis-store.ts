@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { Redis } from 'ioredis';
 
-import type { RevocationEntry, Store } from '../store.js';
+import type { RevocationEntry, Store } from '../../domain/ports/store.js';
 
 const LOADED = 'revocations:loaded';
 const LOADING = 'revocations:loading';

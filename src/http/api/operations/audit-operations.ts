@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 
 import type { ChainedAuditEntry } from '../../../domain/audit/audit-chain.js';
-import type { AuditFilter } from '../../../storage/postgres/audit-repository.js';
+import type { AuditFilter } from '../../../domain/ports/audit-repository.js';
 import { defineOperation, type ApiOperation } from '../api-operation.js';
 import type { ManagementDeps } from '../management-deps.js';
 import { pageOf, paginationQuery, strictObject, timestamp, type Page } from '../schemas.js';

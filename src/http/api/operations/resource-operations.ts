@@ -1,5 +1,5 @@
 import { createResourceManagement, type ResourceChange, type ResourceInput } from '../../../domain/management/resource-management.js';
-import type { ResourceRecord } from '../../../storage/postgres/resource-repository.js';
+import type { ResourceRecord } from '../../../domain/ports/resource-repository.js';
 import { defineOperation, type ApiOperation } from '../api-operation.js';
 import { originOf } from '../caller.js';
 import type { ManagementDeps } from '../management-deps.js';

@@ -1,4 +1,4 @@
-import type { AccountGrant } from '../../../storage/postgres/grant-origin-repository.js';
+import type { AccountGrant } from '../../../domain/ports/grant-origin-repository.js';
 import { createSessionListing, type BrowserSession } from '../../../domain/management/session-listing.js';
 import { accountSessionsKey } from '../../../oidc/adapter.js';
 import { defineOperation, type ApiOperation } from '../api-operation.js';

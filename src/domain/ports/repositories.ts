@@ -1,0 +1,32 @@
+import type { AuditRepository } from './audit-repository.js';
+import type { ClientRepository } from './client-repository.js';
+import type { GrantOriginRepository } from './grant-origin-repository.js';
+import type { LabRepository } from './lab-repository.js';
+import type { PayloadRepository } from './payload-repository.js';
+import type { ResourceRepository } from './resource-repository.js';
+import type { RevocationRepository } from './revocation-repository.js';
+import type { StatisticsRepository } from './statistics-repository.js';
+import type { TenancyRepository } from './tenancy-repository.js';
+import type { TokenCountRepository } from './token-count-repository.js';
+import type { UserRepository } from './user-repository.js';
+
+/** Every repository over one connection (or one transaction). */
+export interface Repositories {
+  users: UserRepository;
+  tenancy: TenancyRepository;
+  labs: LabRepository;
+  resources: ResourceRepository;
+  clients: ClientRepository;
+  payloads: PayloadRepository;
+  revocations: RevocationRepository;
+  audit: AuditRepository;
+  grantOrigins: GrantOriginRepository;
+  tokenCounts: TokenCountRepository;
+  statistics: StatisticsRepository;
+}
+
+/**
+ * Runs `work` in one transaction over repositories bound to it: everything commits or nothing
+ * does. A thrown error rolls back and propagates.
+ */
+export type Transaction = <T>(work: (repos: Repositories) => Promise<T>) => Promise<T>;

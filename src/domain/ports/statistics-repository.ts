@@ -1,0 +1,12 @@
+export interface UserCounts { total: number; active: number; blocked: number }
+export interface LabCounts { total: number; active: number; suspended: number }
+
+/** Counts for /statistics. `labId` confines them to one lab (its members, and the lab itself). */
+export interface StatisticsRepository {
+  userCounts(labId?: string): Promise<UserCounts>;
+  labCounts(labId?: string): Promise<LabCounts>;
+  /** Ids of the users whose sessions count: everyone, or one lab's members. */
+  userIds(labId?: string): Promise<string[]>;
+  /** Whether the user belongs to the lab (any membership status): what makes them a lab admin's to see. */
+  isMember(labId: string, userId: string): Promise<boolean>;
+}

@@ -1,0 +1,91 @@
+import { DuplicateError, MissingReferenceError, StorageUnavailableError } from '../domain/errors.js';
+
+const connectionCodes = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN',
+]);
+
+/**
+ * Whether an error means "the backend could not be reached" (answer 503) rather than "the
+ * query was wrong" (a bug: 500). Postgres SQLSTATE classes 08 (connection), 53 (resources),
+ * 57P (shutdown); knex pool timeouts; ioredis' closed-connection and offline-queue errors.
+ */
+export function isUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error instanceof StorageUnavailableError) return true;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (connectionCodes.has(code)) return true;
+    if (/^(08|53|57P)/.test(code)) return true;
+  }
+  if (error.name === 'KnexTimeoutError' || error.name === 'MaxRetriesPerRequestError') return true;
+  return /Connection is closed|Stream isn't writeable|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(error.message);
+}
+
+/** Which domain field each unique constraint protects (Postgres names them in 23505 errors). */
+const UNIQUE_FIELDS: Record<string, string> = {
+  users_pkey: 'id',
+  users_username_lower: 'username',
+  users_email_lower: 'email',
+  labs_pkey: 'id',
+  memberships_pkey: 'membership',
+  resources_pkey: 'uri',
+  clients_pkey: 'clientId',
+};
+
+/**
+ * The one place a driver's error becomes one the domain understands: SQLSTATE 23505 is a
+ * DuplicateError naming the field, 23503 a MissingReferenceError, an unreachable backend a
+ * StorageUnavailableError. Anything else passes through unchanged (a bug: 500).
+ */
+export function toDomainError(error: unknown): unknown {
+  if (error instanceof DuplicateError || error instanceof MissingReferenceError || error instanceof StorageUnavailableError) return error;
+  const e = error as { code?: string; constraint?: string };
+  if (e?.code === '23505') return new DuplicateError(e.constraint ? UNIQUE_FIELDS[e.constraint] : undefined, error);
+  if (e?.code === '23503') return new MissingReferenceError(error);
+  if (isUnavailable(error)) return new StorageUnavailableError(error);
+  return error;
+}
+
+/** Runs a storage call, translating what it throws with toDomainError. */
+export async function guardStorage<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw toDomainError(error);
+  }
+}
+
+const isAsyncGeneratorFunction = (fn: unknown) => (fn as { constructor?: { name?: string } })?.constructor?.name === 'AsyncGeneratorFunction';
+
+/**
+ * Wraps every method of a repository or store so that what it throws is translated with
+ * toDomainError: adapters implement the domain's ports and speak its errors, so no caller ever
+ * reads a SQLSTATE.
+ */
+export function withDomainErrors<T extends object>(target: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(target)) {
+    if (typeof value !== 'function') {
+      wrapped[name] = value;
+    } else if (isAsyncGeneratorFunction(value)) {
+      wrapped[name] = async function* generate(...args: unknown[]) {
+        try {
+          yield* (value as (...a: unknown[]) => AsyncGenerator<unknown>).apply(target, args);
+        } catch (error) {
+          throw toDomainError(error);
+        }
+      };
+    } else {
+      wrapped[name] = (...args: unknown[]) => {
+        let result: unknown;
+        try {
+          result = (value as (...a: unknown[]) => unknown).apply(target, args);
+        } catch (error) {
+          throw toDomainError(error);
+        }
+        return result instanceof Promise ? result.catch((error: unknown) => { throw toDomainError(error); }) : result;
+      };
+    }
+  }
+  return wrapped as T;
+}
