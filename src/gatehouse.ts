@@ -21,7 +21,9 @@ import type { Logger } from './logger.js';
 import { createAccountClaims } from './oidc/account-claims.js';
 import { createLabAccess } from './domain/tenancy/lab-access.js';
 import { createLabPolicy } from './oidc/lab-policy.js';
-import { clearRefreshInFlight, createAdapterClass } from './oidc/adapter.js';
+import { createAdapterClass } from './oidc/adapter.js';
+import { createRefreshReusePolicy } from './oidc/refresh-reuse-policy.js';
+import { createSessionDirectory } from './oidc/session-directory.js';
 import { createGrantRevoker } from './oidc/grant-revoker.js';
 import { watchKeyFile } from './oidc/key-watcher.js';
 import { ensureDevCookieKeys, ensureKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, type KeyFile } from './oidc/keys.js';
@@ -104,10 +106,12 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     const accounts = createAccountClaims({ users: repos.users, labs });
     const revocations = createRevocationList({ repository: repos.revocations, store: storage.store });
     const grants = createGrantRevoker({ payloads: repos.payloads, revocations });
-    const adapter = createAdapterClass({
-      payloads: repos.payloads, clients: repos.clients, store: storage.store, grants,
-      refreshReuseGraceSeconds: config.refreshTokenReuseGraceSeconds,
+    const refreshReuse = createRefreshReusePolicy({
+      store: storage.store, payloads: repos.payloads, clock: systemClock, graceSeconds: config.refreshTokenReuseGraceSeconds,
+      onError: (error) => log.error('could not give back a refresh token after a failed refresh', { error }),
     });
+    const adapter = createAdapterClass({ payloads: repos.payloads, clients: repos.clients, store: storage.store, grants, refreshReuse });
+    const sessions = createSessionDirectory({ store: storage.store });
     await revocations.warm();
     stops.push(scheduleSweep(repos, log));
     const tokenIssuance = createTokenIssuanceCounter({ repository: repos.tokenCounts, onError: (error) => log.warn('could not write token counts; kept for the next flush', { error }) });
@@ -126,8 +130,9 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     const build = (keys: KeyFile): Provider => {
       const ordered = keysInSigningOrder(keys);
       const provider = createProvider({ config, adapter, keys: ordered, cookieKeys, accounts, resources: repos.resources, views, labPolicy });
+      // First: the reuse policy needs each request's arrival time.
+      provider.use(refreshReuse.middleware);
       provider.use(labPolicy.recordLabSwitch((error) => log.error('could not record a lab switch', { error })));
-      provider.use(clearRefreshInFlight({ store: storage.store, payloads: repos.payloads, onError: (error) => log.error('could not give back a refresh token after a failed refresh', { error }) }));
       currentTokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations, accounts, labs });
       installStructuredTokenSupport(provider, { tokens: currentTokens, revocations, grants, audit });
       provider.on('server_error', (_ctx, error) => log.error('oidc-provider server error', { error }));
@@ -166,10 +171,10 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
 
     const issuerOrigin = new URL(config.issuer).origin;
     const change = createAuditedChange({ transaction: storage.transaction, clock: systemClock });
-    const access = createAccessTerminator({ payloads: repos.payloads, grants, store: storage.store });
+    const access = createAccessTerminator({ payloads: repos.payloads, grants, sessions });
     const operations = createManagementOperations({
       config, repos, change, hasher, access,
-      grants, store: storage.store, tokenIssuance,
+      grants, store: storage.store, sessions, tokenIssuance,
       validateClientMetadata: (metadata) => current.Client.validate(metadata), forgetClient: (clientId) => adapter.forgetClient(clientId),
     });
     const apiRouter = createApiRouter({

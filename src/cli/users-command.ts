@@ -10,6 +10,7 @@ import { createPasswordPolicy } from '../domain/users/password-policy.js';
 import { createAccessTerminator } from '../oidc/access-terminator.js';
 import { createGrantRevoker } from '../oidc/grant-revoker.js';
 import { createRevocationList } from '../oidc/revocation-list.js';
+import { createSessionDirectory } from '../oidc/session-directory.js';
 import type { Storage } from '../storage/create-storage.js';
 import type { Repositories } from '../domain/ports/repositories.js';
 import { systemClock } from '../domain/ports/clock.js';
@@ -128,7 +129,7 @@ export function userManagement(config: Config, repos: Repositories, storage: Sto
     repos,
     change: createAuditedChange({ transaction: storage.transaction, clock: systemClock }),
     hasher: createPasswordHasher(),
-    access: createAccessTerminator({ payloads: repos.payloads, grants: createGrantRevoker({ payloads: repos.payloads, revocations }), store: storage.store }),
+    access: createAccessTerminator({ payloads: repos.payloads, grants: createGrantRevoker({ payloads: repos.payloads, revocations }), sessions: createSessionDirectory({ store: storage.store }) }),
     passwordPolicy: createPasswordPolicy({ minLength: config.passwordMinLength }),
   });
 }
