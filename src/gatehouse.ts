@@ -10,6 +10,7 @@ import { createAuditLog } from './domain/audit/audit-log.js';
 import { createApplyImport, parseImportDocument } from './domain/import/apply-import.js';
 import { createAuthenticateUser } from './domain/users/authenticate-user.js';
 import { createLoginThrottle } from './domain/users/login-throttle.js';
+import { createLogin } from './domain/users/login.js';
 import { createPasswordHasher } from './domain/users/password-hasher.js';
 import { createHttpApp } from './http/app.js';
 import { createHealthRoutes } from './http/routes/health-routes.js';
@@ -179,7 +180,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     });
     const apiRouter = createApiRouter({
       operations,
-      auth: createApiAuthenticator({ tokens: () => currentTokens!, audience: config.apiResource, accounts, labs }),
+      auth: createApiAuthenticator({ tokens: () => currentTokens!, audience: config.apiResource }),
       openApi: buildOpenApiDocument(operations, { issuer: config.issuer, audience: config.apiResource, version: packageVersion() }),
       renderDocs: (ctx, document) => views.render(ctx, 'api-docs', { document }),
     });
@@ -201,16 +202,18 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
         apiRouter,
         createInteractionRoutes({
           provider: () => current,
-          authenticate: createAuthenticateUser({ users: repos.users, hasher }),
+          login: createLogin({
+            authenticate: createAuthenticateUser({ users: repos.users, hasher }),
+            throttle: createLoginThrottle({ store: storage.store, maxFailures: config.loginMaxFailures, lockoutSeconds: config.loginLockoutSeconds }),
+            audit,
+          }),
           csrf: createCsrf(cookieKeys[0]!),
           views,
           log,
           issuerOrigin,
           displayName: async (accountId) => (await repos.users.findById(accountId))?.username ?? accountId,
           labs,
-          audit,
           recordGrantOrigin: (origin) => repos.grantOrigins.record(origin),
-          throttle: createLoginThrottle({ store: storage.store, maxFailures: config.loginMaxFailures, lockoutSeconds: config.loginLockoutSeconds }),
         }),
       ],
     });
