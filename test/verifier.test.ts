@@ -22,7 +22,7 @@ import {
   type Verifier,
   type VerifierErrorCode,
   type VerifierOptions,
-} from '../src/verifier/index.js';
+} from '@gatehouse/verifier';
 import { backend, basic, CMS, freePort, mode, postForm, readJsonBody, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 
 // --- small local tools --------------------------------------------------------------------------
@@ -288,16 +288,17 @@ describe(`gatehouse/verifier against a real Gatehouse (${mode})`, () => {
   });
 });
 
-describe('gatehouse/verifier as a package export', () => {
-  it('resolves gatehouse/verifier through package.json exports to the same API as src/verifier', async () => {
+describe('gatehouse/verifier, the server package\'s export kept for compatibility', () => {
+  it('resolves through package.json exports to the very API of @gatehouse/verifier', async () => {
     const specifier = 'gatehouse/verifier';
-    const published = (await import(specifier)) as Record<string, unknown>;
-    const local = await import('../src/verifier/index.js');
-    assert.deepEqual(Object.keys(published).sort(), Object.keys(local).sort());
-    assert.deepEqual(Object.keys(local).sort(), [
+    const compat = (await import(specifier)) as Record<string, unknown>;
+    const verifierPackage = (await import('@gatehouse/verifier')) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(verifierPackage).sort(), [
       'VerifierError', 'createVerifier', 'expressAuth', 'expressRequire', 'koaAuth', 'koaRequire',
       'requireActive', 'requireLab', 'requireRole', 'requireScope',
     ]);
+    assert.deepEqual(Object.keys(compat).sort(), Object.keys(verifierPackage).sort());
+    for (const name of Object.keys(verifierPackage)) assert.equal(compat[name], verifierPackage[name], name);
   });
 });
 
