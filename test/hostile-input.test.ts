@@ -222,6 +222,16 @@ describe(`hostile input is refused at the edge with a 400, never a 5xx (${mode})
     });
   });
 
+  // Invalid UTF-8 decodes to U+FFFD (storable: a search for it may well answer 200) or is refused as malformed.
+  describe('malformed percent-encoding (invalid UTF-8, a surrogate encoded as UTF-8) is never a 5xx', () => {
+    for (const path of ['/api/v1/users/%ED%A0%80', '/api/v1/users/%E0', '/api/v1/users?q=%ED%A0%80', '/auth/%E0', '/auth?client_id=%ED%A0%80&response_type=code', '/session/end?client_id=%E0']) {
+      it(`GET ${path}`, async () => {
+        const response = await send(path, { authorization: path.startsWith('/api/') ? `Bearer ${ops}` : undefined });
+        assert.ok(response.status < 500, `${response.status} ${JSON.stringify(response.body)}`);
+      });
+    }
+  });
+
   describe('afterwards', () => {
     it('the service keeps answering after all of that', async () => {
       const health = await fetch(`${gh.issuer}/readyz`);
