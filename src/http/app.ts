@@ -4,6 +4,7 @@ import type Provider from 'oidc-provider';
 
 import type { Logger } from '../logger.js';
 import { errorMiddleware } from './middleware/koa-errors.js';
+import { protocolInputMiddleware } from './middleware/koa-protocol-input.js';
 import { requestIdMiddleware } from './middleware/koa-request-id.js';
 import type Router from '@koa/router';
 
@@ -31,6 +32,8 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
     return next();
   });
 
+  // What reaches oidc-provider is checked for text Postgres cannot store before it reads it.
+  app.use(protocolInputMiddleware());
   const mounted = new WeakMap<Provider, Koa.Middleware>();
   app.use((ctx, next) => {
     const provider = deps.provider();

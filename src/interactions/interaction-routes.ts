@@ -1,9 +1,11 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 
+import { ValidationError } from '../domain/errors.js';
+import { findUnstorable } from '../domain/storable-text.js';
 import type { Login } from '../domain/users/login.js';
 import type { Logger } from '../logger.js';
 import { LabAccessDenied, type LabAccess } from '../domain/tenancy/lab-access.js';
@@ -33,7 +35,13 @@ type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 /** The login and consent pages oidc-provider sends browsers to. */
 export function createInteractionRoutes(deps: InteractionDeps): Router {
   const router = new Router({ prefix: '/interaction/:uid' });
-  const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+  const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+  /** Reads the form, refusing (400, before any lookup) fields that could not be stored. */
+  const form: Middleware = (ctx, next) => parseForm(ctx as never, async () => {
+    const unstorable = findUnstorable(ctx.request.body ?? {}, '#/body');
+    if (unstorable.length) throw new ValidationError('the form holds characters that cannot be accepted', unstorable);
+    await next();
+  });
 
   async function load(ctx: Context): Promise<Details> {
     const details = await deps.provider().interactionDetails(ctx.req, ctx.res);

@@ -199,6 +199,10 @@ export function createClientManagement(deps: ClientManagementDeps) {
     },
 
     async list(filter: { q?: string; grantType?: string; resource?: string }, page: { limit: number; offset: number }): Promise<{ items: ClientView[]; total: number }> {
+      // A resource that does not exist is a mistaken filter, not one no client matches.
+      if (filter.resource !== undefined && !(await deps.resources.find(filter.resource))) {
+        throw new ValidationError('the filter names something that does not exist', [{ pointer: '#/query/resource', detail: 'is not a registered resource' }]);
+      }
       const { items, total } = await deps.clients.list(filter, page);
       return { items: items.map(view), total };
     },

@@ -9,6 +9,7 @@ import type { PasswordHasher } from '../users/password-hasher.js';
 import type { PasswordPolicy } from '../users/password-policy.js';
 import type { Paging } from '../ports/paging.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
+import { describeRoles } from './role-management.js';
 
 /**
  * Letters, digits, dot, underscore and hyphen; no `@`, so a username can never equal someone's
@@ -113,6 +114,25 @@ export function createUserManagement(deps: {
   }
 
   /** Who may take over a platform admin's account (password, username, email) or lock it out: other platform admins and operators. */
+  /**
+   * A filter naming a lab, resource or role that does not exist is a mistake (a system name where
+   * a resource URI belongs), not a question whose answer is "nobody": 400 naming the filter. A
+   * lab admin's other labs read exactly as missing ones.
+   */
+  async function assertFilterNamesExisting(filter: DirectoryFilter, confinedTo?: string): Promise<void> {
+    const errors: Array<{ pointer: string; detail: string }> = [];
+    if (filter.lab !== undefined && ((confinedTo !== undefined && filter.lab !== confinedTo) || !(await repos.labs.find(filter.lab)))) {
+      errors.push({ pointer: '#/query/lab', detail: 'is not a lab' });
+    }
+    if (filter.role) {
+      const { resourceUri, role } = filter.role;
+      const resource = await repos.resources.find(resourceUri);
+      if (!resource) errors.push({ pointer: '#/query/resource', detail: 'is not a registered resource' });
+      else if (!resource.roles.includes(role)) errors.push({ pointer: '#/query/role', detail: `is not a role of ${resourceUri} (${describeRoles(resource.roles)})` });
+    }
+    if (errors.length) throw new ValidationError('the filter names something that does not exist', errors);
+  }
+
   function assertMayTouchAdmin(target: { isAdmin: boolean }, authority: Authority, what: string): void {
     if (target.isAdmin && !authority.mayGrantAdmin) throw new ForbiddenError(`only platform admins may ${what} a platform admin`);
   }
@@ -129,12 +149,9 @@ export function createUserManagement(deps: {
   return {
     get: find,
 
-    list(filter: DirectoryFilter, page: Paging, confinedTo?: string): Promise<{ items: DirectoryUser[]; total: number }> {
-      if (confinedTo !== undefined) {
-        // Another lab's members cannot be listed, and an empty page says nothing about that lab.
-        if (filter.lab !== undefined && filter.lab !== confinedTo) return Promise.resolve({ items: [], total: 0 });
-        return repos.users.list({ ...filter, lab: confinedTo }, page, confinedTo);
-      }
+    async list(filter: DirectoryFilter, page: Paging, confinedTo?: string): Promise<{ items: DirectoryUser[]; total: number }> {
+      await assertFilterNamesExisting(filter, confinedTo);
+      if (confinedTo !== undefined) return repos.users.list({ ...filter, lab: confinedTo }, page, confinedTo);
       return repos.users.list(filter, page);
     },
 

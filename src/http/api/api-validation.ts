@@ -10,6 +10,12 @@ export type RequestPart = 'params' | 'query' | 'body';
 const EMPTY_OBJECT: JsonSchema = { type: 'object', additionalProperties: false, properties: {} };
 
 /**
+ * Every part of every request must also be storable (no NUL, no unpaired surrogate in any
+ * string or key): Postgres refuses those, and a refusal here names the field before any query.
+ */
+const storable = (schema: JsonSchema): JsonSchema => ({ ...schema, storable: true });
+
+/**
  * The validators of every operation, compiled once at start-up. Path parameters and query
  * strings arrive as text and are coerced to the schema's types; bodies are JSON and are not.
  */
@@ -19,9 +25,9 @@ export function createApiValidators(operations: ReadonlyArray<ApiOperation>) {
   const compiled = new Map<ApiOperation, Record<RequestPart, ValidateFunction | undefined>>();
   for (const operation of operations) {
     compiled.set(operation, {
-      params: textual.compile(operation.params ?? EMPTY_OBJECT),
-      query: textual.compile(operation.query ?? EMPTY_OBJECT),
-      body: operation.body ? json.compile(operation.body) : undefined,
+      params: textual.compile(storable(operation.params ?? EMPTY_OBJECT)),
+      query: textual.compile(storable(operation.query ?? EMPTY_OBJECT)),
+      body: operation.body ? json.compile(storable(operation.body)) : undefined,
     });
   }
 
