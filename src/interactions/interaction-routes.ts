@@ -12,6 +12,7 @@ import { LabAccessDenied, type LabAccess } from '../domain/tenancy/lab-access.js
 import { SELECT_LAB_PROMPT } from '../oidc/lab-policy.js';
 import type { createCsrf } from './csrf.js';
 import type { Views } from './views.js';
+import { servesPeople } from '../http/middleware/koa-errors.js';
 
 export interface InteractionDeps {
   provider: () => Provider;
@@ -37,6 +38,7 @@ type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 /** The login and consent pages oidc-provider sends browsers to. */
 export function createInteractionRoutes(deps: InteractionDeps): Router {
   const router = new Router({ prefix: '/interaction/:uid' });
+  router.use(servesPeople());
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
   async function load(ctx: Context): Promise<Details> {
