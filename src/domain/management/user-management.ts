@@ -65,10 +65,10 @@ const LAB_ADMIN_FIELDS = new Set(['givenName', 'familyName']);
 
 const conflict = (taken: { username: boolean; email: boolean }) => {
   const errors = [
-    ...(taken.username ? [{ pointer: '#/body/username', detail: 'is taken' }] : []),
-    ...(taken.email ? [{ pointer: '#/body/email', detail: 'is taken' }] : []),
+    ...(taken.username ? [{ field: 'username', detail: 'is taken' }] : []),
+    ...(taken.email ? [{ field: 'email', detail: 'is taken' }] : []),
   ];
-  return new ConflictError(`the ${[taken.username && 'username', taken.email && 'email'].filter(Boolean).join(' and ')} ${errors.length > 1 ? 'are' : 'is'} taken`, { errors });
+  return new ConflictError(`the ${[taken.username && 'username', taken.email && 'email'].filter(Boolean).join(' and ')} ${errors.length > 1 ? 'are' : 'is'} taken`, { fields: errors });
 };
 
 /** A duplicate that slipped past the check (a concurrent insert): the index says which field. */
@@ -149,19 +149,19 @@ export function createUserManagement(deps: {
     },
 
     async create(origin: ChangeOrigin, input: NewUser, authority: Authority): Promise<DirectoryUser> {
-      if (!usernameRegExp.test(input.username)) throw new ValidationError('the username is invalid', [{ pointer: '#/body/username', detail: `must match ${USERNAME_PATTERN}` }]);
+      if (!usernameRegExp.test(input.username)) throw new ValidationError('the username is invalid', [{ field: 'username', detail: `must match ${USERNAME_PATTERN}` }]);
       if (input.isAdmin && !authority.mayGrantAdmin) throw new ForbiddenError('only platform admins may create platform admins');
       let memberships: Array<{ labId: string; role: string; status?: MembershipStatus }>;
       if (authority.confinedTo !== undefined) {
-        if (input.labs) throw new ValidationError('lab admins add the user to their own lab with `membership`', [{ pointer: '#/body/labs', detail: 'is not for lab admins; give membership' }]);
-        if (!input.membership) throw new ValidationError('a lab admin\'s new user joins their lab', [{ pointer: '#/body/membership', detail: 'is required for lab admins' }]);
+        if (input.labs) throw new ValidationError('lab admins add the user to their own lab with `membership`', [{ field: 'labs', detail: 'is not for lab admins; give membership' }]);
+        if (!input.membership) throw new ValidationError('a lab admin\'s new user joins their lab', [{ field: 'membership', detail: 'is required for lab admins' }]);
         memberships = [{ labId: authority.confinedTo, ...input.membership }];
       } else {
-        if (input.membership) throw new ValidationError('membership is for lab admins; give labs', [{ pointer: '#/body/membership', detail: 'is only for lab admins; give labs' }]);
+        if (input.membership) throw new ValidationError('membership is for lab admins; give labs', [{ field: 'membership', detail: 'is only for lab admins; give labs' }]);
         memberships = input.labs ?? [];
         const seen = new Set<string>();
         memberships.forEach((m, i) => {
-          if (seen.has(m.labId)) throw new ValidationError('a lab is listed twice', [{ pointer: `#/body/labs/${i}/labId`, detail: 'is listed twice' }]);
+          if (seen.has(m.labId)) throw new ValidationError('a lab is listed twice', [{ field: `labs.${i}.labId`, detail: 'is listed twice' }]);
           seen.add(m.labId);
         });
       }
@@ -173,7 +173,7 @@ export function createUserManagement(deps: {
         const taken = await tx.users.taken(input);
         if (taken.username || taken.email) throw conflict(taken);
         for (const [i, m] of memberships.entries()) {
-          if (!(await tx.labs.find(m.labId))) throw new ValidationError('no such lab', [{ pointer: `#/body/labs/${i}/labId`, detail: 'no such lab' }]);
+          if (!(await tx.labs.find(m.labId))) throw new ValidationError('no such lab', [{ field: `labs.${i}.labId`, detail: 'no such lab' }]);
         }
         try {
           await tx.users.insert({
@@ -202,7 +202,7 @@ export function createUserManagement(deps: {
       if (input.isAdmin !== undefined && !authority.mayGrantAdmin) throw new ForbiddenError('only platform admins may change isAdmin');
       if (input.isAdmin === false) assertNotSelf(authority, userId, 'remove the admin flag of');
       if (input.username !== undefined && !usernameRegExp.test(input.username)) {
-        throw new ValidationError('the username is invalid', [{ pointer: '#/body/username', detail: `must match ${USERNAME_PATTERN}` }]);
+        throw new ValidationError('the username is invalid', [{ field: 'username', detail: `must match ${USERNAME_PATTERN}` }]);
       }
 
       return change(origin, async (tx, record) => {
@@ -296,7 +296,7 @@ export function createUserManagement(deps: {
      * either way so the answers take as long.
      */
     async register(origin: ChangeOrigin, input: Registration): Promise<{ created: boolean }> {
-      if (!usernameRegExp.test(input.username)) throw new ValidationError('the username is invalid', [{ pointer: '#/body/username', detail: `must match ${USERNAME_PATTERN}` }]);
+      if (!usernameRegExp.test(input.username)) throw new ValidationError('the username is invalid', [{ field: 'username', detail: `must match ${USERNAME_PATTERN}` }]);
       const passwordHash = await hashChecked(input.password, input);
       const id = randomUUID();
       const duplicate = async () => {

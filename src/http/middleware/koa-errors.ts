@@ -7,6 +7,9 @@ import type { ErrorPage } from '../../interactions/error-page.js';
 import { wantsHtml } from '../../interactions/error-page.js';
 import type { Logger } from '../../logger.js';
 import { isUnavailable } from '../../storage/unavailable.js';
+import { pointedErrors, type FieldLocator } from '../problems/field-pointers.js';
+import { InvalidRequestError } from '../problems/invalid-request-error.js';
+import { problemTitle, problemType } from '../problems/problem-types.js';
 
 const RETRY_AFTER_SECONDS = '5';
 
@@ -31,6 +34,14 @@ export function servesPeople(): Middleware {
   };
 }
 
+/**
+ * Lets the router that knows an operation's schemas say where a use case's field travelled
+ * (path, query or body); without it a field is the body's.
+ */
+export function locateFields(ctx: Context, locate: FieldLocator): void {
+  ctx.state.locateField = locate;
+}
+
 /** One failed request, in the terms both renderings (JSON for programs, a page for people) need. */
 interface Failure {
   status: number;
@@ -52,11 +63,15 @@ function problemFailure(ctx: Context, error: unknown, appError: AppError | undef
   const exposed = appError ? appError.expose : status < 500 && Boolean((error as { expose?: boolean }).expose);
   const code = appError?.code ?? (status >= 500 ? 'internal' : 'bad_request');
   const detail = exposed ? (appError ?? (error as Error)).message : undefined;
+  const fieldErrors = error instanceof InvalidRequestError ? error.pointers
+    : appError?.fields ? pointedErrors(appError.fields, ctx.state.locateField as FieldLocator | undefined) : undefined;
   const body = {
-    type: `https://gatehouse.dev/problems/${code}`,
-    title: detail ?? (status >= 500 ? 'internal error' : 'bad request'),
+    type: problemType(code),
+    title: problemTitle(code),
     status,
+    ...(detail ? { detail } : {}),
     ...(appError?.details ?? {}),
+    ...(fieldErrors ? { errors: fieldErrors } : {}),
     ...(ctx.state.requestId ? { request_id: ctx.state.requestId } : {}),
   };
   return { status, code, detail, json: { type: 'application/problem+json', body } };
