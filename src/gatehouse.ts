@@ -18,6 +18,7 @@ import { createStaticRoutes } from './http/routes/static-routes.js';
 import { createCsrf } from './interactions/csrf.js';
 import { createInteractionRoutes } from './interactions/interaction-routes.js';
 import { createViews } from './interactions/views.js';
+import { createErrorPage } from './interactions/error-page.js';
 import type { Logger } from './logger.js';
 import { createAccountClaims } from './oidc/account-claims.js';
 import { createLabAccess } from './domain/tenancy/lab-access.js';
@@ -188,6 +189,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       log,
       cookieKeys,
       trustProxy: config.trustProxy,
+      errorPage: createErrorPage(views),
       provider: () => current,
       routers: [
         createHealthRoutes({

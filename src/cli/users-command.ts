@@ -50,11 +50,11 @@ export const USERS_HELP = `gatehouse users create USERNAME [--email E] [--given-
   Acts on DATABASE_URL and REDIS_URL directly (with the embedded database, stop the server first).`;
 
 
-/** The API's validation errors, for a shell: one line, exit code 2 (the input is wrong, not the system). */
+/** A use case's validation error, for a shell: one line naming the fields, exit code 2 (the input is wrong, not the system). */
 export function asUsageError(error: unknown): unknown {
   if (!(error instanceof ValidationError)) return error;
   // The message often says it already ("the password must be at least 12 characters long").
-  const fields = error.errors.filter((e) => !error.message.includes(e.detail)).map((e) => `${e.pointer.split('/').pop()} ${e.detail}`).join('; ');
+  const fields = error.fields.filter((e) => !error.message.includes(e.detail)).map((e) => (e.field ? `${e.field} ${e.detail}` : e.detail)).join('; ');
   return new CliError(fields ? `${error.message}: ${fields}` : error.message, 2);
 }
 

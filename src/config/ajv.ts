@@ -1,7 +1,7 @@
 import { Ajv, type SchemaValidateFunction, type ValidateFunction, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 
-import { findUnstorable } from '../domain/storable-text.js';
+import { findUnstorable } from '../lib/storable-text.js';
 
 // ajv-formats ships CommonJS with a default export; under NodeNext it arrives as the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;

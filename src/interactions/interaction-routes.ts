@@ -4,14 +4,15 @@ import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 
-import { ValidationError } from '../domain/errors.js';
-import { findUnstorable } from '../domain/storable-text.js';
+import { InvalidRequestError } from '../http/problems/invalid-request-error.js';
+import { findUnstorable } from '../lib/storable-text.js';
 import type { Login } from '../domain/users/login.js';
 import type { Logger } from '../logger.js';
 import { LabAccessDenied, type LabAccess } from '../domain/tenancy/lab-access.js';
 import { SELECT_LAB_PROMPT } from '../oidc/lab-policy.js';
 import type { createCsrf } from './csrf.js';
 import type { Views } from './views.js';
+import { servesPeople } from '../http/middleware/koa-errors.js';
 
 export interface InteractionDeps {
   provider: () => Provider;
@@ -35,11 +36,12 @@ type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 /** The login and consent pages oidc-provider sends browsers to. */
 export function createInteractionRoutes(deps: InteractionDeps): Router {
   const router = new Router({ prefix: '/interaction/:uid' });
+  router.use(servesPeople());
   const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   /** Reads the form, refusing (400, before any lookup) fields that could not be stored. */
   const form: Middleware = (ctx, next) => parseForm(ctx as never, async () => {
     const unstorable = findUnstorable(ctx.request.body ?? {}, '#/body');
-    if (unstorable.length) throw new ValidationError('the form holds characters that cannot be accepted', unstorable);
+    if (unstorable.length) throw new InvalidRequestError('the form holds characters that cannot be accepted', unstorable);
     await next();
   });
 

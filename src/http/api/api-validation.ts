@@ -1,7 +1,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 
 import { createAjv } from '../../config/ajv.js';
-import { ValidationError } from '../../domain/errors.js';
+import { InvalidRequestError } from '../problems/invalid-request-error.js';
 import type { ApiOperation, JsonSchema } from './api-operation.js';
 
 export type RequestPart = 'params' | 'query' | 'body';
@@ -36,7 +36,7 @@ export function createApiValidators(operations: ReadonlyArray<ApiOperation>) {
     check(operation: ApiOperation, part: RequestPart, value: unknown): void {
       const validate = compiled.get(operation)?.[part];
       if (!validate || validate(value)) return;
-      throw new ValidationError(`the request ${part} is invalid`, (validate.errors ?? []).map((error) => ({
+      throw new InvalidRequestError(`the request ${part} is invalid`, (validate.errors ?? []).map((error) => ({
         pointer: `#/${part}${pointerOf(error)}`,
         detail: detailOf(error),
       })));

@@ -3,7 +3,7 @@ import { parse as parseForm } from 'node:querystring';
 import type { Context, Middleware } from 'koa';
 import { errors } from 'oidc-provider';
 
-import { findUnstorable, unstorableReason, type UnstorableValue } from '../../domain/storable-text.js';
+import { findUnstorable, unstorableReason, type UnstorableValue } from '../../lib/storable-text.js';
 
 /** oidc-provider's own body limit (lib/shared/selective_body.js): the same requests pass as before. */
 const PROVIDER_BODY_LIMIT = 56 * 1024;

@@ -81,7 +81,7 @@ export function createUserOperations(deps: ManagementDeps): ApiOperation[] {
       async handle({ caller, query: { limit, offset, resource, role, ...filter } }) {
         if ((resource === undefined) !== (role === undefined)) {
           const missing = resource === undefined ? 'resource' : 'role';
-          throw new ValidationError('resource and role go together', [{ pointer: `#/query/${missing}`, detail: `is required with ${missing === 'role' ? 'resource' : 'role'}` }]);
+          throw new ValidationError('resource and role go together', [{ field: missing, detail: `is required with ${missing === 'role' ? 'resource' : 'role'}` }]);
         }
         const page = await users.list({ ...filter, ...(resource && role ? { role: { resourceUri: resource, role } } : {}) }, { limit, offset }, confinedLab(caller));
         return { body: { ...page, limit, offset } };
