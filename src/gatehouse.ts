@@ -6,47 +6,32 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import type { Config } from './config/load-config.js';
-import { createAuditLog } from './domain/audit/audit-log.js';
-import { createApplyImport, parseImportDocument } from './domain/import/apply-import.js';
-import { createAuthenticateUser } from './domain/users/authenticate-user.js';
-import { createLoginThrottle } from './domain/users/login-throttle.js';
-import { createLogin } from './domain/users/login.js';
-import { createPasswordHasher } from './domain/users/password-hasher.js';
-import { createHttpApp } from './http/app.js';
-import { createHealthRoutes } from './http/routes/health-routes.js';
-import { createStaticRoutes } from './http/routes/static-routes.js';
-import { createCsrf } from './interactions/csrf.js';
-import { createInteractionRoutes } from './interactions/interaction-routes.js';
-import { createViews } from './interactions/views.js';
-import { createErrorPage } from './interactions/error-page.js';
-import type { Logger } from './logger.js';
-import { createAccountClaims } from './oidc/account-claims.js';
-import { createLabAccess } from './domain/tenancy/lab-access.js';
-import { createLabPolicy } from './oidc/lab-policy.js';
-import { createAdapterClass } from './oidc/adapter.js';
-import { createRefreshReusePolicy } from './oidc/refresh-reuse-policy.js';
-import { createSessionDirectory } from './oidc/session-directory.js';
-import { createGrantRevoker } from './oidc/grant-revoker.js';
-import { watchKeyFile } from './oidc/key-watcher.js';
-import { ensureDevCookieKeys, ensureKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, type KeyFile } from './oidc/keys.js';
-import { createProvider } from './oidc/provider.js';
-import { createRevocationList } from './oidc/revocation-list.js';
-import { installStructuredTokenSupport } from './oidc/structured-tokens.js';
-import { createStorage, type Storage } from './storage/create-storage.js';
+import { packageVersion } from './config/paths.js';
 import { AppError } from './domain/errors.js';
-import { createAuditedChange } from './domain/management/audited-change.js';
-import { createTokenIssuanceCounter } from './domain/management/token-issuance.js';
-import { ensureManagementApiResource } from './domain/management/management-api-resource.js';
+import { parseImportDocument } from './domain/import/apply-import.js';
 import { createApiAuthenticator } from './http/api/api-auth.js';
 import { createApiRouter } from './http/api/api-router.js';
 import { buildOpenApiDocument } from './http/api/openapi.js';
 import { createManagementOperations } from './http/api/operations/index.js';
+import { createHttpApp } from './http/app.js';
+import { createHealthRoutes } from './http/routes/health-routes.js';
 import { createRegistrationRoutes } from './http/routes/registration-routes.js';
-import { createAccessTerminator } from './oidc/access-terminator.js';
+import { createStaticRoutes } from './http/routes/static-routes.js';
+import { createCsrf } from './interactions/csrf.js';
+import { createErrorPage } from './interactions/error-page.js';
+import { createInteractionRoutes } from './interactions/interaction-routes.js';
+import { createViews } from './interactions/views.js';
+import type { Logger } from './logger.js';
 import { createAccessTokenReader, type AccessTokenReader } from './oidc/access-token-reader.js';
-import { packageVersion } from './config/paths.js';
-import { systemClock } from './domain/ports/clock.js';
-import type { Repositories } from './domain/ports/repositories.js';
+import { createAdapterClass } from './oidc/adapter.js';
+import { watchKeyFile } from './oidc/key-watcher.js';
+import { ensureDevCookieKeys, ensureKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, type KeyFile } from './oidc/keys.js';
+import { createLabPolicy } from './oidc/lab-policy.js';
+import { createProvider } from './oidc/provider.js';
+import { createRefreshReusePolicy } from './oidc/refresh-reuse-policy.js';
+import { installStructuredTokenSupport } from './oidc/structured-tokens.js';
+import { createServices, type Services } from './services.js';
+import { createStorage, type Storage } from './storage/create-storage.js';
 
 export interface Gatehouse {
   readonly url: string;
@@ -60,13 +45,10 @@ export interface Gatehouse {
  * Deletes expired tokens, revocation entries, orphaned lab choices and grant origins, and token
  * counts older than the statistics show, every 10 minutes (any node may; it is idempotent).
  */
-function scheduleSweep(repos: Repositories, log: Logger): () => void {
+function scheduleSweep(services: Services, log: Logger): () => void {
   const timer = setInterval(() => {
-    void Promise.all([repos.payloads.deleteExpired(), repos.revocations.deleteExpired()])
-      .then(async ([payloads, revocations]) => log.debug('expired rows swept', {
-        payloads, revocations, grant_labs: await repos.tenancy.deleteOrphanGrantLabs(), grant_origins: await repos.grantOrigins.deleteOrphans(),
-        token_counts: await repos.tokenCounts.deleteBefore(new Date(Date.now() - 31 * 86_400_000)),
-      }))
+    services.sweep()
+      .then((swept) => log.debug('expired rows swept', swept))
       .catch((error: unknown) => log.warn('sweep failed', { error }));
   }, 10 * 60_000);
   timer.unref();
@@ -79,7 +61,7 @@ export class StartupError extends AppError {
   }
 }
 
-/** The composition root: config → storage → domain → provider → http → listen. */
+/** The composition root: config → storage → services (use cases) → provider → http → listen. */
 export async function startGatehouse(config: Config, log: Logger): Promise<Gatehouse> {
   const storage = await createStorage(config, log);
   const stops: Array<() => unknown> = [];
@@ -101,42 +83,48 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     if (!keyFile) throw new StartupError(`no signing keys at ${keyFilePath(config.keysDir)}; run \`gatehouse keys generate\` first`);
     const cookieKeys = config.cookieKeys ?? ensureDevCookieKeys(config.keysDir);
 
+    // The provider serving now; replaced when the key file changes.
+    let current: Provider | undefined;
+    const serving = () => current!;
     const { repos } = storage;
-    const hasher = createPasswordHasher();
-    const labs = createLabAccess({ tenancy: repos.tenancy });
-    const labPolicy = createLabPolicy(labs);
-    const accounts = createAccountClaims({ users: repos.users, labs });
-    const revocations = createRevocationList({ repository: repos.revocations, store: storage.store });
-    const grants = createGrantRevoker({ payloads: repos.payloads, revocations });
+    let forgetClient: (clientId: string) => void = () => {};
+    const services = createServices({
+      config, storage, log,
+      validateClientMetadata: (metadata) => serving().Client.validate(metadata),
+      forgetClient: (clientId) => forgetClient(clientId),
+    });
+    const { audit, tokenIssuance } = services;
+
+    // The protocol layer: oidc-provider's adapter and policies over the same ports.
     const refreshReuse = createRefreshReusePolicy({
-      store: storage.store, payloads: repos.payloads, clock: systemClock, graceSeconds: config.refreshTokenReuseGraceSeconds,
+      store: storage.store, payloads: repos.payloads, clock: services.clock, graceSeconds: config.refreshTokenReuseGraceSeconds,
       onError: (error) => log.error('could not give back a refresh token after a failed refresh', { error }),
     });
-    const adapter = createAdapterClass({ payloads: repos.payloads, clients: repos.clients, store: storage.store, grants, refreshReuse });
-    const sessions = createSessionDirectory({ store: storage.store });
-    await revocations.warm();
-    stops.push(scheduleSweep(repos, log));
-    const tokenIssuance = createTokenIssuanceCounter({ repository: repos.tokenCounts, onError: (error) => log.warn('could not write token counts; kept for the next flush', { error }) });
+    const adapter = createAdapterClass({ payloads: repos.payloads, clients: repos.clients, store: storage.store, grants: services.grants, refreshReuse });
+    forgetClient = (clientId) => adapter.forgetClient(clientId);
+    const labPolicy = createLabPolicy(services.labAccess);
+
+    await services.revocations.warm();
+    stops.push(scheduleSweep(services, log));
     stops.push(tokenIssuance.start());
 
-    await ensureManagementApiResource(repos.resources, config.apiResource);
+    await services.ensureApiResource();
     if (config.importFile) {
       const doc = parseImportDocument(readFileSync(config.importFile, 'utf8'), config.importFile);
-      const summary = await createApplyImport({ repos, transaction: storage.transaction, hasher, issuer: config.issuer })(doc);
+      const summary = await services.applyImport(doc);
       log.info('import applied', { file: config.importFile, ...summary });
     }
 
-    const audit = createAuditLog({ repository: repos.audit, onError: (error, event) => log.error('audit append failed', { error, action: event.action }) });
     const views = createViews();
     let currentTokens: AccessTokenReader | undefined;
     const build = (keys: KeyFile): Provider => {
       const ordered = keysInSigningOrder(keys);
-      const provider = createProvider({ config, adapter, keys: ordered, cookieKeys, accounts, resources: repos.resources, views, labPolicy });
+      const provider = createProvider({ config, adapter, keys: ordered, cookieKeys, accounts: services.accounts, resources: repos.resources, views, labPolicy });
       // First: the reuse policy needs each request's arrival time.
       provider.use(refreshReuse.middleware);
       provider.use(labPolicy.recordLabSwitch((error) => log.error('could not record a lab switch', { error })));
-      currentTokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations, accounts, labs });
-      installStructuredTokenSupport(provider, { tokens: currentTokens, revocations, grants, audit });
+      currentTokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations: services.revocations, accounts: services.accounts, labs: services.labAccess });
+      installStructuredTokenSupport(provider, { tokens: currentTokens, revocations: services.revocations, grants: services.grants, audit });
       provider.on('server_error', (_ctx, error) => log.error('oidc-provider server error', { error }));
       // JWT access tokens are 'issued' (not stored), opaque ones 'saved'; client credentials are their own kind.
       const countToken = (token: { clientId?: string }) => { if (token.clientId) tokenIssuance.count(token.clientId); };
@@ -166,19 +154,12 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       });
       return provider;
     };
-    let current = build(keyFile);
+    current = build(keyFile);
     stops.push(watchKeyFile(config.keysDir, config.keysReloadSeconds, log, (file) => {
       current = build(file);
     }));
 
-    const issuerOrigin = new URL(config.issuer).origin;
-    const change = createAuditedChange({ transaction: storage.transaction, clock: systemClock });
-    const access = createAccessTerminator({ payloads: repos.payloads, grants, sessions });
-    const operations = createManagementOperations({
-      config, repos, change, hasher, access,
-      grants, store: storage.store, sessions, tokenIssuance,
-      validateClientMetadata: (metadata) => current.Client.validate(metadata), forgetClient: (clientId) => adapter.forgetClient(clientId),
-    });
+    const operations = createManagementOperations(services);
     const apiRouter = createApiRouter({
       operations,
       auth: createApiAuthenticator({ tokens: () => currentTokens!, audience: config.apiResource }),
@@ -190,7 +171,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       cookieKeys,
       trustProxy: config.trustProxy,
       errorPage: createErrorPage(views),
-      provider: () => current,
+      provider: serving,
       routers: [
         createHealthRoutes({
           database: () => storage.pingDatabase(),
@@ -198,24 +179,18 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
         }),
         createStaticRoutes(),
         // Before the API router, whose catch-all answers 404 for anything else under /api/v1.
-        createRegistrationRoutes({
-          config, repos, change, hasher, access, store: storage.store,
-        }),
+        createRegistrationRoutes(services),
         apiRouter,
         createInteractionRoutes({
-          provider: () => current,
-          login: createLogin({
-            authenticate: createAuthenticateUser({ users: repos.users, hasher }),
-            throttle: createLoginThrottle({ store: storage.store, maxFailures: config.loginMaxFailures, lockoutSeconds: config.loginLockoutSeconds }),
-            audit,
-          }),
+          provider: serving,
+          login: services.login,
           csrf: createCsrf(cookieKeys[0]!),
           views,
           log,
-          issuerOrigin,
-          displayName: async (accountId) => (await repos.users.findById(accountId))?.username ?? accountId,
-          labs,
-          recordGrantOrigin: (origin) => repos.grantOrigins.record(origin),
+          issuerOrigin: new URL(config.issuer).origin,
+          displayName: services.displayName,
+          labs: services.labAccess,
+          recordGrantOrigin: services.grantOrigins.record,
         }),
       ],
     });
@@ -232,7 +207,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     return {
       url: `http://127.0.0.1:${port}`,
       storage,
-      provider: () => current,
+      provider: serving,
       async close() {
         // Awaited: the token counter's last flush must reach the database before it closes.
         for (const stop of stops) await stop();

@@ -1,18 +1,15 @@
 import Router from '@koa/router';
 
-import { createUserManagement, USERNAME_PATTERN, type Registration } from '../../domain/management/user-management.js';
-import { createPasswordPolicy } from '../../domain/users/password-policy.js';
+import { USERNAME_PATTERN, type Registration } from '../../domain/management/user-management.js';
+import { RegistrationLimitError } from '../../domain/users/self-registration.js';
+import type { Services } from '../../services.js';
 import type { ApiOperation } from '../api/api-operation.js';
 import { createApiValidators } from '../api/api-validation.js';
-import type { ManagementDeps } from '../api/management-deps.js';
 import { API_PREFIX } from '../api/openapi.js';
 import { strictObject } from '../api/schemas.js';
 import { createJsonBodyReader } from '../middleware/koa-json-body.js';
-import { TooManyRequestsError } from '../../domain/errors.js';
 
 const BODY_LIMIT = '16kb';
-const REGISTRATIONS_PER_WINDOW = 10;
-const REGISTRATION_WINDOW_SECONDS = 3600;
 
 const registrationBody = strictObject({
   username: { type: 'string', pattern: USERNAME_PATTERN },
@@ -31,25 +28,25 @@ const readJsonBody = createJsonBodyReader(BODY_LIMIT);
  * API answers its usual problem+json 404. A taken username or email gets the very answer a new
  * account gets (202), so the endpoint cannot be used to find out who has an account.
  */
-export function createRegistrationRoutes(deps: Pick<ManagementDeps, 'config' | 'repos' | 'change' | 'hasher' | 'access' | 'store'>): Router {
+export function createRegistrationRoutes({ registration }: Pick<Services, 'registration'>): Router {
   const router = new Router({ prefix: API_PREFIX });
-  if (!deps.config.selfRegistration) return router;
+  if (!registration) return router;
 
-  const users = createUserManagement({ ...deps, passwordPolicy: createPasswordPolicy({ minLength: deps.config.passwordMinLength }) });
   // The API's validators, so field errors read exactly as theirs do.
   const shape = { operationId: 'register', body: registrationBody } as unknown as ApiOperation;
   const validators = createApiValidators([shape]);
 
   router.post('/registrations', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    // Each attempt costs an argon2 hash: a per-address budget keeps it from being a CPU sink.
-    if ((await deps.store.increment(`registrations:${ctx.ip}`, REGISTRATION_WINDOW_SECONDS)) > REGISTRATIONS_PER_WINDOW) {
-      ctx.set('Retry-After', String(REGISTRATION_WINDOW_SECONDS));
-      throw new TooManyRequestsError(`at most ${REGISTRATIONS_PER_WINDOW} registrations per address per hour`);
+    try {
+      await registration.admit(ctx.ip);
+    } catch (error) {
+      if (error instanceof RegistrationLimitError) ctx.set('Retry-After', String(error.retryAfterSeconds));
+      throw error;
     }
     const body = await readJsonBody(ctx);
     validators.check(shape, 'body', body);
-    await users.register({ actor: 'anonymous', requestId: ctx.state.requestId as string | undefined, ip: ctx.ip }, body as Registration);
+    await registration.register({ actor: 'anonymous', requestId: ctx.state.requestId as string | undefined, ip: ctx.ip }, body as Registration);
     ctx.status = 202;
     ctx.body = { status: 'accepted' };
   });

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { ChainedAuditEntry } from '../../../domain/audit/audit-chain.js';
 import type { AuditFilter } from '../../../domain/ports/audit-repository.js';
 import { defineOperation, type ApiOperation } from '../api-operation.js';
-import type { ManagementDeps } from '../management-deps.js';
+import type { Services } from '../../../services.js';
 import { pageOf, paginationQuery, strictObject, timestamp, type Page } from '../schemas.js';
 
 interface AuditQuery { action?: string; actor?: string; target?: string; from?: string; to?: string; before?: number }
@@ -42,8 +42,7 @@ const toEntry = (e: ChainedAuditEntry) => ({
 });
 
 /** GET /audit and /audit/export: the chained audit log, for platform admins and services (never lab admins: it spans every lab). */
-export function createAuditOperations(deps: ManagementDeps): ApiOperation[] {
-  const audit = deps.repos.audit;
+export function createAuditOperations({ auditTrail }: Pick<Services, 'auditTrail'>): ApiOperation[] {
   return [
     defineOperation<Record<string, never>, Page & AuditQuery>({
       operationId: 'queryAudit', method: 'get', path: '/audit', tag: 'Audit', summary: 'Query the audit log',
@@ -52,7 +51,7 @@ export function createAuditOperations(deps: ManagementDeps): ApiOperation[] {
       query: strictObject({ ...paginationQuery, ...filterQuery }),
       responses: { 200: { description: 'A page of entries.', schema: pageOf(entrySchema) } },
       async handle({ query: { limit, offset, ...filter } }) {
-        const page = await audit.query(toFilter(filter), { limit, offset });
+        const page = await auditTrail.query(toFilter(filter), { limit, offset });
         return { body: { items: page.items.map(toEntry), total: page.total, limit, offset } };
       },
     }),
@@ -63,7 +62,7 @@ export function createAuditOperations(deps: ManagementDeps): ApiOperation[] {
       query: strictObject({ ...filterQuery }),
       responses: { 200: { description: 'Entries, one JSON object per line.', type: 'application/x-ndjson', schema: entrySchema } },
       async handle({ query }) {
-        const entries = audit.matching(toFilter(query));
+        const entries = auditTrail.export(toFilter(query));
         async function* lines() {
           for await (const entry of entries) yield `${JSON.stringify(toEntry(entry))}\n`;
         }

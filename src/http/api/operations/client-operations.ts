@@ -1,8 +1,8 @@
-import { AUTH_METHODS, createClientManagement, GRANT_TYPES, type ClientInput } from '../../../domain/management/client-management.js';
+import { AUTH_METHODS, GRANT_TYPES, type ClientInput } from '../../../domain/management/client-management.js';
 import { ForbiddenError } from '../../../domain/errors.js';
 import { API_SCOPES, defineOperation, type ApiOperation } from '../api-operation.js';
 import { originOf, type Caller } from '../caller.js';
-import type { ManagementDeps } from '../management-deps.js';
+import type { Services } from '../../../services.js';
 import { clientIdSchema, pageOf, paginationQuery, strictObject, timestamp, type Page } from '../schemas.js';
 
 const clientId = clientIdSchema;
@@ -62,16 +62,7 @@ const withSecret = strictObject({ ...clientProps, clientSecret: secret }, client
 const clientParams = strictObject({ clientId }, ['clientId']);
 
 /** /clients: OAuth clients, their settings and secrets. Platform admins and services only; secrets are shown once and stored hashed. */
-export function createClientOperations(deps: ManagementDeps): ApiOperation[] {
-  const clients = createClientManagement({
-    clients: deps.repos.clients,
-    resources: deps.repos.resources,
-    change: deps.change,
-    secretOverlapSeconds: deps.config.clientSecretOverlapSeconds,
-    validateMetadata: deps.validateClientMetadata,
-    revokeGrant: (grantId) => deps.grants.revokeGrant(grantId),
-    forgetClient: deps.forgetClient,
-  });
+export function createClientOperations({ clients }: Pick<Services, 'clients'>): ApiOperation[] {
   const location = (id: string) => `/api/v1/clients/${encodeURIComponent(id)}`;
   return [
     defineOperation<Record<string, never>, Page & { q?: string; grantType?: string; resource?: string }>({

@@ -1,6 +1,5 @@
-import { createLabManagement } from '../../../domain/management/lab-management.js';
 import type { ApiOperation } from '../api-operation.js';
-import type { ManagementDeps } from '../management-deps.js';
+import type { Services } from '../../../services.js';
 import { createAuditOperations } from './audit-operations.js';
 import { createClientOperations } from './client-operations.js';
 import { createLabOperations } from './lab-operations.js';
@@ -11,11 +10,11 @@ import { createStatisticsOperations } from './statistics-operations.js';
 import { createUserOperations } from './user-operations.js';
 
 /** Every operation of /api/v1, in the order the OpenAPI document lists them. */
-export function createManagementOperations(deps: ManagementDeps): ApiOperation[] {
+export function createManagementOperations(deps: Services): ApiOperation[] {
   return [
     ...createUserOperations(deps),
     ...createRoleOperations(deps),
-    ...createLabOperations({ labs: createLabManagement({ labs: deps.repos.labs, change: deps.change }) }),
+    ...createLabOperations(deps),
     ...createResourceOperations(deps),
     ...createClientOperations(deps),
     ...createSessionOperations(deps),

@@ -1,4 +1,4 @@
-import type { LabManagement } from '../../../domain/management/lab-management.js';
+import type { Services } from '../../../services.js';
 import type { LabStatus, MembershipStatus } from '../../../domain/types.js';
 import { defineOperation, type ApiOperation } from '../api-operation.js';
 import { confinedLab, originOf } from '../caller.js';
@@ -20,7 +20,7 @@ const labParams = strictObject({ labId: idSchema }, ['labId']);
 const memberParams = strictObject({ labId: idSchema, userId: idSchema }, ['labId', 'userId']);
 
 /** /labs and /labs/{labId}/members. Lab admins see and manage only their own lab. */
-export function createLabOperations(deps: { labs: LabManagement }): ApiOperation[] {
+export function createLabOperations(deps: Pick<Services, 'labs'>): ApiOperation[] {
   const { labs } = deps;
   return [
     defineOperation<Record<string, never>, Page & { q?: string; status?: LabStatus }>({

@@ -1,8 +1,8 @@
-import { createResourceManagement, type ResourceChange, type ResourceInput } from '../../../domain/management/resource-management.js';
+import type { ResourceChange, ResourceInput } from '../../../domain/management/resource-management.js';
 import type { ResourceRecord } from '../../../domain/ports/resource-repository.js';
 import { defineOperation, type ApiOperation } from '../api-operation.js';
 import { originOf } from '../caller.js';
-import type { ManagementDeps } from '../management-deps.js';
+import type { Services } from '../../../services.js';
 import { pageOf, paginationQuery, strictObject, timestamp, type Page } from '../schemas.js';
 
 /** The RFC 8707 resource indicator: an absolute http(s) URI without a fragment (as in the import). */
@@ -24,8 +24,7 @@ const resourceParams = strictObject({ resourceUri: { ...resourceUri, description
 const show = (r: ResourceRecord) => ({ uri: r.uri, name: r.name, accessTokenTtl: r.accessTokenTtl, scopes: r.scopes, roles: r.roles, createdAt: r.createdAt, updatedAt: r.updatedAt });
 
 /** /resources: the APIs tokens are issued for. Platform admins and services only. */
-export function createResourceOperations(deps: ManagementDeps): ApiOperation[] {
-  const resources = createResourceManagement({ resources: deps.repos.resources, clients: deps.repos.clients, change: deps.change, apiResource: deps.config.apiResource });
+export function createResourceOperations({ resources }: Pick<Services, 'resources'>): ApiOperation[] {
   const location = (uri: string) => `/api/v1/resources/${encodeURIComponent(uri)}`;
   return [
     defineOperation<Record<string, never>, Page & { q?: string }>({

@@ -1,7 +1,7 @@
-import { createRoleManagement, type RoleAssignment } from '../../../domain/management/role-management.js';
+import type { RoleAssignment } from '../../../domain/management/role-management.js';
 import { defineOperation, type ApiOperation } from '../api-operation.js';
 import { confinedLab, originOf } from '../caller.js';
-import type { ManagementDeps } from '../management-deps.js';
+import type { Services } from '../../../services.js';
 import { clientIdSchema, idSchema, strictObject } from '../schemas.js';
 
 const resource = { type: 'string', minLength: 1, maxLength: 2000, description: 'The resource indicator (e.g. https://cms.example).' } as const;
@@ -22,9 +22,7 @@ const CLIENT_ROLE_TIMING = 'Each node caches a client\'s roles for up to 5 secon
 const listed = (items: RoleAssignment[]) => ({ body: { items, total: items.length } });
 
 /** Resource roles of users (/users/{userId}/roles) and of service clients (/clients/{clientId}/roles). */
-export function createRoleOperations(deps: ManagementDeps): ApiOperation[] {
-  const roles = createRoleManagement({ repos: deps.repos, change: deps.change });
-
+export function createRoleOperations({ roles }: Pick<Services, 'roles'>): ApiOperation[] {
   return [
     defineOperation<{ userId: string }>({
       operationId: 'listUserRoles', method: 'get', path: '/users/{userId}/roles', tag: 'Roles', summary: 'List a user\'s resource roles',

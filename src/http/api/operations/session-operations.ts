@@ -1,9 +1,8 @@
 import type { AccountGrant } from '../../../domain/ports/grant-origin-repository.js';
-import { createSessionListing } from '../../../domain/management/session-listing.js';
 import type { BrowserSession } from '../../../domain/ports/session-directory.js';
 import { defineOperation, type ApiOperation } from '../api-operation.js';
 import { confinedLab, originOf } from '../caller.js';
-import type { ManagementDeps } from '../management-deps.js';
+import type { Services } from '../../../services.js';
 import { idSchema, strictObject, timestamp } from '../schemas.js';
 
 // oidc-provider's ids are nanoids: they may start with `_` or `-`, which idSchema refuses.
@@ -39,11 +38,7 @@ const toGrant = (g: AccountGrant) => ({
  * (logins into applications, each with its refresh tokens) they hold, and ending them. Lab admins
  * reach only members of their lab, and only grants acting in it or in no lab.
  */
-export function createSessionOperations(deps: ManagementDeps): ApiOperation[] {
-  const sessions = createSessionListing({
-    users: deps.repos.users, labs: deps.repos.labs, grantOrigins: deps.repos.grantOrigins, sessions: deps.sessions,
-    grants: deps.grants, access: deps.access, change: deps.change,
-  });
+export function createSessionOperations({ sessions }: Pick<Services, 'sessions'>): ApiOperation[] {
   return [
     defineOperation<{ userId: string }>({
       operationId: 'listUserSessions', method: 'get', path: '/users/{userId}/sessions', tag: 'Sessions', summary: 'List a user\'s browser sessions and grants',

@@ -1,17 +1,12 @@
-import { createStatistics } from '../../../domain/management/statistics.js';
 import { defineOperation, type ApiOperation } from '../api-operation.js';
 import { confinedLab } from '../caller.js';
-import type { ManagementDeps } from '../management-deps.js';
+import type { Services } from '../../../services.js';
 import { strictObject } from '../schemas.js';
 
 const count = { type: 'integer', minimum: 0 } as const;
 
 /** GET /statistics: counts for an operator's dashboard. */
-export function createStatisticsOperations(deps: ManagementDeps): ApiOperation[] {
-  const statistics = createStatistics({
-    statistics: deps.repos.statistics, tokenCounts: deps.repos.tokenCounts, tokenIssuance: deps.tokenIssuance,
-    sessions: deps.sessions,
-  });
+export function createStatisticsOperations({ statistics }: Pick<Services, 'statistics'>): ApiOperation[] {
   return [
     defineOperation({
       operationId: 'getStatistics', method: 'get', path: '/statistics', tag: 'Statistics', summary: 'Users, labs, active sessions and tokens issued',

@@ -1,10 +1,9 @@
-import { createUserManagement, USERNAME_PATTERN, type Authority, type NewUser, type UserChange } from '../../../domain/management/user-management.js';
+import { USERNAME_PATTERN, type Authority, type NewUser, type UserChange } from '../../../domain/management/user-management.js';
 import { ValidationError } from '../../../domain/errors.js';
 import type { UserStatus } from '../../../domain/types.js';
-import { createPasswordPolicy } from '../../../domain/users/password-policy.js';
 import { defineOperation, type ApiOperation, type JsonSchema } from '../api-operation.js';
 import { confinedLab, originOf, type Caller } from '../caller.js';
-import type { ManagementDeps } from '../management-deps.js';
+import type { Services } from '../../../services.js';
 import { idSchema, pageOf, paginationQuery, strictObject, timestamp, type Page } from '../schemas.js';
 import { MEMBERSHIP_ROLES } from './lab-operations.js';
 
@@ -48,11 +47,7 @@ interface ListQuery extends Page {
 }
 
 /** /users: directory lookups, user lifecycle and passwords. */
-export function createUserOperations(deps: ManagementDeps): ApiOperation[] {
-  const users = createUserManagement({
-    repos: deps.repos, change: deps.change, hasher: deps.hasher, access: deps.access,
-    passwordPolicy: createPasswordPolicy({ minLength: deps.config.passwordMinLength }),
-  });
+export function createUserOperations({ users }: Pick<Services, 'users'>): ApiOperation[] {
 
   return [
     defineOperation<Record<string, never>, ListQuery>({

@@ -1,0 +1,131 @@
+import type { Config } from './config/load-config.js';
+import { createAuditLog } from './domain/audit/audit-log.js';
+import { createAuditTrail } from './domain/audit/audit-trail.js';
+import { createApplyImport } from './domain/import/apply-import.js';
+import { createAuditedChange } from './domain/management/audited-change.js';
+import { createClientManagement, type MetadataValidator } from './domain/management/client-management.js';
+import { createLabManagement } from './domain/management/lab-management.js';
+import { ensureManagementApiResource } from './domain/management/management-api-resource.js';
+import { createResourceManagement } from './domain/management/resource-management.js';
+import { createRoleManagement } from './domain/management/role-management.js';
+import { createSessionListing } from './domain/management/session-listing.js';
+import { createStatistics } from './domain/management/statistics.js';
+import { createTokenIssuanceCounter } from './domain/management/token-issuance.js';
+import { createUserManagement } from './domain/management/user-management.js';
+import { systemClock, type Clock } from './domain/ports/clock.js';
+import { createLabAccess } from './domain/tenancy/lab-access.js';
+import { createAuthenticateUser } from './domain/users/authenticate-user.js';
+import { createLoginThrottle } from './domain/users/login-throttle.js';
+import { createLogin } from './domain/users/login.js';
+import { createPasswordHasher } from './domain/users/password-hasher.js';
+import { createPasswordPolicy } from './domain/users/password-policy.js';
+import { createSelfRegistration } from './domain/users/self-registration.js';
+import type { Logger } from './logger.js';
+import { createAccessTerminator } from './oidc/access-terminator.js';
+import { createAccountClaims } from './oidc/account-claims.js';
+import { createGrantRevoker } from './oidc/grant-revoker.js';
+import { createRevocationList } from './oidc/revocation-list.js';
+import { createSessionDirectory } from './oidc/session-directory.js';
+import type { Storage } from './storage/create-storage.js';
+
+const REGISTRATIONS_PER_WINDOW = 10;
+const REGISTRATION_WINDOW_SECONDS = 3600;
+
+export interface ServicesDeps {
+  config: Config;
+  storage: Storage;
+  log: Logger;
+  clock?: Clock;
+  /**
+   * oidc-provider's own check of client metadata, so every entry point (API, CLI, import)
+   * accepts exactly what the provider will load.
+   */
+  validateClientMetadata: MetadataValidator;
+  /** Drops this process's cached copy of a client after a change (the server's adapter); a no-op elsewhere. */
+  forgetClient?: (clientId: string) => void;
+}
+
+/**
+ * The services container: every use case built once, over the storage adapters, and handed to
+ * HTTP routes, interaction pages, the CLI and the import alike (Logto's Libraries). Nothing
+ * outside the composition roots (src/gatehouse.ts, src/cli/) sees a repository, the store or the
+ * raw configuration. Building it starts nothing: timers belong to the server (`tokenIssuance.start`).
+ */
+export function createServices(deps: ServicesDeps) {
+  const { config, storage, log } = deps;
+  const { repos, store } = storage;
+  const clock = deps.clock ?? systemClock;
+
+  const hasher = createPasswordHasher();
+  const change = createAuditedChange({ transaction: storage.transaction, clock });
+  const revocations = createRevocationList({ repository: repos.revocations, store });
+  const grants = createGrantRevoker({ payloads: repos.payloads, revocations });
+  const browserSessions = createSessionDirectory({ store });
+  const access = createAccessTerminator({ payloads: repos.payloads, grants, sessions: browserSessions });
+  const labAccess = createLabAccess({ tenancy: repos.tenancy });
+  const audit = createAuditLog({ repository: repos.audit, onError: (error, event) => log.error('audit append failed', { error, action: event.action }) });
+  const tokenIssuance = createTokenIssuanceCounter({
+    repository: repos.tokenCounts, onError: (error) => log.warn('could not write token counts; kept for the next flush', { error }),
+  });
+  const users = createUserManagement({ repos, change, hasher, access, passwordPolicy: createPasswordPolicy({ minLength: config.passwordMinLength }) });
+
+  return {
+    clock,
+    /** Revoked tokens and grants (durable list, fast copy). */
+    revocations,
+    grants,
+    /** Ends everything a user holds: grants and browser sessions. */
+    access,
+    labAccess,
+    accounts: createAccountClaims({ users: repos.users, labs: labAccess }),
+    audit,
+    auditTrail: createAuditTrail({ repository: repos.audit }),
+    tokenIssuance,
+    users,
+    labs: createLabManagement({ labs: repos.labs, change }),
+    roles: createRoleManagement({ repos, change }),
+    resources: createResourceManagement({ resources: repos.resources, clients: repos.clients, change, apiResource: config.apiResource }),
+    clients: createClientManagement({
+      clients: repos.clients,
+      resources: repos.resources,
+      change,
+      secretOverlapSeconds: config.clientSecretOverlapSeconds,
+      validateMetadata: deps.validateClientMetadata,
+      revokeGrant: (grantId) => grants.revokeGrant(grantId),
+      forgetClient: deps.forgetClient,
+    }),
+    sessions: createSessionListing({
+      users: repos.users, labs: repos.labs, grantOrigins: repos.grantOrigins, sessions: browserSessions, grants, access, change,
+    }),
+    statistics: createStatistics({ statistics: repos.statistics, tokenCounts: repos.tokenCounts, tokenIssuance, sessions: browserSessions }),
+    login: createLogin({
+      authenticate: createAuthenticateUser({ users: repos.users, hasher }),
+      throttle: createLoginThrottle({ store, maxFailures: config.loginMaxFailures, lockoutSeconds: config.loginLockoutSeconds }),
+      audit,
+    }),
+    /** Undefined when self-registration is off (the route then does not exist). */
+    registration: config.selfRegistration
+      ? createSelfRegistration({ users, store, perWindow: REGISTRATIONS_PER_WINDOW, windowSeconds: REGISTRATION_WINDOW_SECONDS })
+      : undefined,
+    /** The name a person is greeted with on the consent page. */
+    displayName: async (accountId: string): Promise<string> => (await repos.users.findById(accountId))?.username ?? accountId,
+    /** Where grants were consented to (shown in a user's sessions/devices list). */
+    grantOrigins: { record: repos.grantOrigins.record },
+    /** Creates the management API's own resource, or brings its scopes up to date. */
+    ensureApiResource: () => ensureManagementApiResource(repos.resources, config.apiResource),
+    applyImport: createApplyImport({ repos, transaction: storage.transaction, hasher, issuer: config.issuer }),
+    /** Expired tokens, revocations, orphaned lab choices and grant origins, old token counts: any node may, idempotent. */
+    async sweep(): Promise<Record<string, number>> {
+      const [payloads, revoked] = await Promise.all([repos.payloads.deleteExpired(), repos.revocations.deleteExpired()]);
+      return {
+        payloads,
+        revocations: revoked,
+        grant_labs: await repos.tenancy.deleteOrphanGrantLabs(),
+        grant_origins: await repos.grantOrigins.deleteOrphans(),
+        token_counts: await repos.tokenCounts.deleteBefore(new Date(clock.now().getTime() - 31 * 86_400_000)),
+      };
+    },
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
