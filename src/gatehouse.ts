@@ -100,13 +100,14 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     const repos = createRepositories(storage.db);
     const hasher = createPasswordHasher();
     const labs = createLabAccess({ tenancy: repos.tenancy });
-    const labPolicy = createLabPolicy(labs);
+    const clientCache = { max: config.cacheMaxEntries, ttlSeconds: config.clientCacheSeconds };
+    const labPolicy = createLabPolicy(labs, { clientRolesCache: clientCache });
     const accounts = createAccountClaims({ users: repos.users, labs });
     const revocations = createRevocationList({ repository: repos.revocations, store: storage.store });
     const grants = createGrantRevoker({ payloads: repos.payloads, revocations });
     const adapter = createAdapterClass({
       payloads: repos.payloads, clients: repos.clients, store: storage.store, grants,
-      refreshReuseGraceSeconds: config.refreshTokenReuseGraceSeconds,
+      refreshReuseGraceSeconds: config.refreshTokenReuseGraceSeconds, clientCache,
     });
     await revocations.warm();
     stops.push(scheduleSweep(repos, log));
@@ -128,7 +129,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       const provider = createProvider({ config, adapter, keys: ordered, cookieKeys, accounts, resources: repos.resources, views, labPolicy });
       provider.use(labPolicy.recordLabSwitch((error) => log.error('could not record a lab switch', { error })));
       provider.use(clearRefreshInFlight({ store: storage.store, payloads: repos.payloads, onError: (error) => log.error('could not give back a refresh token after a failed refresh', { error }) }));
-      currentTokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations, accounts, labs });
+      currentTokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations, accounts, labs, maxVerified: config.cacheMaxEntries });
       installStructuredTokenSupport(provider, { tokens: currentTokens, revocations, grants, audit });
       provider.on('server_error', (_ctx, error) => log.error('oidc-provider server error', { error }));
       // JWT access tokens are 'issued' (not stored), opaque ones 'saved'; client credentials are their own kind.
