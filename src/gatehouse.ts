@@ -100,9 +100,11 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       store: storage.store, payloads: repos.payloads, clock: services.clock, graceSeconds: config.refreshTokenReuseGraceSeconds,
       onError: (error) => log.error('could not give back a refresh token after a failed refresh', { error }),
     });
-    const adapter = createAdapterClass({ payloads: repos.payloads, clients: repos.clients, store: storage.store, grants: services.grants, refreshReuse });
+    // Bounded: keyed by whatever client id a request names.
+    const clientCache = { max: config.cacheMaxEntries, ttlSeconds: config.clientCacheSeconds };
+    const adapter = createAdapterClass({ payloads: repos.payloads, clients: repos.clients, store: storage.store, grants: services.grants, refreshReuse, clientCache });
     forgetClient = (clientId) => adapter.forgetClient(clientId);
-    const labPolicy = createLabPolicy(services.labAccess);
+    const labPolicy = createLabPolicy(services.labAccess, { clientRolesCache: clientCache });
 
     await services.revocations.warm();
     stops.push(scheduleSweep(services, log));
@@ -123,7 +125,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       // First: the reuse policy needs each request's arrival time.
       provider.use(refreshReuse.middleware);
       provider.use(labPolicy.recordLabSwitch((error) => log.error('could not record a lab switch', { error })));
-      currentTokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations: services.revocations, accounts: services.accounts, labs: services.labAccess });
+      currentTokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations: services.revocations, accounts: services.accounts, labs: services.labAccess, maxVerified: config.cacheMaxEntries });
       installStructuredTokenSupport(provider, { tokens: currentTokens, revocations: services.revocations, grants: services.grants, audit });
       provider.on('server_error', (_ctx, error) => log.error('oidc-provider server error', { error }));
       // JWT access tokens are 'issued' (not stored), opaque ones 'saved'; client credentials are their own kind.

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 
+import { eventually } from './helpers/eventually.js';
 import { FormBrowser } from './helpers/form-login.js';
 import { backend, CMS, createSandbox, john, mode, portal, postForm, runCli, startTestGatehouse, type Sandbox } from './helpers/harness.js';
 import { refresh, revoke, userTokens } from './helpers/user-tokens.js';
@@ -26,8 +27,12 @@ describe(`audit log with a hash chain (${mode})`, () => {
       const jwt = String((await postForm(`${gh.issuer}/token`, { grant_type: 'client_credentials', resource: CMS, scope: 'cases:read' }, backend)).body.access_token);
       secrets.push(jwt);
       await revoke(gh.issuer, jwt, backend);
-      await new Promise((r) => setTimeout(r, 300)); // background appends
-      rows = (await gh.gatehouse.storage.db('audit_log').select().orderBy('id')) as Array<Record<string, unknown>>;
+      // Reuse detection and revocation are appended in the background: wait until both are in.
+      rows = await eventually(async () => {
+        const all = (await gh.gatehouse.storage.db('audit_log').select().orderBy('id')) as Array<Record<string, unknown>>;
+        const actions = new Set(all.map((r) => r.action));
+        return actions.has('refresh_token.reuse_detected') && actions.has('access_token.revoked') ? all : undefined;
+      }, { what: 'the background audit appends' });
     } finally {
       await gh.stop();
     }

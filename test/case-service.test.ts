@@ -16,7 +16,7 @@ const lena = { username: 'lea', password: 'pass123-long-enough' };
 const scope = 'openid labs offline_access cases:read cases:write';
 // The verifier refetches the JWKS for an unknown kid at most once per cooldown (default 30 s);
 // a short one keeps the rotation test fast. See examples/case-service/README.md.
-const JWKS_COOLDOWN_MS = 1000;
+const JWKS_COOLDOWN_MS = 200;
 
 interface Reply { status: number; body: Record<string, unknown>; headers: Headers }
 type Case = { id: string; lab_id: string; patient_name: string; case_type: string; doctor: string; product: string; created_by: string; created_at: string };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 
+import { rotateKeyFile } from '../src/oidc/keys.js';
 import { backend, CMS, mode, postForm, runCli, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 import { introspect } from './helpers/user-tokens.js';
 
@@ -56,37 +57,52 @@ describe(`signing key rotation (${mode})`, () => {
     assert.ok(rows[1]!.retired_at);
   });
 
-  it('`keys rotate --activate-in` publishes the new key first and switches signing when it activates', async () => {
+  const waitForPublished = async (kid: string) => {
+    const deadline = Date.now() + 10_000;
+    while (!(await jwks()).keys.some((k) => k.kid === kid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.ok((await jwks()).keys.some((k) => k.kid === kid), `${kid} is published`);
+  };
+  // What `gatehouse keys rotate` does, in-process, so activation delays can be shorter than a CLI start.
+  const rotate = (activateInSeconds: number) => rotateKeyFile(gh.config.keysDir, 86_400, { activateInSeconds });
+
+  it('`keys rotate --activate-in` publishes the new key at once and lists it as next, while the old key still signs', async () => {
     const signingBefore = decodeProtectedHeader(await token()).kid!;
-    const result = await runCli(['keys', 'rotate', '--activate-in', '10', '--json'], { GATEHOUSE_KEYS_DIR: gh.config.keysDir, NODE_ENV: 'test' });
+    const result = await runCli(['keys', 'rotate', '--activate-in', '60', '--json'], { GATEHOUSE_KEYS_DIR: gh.config.keysDir, NODE_ENV: 'test' });
     assert.equal(result.code, 0, result.stderr);
-    const { added, activates_at: activatesAt } = JSON.parse(result.stdout) as { added: string; activates_at: string };
+    const { added } = JSON.parse(result.stdout) as { added: string };
     const listed = JSON.parse((await runCli(['keys', 'list', '--json'], { GATEHOUSE_KEYS_DIR: gh.config.keysDir })).stdout) as Array<{ kid: string; status: string }>;
     assert.equal(listed.find((r) => r.kid === added)!.status, 'next');
-
-    const deadline = Date.now() + 10_000;
-    while (!(await jwks()).keys.some((k) => k.kid === added) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    assert.ok((await jwks()).keys.some((k) => k.kid === added), 'published before it signs');
-    assert.ok(Date.now() < Date.parse(activatesAt), 'checked before activation');
+    await waitForPublished(added);
     assert.equal(decodeProtectedHeader(await token()).kid, signingBefore, 'the old key still signs');
-
-    await new Promise((r) => setTimeout(r, Date.parse(activatesAt) - Date.now() + 500));
-    assert.equal(decodeProtectedHeader(await token()).kid, added, 'the new key signs once active');
   });
 
-  it('a key superseded before it activated never signs', async () => {
-    const env = { GATEHOUSE_KEYS_DIR: gh.config.keysDir, NODE_ENV: 'test' };
-    const pending = JSON.parse((await runCli(['keys', 'rotate', '--activate-in', '2', '--json'], env)).stdout) as { added: string };
-    const immediate = JSON.parse((await runCli(['keys', 'rotate', '--json'], env)).stdout) as { added: string };
-    await new Promise((r) => setTimeout(r, 3000));
-    const deadline = Date.now() + 10_000;
-    let kid = decodeProtectedHeader(await token()).kid;
-    while (kid !== immediate.added && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
-      kid = decodeProtectedHeader(await token()).kid;
+  it('a running node switches signing to a published key when its activation time arrives, not before', async () => {
+    const signingBefore = decodeProtectedHeader(await token()).kid!;
+    const { added, activatesAt } = await rotate(1);
+    const deadline = Date.parse(activatesAt) + 5000;
+    let kid = signingBefore;
+    while (kid !== added && Date.now() < deadline) {
+      const askedAt = Date.now();
+      kid = decodeProtectedHeader(await token()).kid!;
+      if (askedAt < Date.parse(activatesAt)) assert.equal(kid, signingBefore, 'the old key signs until the activation time');
+      else if (kid !== added) await new Promise((r) => setTimeout(r, 50));
     }
-    assert.equal(kid, immediate.added);
-    assert.notEqual(kid, pending.added);
+    assert.equal(kid, added, 'the new key signs once active');
+  });
+
+  it('a key superseded before it activated signs no token, neither before nor after its activation time', async () => {
+    const signingBefore = decodeProtectedHeader(await token()).kid!;
+    const pending = await rotate(0.5);
+    const immediate = await rotate(0);
+    // Every token issued from the rotations until well past the pending key's activation time.
+    const kids: string[] = [];
+    const until = Date.parse(pending.activatesAt) + 500;
+    while ((Date.now() < until || kids.at(-1) !== immediate.added) && kids.length < 1000) {
+      kids.push(decodeProtectedHeader(await token()).kid!);
+    }
+    assert.ok(kids.length > 5, `sampled ${kids.length} tokens`);
+    assert.deepEqual([...new Set(kids)].filter((kid) => kid !== signingBefore && kid !== immediate.added), [], 'only the previous key, then the immediate one, signed');
+    assert.equal(kids.at(-1), immediate.added);
   });
 
   it('`gatehouse keys generate` refuses to overwrite an existing key set', async () => {

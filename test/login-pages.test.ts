@@ -105,7 +105,8 @@ describe(`login and consent pages over plain HTTP (${mode})`, () => {
       const action = loginActionOf(page);
       for (const csrf of [undefined, 'garbage', csrfOf(other.page)]) {
         const refused = await browser.go(action, { method: 'POST', form: { ...(csrf === undefined ? {} : { csrf }), login: john.username, password: john.password } });
-        assert.ok(refused.status >= 400 && refused.status < 500, `csrf=${csrf}: got ${refused.status}`);
+        assert.equal(refused.status, 400, `csrf=${csrf}`);
+        assert.ok(refused.html.includes('the form has expired; start again from the application'), `csrf=${csrf} is refused as a CSRF failure: ${refused.html}`);
         assert.ok(!isConsentPage(refused), `csrf=${csrf} must not log in`);
       }
       // The interaction still asks for a login: none of the refused posts signed anyone in.
@@ -120,7 +121,8 @@ describe(`login and consent pages over plain HTTP (${mode})`, () => {
       const form = { csrf: csrfOf(page), login: john.username, password: john.password };
       for (const origin of ['https://evil.example', 'http://127.0.0.1:8081', 'null']) {
         const refused = await browser.go(loginActionOf(page), { method: 'POST', form, origin });
-        assert.ok(refused.status >= 400 && refused.status < 500, `Origin ${origin}: got ${refused.status}`);
+        assert.equal(refused.status, 400, `Origin ${origin}`);
+        assert.ok(refused.html.includes('cross-origin form post refused'), `Origin ${origin} is refused for its origin: ${refused.html}`);
         assert.ok(!isConsentPage(refused), `Origin ${origin} must not log in`);
       }
       assert.ok(isLoginPage(await browser.go(page.url)));

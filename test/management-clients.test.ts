@@ -7,6 +7,7 @@ import { decodeJwt } from 'jose';
 import * as hashClientSecrets from '../migrations/20261123_005_hash_client_secrets.js';
 import { createApplyImport, parseImportDocument } from '../src/domain/import/apply-import.js';
 import { createPasswordHasher } from '../src/domain/users/password-hasher.js';
+import { eventually } from './helpers/eventually.js';
 import { loginAndConsent } from './helpers/form-login.js';
 import { CMS, createSandbox, fixtureImport, john, mode, portal, postForm, runCli, startTestGatehouse, type Sandbox, type TestGatehouse } from './helpers/harness.js';
 import { api, directoryService, lena, opsService, personToken, serviceToken } from './helpers/management-api.js';
@@ -273,9 +274,13 @@ describe(`client secret rotation with a one-second overlap (${mode})`, () => {
     const old = created.body.clientSecret as string;
     const rotated = await api(gh.issuer, ops, 'POST', '/clients/short-overlap/secret');
     assert.equal((await ccToken(gh.issuer, 'short-overlap', old)).status, 200, 'within the overlap');
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(rotated.body.previousSecretExpiresAt) - Date.now()) + 100));
-    const late = await ccToken(gh.issuer, 'short-overlap', old);
+    const ends = Date.parse(rotated.body.previousSecretExpiresAt);
+    const late = await eventually(async () => {
+      const answer = await ccToken(gh.issuer, 'short-overlap', old);
+      return answer.status === 200 ? undefined : { ...answer, at: Date.now() };
+    }, { intervalMs: 50, what: 'the overlap to end' });
     assert.deepEqual([late.status, late.body.error], [401, 'invalid_client']);
+    assert.ok(late.at >= ends, 'refused only once the overlap ended');
     assert.equal((await ccToken(gh.issuer, 'short-overlap', rotated.body.clientSecret)).status, 200);
     assert.equal((await api(gh.issuer, ops, 'GET', '/clients/short-overlap')).body.secretCount, 1);
   });

@@ -4,12 +4,17 @@ import { randomBytes } from 'node:crypto';
 import { createMemoryStore } from '../src/storage/memory/memory-store.js';
 import { createRedisStore } from '../src/storage/redis/redis-store.js';
 import type { Store } from '../src/domain/ports/store.js';
+import { eventually } from './helpers/eventually.js';
 import { serverUrls } from './helpers/harness.js';
 
 const implementations: Array<[string, () => Promise<Store>]> = [['in-process store', async () => createMemoryStore()]];
 if (serverUrls.redis) implementations.push(['Redis store', () => createRedisStore(serverUrls.redis!, `gh-contract-${randomBytes(4).toString('hex')}:`)]);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Polls until `gone` holds; resolves with the ms elapsed since `since`. */
+const elapsedUntil = async (since: number, gone: () => Promise<boolean>) => eventually(async () => ((await gone()) ? Date.now() - since : undefined), { timeoutMs: 5000, what: 'expiry' });
+// TTLs are fractional seconds, honoured to the millisecond; expiry is waited for by polling.
+const TTL = 0.3;
 
 /** One contract, every implementation: the embedded twin must behave as Redis does. */
 for (const [name, create] of implementations) {
@@ -34,27 +39,31 @@ for (const [name, create] of implementations) {
       assert.equal(await store.getJson('a'), undefined);
     });
 
-    it('expires keys after their TTL', async () => {
-      await store.setJson('short', 'x', 1);
+    it('expires keys after their TTL, not before (fractional seconds, to the millisecond)', async () => {
+      const since = Date.now();
+      await store.setJson('short', 'x', TTL);
       assert.equal(await store.getJson('short'), 'x');
-      await sleep(1200);
-      assert.equal(await store.getJson('short'), undefined);
+      const elapsed = await elapsedUntil(since, async () => (await store.getJson('short')) === undefined);
+      assert.ok(elapsed >= TTL * 1000, `gone after ${elapsed} ms`);
     });
 
     it('increment: concurrent increments all count, in a window that later increments do not extend', async () => {
-      const counts = await Promise.all(Array.from({ length: 20 }, () => store.increment('counter', 1)));
+      const since = Date.now();
+      const counts = await Promise.all(Array.from({ length: 20 }, () => store.increment('counter', TTL)));
       assert.deepEqual([...counts].sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i + 1));
-      await sleep(600);
-      assert.equal(await store.increment('counter', 1), 21);
-      await sleep(700);
-      assert.equal(await store.increment('counter', 1), 1, 'the window started at the first increment');
+      await sleep(50);
+      assert.equal(await store.increment('counter', TTL), 21);
+      // Each poll increments again: were the window extended by later increments, it would never end.
+      const elapsed = await elapsedUntil(since, async () => (await store.increment('counter', TTL)) === 1);
+      assert.ok(elapsed >= TTL * 1000, `the window started at the first increment, ended after ${elapsed} ms`);
     });
 
     it('claim: exactly one of many concurrent callers wins, until the claim expires', async () => {
-      const results = await Promise.all(Array.from({ length: 20 }, () => store.claim('lock', 1)));
+      const since = Date.now();
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.claim('lock', TTL)));
       assert.equal(results.filter(Boolean).length, 1);
-      await sleep(1200);
-      assert.equal(await store.claim('lock', 1), true);
+      const elapsed = await elapsedUntil(since, () => store.claim('lock', TTL));
+      assert.ok(elapsed >= TTL * 1000, `claimable again after ${elapsed} ms`);
     });
 
     it('sets gather members', async () => {
@@ -97,11 +106,12 @@ for (const [name, create] of implementations) {
     });
 
     it('revocation entries disappear when the token they cover has expired', async () => {
-      await store.addRevocations([{ kind: 'jti', value: 'old', expiresAt: Math.floor(Date.now() / 1000) + 1 }]);
+      const since = Date.now();
+      await store.addRevocations([{ kind: 'jti', value: 'old', expiresAt: since / 1000 + TTL }]);
       await store.markRevocationsLoaded(await store.beginRevocationsLoad());
       assert.equal(await store.checkRevocations([{ kind: 'jti', value: 'old' }]), true);
-      await sleep(2100);
-      assert.equal(await store.checkRevocations([{ kind: 'jti', value: 'old' }]), false);
+      const elapsed = await elapsedUntil(since, async () => (await store.checkRevocations([{ kind: 'jti', value: 'old' }])) === false);
+      assert.ok(elapsed >= TTL * 1000, `gone after ${elapsed} ms`);
     });
   });
 }

@@ -134,7 +134,8 @@ async function validatingProvider(config: Config, repos: Repositories) {
     accounts: createAccountClaims({ users: repos.users, labs }),
     resources: repos.resources,
     views: createViews(),
-    labPolicy: createLabPolicy(labs),
+    // It mints no token, so it needs no roles cache.
+    labPolicy: createLabPolicy(labs, { clientRolesCache: { max: 1, ttlSeconds: 0 } }),
   });
 }
 

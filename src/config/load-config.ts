@@ -35,6 +35,9 @@ export interface Config {
   passwordMinLength: number;
   selfRegistration: boolean;
   clientSecretOverlapSeconds: number;
+  clientCacheSeconds: number;
+  resourceCacheSeconds: number;
+  cacheMaxEntries: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 

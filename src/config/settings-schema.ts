@@ -120,6 +120,18 @@ export const settingsSchema = {
       'x-env': 'GATEHOUSE_CLIENT_SECRET_OVERLAP_SECONDS', type: 'integer', minimum: 0, maximum: 2592000, default: 86400,
       description: 'After a client secret is rotated, the previous one keeps working this long, so services can roll over.',
     },
+    clientCacheSeconds: {
+      'x-env': 'GATEHOUSE_CLIENT_CACHE_SECONDS', type: 'number', minimum: 0, maximum: 3600, default: 5,
+      description: 'How long each node reuses a client\'s metadata and a service client\'s roles it read (unknown client_ids included): a change made through another node applies here within it. 0 reads the database every time.',
+    },
+    resourceCacheSeconds: {
+      'x-env': 'GATEHOUSE_RESOURCE_CACHE_SECONDS', type: 'number', minimum: 0, maximum: 3600, default: 5,
+      description: 'How long each node reuses a resource (audience, scopes, token lifetime) it read: new tokens follow a change within it. 0 reads the database every time.',
+    },
+    cacheMaxEntries: {
+      'x-env': 'GATEHOUSE_CACHE_MAX_ENTRIES', type: 'integer', minimum: 1, maximum: 10000000, default: 10000,
+      description: 'Most entries each in-memory cache of a node holds (clients, resources, service-client roles, verified access tokens); the least recently used goes first. Keeps memory flat whatever client_ids or tokens requests carry.',
+    },
     logLevel: {
       'x-env': 'LOG_LEVEL', enum: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info',
       description: 'Minimum level of the JSON log lines written to stdout.',

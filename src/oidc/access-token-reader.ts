@@ -1,4 +1,5 @@
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { LRUCache } from 'lru-cache';
 
 import type { ActingLab, LabAccess } from '../domain/tenancy/lab-access.js';
 import type { User } from '../domain/types.js';
@@ -22,6 +23,8 @@ export interface AccessTokenReaderDeps {
   revocations: RevocationList;
   accounts: AccountClaims;
   labs: LabAccess;
+  /** Most tokens whose signature is remembered as checked. */
+  maxVerified: number;
 }
 
 /**
@@ -36,9 +39,8 @@ export function createAccessTokenReader(deps: AccessTokenReaderDeps) {
 
   // Services introspect the same token on each of their requests: a token whose signature was
   // checked once is not checked again (its expiry and revocation still are, every time). The
-  // set is per key set, bounded, and oldest-first evicted.
-  const verified = new Map<string, AccessTokenClaims>();
-  const VERIFIED_MAX = 10_000;
+  // set is per key set, bounded (least recently used first out), and forgets a token once expired.
+  const verified = new LRUCache<string, AccessTokenClaims>({ max: deps.maxVerified });
 
   async function isRevoked(claims: AccessTokenClaims): Promise<boolean> {
     const entries: Array<{ kind: 'jti' | 'grant'; value: string }> = [{ kind: 'jti', value: claims.jti }];
@@ -54,9 +56,9 @@ export function createAccessTokenReader(deps: AccessTokenReaderDeps) {
         try {
           const { payload } = await jwtVerify(token, publicKeys, { issuer: deps.issuer, typ: 'at+jwt', algorithms: ['RS256'] });
           if (typeof payload.jti !== 'string' || typeof payload.exp !== 'number') return undefined;
-          if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
           claims = payload as AccessTokenClaims;
-          verified.set(token, claims);
+          const ttl = claims.exp * 1000 - Date.now();
+          if (ttl > 0) verified.set(token, claims, { ttl });
         } catch {
           return undefined;
         }

@@ -9,6 +9,7 @@ import { TemporarilyUnavailable } from './errors.js';
 import { durableKinds, type GrantRevoker } from './grant-revoker.js';
 import type { RefreshReusePolicy } from './refresh-reuse-policy.js';
 import { accountSessionsKey } from './session-directory.js';
+import { createLookupCache, type LookupCacheOptions } from './lookup-cache.js';
 
 export interface AdapterDeps {
   payloads: PayloadRepository;
@@ -16,14 +17,18 @@ export interface AdapterDeps {
   store: Store;
   grants: GrantRevoker;
   refreshReuse: RefreshReusePolicy;
-  /** Seconds a client's metadata is cached in-process (changes reach every node within it). */
-  clientCacheSeconds?: number;
+  /** How long, and how many, clients' metadata is kept in-process (changes reach every node within the TTL). */
+  clientCache: LookupCacheOptions;
 }
 
 const durable = new Set<string>(durableKinds);
 
 /** The adapter class, plus a way to make a client change apply in this process at once. */
-export type GatehouseAdapterClass = (new (name: string) => Adapter) & { forgetClient(clientId: string): void };
+export type GatehouseAdapterClass = (new (name: string) => Adapter) & {
+  forgetClient(clientId: string): void;
+  /** Clients whose metadata (or absence) this process holds now: never more than the cache's max. */
+  readonly cachedClients: number;
+};
 
 /**
  * oidc-provider's adapter: routes each model to its home and translates, nothing more.
@@ -32,8 +37,8 @@ export type GatehouseAdapterClass = (new (name: string) => Adapter) & { forgetCl
  * refresh token is redeemed once even by concurrent requests on different nodes.
  */
 export function createAdapterClass(deps: AdapterDeps): GatehouseAdapterClass {
-  const clientCache = new Map<string, { at: number; metadata: AdapterPayload | undefined }>();
-  const clientTtlMs = (deps.clientCacheSeconds ?? 5) * 1000;
+  // Keyed by whatever client_id a request names, unknown ones included: bounded by clientCache.max.
+  const clientCache = createLookupCache(deps.clientCache, async (id) => (await deps.clients.find(id)) as AdapterPayload | undefined);
 
   return class GatehouseAdapter implements Adapter {
     readonly name: string;
@@ -42,6 +47,10 @@ export function createAdapterClass(deps: AdapterDeps): GatehouseAdapterClass {
     /** Drops this process's cached metadata of a client the management API just changed. */
     static forgetClient(clientId: string): void {
       clientCache.delete(clientId);
+    }
+
+    static get cachedClients(): number {
+      return clientCache.size;
     }
 
     constructor(name: string) {
@@ -68,7 +77,7 @@ export function createAdapterClass(deps: AdapterDeps): GatehouseAdapterClass {
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       return translate(async () => {
-        if (this.name === 'Client') return this.findClient(id);
+        if (this.name === 'Client') return clientCache.get(id);
         if (!this.isDurable) {
           const payload = await deps.store.getJson<AdapterPayload>(this.key(id));
           if (payload && !payload.consumed && (await deps.store.getJson<number>(`${this.key(id)}:consumed`))) {
@@ -85,14 +94,6 @@ export function createAdapterClass(deps: AdapterDeps): GatehouseAdapterClass {
         }
         return payload;
       });
-    }
-
-    private async findClient(id: string): Promise<AdapterPayload | undefined> {
-      const hit = clientCache.get(id);
-      if (hit && Date.now() - hit.at < clientTtlMs) return hit.metadata;
-      const metadata = (await deps.clients.find(id)) as AdapterPayload | undefined;
-      clientCache.set(id, { at: Date.now(), metadata });
-      return metadata;
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {

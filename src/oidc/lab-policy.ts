@@ -2,6 +2,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import { errors, interactionPolicy } from 'oidc-provider';
 
 import { LabAccessDenied, type ActingLab, type LabAccess } from '../domain/tenancy/lab-access.js';
+import { createLookupCache, type LookupCacheOptions } from './lookup-cache.js';
 
 export const SELECT_LAB_PROMPT = 'select_lab';
 
@@ -24,19 +25,15 @@ const grantIdOf = (ctx: KoaContextWithOIDC) => (ctx.oidc.grant as { jti?: string
  * - `lab` on a refresh_token request switches the grant to another of the user's labs;
  * - access tokens for a resource carry `lab_id`, `lab_role` and the principal's `roles` there.
  */
-export function createLabPolicy(labs: LabAccess) {
+export function createLabPolicy(labs: LabAccess, options: { clientRolesCache: LookupCacheOptions }) {
   // Service clients' roles are read for every client_credentials token: cached like clients
-  // and resources (a change reaches every node within 5 s).
-  const clientRoles = new Map<string, { at: number; roles: Promise<string[]> }>();
-  const rolesOfClient = (clientId: string, audience: string): Promise<string[]> => {
-    const key = `${clientId} ${audience}`;
-    const hit = clientRoles.get(key);
-    if (hit && Date.now() - hit.at < 5000) return hit.roles;
-    const roles = labs.rolesOn('client', clientId, audience);
-    roles.catch(() => clientRoles.delete(key));
-    clientRoles.set(key, { at: Date.now(), roles });
-    return roles;
-  };
+  // (a change reaches every node within the cache's TTL). Keyed `<client id> <audience>`: an
+  // audience is a URI, which holds no space, so the last space splits the key back.
+  const clientRoles = createLookupCache(options.clientRolesCache, (key) => {
+    const space = key.lastIndexOf(' ');
+    return labs.rolesOn('client', key.slice(0, space), key.slice(space + 1));
+  });
+  const rolesOfClient = (clientId: string, audience: string): Promise<string[]> => clientRoles.get(`${clientId} ${audience}`);
 
   const prompt = new interactionPolicy.Prompt(
     { name: SELECT_LAB_PROMPT, requestable: false },

@@ -11,6 +11,7 @@ import { CLIENT_SECRET_HASHES_PROPERTY, isSecretHashList, verifyClientSecret, ty
 import { scopeClaims, type AccountClaims } from './account-claims.js';
 import type { PrivateJwk } from './keys.js';
 import type { LabPolicy } from './lab-policy.js';
+import { createLookupCache } from './lookup-cache.js';
 import { mayIntrospect, mayRevoke } from './token-policies.js';
 
 /** The routes of oidc-provider a person's browser navigates to (the rest are called by programs). */
@@ -35,15 +36,11 @@ export interface ProviderDeps {
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, accounts, views } = deps;
   const errorPage = createErrorPage(views);
-  const resourceCache = new Map<string, { at: number; resource: Resource | undefined }>();
-
-  async function findResource(uri: string): Promise<Resource | undefined> {
-    const hit = resourceCache.get(uri);
-    if (hit && Date.now() - hit.at < 5000) return hit.resource;
-    const resource = await deps.resources.find(uri);
-    resourceCache.set(uri, { at: Date.now(), resource });
-    return resource;
-  }
+  // Keyed by whatever resource indicator a request names: bounded like every cache here.
+  const resources = createLookupCache<Resource | undefined>(
+    { max: config.cacheMaxEntries, ttlSeconds: config.resourceCacheSeconds },
+    (uri) => deps.resources.find(uri),
+  );
 
   const allowedResources = (client: { [key: string]: unknown }): string[] => (client[RESOURCES_PROPERTY] as string[] | undefined) ?? [];
 
@@ -121,7 +118,7 @@ export function createProvider(deps: ProviderDeps): Provider {
         // A token request without `resource` gets the resource the authorization asked for.
         useGrantedResource: async () => true,
         async getResourceServerInfo(_ctx, indicator, client) {
-          const resource = await findResource(indicator);
+          const resource = await resources.get(indicator);
           const metadata = client as unknown as Record<string, unknown>;
           if (!resource || !allowedResources(metadata).includes(indicator)) {
             throw new errors.InvalidTarget('resource is unknown or not allowed for this client');

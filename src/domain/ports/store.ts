@@ -2,6 +2,7 @@
  * The fast, shared, non-durable store: Redis in a cluster, an in-process twin when embedded.
  * It holds what may be lost (browser sessions, interactions, codes in flight, locks) and a copy
  * of the durable revocation list whose authority stays in Postgres.
+ * TTLs are in seconds and may be fractional: both implementations honour them to the millisecond.
  */
 export interface Store {
   readonly mode: 'redis' | 'memory';

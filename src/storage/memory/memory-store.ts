@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { RevocationEntry, Store } from '../../domain/ports/store.js';
+import { ttlMs } from '../ttl-ms.js';
 
 interface Entry {
   value: unknown;
@@ -27,7 +28,7 @@ export function createMemoryStore(): Store {
     return entry.value;
   };
   const write = (key: string, value: unknown, ttlSeconds?: number) => {
-    entries.set(key, { value, expiresAt: ttlSeconds ? Date.now() + Math.max(1, Math.ceil(ttlSeconds)) * 1000 : undefined });
+    entries.set(key, { value, expiresAt: ttlSeconds ? Date.now() + ttlMs(ttlSeconds) : undefined });
   };
   const sweep = setInterval(() => {
     const now = Date.now();
@@ -67,7 +68,7 @@ export function createMemoryStore(): Store {
       const set = current ?? new Set<string>();
       set.add(member);
       const existing = entries.get(key)?.expiresAt ?? 0;
-      const wanted = Date.now() + Math.ceil(ttlSeconds) * 1000;
+      const wanted = Date.now() + ttlMs(ttlSeconds);
       entries.set(key, { value: set, expiresAt: Math.max(existing, wanted) });
     },
     async setMembers(key) {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 
 import type { RevocationEntry, Store } from '../../domain/ports/store.js';
+import { ttlMs } from '../ttl-ms.js';
 
 const LOADED = 'revocations:loaded';
 const LOADING = 'revocations:loading';
@@ -37,24 +38,24 @@ export async function createRedisStore(url: string, prefix: string): Promise<Sto
     },
     async setJson(key, value, ttlSeconds) {
       const text = JSON.stringify(value);
-      if (ttlSeconds) await redis.set(key, text, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+      if (ttlSeconds) await redis.set(key, text, 'PX', ttlMs(ttlSeconds));
       else await redis.set(key, text);
     },
     async delete(keys) {
       if (keys.length) await redis.del(...keys);
     },
     async claim(key, ttlSeconds) {
-      return (await redis.set(key, '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX')) === 'OK';
+      return (await redis.set(key, '1', 'PX', ttlMs(ttlSeconds), 'NX')) === 'OK';
     },
     async increment(key, ttlSeconds) {
-      const results = await redis.multi().incr(key).expire(key, Math.max(1, Math.ceil(ttlSeconds)), 'NX').exec();
+      const results = await redis.multi().incr(key).pexpire(key, ttlMs(ttlSeconds), 'NX').exec();
       const [error, count] = results![0]!;
       if (error) throw error;
       return Number(count);
     },
     async addToSet(key, member, ttlSeconds) {
-      const ttl = Math.max(1, Math.ceil(ttlSeconds));
-      await redis.multi().sadd(key, member).expire(key, ttl, 'GT').expire(key, ttl, 'NX').exec();
+      const ttl = ttlMs(ttlSeconds);
+      await redis.multi().sadd(key, member).pexpire(key, ttl, 'GT').pexpire(key, ttl, 'NX').exec();
     },
     async setMembers(key) {
       return redis.smembers(key);
@@ -64,7 +65,7 @@ export async function createRedisStore(url: string, prefix: string): Promise<Sto
       const pipeline = redis.pipeline();
       const now = Date.now();
       for (const { kind, value, expiresAt } of entries) {
-        const ms = expiresAt * 1000 - now;
+        const ms = Math.ceil(expiresAt * 1000 - now);
         if (ms > 0) pipeline.set(revocationKey(kind, value), '1', 'PX', ms);
       }
       const results = await pipeline.exec();
