@@ -8,7 +8,10 @@
 # dist/src/config/paths.js, so dist/, views/ and config/ must be siblings):
 #
 #   /app/package.json
-#   /app/node_modules/      production dependencies only (argon2 uses its bundled glibc prebuild)
+#   /app/node_modules/      production dependencies only (argon2 uses its bundled glibc prebuild);
+#                           node_modules/@gatehouse/verifier links to packages/verifier (npm workspace)
+#   /app/packages/verifier/ @gatehouse/verifier, built (package.json and dist/src): what
+#                           `gatehouse/verifier` re-exports
 #   /app/dist/src/          compiled server and CLI (dist/src/main.js, dist/src/cli/main.js)
 #   /app/dist/migrations/   compiled migrations (listed in migrations/index.ts, no directory scan)
 #   /app/views/             page templates and views/static/gatehouse.css
@@ -22,17 +25,23 @@ ARG NODE_IMAGE=node:22-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 
-# Dependencies first, so source edits do not invalidate this layer.
+# Dependencies first, so source edits do not invalidate this layer. npm ci needs the manifest of
+# every workspace package the lockfile names.
 COPY package.json package-lock.json ./
+COPY packages/verifier/package.json ./packages/verifier/package.json
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --no-audit --no-fund
 
-# Only what the server needs is compiled: tsconfig also includes test/, bench/ and examples/,
-# which are not copied (tsc skips include patterns that match nothing).
+# Only what the server needs is compiled: the tsconfigs also include test/, bench/ and examples/,
+# which are not copied (tsc skips include patterns that match nothing). `tsc -b` builds
+# packages/verifier (a project reference) before the server.
 COPY tsconfig.json ./
+COPY packages/verifier/tsconfig.json ./packages/verifier/tsconfig.json
+COPY packages/verifier/src ./packages/verifier/src
 COPY src ./src
 COPY migrations ./migrations
-RUN npx tsc -p . \
+RUN npx tsc -b \
+ && test -f packages/verifier/dist/src/index.js \
  && test -f dist/src/main.js \
  && test -f dist/src/cli/main.js \
  && test -f dist/migrations/index.js \
@@ -51,6 +60,8 @@ WORKDIR /app
 # Application files stay owned by root (read-only to the service user).
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/packages/verifier/package.json ./packages/verifier/package.json
+COPY --from=build /app/packages/verifier/dist/src ./packages/verifier/dist/src
 COPY --from=build /app/dist ./dist
 COPY views ./views
 COPY config ./config

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWTVerifyOptions } from 'jose';
 
-import { createVerifier, type GatehouseClaims } from '../src/verifier/index.js';
+import { createVerifier, type GatehouseClaims } from '@gatehouse/verifier';
 import { createPositiveFlag } from './positive-flag.js';
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Prints one of each token Gatehouse issues, decoded, for docs/TOKENS.md:
- * `npx tsc -p . && node dist/examples/print-example-tokens.js` (embedded mode, throw-away data).
+ * `npx tsc -b && node dist/examples/print-example-tokens.js` (embedded mode, throw-away data).
  */
 import { backend, CMS, postForm, startTestGatehouse } from '../test/helpers/harness.js';
 import { introspect, userTokens } from '../test/helpers/user-tokens.js';

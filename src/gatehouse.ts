@@ -10,6 +10,7 @@ import { createAuditLog } from './domain/audit/audit-log.js';
 import { createApplyImport, parseImportDocument } from './domain/import/apply-import.js';
 import { createAuthenticateUser } from './domain/users/authenticate-user.js';
 import { createLoginThrottle } from './domain/users/login-throttle.js';
+import { createLogin } from './domain/users/login.js';
 import { createPasswordHasher } from './domain/users/password-hasher.js';
 import { createHttpApp } from './http/app.js';
 import { createHealthRoutes } from './http/routes/health-routes.js';
@@ -17,11 +18,14 @@ import { createStaticRoutes } from './http/routes/static-routes.js';
 import { createCsrf } from './interactions/csrf.js';
 import { createInteractionRoutes } from './interactions/interaction-routes.js';
 import { createViews } from './interactions/views.js';
+import { createErrorPage } from './interactions/error-page.js';
 import type { Logger } from './logger.js';
 import { createAccountClaims } from './oidc/account-claims.js';
 import { createLabAccess } from './domain/tenancy/lab-access.js';
 import { createLabPolicy } from './oidc/lab-policy.js';
-import { clearRefreshInFlight, createAdapterClass } from './oidc/adapter.js';
+import { createAdapterClass } from './oidc/adapter.js';
+import { createRefreshReusePolicy } from './oidc/refresh-reuse-policy.js';
+import { createSessionDirectory } from './oidc/session-directory.js';
 import { createGrantRevoker } from './oidc/grant-revoker.js';
 import { watchKeyFile } from './oidc/key-watcher.js';
 import { ensureDevCookieKeys, ensureKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, type KeyFile } from './oidc/keys.js';
@@ -104,10 +108,12 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     const accounts = createAccountClaims({ users: repos.users, labs });
     const revocations = createRevocationList({ repository: repos.revocations, store: storage.store });
     const grants = createGrantRevoker({ payloads: repos.payloads, revocations });
-    const adapter = createAdapterClass({
-      payloads: repos.payloads, clients: repos.clients, store: storage.store, grants,
-      refreshReuseGraceSeconds: config.refreshTokenReuseGraceSeconds,
+    const refreshReuse = createRefreshReusePolicy({
+      store: storage.store, payloads: repos.payloads, clock: systemClock, graceSeconds: config.refreshTokenReuseGraceSeconds,
+      onError: (error) => log.error('could not give back a refresh token after a failed refresh', { error }),
     });
+    const adapter = createAdapterClass({ payloads: repos.payloads, clients: repos.clients, store: storage.store, grants, refreshReuse });
+    const sessions = createSessionDirectory({ store: storage.store });
     await revocations.warm();
     stops.push(scheduleSweep(repos, log));
     const tokenIssuance = createTokenIssuanceCounter({ repository: repos.tokenCounts, onError: (error) => log.warn('could not write token counts; kept for the next flush', { error }) });
@@ -126,8 +132,9 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     const build = (keys: KeyFile): Provider => {
       const ordered = keysInSigningOrder(keys);
       const provider = createProvider({ config, adapter, keys: ordered, cookieKeys, accounts, resources: repos.resources, views, labPolicy });
+      // First: the reuse policy needs each request's arrival time.
+      provider.use(refreshReuse.middleware);
       provider.use(labPolicy.recordLabSwitch((error) => log.error('could not record a lab switch', { error })));
-      provider.use(clearRefreshInFlight({ store: storage.store, payloads: repos.payloads, onError: (error) => log.error('could not give back a refresh token after a failed refresh', { error }) }));
       currentTokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations, accounts, labs });
       installStructuredTokenSupport(provider, { tokens: currentTokens, revocations, grants, audit });
       provider.on('server_error', (_ctx, error) => log.error('oidc-provider server error', { error }));
@@ -166,15 +173,15 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
 
     const issuerOrigin = new URL(config.issuer).origin;
     const change = createAuditedChange({ transaction: storage.transaction, clock: systemClock });
-    const access = createAccessTerminator({ payloads: repos.payloads, grants, store: storage.store });
+    const access = createAccessTerminator({ payloads: repos.payloads, grants, sessions });
     const operations = createManagementOperations({
       config, repos, change, hasher, access,
-      grants, store: storage.store, tokenIssuance,
+      grants, store: storage.store, sessions, tokenIssuance,
       validateClientMetadata: (metadata) => current.Client.validate(metadata), forgetClient: (clientId) => adapter.forgetClient(clientId),
     });
     const apiRouter = createApiRouter({
       operations,
-      auth: createApiAuthenticator({ tokens: () => currentTokens!, audience: config.apiResource, accounts, labs }),
+      auth: createApiAuthenticator({ tokens: () => currentTokens!, audience: config.apiResource }),
       openApi: buildOpenApiDocument(operations, { issuer: config.issuer, audience: config.apiResource, version: packageVersion() }),
       renderDocs: (ctx, document) => views.render(ctx, 'api-docs', { document }),
     });
@@ -182,6 +189,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       log,
       cookieKeys,
       trustProxy: config.trustProxy,
+      errorPage: createErrorPage(views),
       provider: () => current,
       routers: [
         createHealthRoutes({
@@ -196,16 +204,18 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
         apiRouter,
         createInteractionRoutes({
           provider: () => current,
-          authenticate: createAuthenticateUser({ users: repos.users, hasher }),
+          login: createLogin({
+            authenticate: createAuthenticateUser({ users: repos.users, hasher }),
+            throttle: createLoginThrottle({ store: storage.store, maxFailures: config.loginMaxFailures, lockoutSeconds: config.loginLockoutSeconds }),
+            audit,
+          }),
           csrf: createCsrf(cookieKeys[0]!),
           views,
           log,
           issuerOrigin,
           displayName: async (accountId) => (await repos.users.findById(accountId))?.username ?? accountId,
           labs,
-          audit,
           recordGrantOrigin: (origin) => repos.grantOrigins.record(origin),
-          throttle: createLoginThrottle({ store: storage.store, maxFailures: config.loginMaxFailures, lockoutSeconds: config.loginLockoutSeconds }),
         }),
       ],
     });

@@ -38,6 +38,11 @@ const RULES: Array<{ name: string; from: string; forbidden: (specifier: string) 
   { name: 'http, pages and oidc reach storage only through the domain\'s ports', from: 'src/interactions', forbidden: (s) => s.startsWith('src/storage/') },
   { name: 'http, pages and oidc reach storage only through the domain\'s ports', from: 'src/oidc', forbidden: (s) => s.startsWith('src/storage/') },
   { name: 'storage implements ports and knows no protocol or page', from: 'src/storage', forbidden: (s) => /^src\/(http|oidc|interactions|cli)\//.test(s) },
+  {
+    name: 'the verifier package imports only jose, Node built-ins and itself (it installs with jose alone)',
+    from: 'packages/verifier/src',
+    forbidden: (s) => !(s === 'jose' || s.startsWith('node:') || s.startsWith('packages/verifier/src/')),
+  },
 ];
 
 describe('architecture: dependencies point inward (http → domain ← storage)', () => {

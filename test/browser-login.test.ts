@@ -87,6 +87,34 @@ describe(`login and consent in a real browser (headless Chromium, ${mode})`, () 
     assert.deepEqual(violations, []);
   });
 
+  it('shows the styled "expired" page, not JSON, when the login form is posted after the interaction cookie is gone', async () => {
+    const page = await newPage();
+    await page.goto((await authorizationRequest()).url.href);
+    // What a browser holds once the interaction (and with it its cookie) has expired.
+    await page.context().clearCookies();
+    await page.getByLabel('Username or email').fill(john.username);
+    await page.getByLabel('Password').fill(john.password);
+    const answered = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/login'));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const response = await answered;
+
+    assert.equal(response.status(), 400);
+    await page.getByRole('heading', { name: 'This sign-in page has expired' }).waitFor();
+    assert.equal(await page.title(), 'This sign-in page has expired · Gatehouse');
+    assert.equal(await page.locator('main.card').evaluate((el) => getComputedStyle(el).borderTopStyle), 'solid');
+    assert.equal(await page.locator('code.request-id').textContent(), await response.headerValue('x-request-id'));
+    assert.doesNotMatch(await page.locator('body').innerText(), /[{}]|"error"/);
+  });
+
+  it('shows an HTML error page for an authorization request from an unknown client_id', async () => {
+    const page = await newPage();
+    const response = await page.goto(`${gh.issuer}/auth?${new URLSearchParams({ client_id: 'unknown', response_type: 'code', scope: 'openid', redirect_uri: portal.redirectUri })}`);
+    assert.equal(response?.status(), 400);
+    assert.equal(await page.title(), 'The application sent an invalid sign-in request · Gatehouse');
+    assert.match(await page.locator('body').innerText(), /invalid_client/);
+    assert.doesNotMatch(await page.locator('body').innerText(), /[{}]/);
+  });
+
   it('fits the login form into a 375px-wide phone screen', async () => {
     const width = 375;
     const page = await newPage({ viewport: { width, height: 667 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });

@@ -23,7 +23,7 @@ type Case = { id: string; lab_id: string; patient_name: string; case_type: strin
 
 const newCase = (patient: string) => ({ patient_name: patient, case_type: 'crown', doctor: 'Dr. Ortega', product: 'zirconia' });
 
-describe(`example case service on gatehouse/verifier (${mode})`, () => {
+describe(`example case service on @gatehouse/verifier (${mode})`, () => {
   let box: Sandbox;
   let gh: TestGatehouse;
   let server: Server;

@@ -156,6 +156,77 @@ describe(`login and consent pages over plain HTTP (${mode})`, () => {
     });
   });
 
+  describe('error pages for people, JSON for programs', () => {
+    const EXPIRED = 'This sign-in page has expired';
+    const headingOf = (page: Page) => /<h1>([^<]*)<\/h1>/.exec(page.html)?.[1];
+    const requestIdOf = (page: Page) => /<code class="request-id">([^<]*)<\/code>/.exec(page.html)?.[1];
+
+    /** The house-style page: the status kept, the request id shown, hardened, and nothing raw. */
+    function assertErrorPage(page: Page, status: number, heading: string): void {
+      assert.equal(page.status, status, page.html);
+      assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+      assert.equal(headingOf(page), heading, page.html);
+      assert.ok(page.headers.get('x-request-id'), 'the response carries a request id');
+      assert.equal(requestIdOf(page), page.headers.get('x-request-id'), 'the page shows the request id');
+      assert.match(page.html, /<link rel="stylesheet" href="\/static\/gatehouse.css">/);
+      assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+      assert.doesNotMatch(page.html, /"error"\s*:|\bat [\w.]+ \(|<script/i, 'no raw JSON, stack or script');
+    }
+
+    it('shows the expired page when the login form is posted after the interaction cookie has expired', async () => {
+      const { page } = await openLogin();
+      // The interaction cookie lives exactly as long as the interaction: a browser posting after
+      // it expired has none. A new cookie jar is that browser.
+      const later = new FormBrowser(portal.redirectUri);
+      const posted = await later.go(loginActionOf(page), { method: 'POST', form: { csrf: csrfOf(page), login: john.username, password: john.password } });
+      assertErrorPage(posted, 400, EXPIRED);
+      assert.ok(!isConsentPage(posted));
+    });
+
+    it('shows the expired page when a finished login form is posted again (back button)', async () => {
+      const { browser, page } = await openLogin();
+      assert.ok(isConsentPage(await browser.submit(page, '/login', { login: john.username, password: john.password })));
+      const again = await browser.submit(page, '/login', { login: john.username, password: john.password });
+      assertErrorPage(again, 400, EXPIRED);
+    });
+
+    it('answers a program (Accept: application/json) posting to a gone interaction with the OAuth JSON error', async () => {
+      const { page } = await openLogin();
+      const response = await fetch(loginActionOf(page), {
+        method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf: csrfOf(page), login: 'x', password: 'y' }),
+      });
+      assert.equal(response.status, 400);
+      assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
+      assert.equal(((await response.json()) as { error: string }).error, 'invalid_request');
+    });
+
+    it('shows an HTML page for /auth with an unknown client_id or an unregistered redirect_uri (nothing to redirect to)', async () => {
+      const browser = new FormBrowser(portal.redirectUri);
+      const unknown = await browser.go(`${gh.issuer}/auth?${new URLSearchParams({ client_id: 'unknown', response_type: 'code', scope: 'openid', redirect_uri: portal.redirectUri })}`);
+      assertErrorPage(unknown, 400, 'The application sent an invalid sign-in request');
+      assert.match(unknown.html, /<code>invalid_client<\/code>/);
+      const badRedirect = await browser.go(authorizationUrl({ redirect_uri: 'https://evil.example/cb' }).url);
+      assertErrorPage(badRedirect, 400, 'The application sent an invalid sign-in request');
+      assert.match(badRedirect.html, /<code>invalid_redirect_uri<\/code>/);
+    });
+
+    it('shows an HTML page for a logout request oidc-provider refuses', async () => {
+      const refused = await new FormBrowser(portal.redirectUri).go(`${gh.issuer}/session/end?id_token_hint=not-a-jwt`);
+      assertErrorPage(refused, 400, 'Something went wrong');
+    });
+
+    it('keeps token endpoint errors JSON even for a client that accepts text/html', async () => {
+      const response = await fetch(`${gh.issuer}/token`, {
+        method: 'POST',
+        headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8', 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${portal.id}:${portal.secret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: 'not-a-code', redirect_uri: portal.redirectUri }),
+      });
+      assert.equal(response.status, 400);
+      assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
+      assert.equal(((await response.json()) as { error: string }).error, 'invalid_grant');
+    });
+  });
+
   describe('consent', () => {
     it('Deny redirects to the client callback with error=access_denied and the state', async () => {
       const { browser, page, state } = await openLogin();

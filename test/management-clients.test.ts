@@ -199,6 +199,8 @@ describe(`management API: clients and their secrets (${mode})`, () => {
 
     const publicRotation = await api(gh.issuer, ops, 'POST', '/clients/spa/secret');
     assert.equal(publicRotation.status, 409, 'a public client has no secret');
+    // The same domain field as a new client's `clientId`, but here it travelled in the path.
+    assert.deepEqual(publicRotation.body.errors.map((e: { pointer: string }) => e.pointer), ['#/params/clientId']);
     assert.equal((await api(gh.issuer, ops, 'POST', '/clients/nope/secret')).status, 404);
   });
 
@@ -308,7 +310,8 @@ describe(`gatehouse clients (CLI, ${mode})`, () => {
     assert.match(again.stderr, /already exists/);
     const invalid = await runCli(['clients', 'create', 'bad-cli', '--resource', 'https://nowhere.example', '--grant', 'client_credentials'], sandbox.env);
     assert.equal(invalid.code, 1);
-    assert.match(invalid.stderr, /resources\/0 no resource https:\/\/nowhere\.example/);
+    // The use case's field, as the CLI prints it: no JSON pointer to parse.
+    assert.match(invalid.stderr, /^gatehouse: invalid client: resources\.0 no resource https:\/\/nowhere\.example\n$/);
 
     const list = await runCli(['clients', 'list'], sandbox.env);
     assert.equal(list.code, 0, list.stderr);

@@ -53,7 +53,7 @@ describe(`management API: 500 random invalid bodies and queries (${mode})`, () =
     return out;
   }
 
-  it('each gets a 4xx problem+json naming what is wrong, none a 5xx, and the database is unchanged', async () => {
+  it('each gets a 4xx problem+json naming what is wrong (one title per type, the specifics in detail), none a 5xx, and the database is unchanged', async () => {
     assert.ok(targets.some((t) => t.bodySchema), 'there are write endpoints to try');
     const json = createAjv();
     const textual = createAjv({ coerceTypes: true });
@@ -76,6 +76,7 @@ describe(`management API: 500 random invalid bodies and queries (${mode})`, () =
 
     const before = await digest();
     const seen = new Set<string>();
+    const titles = new Map<string, string>();
     await fc.assert(fc.asyncProperty(cases, async (c) => {
       const path = concretePath(c.t.path);
       seen.add(c.t.operationId);
@@ -86,6 +87,10 @@ describe(`management API: 500 random invalid bodies and queries (${mode})`, () =
       assert.ok(response.status >= 400 && response.status < 500, label);
       assert.equal(response.headers.get('content-type'), 'application/problem+json', label);
       assert.equal(response.body.status, response.status, label);
+      // RFC 9457: the title is the type's, whatever the occurrence; what happened this time is in detail.
+      assert.equal(response.body.title, titles.get(response.body.type) ?? response.body.title, `a second title for ${response.body.type}: ${label}`);
+      titles.set(response.body.type, response.body.title);
+      assert.ok(typeof response.body.detail === 'string' && response.body.detail.length > 0, `no detail: ${label}`);
       if (response.status === 400) assert.ok(Array.isArray(response.body.errors) && response.body.errors.length > 0, `no field errors: ${label}`);
     }), { numRuns: 500 });
     assert.deepEqual(await digest(), before, 'refused requests changed nothing');

@@ -46,7 +46,9 @@ describe(`management API: resources (${mode})`, () => {
     const listed = await api(gh.issuer, ops, 'DELETE', path(uri));
     assert.equal(listed.status, 409, 'a resource clients still list is not deleted');
     assert.deepEqual(listed.body.clients, ['lims-sync']);
-    assert.match(listed.body.title, /lims-sync/);
+    assert.match(listed.body.detail, /lims-sync/);
+    // The use case names its field (resourceUri); the API says it travelled in the path.
+    assert.deepEqual(listed.body.errors, [{ pointer: '#/params/resourceUri', detail: 'is listed by 1 client(s)' }]);
     assert.equal((await api(gh.issuer, ops, 'PATCH', '/clients/lims-sync', { resources: [CMS], scope: 'cases:read' })).status, 200);
     assert.equal((await api(gh.issuer, ops, 'DELETE', path(uri))).status, 204);
     assert.equal((await api(gh.issuer, ops, 'GET', path(uri))).status, 404);
@@ -80,6 +82,7 @@ describe(`management API: resources (${mode})`, () => {
 
     const held = await api(gh.issuer, ops, 'PATCH', path(CMS), { roles: ['manager'] });
     assert.equal(held.status, 409, 'john holds technician on the CMS');
+    assert.equal(held.body.errors[0].pointer, '#/body/roles');
     assert.match(held.body.errors[0].detail, /technician/);
     const granted = await api(gh.issuer, ops, 'PATCH', path(CMS), { scopes: ['cases:write'] });
     assert.equal(granted.status, 409, 'portal and cms-backend are granted cases:read');
@@ -91,7 +94,11 @@ describe(`management API: resources (${mode})`, () => {
     for (const [method, body] of [['PATCH', { accessTokenTtl: 86400 }], ['DELETE', undefined]] as const) {
       const refused = await api(gh.issuer, ops, method, path(apiResource), body);
       assert.equal(refused.status, 409, method);
-      assert.match(refused.body.title, /management API resource/);
+      assert.match(refused.body.detail, /management API resource/);
+      assert.deepEqual(refused.body.errors, [{ pointer: '#/params/resourceUri', detail: 'is the management API resource' }]);
+      // Another conflict, another detail, the same title: it belongs to the type.
+      assert.deepEqual([refused.body.type, refused.body.title], [held.body.type, held.body.title]);
+      assert.notEqual(refused.body.detail, held.body.detail);
     }
   });
 

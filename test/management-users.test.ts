@@ -234,7 +234,7 @@ describe(`management API: users (${mode})`, () => {
     assert.equal((await api(gh.issuer, ops, 'GET', lookup)).body.total, 1);
   });
 
-  it('a lab admin cannot read, change or infer users of another lab: the same 404 as an unknown id, empty lists', async () => {
+  it('a lab admin cannot read, change or infer users of another lab: the same 404 as an unknown id, the same 400 as an unknown lab', async () => {
     const token = await personToken(gh.issuer, lena, { lab: 'lab-1' });
     const other = await api(gh.issuer, token, 'GET', `/users/${ids.otto}`);
     const missing = await api(gh.issuer, token, 'GET', `/users/${randomUUID()}`);
@@ -248,10 +248,13 @@ describe(`management API: users (${mode})`, () => {
       const response = await api(gh.issuer, token, method, path, body);
       assert.equal(response.status, 404, `${method} ${path}`);
     }
+    // Naming another lab is refused exactly as naming a lab that does not exist.
     const lab2 = await api(gh.issuer, token, 'GET', '/users?lab=lab-2');
-    assert.deepEqual([lab2.status, lab2.body.total, lab2.body.items], [200, 0, []]);
+    const noLab = await api(gh.issuer, token, 'GET', '/users?lab=no-such-lab');
+    assert.equal(lab2.status, 400);
+    assert.deepEqual(withoutRequestId(lab2.body), withoutRequestId(noLab.body));
     assert.equal((await api(gh.issuer, token, 'GET', '/users?q=otto')).body.total, 0);
-    assert.equal((await api(gh.issuer, token, 'GET', '/users?resource=https://tts.example&role=agent&lab=lab-2')).body.total, 0);
+    assert.equal((await api(gh.issuer, token, 'GET', '/users?resource=https://tts.example&role=agent&lab=lab-2')).status, 400);
     const mine = await api(gh.issuer, token, 'GET', '/users');
     assert.deepEqual(mine.body.items.map((u: { username: string }) => u.username), ['john', 'lena', 'mary', 'sam']);
 

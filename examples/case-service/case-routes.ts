@@ -1,6 +1,6 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import { koaAuth, koaRequire, requireLab, requireScope, type GatehouseClaims, type LabRole, type Verifier } from 'gatehouse/verifier';
+import { koaAuth, koaRequire, requireLab, requireScope, type GatehouseClaims, type LabRole, type Verifier } from '@gatehouse/verifier';
 
 import type { CaseRepository } from './case-repository.js';
 import { Problem } from './problem.js';

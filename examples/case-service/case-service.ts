@@ -1,6 +1,6 @@
 import Koa from 'koa';
 import Router from '@koa/router';
-import { createVerifier, type Verifier, type VerifierOptions } from 'gatehouse/verifier';
+import { createVerifier, type Verifier, type VerifierOptions } from '@gatehouse/verifier';
 
 import { createMemoryCaseRepository, type CaseRepository } from './case-repository.js';
 import { createCaseRoutes, type CaseState } from './case-routes.js';

@@ -10,6 +10,7 @@ import { createPasswordPolicy } from '../domain/users/password-policy.js';
 import { createAccessTerminator } from '../oidc/access-terminator.js';
 import { createGrantRevoker } from '../oidc/grant-revoker.js';
 import { createRevocationList } from '../oidc/revocation-list.js';
+import { createSessionDirectory } from '../oidc/session-directory.js';
 import type { Storage } from '../storage/create-storage.js';
 import type { Repositories } from '../domain/ports/repositories.js';
 import { systemClock } from '../domain/ports/clock.js';
@@ -49,11 +50,11 @@ export const USERS_HELP = `gatehouse users create USERNAME [--email E] [--given-
   Acts on DATABASE_URL and REDIS_URL directly (with the embedded database, stop the server first).`;
 
 
-/** The API's validation errors, for a shell: one line, exit code 2 (the input is wrong, not the system). */
+/** A use case's validation error, for a shell: one line naming the fields, exit code 2 (the input is wrong, not the system). */
 export function asUsageError(error: unknown): unknown {
   if (!(error instanceof ValidationError)) return error;
   // The message often says it already ("the password must be at least 12 characters long").
-  const fields = error.errors.filter((e) => !error.message.includes(e.detail)).map((e) => `${e.pointer.split('/').pop()} ${e.detail}`).join('; ');
+  const fields = error.fields.filter((e) => !error.message.includes(e.detail)).map((e) => (e.field ? `${e.field} ${e.detail}` : e.detail)).join('; ');
   return new CliError(fields ? `${error.message}: ${fields}` : error.message, 2);
 }
 
@@ -128,7 +129,7 @@ export function userManagement(config: Config, repos: Repositories, storage: Sto
     repos,
     change: createAuditedChange({ transaction: storage.transaction, clock: systemClock }),
     hasher: createPasswordHasher(),
-    access: createAccessTerminator({ payloads: repos.payloads, grants: createGrantRevoker({ payloads: repos.payloads, revocations }), store: storage.store }),
+    access: createAccessTerminator({ payloads: repos.payloads, grants: createGrantRevoker({ payloads: repos.payloads, revocations }), sessions: createSessionDirectory({ store: storage.store }) }),
     passwordPolicy: createPasswordPolicy({ minLength: config.passwordMinLength }),
   });
 }

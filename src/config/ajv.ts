@@ -1,5 +1,7 @@
-import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
+import { Ajv, type SchemaValidateFunction, type ValidateFunction, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+
+import { findUnstorable } from '../lib/storable-text.js';
 
 // ajv-formats ships CommonJS with a default export; under NodeNext it arrives as the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -14,7 +16,23 @@ export function createAjv(options: { coerceTypes?: boolean } = {}): Ajv {
   });
   ajv.addVocabulary(['x-env']);
   addFormats(ajv);
+  addStorableKeyword(ajv);
   return ajv;
+}
+
+/**
+ * `storable: true` — no string anywhere inside the value (object keys included) holds what
+ * Postgres cannot store (a NUL, an unpaired surrogate). One error per such string, at its own
+ * path, so a refusal names every failing field.
+ */
+function addStorableKeyword(ajv: Ajv): void {
+  const validate: SchemaValidateFunction = (schema, data, _parentSchema, context) => {
+    if (schema !== true) return true;
+    const found = findUnstorable(data, context?.instancePath ?? '');
+    validate.errors = found.map(({ pointer, detail }) => ({ keyword: 'storable', instancePath: pointer, schemaPath: '#/storable', params: {}, message: detail }));
+    return found.length === 0;
+  };
+  ajv.addKeyword({ keyword: 'storable', schemaType: 'boolean', errors: true, validate });
 }
 
 /** One line per failing value: `<path> = <value>: <what was expected>`. */

@@ -1,21 +1,33 @@
 /**
+ * What is wrong with one field of the input, named as the use case names it: `username`,
+ * `labs.0.labId` (a dotted path into the input). Where that field travelled — a path
+ * parameter, the query, a JSON body, a command-line flag — is for the caller's layer to say.
+ */
+export interface FieldError {
+  field: string;
+  detail: string;
+}
+
+/**
  * The one base of Gatehouse's own (non-OAuth) errors. `code` is stable and documented;
  * `status` is the HTTP status a problem response carries; `expose` says whether `message`
- * may be shown to the caller.
+ * may be shown to the caller; `fields` names the input fields at fault.
  */
 export class AppError extends Error {
   readonly code: string;
   readonly status: number;
   readonly expose: boolean;
   readonly details?: Record<string, unknown>;
+  readonly fields?: readonly FieldError[];
 
-  constructor(code: string, status: number, message: string, options: { cause?: unknown; expose?: boolean; details?: Record<string, unknown> } = {}) {
+  constructor(code: string, status: number, message: string, options: { cause?: unknown; expose?: boolean; details?: Record<string, unknown>; fields?: readonly FieldError[] } = {}) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.status = status;
     this.expose = options.expose ?? status < 500;
     this.details = options.details;
+    this.fields = options.fields;
   }
 }
 
@@ -27,8 +39,10 @@ export class StorageUnavailableError extends AppError {
 }
 
 export class ValidationError extends AppError {
-  constructor(message: string, readonly errors: Array<{ pointer: string; detail: string }>) {
-    super('validation_failed', 400, message, { details: { errors } });
+  declare readonly fields: readonly FieldError[];
+
+  constructor(message: string, fields: readonly FieldError[]) {
+    super('validation_failed', 400, message, { fields });
   }
 }
 
@@ -54,8 +68,8 @@ export class ForbiddenError extends AppError {
 
 /** The change would duplicate something unique (a username, an email, a membership). */
 export class ConflictError extends AppError {
-  constructor(message: string, details?: Record<string, unknown>) {
-    super('conflict', 409, message, { details });
+  constructor(message: string, options: { fields?: readonly FieldError[]; details?: Record<string, unknown> } = {}) {
+    super('conflict', 409, message, options);
   }
 }
 

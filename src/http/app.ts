@@ -2,8 +2,10 @@ import Koa from 'koa';
 import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
 
+import type { ErrorPage } from '../interactions/error-page.js';
 import type { Logger } from '../logger.js';
 import { errorMiddleware } from './middleware/koa-errors.js';
+import { protocolInputMiddleware } from './middleware/koa-protocol-input.js';
 import { requestIdMiddleware } from './middleware/koa-request-id.js';
 import type Router from '@koa/router';
 
@@ -12,6 +14,8 @@ export interface HttpAppDeps {
   cookieKeys: string[];
   trustProxy: boolean;
   routers: Router[];
+  /** What a person's browser is shown when one of the pages fails. */
+  errorPage: ErrorPage;
   /** The provider currently serving (it is replaced when signing keys rotate). */
   provider: () => Provider;
 }
@@ -22,7 +26,7 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   // Errors are logged by errorMiddleware with context; Koa's default printer would duplicate them.
   app.silent = true;
   app.use(requestIdMiddleware());
-  app.use(errorMiddleware(deps.log));
+  app.use(errorMiddleware(deps.log, deps.errorPage));
   for (const router of deps.routers) app.use(router.routes()).use(router.allowedMethods());
 
   // RFC 8414 metadata is the same document as OIDC discovery; oidc-provider serves only the latter.
@@ -31,6 +35,8 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
     return next();
   });
 
+  // What reaches oidc-provider is checked for text Postgres cannot store before it reads it.
+  app.use(protocolInputMiddleware());
   const mounted = new WeakMap<Provider, Koa.Middleware>();
   app.use((ctx, next) => {
     const provider = deps.provider();

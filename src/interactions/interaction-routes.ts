@@ -1,30 +1,29 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 
-import type { AuthenticationResult } from '../domain/users/authenticate-user.js';
-import type { LoginThrottle } from '../domain/users/login-throttle.js';
-import type { AuditLog } from '../domain/audit/audit-log.js';
+import { InvalidRequestError } from '../http/problems/invalid-request-error.js';
+import { findUnstorable } from '../lib/storable-text.js';
+import type { Login } from '../domain/users/login.js';
 import type { Logger } from '../logger.js';
 import { LabAccessDenied, type LabAccess } from '../domain/tenancy/lab-access.js';
 import { SELECT_LAB_PROMPT } from '../oidc/lab-policy.js';
 import type { createCsrf } from './csrf.js';
 import type { Views } from './views.js';
+import { servesPeople } from '../http/middleware/koa-errors.js';
 
 export interface InteractionDeps {
   provider: () => Provider;
-  authenticate: (login: string, password: string) => Promise<AuthenticationResult>;
+  /** The sign-in use case: authentication, lockout and audit. */
+  login: Login;
   csrf: ReturnType<typeof createCsrf>;
   views: Views;
   log: Logger;
   issuerOrigin: string;
   displayName: (accountId: string) => Promise<string>;
   labs: LabAccess;
-  audit: AuditLog;
-  /** Temporary lockout after repeated failures for one login name. */
-  throttle: LoginThrottle;
   /** Remembers where a new grant was consented to (shown in the user's sessions/devices list). */
   recordGrantOrigin?: (origin: { grantId: string; accountId: string; clientId: string; ip: string; userAgent?: string }) => Promise<void>;
 }
@@ -37,7 +36,14 @@ type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 /** The login and consent pages oidc-provider sends browsers to. */
 export function createInteractionRoutes(deps: InteractionDeps): Router {
   const router = new Router({ prefix: '/interaction/:uid' });
-  const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+  router.use(servesPeople());
+  const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+  /** Reads the form, refusing (400, before any lookup) fields that could not be stored. */
+  const form: Middleware = (ctx, next) => parseForm(ctx as never, async () => {
+    const unstorable = findUnstorable(ctx.request.body ?? {}, '#/body');
+    if (unstorable.length) throw new InvalidRequestError('the form holds characters that cannot be accepted', unstorable);
+    await next();
+  });
 
   async function load(ctx: Context): Promise<Details> {
     const details = await deps.provider().interactionDetails(ctx.req, ctx.res);
@@ -132,29 +138,15 @@ export function createInteractionRoutes(deps: InteractionDeps): Router {
     const body = ctx.request.body as Record<string, unknown>;
     const login = typeof body.login === 'string' ? body.login.trim().slice(0, 320) : '';
     const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
-    // The password is checked even when the account is locked, so a lock cannot be told apart by timing either.
-    const checked: AuthenticationResult = login && password ? await deps.authenticate(login, password) : { ok: false, reason: 'unknown_user' };
-    // Failures count per account (username and email are one counter), or per name typed when no account has it.
-    const throttleKey = checked.ok ? `user:${checked.user.id}` : checked.userId ? `user:${checked.userId}` : `login:${login.toLowerCase()}`;
-    const locked = login ? await deps.throttle.isLocked(throttleKey) : false;
-    const result = locked ? ({ ok: false, reason: 'locked_out' } as const) : checked;
+    const clientId = String(details.params.client_id);
+    const result = await deps.login({ login, password, clientId, requestId: ctx.state.requestId as string, ip: ctx.ip });
     if (!result.ok) {
-      deps.log.info('login failed', { reason: result.reason, client_id: details.params.client_id, ip: ctx.ip });
-      const audited = { requestId: ctx.state.requestId as string, ip: ctx.ip };
+      deps.log.info('login failed', { reason: result.reason, client_id: clientId, ip: ctx.ip });
       // The reason is for operators; the page says the same thing for every one of them.
-      await deps.audit.record({ actor: 'anonymous', action: 'login.failed', details: { reason: result.reason, login, client_id: details.params.client_id }, ...audited });
-      if (login && !locked && (await deps.throttle.recordFailure(throttleKey))) {
-        await deps.audit.record({ actor: 'anonymous', action: 'login.lockout', details: { login, client_id: details.params.client_id }, ...audited });
-      }
       renderLogin(ctx, details, await clientName(details), { login, error: LOGIN_FAILED }, 401);
       return;
     }
-    await deps.throttle.reset(throttleKey);
-    deps.log.info('login succeeded', { sub: result.user.id, client_id: details.params.client_id });
-    await deps.audit.record({
-      actor: `user:${result.user.id}`, action: 'login.succeeded', target: `user:${result.user.id}`,
-      details: { client_id: details.params.client_id }, requestId: ctx.state.requestId as string, ip: ctx.ip,
-    });
+    deps.log.info('login succeeded', { sub: result.user.id, client_id: clientId });
     ctx.respond = false;
     await deps.provider().interactionFinished(ctx.req, ctx.res, { login: { accountId: result.user.id } }, { mergeWithLastSubmission: false });
   });

@@ -1,6 +1,7 @@
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
 
-import type { LabAccess } from '../domain/tenancy/lab-access.js';
+import type { ActingLab, LabAccess } from '../domain/tenancy/lab-access.js';
+import type { User } from '../domain/types.js';
 import type { AccountClaims } from './account-claims.js';
 import type { PrivateJwk } from './keys.js';
 import type { RevocationList } from './revocation-list.js';
@@ -8,6 +9,12 @@ import type { RevocationList } from './revocation-list.js';
 export type AccessTokenClaims = JWTPayload & {
   jti: string; exp: number; client_id?: string; grant_id?: string; scope?: string; lab_id?: string; lab_role?: string; roles?: string[];
 };
+
+/**
+ * Whether a token still stands, with what that was read from: a user's token carries the user and
+ * (when it acts in a lab) the membership, so callers need not read them again.
+ */
+export type TokenLiveness = { active: false } | { active: true; user?: User; acting?: ActingLab };
 
 export interface AccessTokenReaderDeps {
   issuer: string;
@@ -59,17 +66,19 @@ export function createAccessTokenReader(deps: AccessTokenReaderDeps) {
       return claims;
     },
 
-    /** The token itself, or the grant it came from, was revoked. */
-    isRevoked,
-
-    /** Not revoked (token or grant), user still active, lab membership still active. */
-    async isActive(claims: AccessTokenClaims): Promise<boolean> {
-      if (await isRevoked(claims)) return false;
+    /**
+     * The one liveness check of introspection and the management API: not revoked (token or
+     * grant), its user still active, its lab membership still active.
+     */
+    async liveness(claims: AccessTokenClaims): Promise<TokenLiveness> {
+      if (await isRevoked(claims)) return { active: false };
       // A user's token dies with the user's access: blocked or deleted users are inactive.
-      if (claims.grant_id && claims.sub && !(await deps.accounts.findActiveUser(claims.sub))) return false;
+      const user = claims.grant_id && claims.sub ? await deps.accounts.findActiveUser(claims.sub) : undefined;
+      if (claims.grant_id && claims.sub && !user) return { active: false };
       // ...and with the lab it acts in: a suspended membership or lab makes it inactive.
-      if (claims.lab_id && claims.sub && !(await deps.labs.activeMembership(claims.sub, claims.lab_id))) return false;
-      return true;
+      const acting = claims.lab_id && claims.sub ? await deps.labs.activeMembership(claims.sub, claims.lab_id) : undefined;
+      if (claims.lab_id && claims.sub && !acting) return { active: false };
+      return { active: true, user, acting };
     },
   };
 }

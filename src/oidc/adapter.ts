@@ -1,20 +1,21 @@
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+
 import { StorageUnavailableError } from '../domain/errors.js';
-import Provider, { errors } from 'oidc-provider';
 
 import type { ClientRepository } from '../domain/ports/client-repository.js';
 import { AlreadyConsumedError, type PayloadRepository } from '../domain/ports/payload-repository.js';
 import type { Store } from '../domain/ports/store.js';
 import { TemporarilyUnavailable } from './errors.js';
 import { durableKinds, type GrantRevoker } from './grant-revoker.js';
+import type { RefreshReusePolicy } from './refresh-reuse-policy.js';
+import { accountSessionsKey } from './session-directory.js';
 
 export interface AdapterDeps {
   payloads: PayloadRepository;
   clients: ClientRepository;
   store: Store;
   grants: GrantRevoker;
-  /** Seconds during which reuse of a consumed refresh token is refused without revoking the grant. */
-  refreshReuseGraceSeconds: number;
+  refreshReuse: RefreshReusePolicy;
   /** Seconds a client's metadata is cached in-process (changes reach every node within it). */
   clientCacheSeconds?: number;
 }
@@ -80,11 +81,7 @@ export function createAdapterClass(deps: AdapterDeps): GatehouseAdapterClass {
         const payload = stored.payload as AdapterPayload;
         if (stored.consumedAtMs !== undefined) {
           payload.consumed = Math.floor(stored.consumedAtMs / 1000);
-          // Only the token endpoint redeems; introspection and revocation must see the token as it is.
-          if (this.name === 'RefreshToken' && Provider.ctx?.oidc?.route === 'token') {
-            const inFlight = (await deps.store.getJson<number>(inFlightKey(id))) !== undefined;
-            refuseInnocentReuse(stored.consumedAtMs, inFlight, deps.refreshReuseGraceSeconds);
-          }
+          if (this.name === 'RefreshToken') await deps.refreshReuse.refuseInnocentReuse(id, stored.consumedAtMs);
         }
         return payload;
       });
@@ -115,12 +112,9 @@ export function createAdapterClass(deps: AdapterDeps): GatehouseAdapterClass {
     async consume(id: string): Promise<void> {
       await translate(async () => {
         if (this.isDurable) {
-          // Marked before consuming: if the store is down the refresh fails with nothing
-          // consumed, and the client can retry with the same token.
-          if (this.name === 'RefreshToken') await deps.store.setJson(inFlightKey(id), 1, IN_FLIGHT_SECONDS);
+          if (this.name === 'RefreshToken') await deps.refreshReuse.beforeConsume(id);
           await deps.payloads.consume(this.name, id);
-          // Until this request has answered, others presenting the same token raced it.
-          if (this.name === 'RefreshToken') requestState()[IN_FLIGHT] = id;
+          if (this.name === 'RefreshToken') deps.refreshReuse.consumed(id);
           return;
         }
         const payload = await deps.store.getJson<AdapterPayload>(this.key(id));
@@ -145,51 +139,6 @@ export function createAdapterClass(deps: AdapterDeps): GatehouseAdapterClass {
         const keys = (await deps.store.setMembers(setKey)).filter((k) => k.startsWith(`oidc:${this.name}:`));
         await deps.store.delete(keys);
       });
-    }
-  };
-}
-
-export const accountSessionsKey = (accountId: string) => `oidc:account-sessions:${accountId}`;
-
-const IN_FLIGHT = Symbol('refreshInFlight');
-const IN_FLIGHT_SECONDS = 30;
-const inFlightKey = (id: string) => `oidc:RefreshToken:${id}:in-flight`;
-const requestState = () => (Provider.ctx?.state ?? {}) as Record<string | symbol, unknown>;
-
-/**
- * oidc-provider treats any use of a consumed refresh token as theft and revokes the grant.
- * Two cases are not theft and are refused here, before it sees them, without revoking:
- * a request that raced the refresh that consumed the token (it arrived before the consumption,
- * or while that refresh was still answering: N parallel refreshes give one token pair, and it
- * stays valid), and a replay within the configured grace window (an honest double submit).
- */
-function refuseInnocentReuse(consumedAtMs: number, inFlight: boolean, graceSeconds: number): void {
-  const receivedAt = (requestState().receivedAt as number | undefined) ?? Date.now();
-  if (inFlight || receivedAt <= consumedAtMs || receivedAt - consumedAtMs < graceSeconds * 1000) {
-    throw new errors.InvalidGrant('refresh token already used');
-  }
-}
-
-/**
- * Provider middleware: once a refresh has answered, its token's in-flight mark goes. If it
- * failed on the server's side (a 5xx: storage trouble after the token was consumed), the token is
- * given back, so the client's retry — which the 503 asks for — is not mistaken for theft.
- */
-export function clearRefreshInFlight(deps: { store: Store; payloads: PayloadRepository; onError: (error: unknown) => void }) {
-  return async (ctx: { state: Record<string | symbol, unknown>; status: number }, next: () => Promise<void>) => {
-    let failed = false;
-    try {
-      await next();
-      failed = ctx.status >= 500;
-    } catch (error) {
-      failed = !(error instanceof errors.OIDCProviderError) || error.statusCode >= 500;
-      throw error;
-    } finally {
-      const id = ctx.state[IN_FLIGHT];
-      if (typeof id === 'string') {
-        if (failed) await deps.payloads.unconsume('RefreshToken', id).catch(deps.onError);
-        await deps.store.delete([inFlightKey(id)]).catch(() => {});
-      }
     }
   };
 }

@@ -3,6 +3,7 @@ import Provider, { errors } from 'oidc-provider';
 
 import type { Config } from '../config/load-config.js';
 import type { Views } from '../interactions/views.js';
+import { createErrorPage, wantsHtml } from '../interactions/error-page.js';
 import type { ResourceRepository } from '../domain/ports/resource-repository.js';
 import type { Resource } from '../domain/types.js';
 import { DEFAULT_RESOURCE_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY } from '../domain/client-metadata.js';
@@ -12,6 +13,8 @@ import type { PrivateJwk } from './keys.js';
 import type { LabPolicy } from './lab-policy.js';
 import { mayIntrospect, mayRevoke } from './token-policies.js';
 
+/** The routes of oidc-provider a person's browser navigates to (the rest are called by programs). */
+const PAGE_ROUTES = new Set(['authorization', 'resume', 'end_session', 'end_session_confirm', 'end_session_success', 'code_verification', 'device_resume']);
 
 export interface ProviderDeps {
   config: Config;
@@ -31,6 +34,7 @@ export interface ProviderDeps {
  */
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, accounts, views } = deps;
+  const errorPage = createErrorPage(views);
   const resourceCache = new Map<string, { at: number; resource: Resource | undefined }>();
 
   async function findResource(uri: string): Promise<Resource | undefined> {
@@ -161,8 +165,16 @@ export function createProvider(deps: ProviderDeps): Provider {
       Interaction: 3600,
     },
     interactions: { policy: deps.labPolicy.interactionPolicy(), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    async renderError(ctx, out) {
-      views.render(ctx as never, 'error', { error: out.error, description: out.error_description }, ctx.status);
+    // oidc-provider calls this for every error it would show as a page; only a person's browser
+    // gets one. The token endpoint and the other back-channel routes answer JSON even to a client
+    // that accepts text/html (RFC 6749 §5.2).
+    async renderError(ctx, out, error) {
+      if (PAGE_ROUTES.has(String(ctx.oidc?.route)) && wantsHtml(ctx as never)) {
+        errorPage.render(ctx as never, { status: ctx.status, code: out.error, description: out.error_description, requestId: ctx.state.requestId as string | undefined, cause: error });
+        return;
+      }
+      ctx.type = 'application/json; charset=utf-8';
+      ctx.body = out;
     },
     clientBasedCORS(_ctx, origin, client) {
       return client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false;

@@ -37,7 +37,7 @@ export function installStructuredTokenSupport(provider: Provider, deps: Structur
     const client = ctx.oidc.client!;
     ctx.status = 200;
     ctx.type = 'application/json; charset=utf-8';
-    if (!claims || !mayIntrospect(client, claims.client_id, claims.aud) || !(await deps.tokens.isActive(claims))) {
+    if (!claims || !mayIntrospect(client, claims.client_id, claims.aud) || !(await deps.tokens.liveness(claims)).active) {
       ctx.body = { active: false };
       return;
     }

@@ -7,7 +7,7 @@ import { DEFAULT_RESOURCE_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOU
 import {
   CLIENT_SECRET_HASHES_PROPERTY, IMPORTED_SECRET_PROPERTY, generateClientSecret, hashClientSecret, isLive, isPlaceholder, rotateSecretHashes, unusableSecretPlaceholder, type ClientSecretHash,
 } from '../clients/client-secret.js';
-import { ConflictError, DuplicateError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, DuplicateError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
 
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
@@ -51,7 +51,6 @@ export interface ClientView {
   updatedAt: Date;
 }
 
-type FieldError = { pointer: string; detail: string };
 /** oidc-provider's own check of a client's metadata; throws its InvalidClientMetadata. */
 export type MetadataValidator = (metadata: ClientMetadata) => Promise<void>;
 
@@ -139,25 +138,25 @@ export function createClientManagement(deps: ClientManagementDeps) {
 
     const checkUris = (uris: string[], field: string) => uris.forEach((uri, i) => {
       const problem = redirectUriProblem(uri);
-      if (problem) errors.push({ pointer: `#/body/${field}/${i}`, detail: problem });
+      if (problem) errors.push({ field: `${field}.${i}`, detail: problem });
     });
     checkUris(redirectUris, 'redirectUris');
     checkUris(postLogoutRedirectUris, 'postLogoutRedirectUris');
-    if (grantTypes.includes('authorization_code') && !redirectUris.length) errors.push({ pointer: '#/body/redirectUris', detail: 'must list at least one URI for the authorization_code grant' });
-    if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code')) errors.push({ pointer: '#/body/grantTypes', detail: 'refresh_token needs authorization_code' });
-    if (grantTypes.includes('client_credentials') && authMethod === 'none') errors.push({ pointer: '#/body/tokenEndpointAuthMethod', detail: 'a public client (none) cannot use client_credentials' });
+    if (grantTypes.includes('authorization_code') && !redirectUris.length) errors.push({ field: 'redirectUris', detail: 'must list at least one URI for the authorization_code grant' });
+    if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code')) errors.push({ field: 'grantTypes', detail: 'refresh_token needs authorization_code' });
+    if (grantTypes.includes('client_credentials') && authMethod === 'none') errors.push({ field: 'tokenEndpointAuthMethod', detail: 'a public client (none) cannot use client_credentials' });
 
     const offered = new Set<string>();
     for (const [i, uri] of resourceList.entries()) {
       const resource = await resources.find(uri);
-      if (!resource) errors.push({ pointer: `#/body/resources/${i}`, detail: `no resource ${uri}` });
+      if (!resource) errors.push({ field: `resources.${i}`, detail: `no resource ${uri}` });
       else resource.scopes.forEach((s) => offered.add(s));
     }
-    if (defaultResource !== undefined && !resourceList.includes(defaultResource)) errors.push({ pointer: '#/body/defaultResource', detail: 'must be one of resources' });
+    if (defaultResource !== undefined && !resourceList.includes(defaultResource)) errors.push({ field: 'defaultResource', detail: 'must be one of resources' });
     for (const s of resourceScopes) {
       if (offered.has(s)) continue;
-      const pointer = resourcePart.includes(s) ? '#/body/scope' : input.resourceScopes ? `#/body/resourceScopes/${input.resourceScopes.indexOf(s)}` : '#/body/resources';
-      errors.push({ pointer, detail: `scope ${s} is neither an OpenID Connect scope nor offered by the client's resources` });
+      const field = resourcePart.includes(s) ? 'scope' : input.resourceScopes ? `resourceScopes.${input.resourceScopes.indexOf(s)}` : 'resources';
+      errors.push({ field, detail: `scope ${s} is neither an OpenID Connect scope nor offered by the client's resources` });
     }
     if (errors.length) throw invalid(errors);
 
@@ -186,7 +185,7 @@ export function createClientManagement(deps: ClientManagementDeps) {
     } catch (error) {
       const description = providerComplaint(error);
       if (description === undefined) throw error;
-      throw invalid([{ pointer: pointerOf(description), detail: description }]);
+      throw invalid([{ field: fieldOf(description), detail: description }]);
     }
     return metadata;
   }
@@ -199,6 +198,10 @@ export function createClientManagement(deps: ClientManagementDeps) {
     },
 
     async list(filter: { q?: string; grantType?: string; resource?: string }, page: { limit: number; offset: number }): Promise<{ items: ClientView[]; total: number }> {
+      // A resource that does not exist is a mistaken filter, not one no client matches.
+      if (filter.resource !== undefined && !(await deps.resources.find(filter.resource))) {
+        throw new ValidationError('the filter names something that does not exist', [{ field: 'resource', detail: 'is not a registered resource' }]);
+      }
       const { items, total } = await deps.clients.list(filter, page);
       return { items: items.map(view), total };
     },
@@ -214,7 +217,7 @@ export function createClientManagement(deps: ClientManagementDeps) {
         try {
           await repos.clients.insert(metadata);
         } catch (error) {
-          if (error instanceof DuplicateError) throw new ConflictError(`a client with id ${clientId} already exists`, { errors: [{ pointer: '#/body/clientId', detail: 'is taken' }] });
+          if (error instanceof DuplicateError) throw new ConflictError(`a client with id ${clientId} already exists`, { fields: [{ field: 'clientId', detail: 'is taken' }] });
           throw error;
         }
         const after = view(await findRecord(clientId, repos));
@@ -285,7 +288,7 @@ export function createClientManagement(deps: ClientManagementDeps) {
         const current = await repos.clients.findForUpdate(clientId);
         if (!current) throw new NotFoundError('client');
         if ((current.metadata.token_endpoint_auth_method ?? 'client_secret_basic') === 'none') {
-          throw new ConflictError('a public client has no secret to rotate', { errors: [{ pointer: '#/params/clientId', detail: 'is a public client (token_endpoint_auth_method none)' }] });
+          throw new ConflictError('a public client has no secret to rotate', { fields: [{ field: 'clientId', detail: 'is a public client (token_endpoint_auth_method none)' }] });
         }
         const rotated = rotateSecretHashes(current.metadata[CLIENT_SECRET_HASHES_PROPERTY] as ClientSecretHash[] | undefined, hashClientSecret(secret), now(), deps.secretOverlapSeconds);
         await repos.clients.replace({ ...current.metadata, [CLIENT_SECRET_HASHES_PROPERTY]: rotated.hashes });
@@ -304,7 +307,7 @@ export function createClientManagement(deps: ClientManagementDeps) {
 export type ClientManagement = ReturnType<typeof createClientManagement>;
 
 function invalid(errors: FieldError[]): ValidationError {
-  return new ValidationError(`invalid client: ${errors.map((e) => `${e.pointer.replace('#/body/', '')} ${e.detail}`).join('; ')}`, errors);
+  return new ValidationError(`invalid client: ${errors.map((e) => (e.field ? `${e.field} ${e.detail}` : e.detail)).join('; ')}`, errors);
 }
 
 /** Redirect URIs are absolute https URLs, or http ones on a loopback host (development, native apps), without fragments. */
@@ -333,9 +336,7 @@ const FIELD_OF: Record<string, string> = {
   [RESOURCES_PROPERTY]: 'resources', [RESOURCE_SCOPES_PROPERTY]: 'resourceScopes', [DEFAULT_RESOURCE_PROPERTY]: 'defaultResource',
 };
 
-/** oidc-provider names the failing property first (`redirect_uris must …`); that becomes the body field's pointer. */
-function pointerOf(description: string): string {
-  const property = description.split(' ')[0] ?? '';
-  const field = FIELD_OF[property];
-  return field ? `#/body/${field}` : '#/body';
+/** oidc-provider names the failing property first (`redirect_uris must …`); '' (the whole client) when it names none of ours. */
+function fieldOf(description: string): string {
+  return FIELD_OF[description.split(' ')[0] ?? ''] ?? '';
 }

@@ -32,7 +32,7 @@ export function createLabManagement(deps: { labs: LabRepository; change: Audited
         try {
           await repos.labs.insert({ id, name: lab.name, status: lab.status });
         } catch (error) {
-          if (error instanceof DuplicateError) throw new ConflictError(`a lab with id ${id} already exists`, { errors: [{ pointer: '#/body/id', detail: 'is taken' }] });
+          if (error instanceof DuplicateError) throw new ConflictError(`a lab with id ${id} already exists`, { fields: [{ field: 'id', detail: 'is taken' }] });
           throw error;
         }
         const created = (await repos.labs.find(id))!;
@@ -87,7 +87,7 @@ export function createLabManagement(deps: { labs: LabRepository; change: Audited
         try {
           await repos.labs.insertMember({ labId, userId: member.userId, role: member.role, status: member.status ?? 'active' });
         } catch (error) {
-          if (error instanceof DuplicateError) throw new ConflictError('the user is already a member of this lab', { errors: [{ pointer: '#/body/userId', detail: 'is already a member' }] });
+          if (error instanceof DuplicateError) throw new ConflictError('the user is already a member of this lab', { fields: [{ field: 'userId', detail: 'is already a member' }] });
           throw error;
         }
         const after = (await repos.labs.findMember(labId, member.userId))!;

@@ -28,7 +28,7 @@ export function createResourceManagement(deps: ResourceManagementDeps) {
   function assertNotManaged(uri: string): void {
     if (uri === deps.apiResource) {
       throw new ConflictError('the management API resource is maintained by Gatehouse itself and cannot be changed or deleted', {
-        errors: [{ pointer: '#/params/resourceUri', detail: 'is the management API resource' }],
+        fields: [{ field: 'resourceUri', detail: 'is the management API resource' }],
       });
     }
   }
@@ -36,7 +36,7 @@ export function createResourceManagement(deps: ResourceManagementDeps) {
   function checkScopes(scopes: string[] | undefined): void {
     const clashes = (scopes ?? []).map((s, i) => [s, i] as const).filter(([s]) => oidcScopes.has(s));
     if (clashes.length) {
-      throw new ValidationError('a resource scope may not be an OpenID Connect scope', clashes.map(([s, i]) => ({ pointer: `#/body/scopes/${i}`, detail: `${s} is an OpenID Connect scope` })));
+      throw new ValidationError('a resource scope may not be an OpenID Connect scope', clashes.map(([s, i]) => ({ field: `scopes.${i}`, detail: `${s} is an OpenID Connect scope` })));
     }
   }
 
@@ -57,7 +57,7 @@ export function createResourceManagement(deps: ResourceManagementDeps) {
         try {
           await repos.resources.insert({ uri: input.uri, name: input.name, accessTokenTtl: input.accessTokenTtl ?? DEFAULT_TTL, scopes: input.scopes ?? [], roles: input.roles ?? [] });
         } catch (error) {
-          if (error instanceof DuplicateError) throw new ConflictError(`a resource ${input.uri} already exists`, { errors: [{ pointer: '#/body/uri', detail: 'is taken' }] });
+          if (error instanceof DuplicateError) throw new ConflictError(`a resource ${input.uri} already exists`, { fields: [{ field: 'uri', detail: 'is taken' }] });
           throw error;
         }
         const after = (await repos.resources.findRecord(input.uri))!;
@@ -79,7 +79,7 @@ export function createResourceManagement(deps: ResourceManagementDeps) {
           const held = dropped.length ? await repos.resources.roleAssignmentCounts(uri, dropped) : {};
           if (Object.keys(held).length) {
             throw new ConflictError('roles still assigned cannot be removed from the catalogue; withdraw them first', {
-              errors: [{ pointer: '#/body/roles', detail: `still assigned: ${Object.entries(held).map(([r, n]) => `${r} (${n})`).join(', ')}` }],
+              fields: [{ field: 'roles', detail: `still assigned: ${Object.entries(held).map(([r, n]) => `${r} (${n})`).join(', ')}` }],
             });
           }
         }
@@ -93,7 +93,7 @@ export function createResourceManagement(deps: ResourceManagementDeps) {
           }
           if (holders.length) {
             throw new ConflictError(`clients are still granted scopes this change removes: ${holders.join(', ')}; change them first`, {
-              clients: holders, errors: [{ pointer: '#/body/scopes', detail: `still granted to ${holders.join(', ')}` }],
+              details: { clients: holders }, fields: [{ field: 'scopes', detail: `still granted to ${holders.join(', ')}` }],
             });
           }
         }
@@ -116,7 +116,7 @@ export function createResourceManagement(deps: ResourceManagementDeps) {
         const clients = await repos.clients.idsListingResource(uri);
         if (clients.length) {
           throw new ConflictError(`clients still list this resource: ${clients.join(', ')}; remove it from them first`, {
-            clients, errors: [{ pointer: '#/params/resourceUri', detail: `is listed by ${clients.length} client(s)` }],
+            details: { clients }, fields: [{ field: 'resourceUri', detail: `is listed by ${clients.length} client(s)` }],
           });
         }
         const roleAssignments = await repos.resources.roleAssignmentCounts(uri);

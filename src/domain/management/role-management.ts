@@ -6,6 +6,11 @@ import type { AuditedChange, ChangeOrigin } from './audited-change.js';
 /** A role as the API shows it: on a resource, globally or limited to one lab. */
 export interface RoleAssignment { resource: string; role: string; lab?: string }
 
+/** A resource's role catalogue as a refusal names it. */
+export function describeRoles(roles: readonly string[]): string {
+  return roles.length ? `one of ${roles.map((r) => JSON.stringify(r)).join(', ')}` : 'none: the resource defines no roles';
+}
+
 const toAssignment = (r: ResourceRole): RoleAssignment => ({ resource: r.resourceUri, role: r.role, ...(r.labId ? { lab: r.labId } : {}) });
 
 /**
@@ -28,13 +33,12 @@ export function createRoleManagement(deps: { repos: Repositories; change: Audite
   /** The role must be in the resource's catalogue, the lab must exist: 400s naming the field. */
   async function assertGrantable(assignment: RoleAssignment, visibleLab: (labId: string) => boolean): Promise<void> {
     const resource = await repos.resources.find(assignment.resource);
-    if (!resource) throw new ValidationError('unknown resource', [{ pointer: '#/body/resource', detail: 'is not a registered resource' }]);
+    if (!resource) throw new ValidationError('unknown resource', [{ field: 'resource', detail: 'is not a registered resource' }]);
     if (!resource.roles.includes(assignment.role)) {
-      const known = resource.roles.length ? `one of ${resource.roles.map((r) => JSON.stringify(r)).join(', ')}` : 'none: the resource defines no roles';
-      throw new ValidationError('the resource has no such role', [{ pointer: '#/body/role', detail: `is not a role of ${assignment.resource} (${known})` }]);
+      throw new ValidationError('the resource has no such role', [{ field: 'role', detail: `is not a role of ${assignment.resource} (${describeRoles(resource.roles)})` }]);
     }
     if (assignment.lab !== undefined && (!visibleLab(assignment.lab) || !(await repos.labs.find(assignment.lab)))) {
-      throw new ValidationError('no such lab', [{ pointer: '#/body/lab', detail: 'no such lab' }]);
+      throw new ValidationError('no such lab', [{ field: 'lab', detail: 'no such lab' }]);
     }
   }
 

@@ -1,42 +1,18 @@
 import type { AccountGrant } from '../ports/grant-origin-repository.js';
-import type { Store } from '../ports/store.js';
+import type { BrowserSession, SessionDirectory } from '../ports/session-directory.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import type { AccessTerminator } from '../users/access-terminator.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
-
-/** A browser (SSO) session of a user, as the management API shows it. */
-export interface BrowserSession {
-  /** The session's `uid`: stable for its whole life and, unlike its storage id, not what the cookie carries. */
-  id: string;
-  loginAt: Date;
-  expiresAt?: Date;
-  /** Clients that were authorised through this session. */
-  clients: string[];
-}
-
-/** The fields of oidc-provider's Session payload read here. */
-interface StoredSession {
-  uid?: string;
-  accountId?: string;
-  loginTs?: number;
-  iat?: number;
-  exp?: number;
-  authorizations?: Record<string, unknown>;
-}
 
 export interface SessionListingDeps {
   users: { findById(id: string): Promise<{ isAdmin: boolean } | undefined> };
   labs: { findMember(labId: string, userId: string): Promise<unknown> };
   grantOrigins: { grantsOfAccount(accountId: string): Promise<AccountGrant[]> };
-  store: Store;
-  /** The store key of the set holding an account's session keys (kept by the oidc adapter). */
-  sessionsKey: (accountId: string) => string;
+  sessions: SessionDirectory;
   grants: { revokeGrant(grantId: string): Promise<void> };
   access: AccessTerminator;
   change: AuditedChange;
 }
-
-const fromEpoch = (seconds: number | undefined) => (typeof seconds === 'number' ? new Date(seconds * 1000) : undefined);
 
 /**
  * A user's browser sessions and grants ("devices"), and ending them. `confinedTo` is set for lab
@@ -58,29 +34,6 @@ export function createSessionListing(deps: SessionListingDeps) {
     if (!mayTouchAdmin && (await deps.users.findById(userId))?.isAdmin) throw new ForbiddenError('only platform admins may end a platform admin\'s sessions');
   }
 
-  /** Live sessions with their store keys. Keys of ended sessions linger in the account's set; they read as absent. */
-  async function storedSessions(userId: string): Promise<Array<{ key: string; session: BrowserSession; grantOf: Record<string, string | undefined> }>> {
-    const keys = await deps.store.setMembers(deps.sessionsKey(userId));
-    const now = Date.now() / 1000;
-    const read = await Promise.all(keys.map(async (key) => ({ key, payload: await deps.store.getJson<StoredSession>(key) })));
-    const byId = new Map<string, { key: string; session: BrowserSession; grantOf: Record<string, string | undefined> }>();
-    for (const { key, payload } of read) {
-      if (!payload || payload.accountId !== userId || typeof payload.uid !== 'string') continue;
-      if (typeof payload.exp === 'number' && payload.exp <= now) continue;
-      byId.set(payload.uid, {
-        key,
-        session: {
-          id: payload.uid,
-          loginAt: fromEpoch(payload.loginTs ?? payload.iat) ?? new Date(0),
-          expiresAt: fromEpoch(payload.exp),
-          clients: Object.keys(payload.authorizations ?? {}).sort(),
-        },
-        grantOf: Object.fromEntries(Object.entries(payload.authorizations ?? {}).map(([clientId, a]) => [clientId, (a as { grantId?: string } | undefined)?.grantId])),
-      });
-    }
-    return [...byId.values()].sort((a, b) => b.session.loginAt.getTime() - a.session.loginAt.getTime() || a.session.id.localeCompare(b.session.id));
-  }
-
   async function visibleGrants(userId: string, confinedTo: string | undefined): Promise<AccountGrant[]> {
     const grants = await deps.grantOrigins.grantsOfAccount(userId);
     return confinedTo === undefined ? grants : grants.filter((g) => g.labId === undefined || g.labId === confinedTo);
@@ -98,22 +51,22 @@ export function createSessionListing(deps: SessionListingDeps) {
   return {
     async list(userId: string, confinedTo?: string): Promise<{ sessions: BrowserSession[]; grants: AccountGrant[] }> {
       await assertVisible(userId, confinedTo);
-      const [sessions, grants] = await Promise.all([storedSessions(userId), visibleGrants(userId, confinedTo)]);
-      if (confinedTo === undefined) return { sessions: sessions.map((s) => s.session), grants };
+      const [sessions, grants] = await Promise.all([deps.sessions.sessionsOf(userId), visibleGrants(userId, confinedTo)]);
+      if (confinedTo === undefined) return { sessions, grants };
       // A lab admin sees which applications a session opened only through grants they may see.
       const visible = new Set(grants.map((g) => g.id));
       return {
-        sessions: sessions.map(({ session, grantOf }) => ({ ...session, clients: session.clients.filter((c) => visible.has(grantOf[c] ?? '')) })),
+        sessions: sessions.map((session) => ({ ...session, clients: session.clients.filter((c) => visible.has(session.grantOf[c] ?? '')) })),
         grants,
       };
     },
 
     async endSession(origin: ChangeOrigin, userId: string, sessionId: string, confinedTo: string | undefined, mayTouchAdmin: boolean): Promise<void> {
       await assertMayEnd(userId, confinedTo, mayTouchAdmin);
-      const found = (await storedSessions(userId)).find((s) => s.session.id === sessionId);
-      if (!found) throw new NotFoundError('session');
-      await deps.store.delete([found.key]);
-      await audited(origin, 'session.revoked', `user:${userId}/session:${sessionId}`, { before: found.session });
+      const found = (await deps.sessions.sessionsOf(userId)).find((s) => s.id === sessionId);
+      if (!found || !(await deps.sessions.end(userId, sessionId))) throw new NotFoundError('session');
+      const { grantOf: _grants, ...before } = found;
+      await audited(origin, 'session.revoked', `user:${userId}/session:${sessionId}`, { before });
     },
 
     async revokeGrant(origin: ChangeOrigin, userId: string, grantId: string, confinedTo: string | undefined, mayTouchAdmin: boolean): Promise<void> {
@@ -127,16 +80,15 @@ export function createSessionListing(deps: SessionListingDeps) {
     /** Every session, and every grant (a lab admin: every grant they can see). */
     async endAll(origin: ChangeOrigin, userId: string, confinedTo: string | undefined, mayTouchAdmin: boolean): Promise<void> {
       await assertMayEnd(userId, confinedTo, mayTouchAdmin);
-      const [sessions, grants] = await Promise.all([storedSessions(userId), visibleGrants(userId, confinedTo)]);
+      const [sessions, grants] = await Promise.all([deps.sessions.sessionsOf(userId), visibleGrants(userId, confinedTo)]);
       if (confinedTo === undefined) {
         await deps.access.endAllAccessOf(userId);
       } else {
         for (const grant of grants) await deps.grants.revokeGrant(grant.id);
-        const keys = await deps.store.setMembers(deps.sessionsKey(userId));
-        await deps.store.delete([...keys, deps.sessionsKey(userId)]);
+        await deps.sessions.endAll(userId);
       }
       await audited(origin, 'sessions.revoked_all', `user:${userId}`, {
-        before: { sessions: sessions.map((s) => s.session.id), grants: grants.map((g) => g.id) },
+        before: { sessions: sessions.map((s) => s.id), grants: grants.map((g) => g.id) },
         ...(confinedTo !== undefined ? { labId: confinedTo } : {}),
       });
     },

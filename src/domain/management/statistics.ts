@@ -1,6 +1,6 @@
 import type { LabCounts, UserCounts } from '../ports/statistics-repository.js';
 import type { TokenWindows } from '../ports/token-count-repository.js';
-import type { Store } from '../ports/store.js';
+import type { SessionDirectory } from '../ports/session-directory.js';
 
 export interface Statistics {
   users: UserCounts;
@@ -19,8 +19,7 @@ export interface StatisticsDeps {
   tokenCounts: { windows(now: Date): Promise<TokenWindows[]> };
   /** This node's counts not yet written; flushed first so a read sees its own node's tokens. */
   tokenIssuance: { flush(): Promise<void> };
-  store: Store;
-  sessionsKey: (accountId: string) => string;
+  sessions: Pick<SessionDirectory, 'sessionsOf'>;
 }
 
 // Store round trips in flight at once while counting sessions.
@@ -35,21 +34,13 @@ const SESSION_READS_IN_FLIGHT = 16;
  * Token counts of other nodes arrive with their next flush (every few seconds).
  */
 export function createStatistics(deps: StatisticsDeps) {
-  async function sessionsOf(userId: string, now: number): Promise<number> {
-    const keys = await deps.store.setMembers(deps.sessionsKey(userId));
-    const sessions = await Promise.all(keys.map((key) => deps.store.getJson<{ accountId?: string; uid?: string; exp?: number }>(key)));
-    const live = sessions.filter((s) => s && s.accountId === userId && (typeof s.exp !== 'number' || s.exp > now));
-    return new Set(live.map((s) => s!.uid)).size;
-  }
-
   async function activeSessions(labId: string | undefined): Promise<number> {
     const users = await deps.statistics.userIds(labId);
-    const now = Date.now() / 1000;
     let total = 0;
     let next = 0;
     const worker = async () => {
       while (next < users.length) {
-        const found = await sessionsOf(users[next++]!, now);
+        const found = (await deps.sessions.sessionsOf(users[next++]!)).length;
         total += found;
       }
     };

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 
 import type { Repositories } from '../ports/repositories.js';
 import type { DirectoryFilter, DirectoryUser } from '../ports/user-repository.js';
-import { ConflictError, DuplicateError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, DuplicateError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
 import type { MembershipStatus } from '../types.js';
 import type { AccessTerminator } from '../users/access-terminator.js';
 import type { PasswordHasher } from '../users/password-hasher.js';
 import type { PasswordPolicy } from '../users/password-policy.js';
 import type { Paging } from '../ports/paging.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
+import { describeRoles } from './role-management.js';
 
 /**
  * Letters, digits, dot, underscore and hyphen; no `@`, so a username can never equal someone's
@@ -63,10 +64,10 @@ const LAB_ADMIN_FIELDS = new Set(['givenName', 'familyName']);
 
 const conflict = (taken: { username: boolean; email: boolean }) => {
   const errors = [
-    ...(taken.username ? [{ pointer: '#/body/username', detail: 'is taken' }] : []),
-    ...(taken.email ? [{ pointer: '#/body/email', detail: 'is taken' }] : []),
+    ...(taken.username ? [{ field: 'username', detail: 'is taken' }] : []),
+    ...(taken.email ? [{ field: 'email', detail: 'is taken' }] : []),
   ];
-  return new ConflictError(`the ${[taken.username && 'username', taken.email && 'email'].filter(Boolean).join(' and ')} ${errors.length > 1 ? 'are' : 'is'} taken`, { errors });
+  return new ConflictError(`the ${[taken.username && 'username', taken.email && 'email'].filter(Boolean).join(' and ')} ${errors.length > 1 ? 'are' : 'is'} taken`, { fields: errors });
 };
 
 /** A duplicate that slipped past the check (a concurrent insert): the index says which field. */
@@ -113,6 +114,25 @@ export function createUserManagement(deps: {
   }
 
   /** Who may take over a platform admin's account (password, username, email) or lock it out: other platform admins and operators. */
+  /**
+   * A filter naming a lab, resource or role that does not exist is a mistake (a system name where
+   * a resource URI belongs), not a question whose answer is "nobody": 400 naming the filter. A
+   * lab admin's other labs read exactly as missing ones.
+   */
+  async function assertFilterNamesExisting(filter: DirectoryFilter, confinedTo?: string): Promise<void> {
+    const errors: FieldError[] = [];
+    if (filter.lab !== undefined && ((confinedTo !== undefined && filter.lab !== confinedTo) || !(await repos.labs.find(filter.lab)))) {
+      errors.push({ field: 'lab', detail: 'is not a lab' });
+    }
+    if (filter.role) {
+      const { resourceUri, role } = filter.role;
+      const resource = await repos.resources.find(resourceUri);
+      if (!resource) errors.push({ field: 'resource', detail: 'is not a registered resource' });
+      else if (!resource.roles.includes(role)) errors.push({ field: 'role', detail: `is not a role of ${resourceUri} (${describeRoles(resource.roles)})` });
+    }
+    if (errors.length) throw new ValidationError('the filter names something that does not exist', errors);
+  }
+
   function assertMayTouchAdmin(target: { isAdmin: boolean }, authority: Authority, what: string): void {
     if (target.isAdmin && !authority.mayGrantAdmin) throw new ForbiddenError(`only platform admins may ${what} a platform admin`);
   }
@@ -129,12 +149,9 @@ export function createUserManagement(deps: {
   return {
     get: find,
 
-    list(filter: DirectoryFilter, page: Paging, confinedTo?: string): Promise<{ items: DirectoryUser[]; total: number }> {
-      if (confinedTo !== undefined) {
-        // Another lab's members cannot be listed, and an empty page says nothing about that lab.
-        if (filter.lab !== undefined && filter.lab !== confinedTo) return Promise.resolve({ items: [], total: 0 });
-        return repos.users.list({ ...filter, lab: confinedTo }, page, confinedTo);
-      }
+    async list(filter: DirectoryFilter, page: Paging, confinedTo?: string): Promise<{ items: DirectoryUser[]; total: number }> {
+      await assertFilterNamesExisting(filter, confinedTo);
+      if (confinedTo !== undefined) return repos.users.list({ ...filter, lab: confinedTo }, page, confinedTo);
       return repos.users.list(filter, page);
     },
 
@@ -146,19 +163,19 @@ export function createUserManagement(deps: {
     },
 
     async create(origin: ChangeOrigin, input: NewUser, authority: Authority): Promise<DirectoryUser> {
-      if (!usernameRegExp.test(input.username)) throw new ValidationError('the username is invalid', [{ pointer: '#/body/username', detail: `must match ${USERNAME_PATTERN}` }]);
+      if (!usernameRegExp.test(input.username)) throw new ValidationError('the username is invalid', [{ field: 'username', detail: `must match ${USERNAME_PATTERN}` }]);
       if (input.isAdmin && !authority.mayGrantAdmin) throw new ForbiddenError('only platform admins may create platform admins');
       let memberships: Array<{ labId: string; role: string; status?: MembershipStatus }>;
       if (authority.confinedTo !== undefined) {
-        if (input.labs) throw new ValidationError('lab admins add the user to their own lab with `membership`', [{ pointer: '#/body/labs', detail: 'is not for lab admins; give membership' }]);
-        if (!input.membership) throw new ValidationError('a lab admin\'s new user joins their lab', [{ pointer: '#/body/membership', detail: 'is required for lab admins' }]);
+        if (input.labs) throw new ValidationError('lab admins add the user to their own lab with `membership`', [{ field: 'labs', detail: 'is not for lab admins; give membership' }]);
+        if (!input.membership) throw new ValidationError('a lab admin\'s new user joins their lab', [{ field: 'membership', detail: 'is required for lab admins' }]);
         memberships = [{ labId: authority.confinedTo, ...input.membership }];
       } else {
-        if (input.membership) throw new ValidationError('membership is for lab admins; give labs', [{ pointer: '#/body/membership', detail: 'is only for lab admins; give labs' }]);
+        if (input.membership) throw new ValidationError('membership is for lab admins; give labs', [{ field: 'membership', detail: 'is only for lab admins; give labs' }]);
         memberships = input.labs ?? [];
         const seen = new Set<string>();
         memberships.forEach((m, i) => {
-          if (seen.has(m.labId)) throw new ValidationError('a lab is listed twice', [{ pointer: `#/body/labs/${i}/labId`, detail: 'is listed twice' }]);
+          if (seen.has(m.labId)) throw new ValidationError('a lab is listed twice', [{ field: `labs.${i}.labId`, detail: 'is listed twice' }]);
           seen.add(m.labId);
         });
       }
@@ -170,7 +187,7 @@ export function createUserManagement(deps: {
         const taken = await tx.users.taken(input);
         if (taken.username || taken.email) throw conflict(taken);
         for (const [i, m] of memberships.entries()) {
-          if (!(await tx.labs.find(m.labId))) throw new ValidationError('no such lab', [{ pointer: `#/body/labs/${i}/labId`, detail: 'no such lab' }]);
+          if (!(await tx.labs.find(m.labId))) throw new ValidationError('no such lab', [{ field: `labs.${i}.labId`, detail: 'no such lab' }]);
         }
         try {
           await tx.users.insert({
@@ -199,7 +216,7 @@ export function createUserManagement(deps: {
       if (input.isAdmin !== undefined && !authority.mayGrantAdmin) throw new ForbiddenError('only platform admins may change isAdmin');
       if (input.isAdmin === false) assertNotSelf(authority, userId, 'remove the admin flag of');
       if (input.username !== undefined && !usernameRegExp.test(input.username)) {
-        throw new ValidationError('the username is invalid', [{ pointer: '#/body/username', detail: `must match ${USERNAME_PATTERN}` }]);
+        throw new ValidationError('the username is invalid', [{ field: 'username', detail: `must match ${USERNAME_PATTERN}` }]);
       }
 
       return change(origin, async (tx, record) => {
@@ -293,7 +310,7 @@ export function createUserManagement(deps: {
      * either way so the answers take as long.
      */
     async register(origin: ChangeOrigin, input: Registration): Promise<{ created: boolean }> {
-      if (!usernameRegExp.test(input.username)) throw new ValidationError('the username is invalid', [{ pointer: '#/body/username', detail: `must match ${USERNAME_PATTERN}` }]);
+      if (!usernameRegExp.test(input.username)) throw new ValidationError('the username is invalid', [{ field: 'username', detail: `must match ${USERNAME_PATTERN}` }]);
       const passwordHash = await hashChecked(input.password, input);
       const id = randomUUID();
       const duplicate = async () => {

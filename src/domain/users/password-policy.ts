@@ -43,10 +43,10 @@ export function createPasswordPolicy(options: PasswordPolicyOptions) {
   return {
     minLength: options.minLength,
     problem,
-    /** Throws a 400 whose field error points at `pointer` (the request field that carried it). */
-    check(password: string, context: PasswordContext = {}, pointer = '#/body/password'): void {
+    /** Throws a ValidationError naming `field` (the input field that carried the password). */
+    check(password: string, context: PasswordContext = {}, field = 'password'): void {
       const detail = problem(password, context);
-      if (detail) throw new ValidationError(`the password ${detail}`, [{ pointer, detail }]);
+      if (detail) throw new ValidationError(`the password ${detail}`, [{ field, detail }]);
     },
   };
 }

@@ -1,6 +1,4 @@
-import type { AccountClaims } from '../../oidc/account-claims.js';
 import type { AccessTokenReader } from '../../oidc/access-token-reader.js';
-import type { LabAccess } from '../../domain/tenancy/lab-access.js';
 import { ForbiddenError, UnauthorizedError } from '../../domain/errors.js';
 import type { ApiOperation } from './api-operation.js';
 import type { Caller } from './caller.js';
@@ -10,8 +8,6 @@ export interface ApiAuthDeps {
   tokens: () => AccessTokenReader;
   /** The management API's resource indicator: tokens must be minted for this audience. */
   audience: string;
-  accounts: AccountClaims;
-  labs: LabAccess;
 }
 
 const challenge = (audience: string, error?: string, description?: string, scope?: string) =>
@@ -35,15 +31,14 @@ export function createApiAuthenticator(deps: ApiAuthDeps) {
       const reader = deps.tokens();
       const claims = await reader.verify(match[1]!, deps.audience);
       if (!claims) throw unauthorized('the access token is invalid, expired or not for this API');
-      if (await reader.isRevoked(claims)) throw unauthorized('the access token is no longer active');
+      const live = await reader.liveness(claims);
+      if (!live.active) throw unauthorized('the access token is no longer active');
       const scopes = new Set((claims.scope ?? '').split(' ').filter(Boolean));
 
       if (!claims.grant_id) return { kind: 'service', clientId: String(claims.client_id), scopes };
-
-      // The rest of the liveness check (the reader's isActive), read once and used for the caller's kind too.
-      const user = claims.sub ? await deps.accounts.findActiveUser(claims.sub) : undefined;
-      const acting = user && claims.lab_id ? await deps.labs.activeMembership(user.id, claims.lab_id) : undefined;
-      if (!user || (claims.lab_id && !acting)) throw unauthorized('the access token is no longer active');
+      // The user and membership the liveness check read decide the caller's kind too.
+      const { user, acting } = live;
+      if (!user) throw unauthorized('the access token is no longer active');
       if (user.isAdmin) return { kind: 'platform_admin', userId: user.id, scopes };
       if (acting?.role === 'admin') return { kind: 'lab_admin', userId: user.id, labId: acting.labId, scopes };
       throw new ForbiddenError('only platform admins and lab admins may use the management API', challenge(deps.audience, 'insufficient_scope', 'not an admin'));

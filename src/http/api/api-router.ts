@@ -7,6 +7,8 @@ import type { ApiOperation } from './api-operation.js';
 import { createApiValidators } from './api-validation.js';
 import { API_PREFIX, type OpenApiDocument } from './openapi.js';
 import { createJsonBodyReader } from '../middleware/koa-json-body.js';
+import { locateFields } from '../middleware/koa-errors.js';
+import { locatorFor } from '../problems/field-pointers.js';
 
 const BODY_LIMIT = '256kb';
 
@@ -47,8 +49,10 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
   router.get('/docs', (ctx) => deps.renderDocs(ctx, deps.openApi));
 
   for (const operation of deps.operations) {
+    const locate = locatorFor(operation);
     router[operation.method](koaPathOf(operation.path), async (ctx) => {
       ctx.set('Cache-Control', 'no-store');
+      locateFields(ctx, locate);
       const caller = await deps.auth.authenticate(ctx.get('authorization') || undefined);
       deps.auth.authorize(caller, operation);
 

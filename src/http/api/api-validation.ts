@@ -1,13 +1,19 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 
 import { createAjv } from '../../config/ajv.js';
-import { ValidationError } from '../../domain/errors.js';
+import { InvalidRequestError } from '../problems/invalid-request-error.js';
 import type { ApiOperation, JsonSchema } from './api-operation.js';
 
 export type RequestPart = 'params' | 'query' | 'body';
 
 /** Nothing is accepted where an operation declares nothing: unknown query fields are errors too. */
 const EMPTY_OBJECT: JsonSchema = { type: 'object', additionalProperties: false, properties: {} };
+
+/**
+ * Every part of every request must also be storable (no NUL, no unpaired surrogate in any
+ * string or key): Postgres refuses those, and a refusal here names the field before any query.
+ */
+const storable = (schema: JsonSchema): JsonSchema => ({ ...schema, storable: true });
 
 /**
  * The validators of every operation, compiled once at start-up. Path parameters and query
@@ -19,9 +25,9 @@ export function createApiValidators(operations: ReadonlyArray<ApiOperation>) {
   const compiled = new Map<ApiOperation, Record<RequestPart, ValidateFunction | undefined>>();
   for (const operation of operations) {
     compiled.set(operation, {
-      params: textual.compile(operation.params ?? EMPTY_OBJECT),
-      query: textual.compile(operation.query ?? EMPTY_OBJECT),
-      body: operation.body ? json.compile(operation.body) : undefined,
+      params: textual.compile(storable(operation.params ?? EMPTY_OBJECT)),
+      query: textual.compile(storable(operation.query ?? EMPTY_OBJECT)),
+      body: operation.body ? json.compile(storable(operation.body)) : undefined,
     });
   }
 
@@ -30,7 +36,7 @@ export function createApiValidators(operations: ReadonlyArray<ApiOperation>) {
     check(operation: ApiOperation, part: RequestPart, value: unknown): void {
       const validate = compiled.get(operation)?.[part];
       if (!validate || validate(value)) return;
-      throw new ValidationError(`the request ${part} is invalid`, (validate.errors ?? []).map((error) => ({
+      throw new InvalidRequestError(`the request ${part} is invalid`, (validate.errors ?? []).map((error) => ({
         pointer: `#/${part}${pointerOf(error)}`,
         detail: detailOf(error),
       })));

@@ -6,6 +6,7 @@ import type { PasswordHasher } from '../../domain/users/password-hasher.js';
 import type { GrantRevoker } from '../../oidc/grant-revoker.js';
 import type { ClientMetadata } from '../../domain/ports/client-repository.js';
 import type { Repositories } from '../../domain/ports/repositories.js';
+import type { SessionDirectory } from '../../domain/ports/session-directory.js';
 import type { Store } from '../../domain/ports/store.js';
 
 /** Everything the management operations may use; built once in the composition root. */
@@ -20,6 +21,7 @@ export interface ManagementDeps {
   access: AccessTerminator;
   grants: GrantRevoker;
   store: Store;
+  sessions: SessionDirectory;
   /** oidc-provider's own check of client metadata (the provider serving now); throws InvalidClientMetadata. */
   validateClientMetadata: (metadata: ClientMetadata) => Promise<void>;
   /** Drops this process's cached copy of a client, so a change (e.g. a new secret) applies here at once. */

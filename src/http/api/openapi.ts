@@ -8,8 +8,9 @@ export const problemSchema: JsonSchema = {
   required: ['type', 'title', 'status'],
   properties: {
     type: { type: 'string', format: 'uri' },
-    title: { type: 'string' },
+    title: { type: 'string', description: 'Fixed for each `type`.' },
     status: { type: 'integer' },
+    detail: { type: 'string', description: 'What went wrong this time (absent for internal errors).' },
     request_id: { type: 'string' },
     errors: {
       type: 'array',

@@ -1,7 +1,8 @@
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 
-import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../../domain/errors.js';
+import { PayloadTooLargeError, UnsupportedMediaTypeError } from '../../domain/errors.js';
+import { InvalidRequestError } from '../problems/invalid-request-error.js';
 
 /**
  * Reads a JSON request body for Gatehouse's own JSON endpoints: 415 unless it is
@@ -15,7 +16,7 @@ export function createJsonBodyReader(limit: string) {
     jsonStrict: true,
     onError(error) {
       if ((error as { status?: number }).status === 413) throw new PayloadTooLargeError(limit);
-      throw new ValidationError('the request body is not valid JSON', [{ pointer: '#/body', detail: 'is not valid JSON' }]);
+      throw new InvalidRequestError('the request body is not valid JSON', [{ pointer: '#/body', detail: 'is not valid JSON' }]);
     },
   });
   return async function readJsonBody(ctx: Context): Promise<unknown> {

@@ -14,7 +14,8 @@ const filterQuery = {
   target: { type: 'string', minLength: 1, maxLength: 300, description: 'Prefix of the target: `user:<id>` also finds `user:<id>/grant:<grantId>`.' },
   from: { ...timestamp, description: 'Entries at or after this instant.' },
   to: { ...timestamp, description: 'Entries before this instant.' },
-  before: { type: 'integer', minimum: 1, description: 'Entries with a smaller id: pins paging to what existed when the first page was read, or pages by cursor (the last id seen, offset 0).' },
+  // Ids are bigint, but a number past 2^53 is already a different number in JavaScript.
+  before: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Entries with a smaller id: pins paging to what existed when the first page was read, or pages by cursor (the last id seen, offset 0).' },
 } as const;
 
 const entrySchema = strictObject({

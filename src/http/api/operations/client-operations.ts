@@ -84,7 +84,7 @@ export function createClientOperations(deps: ManagementDeps): ApiOperation[] {
         grantType,
         resource: { ...resourceUri, description: 'Only clients that list this resource.' },
       }),
-      responses: { 200: { description: 'A page of clients.', schema: pageOf(clientSchema) } },
+      responses: { 200: { description: 'A page of clients.', schema: pageOf(clientSchema) }, 400: { description: 'An invalid filter, or a `resource` that is not registered.' } },
       async handle({ query: { limit, offset, ...filter } }) {
         return { body: { ...(await clients.list(filter, { limit, offset })), limit, offset } };
       },

@@ -1,6 +1,6 @@
 import type { AccountGrant } from '../../../domain/ports/grant-origin-repository.js';
-import { createSessionListing, type BrowserSession } from '../../../domain/management/session-listing.js';
-import { accountSessionsKey } from '../../../oidc/adapter.js';
+import { createSessionListing } from '../../../domain/management/session-listing.js';
+import type { BrowserSession } from '../../../domain/ports/session-directory.js';
 import { defineOperation, type ApiOperation } from '../api-operation.js';
 import { confinedLab, originOf } from '../caller.js';
 import type { ManagementDeps } from '../management-deps.js';
@@ -41,8 +41,8 @@ const toGrant = (g: AccountGrant) => ({
  */
 export function createSessionOperations(deps: ManagementDeps): ApiOperation[] {
   const sessions = createSessionListing({
-    users: deps.repos.users, labs: deps.repos.labs, grantOrigins: deps.repos.grantOrigins, store: deps.store,
-    sessionsKey: accountSessionsKey, grants: deps.grants, access: deps.access, change: deps.change,
+    users: deps.repos.users, labs: deps.repos.labs, grantOrigins: deps.repos.grantOrigins, sessions: deps.sessions,
+    grants: deps.grants, access: deps.access, change: deps.change,
   });
   return [
     defineOperation<{ userId: string }>({

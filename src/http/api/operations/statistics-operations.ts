@@ -1,5 +1,4 @@
 import { createStatistics } from '../../../domain/management/statistics.js';
-import { accountSessionsKey } from '../../../oidc/adapter.js';
 import { defineOperation, type ApiOperation } from '../api-operation.js';
 import { confinedLab } from '../caller.js';
 import type { ManagementDeps } from '../management-deps.js';
@@ -11,7 +10,7 @@ const count = { type: 'integer', minimum: 0 } as const;
 export function createStatisticsOperations(deps: ManagementDeps): ApiOperation[] {
   const statistics = createStatistics({
     statistics: deps.repos.statistics, tokenCounts: deps.repos.tokenCounts, tokenIssuance: deps.tokenIssuance,
-    store: deps.store, sessionsKey: accountSessionsKey,
+    sessions: deps.sessions,
   });
   return [
     defineOperation({

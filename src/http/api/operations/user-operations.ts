@@ -60,7 +60,8 @@ export function createUserOperations(deps: ManagementDeps): ApiOperation[] {
       description: [
         'Ordered by username, then id. Filters combine with AND.',
         '**Users by resource role** (e.g. round-robin assignment): `resource` and `role` together, usually with `lab` and `status=active`, list every user holding that role on that resource in that lab (held globally or limited to the lab) who also has an *active* membership of that lab, and the lab is active: exactly the users whose tokens for the resource, acting in the lab, carry the role. Without `lab`, every holder of the role, in any lab or globally.',
-        'A lab admin sees only members of their own lab; `lab` naming any other lab gives an empty page (total 0).',
+        'A `lab`, `resource` or `role` that does not exist (a role not in the resource\'s catalogue) is refused with 400 naming the filter, not answered with an empty page.',
+        'A lab admin sees only members of their own lab; `lab` naming any other lab is refused exactly as a lab that does not exist.',
       ].join('\n\n'),
       access: { scope: 'users:read', labAdmin: true },
       query: strictObject({
@@ -73,11 +74,14 @@ export function createUserOperations(deps: ManagementDeps): ApiOperation[] {
         resource: { type: 'string', minLength: 1, maxLength: 2000, description: 'Resource indicator; requires `role`.' },
         role: { type: 'string', minLength: 1, maxLength: 200, description: 'A role of `resource`; requires `resource`.' },
       }),
-      responses: { 200: { description: 'A page of users.', schema: pageOf(userSchema) } },
+      responses: {
+        200: { description: 'A page of users.', schema: pageOf(userSchema) },
+        400: { description: 'An invalid filter, or one naming a lab, resource or role that does not exist; `errors` points at it.' },
+      },
       async handle({ caller, query: { limit, offset, resource, role, ...filter } }) {
         if ((resource === undefined) !== (role === undefined)) {
           const missing = resource === undefined ? 'resource' : 'role';
-          throw new ValidationError('resource and role go together', [{ pointer: `#/query/${missing}`, detail: `is required with ${missing === 'role' ? 'resource' : 'role'}` }]);
+          throw new ValidationError('resource and role go together', [{ field: missing, detail: `is required with ${missing === 'role' ? 'resource' : 'role'}` }]);
         }
         const page = await users.list({ ...filter, ...(resource && role ? { role: { resourceUri: resource, role } } : {}) }, { limit, offset }, confinedLab(caller));
         return { body: { ...page, limit, offset } };

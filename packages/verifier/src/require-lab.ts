@@ -11,7 +11,7 @@ import { VerifierError } from './verifier-error.js';
  *
  * @example
  * ```ts
- * import { koaRequire, requireLab } from 'gatehouse/verifier';
+ * import { koaRequire, requireLab } from '@gatehouse/verifier';
  *
  * router.get('/samples', auth, koaRequire(requireLab()), listSamplesOfLab);
  * router.delete('/samples/:id', auth, koaRequire(requireLab('admin', 'member')), deleteSample);

@@ -12,7 +12,7 @@ import { VerifierError } from './verifier-error.js';
  *
  * @example
  * ```ts
- * import { expressAuth, expressRequire, requireActive, requireRole } from 'gatehouse/verifier';
+ * import { expressAuth, expressRequire, requireActive, requireRole } from '@gatehouse/verifier';
  *
  * app.delete('/cases/:id', expressAuth(verifier), expressRequire(requireRole('manager'), requireActive()), deleteCase);
  * ```

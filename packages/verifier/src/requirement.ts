@@ -7,7 +7,7 @@ import type { GatehouseClaims } from './gatehouse-claims.js';
  *
  * @example
  * ```ts
- * import { VerifierError, type AuthContext } from 'gatehouse/verifier';
+ * import { VerifierError, type AuthContext } from '@gatehouse/verifier';
  *
  * const ownCasesOnly = ({ claims }: AuthContext) => {
  *   if (claims.sub === claims.client_id) throw new VerifierError('insufficient_role', 'service tokens may not use this route');
@@ -28,7 +28,7 @@ export interface AuthContext {
  *
  * @example
  * ```ts
- * import { koaRequire, VerifierError, type Requirement } from 'gatehouse/verifier';
+ * import { koaRequire, VerifierError, type Requirement } from '@gatehouse/verifier';
  *
  * const labOne: Requirement = ({ claims }) => {
  *   if (claims.lab_id !== 'lab-1') throw new VerifierError('insufficient_lab', 'this route is for lab-1');

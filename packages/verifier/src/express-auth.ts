@@ -12,7 +12,7 @@ import { respondNode } from './lib/respond.js';
  * @example
  * ```ts
  * import type { IncomingMessage } from 'node:http';
- * import type { ExpressLikeRequest } from 'gatehouse/verifier';
+ * import type { ExpressLikeRequest } from '@gatehouse/verifier';
  *
  * const asRequest = (req: IncomingMessage): ExpressLikeRequest => req;
  * ```
@@ -28,7 +28,7 @@ export interface ExpressLikeRequest {
  * @example
  * ```ts
  * import type { ServerResponse } from 'node:http';
- * import type { ExpressLikeResponse } from 'gatehouse/verifier';
+ * import type { ExpressLikeResponse } from '@gatehouse/verifier';
  *
  * const asResponse = (res: ServerResponse): ExpressLikeResponse => res;
  * ```
@@ -45,7 +45,7 @@ export interface ExpressLikeResponse {
  *
  * @example
  * ```ts
- * import type { ExpressLikeMiddleware } from 'gatehouse/verifier';
+ * import type { ExpressLikeMiddleware } from '@gatehouse/verifier';
  *
  * const noop: ExpressLikeMiddleware = (_req, _res, next) => next();
  * ```
@@ -61,7 +61,7 @@ export type ExpressLikeMiddleware = (req: ExpressLikeRequest, res: ExpressLikeRe
  * @example
  * ```ts
  * import express from 'express';
- * import { createVerifier, expressAuth, expressRequire, requireScope } from 'gatehouse/verifier';
+ * import { createVerifier, expressAuth, expressRequire, requireScope } from '@gatehouse/verifier';
  *
  * const verifier = createVerifier({ issuer: 'https://id.example.org', audience: 'https://cms.example' });
  * const app = express();

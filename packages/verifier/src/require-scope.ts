@@ -8,7 +8,7 @@ import { VerifierError } from './verifier-error.js';
  *
  * @example
  * ```ts
- * import { koaRequire, requireScope } from 'gatehouse/verifier';
+ * import { koaRequire, requireScope } from '@gatehouse/verifier';
  *
  * router.get('/cases', auth, koaRequire(requireScope('cases:read')), listCases);
  * router.put('/cases/:id', auth, koaRequire(requireScope('cases:read', 'cases:write')), updateCase);

@@ -12,7 +12,7 @@ import { VerifierError } from './verifier-error.js';
  *
  * @example
  * ```ts
- * import type { VerifierOptions } from 'gatehouse/verifier';
+ * import type { VerifierOptions } from '@gatehouse/verifier';
  *
  * const options: VerifierOptions = {
  *   issuer: 'https://id.example.org',
@@ -58,7 +58,7 @@ export interface VerifierOptions {
  *
  * @example
  * ```ts
- * import type { Verifier } from 'gatehouse/verifier';
+ * import type { Verifier } from '@gatehouse/verifier';
  *
  * async function whoIs(verifier: Verifier, token: string): Promise<string> {
  *   return (await verifier.verify(token)).sub;
@@ -94,7 +94,7 @@ export interface Verifier {
  *
  * @example
  * ```ts
- * import { createVerifier, VerifierError } from 'gatehouse/verifier';
+ * import { createVerifier, VerifierError } from '@gatehouse/verifier';
  *
  * const verifier = createVerifier({ issuer: 'https://id.example.org', audience: 'https://cms.example' });
  *

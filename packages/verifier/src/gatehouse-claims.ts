@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import type { LabRole } from 'gatehouse/verifier';
+ * import type { LabRole } from '@gatehouse/verifier';
  *
  * const editors: LabRole[] = ['admin', 'member'];
  * ```
@@ -19,7 +19,7 @@ export type LabRole = 'admin' | 'member' | 'viewer' | (string & {});
  *
  * @example
  * ```ts
- * import type { GatehouseClaims } from 'gatehouse/verifier';
+ * import type { GatehouseClaims } from '@gatehouse/verifier';
  *
  * function describe(auth: GatehouseClaims): string {
  *   const who = auth.sub === auth.client_id ? `service ${auth.client_id}` : `user ${auth.sub}`;

@@ -11,7 +11,7 @@ import { VerifierError } from './verifier-error.js';
  *
  * @example
  * ```ts
- * import { createVerifier, koaAuth, koaRequire, requireActive, requireRole } from 'gatehouse/verifier';
+ * import { createVerifier, koaAuth, koaRequire, requireActive, requireRole } from '@gatehouse/verifier';
  *
  * const verifier = createVerifier({
  *   issuer: 'https://id.example.org',

@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import type { AuthMiddlewareOptions } from 'gatehouse/verifier';
+ * import type { AuthMiddlewareOptions } from '@gatehouse/verifier';
  *
  * const options: AuthMiddlewareOptions = { cookieName: 'cms_at', realm: 'cms', retryAfterSeconds: 10 };
  * ```

@@ -1,10 +1,10 @@
 /**
- * `gatehouse/verifier`: verify Gatehouse access tokens (RFC 9068) in a resource server, with Koa
+ * `@gatehouse/verifier`: verify Gatehouse access tokens (RFC 9068) in a resource server, with Koa
  * and Express middleware and per-route requirements. Depends on jose and Node built-ins only.
  *
  * @example
  * ```ts
- * import { createVerifier, koaAuth, koaRequire, requireScope } from 'gatehouse/verifier';
+ * import { createVerifier, koaAuth, koaRequire, requireScope } from '@gatehouse/verifier';
  *
  * const verifier = createVerifier({ issuer: 'https://id.example.org', audience: 'https://cms.example' });
  * router.get('/cases', koaAuth(verifier), koaRequire(requireScope('cases:read')), listCases);

@@ -10,7 +10,7 @@ import { VerifierError } from './verifier-error.js';
  *
  * @example
  * ```ts
- * import { expressRequire, requireRole } from 'gatehouse/verifier';
+ * import { expressRequire, requireRole } from '@gatehouse/verifier';
  *
  * app.post('/cases/:id/approve', auth, expressRequire(requireRole('manager')), approveCase);
  * ```

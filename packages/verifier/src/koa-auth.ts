@@ -9,7 +9,7 @@ import { respondKoa } from './lib/respond.js';
  *
  * @example
  * ```ts
- * import type { KoaLikeContext } from 'gatehouse/verifier';
+ * import type { KoaLikeContext } from '@gatehouse/verifier';
  *
  * const authOf = (ctx: KoaLikeContext) => (ctx.state as { auth?: unknown }).auth;
  * ```
@@ -27,7 +27,7 @@ export interface KoaLikeContext {
  *
  * @example
  * ```ts
- * import type { KoaLikeMiddleware } from 'gatehouse/verifier';
+ * import type { KoaLikeMiddleware } from '@gatehouse/verifier';
  *
  * const noop: KoaLikeMiddleware = async (_ctx, next) => { await next(); };
  * ```
@@ -48,7 +48,7 @@ export type KoaLikeMiddleware = (ctx: KoaLikeContext, next: () => Promise<unknow
  * ```ts
  * import Koa from 'koa';
  * import Router from '@koa/router';
- * import { createVerifier, koaAuth, koaRequire, requireScope, type GatehouseClaims } from 'gatehouse/verifier';
+ * import { createVerifier, koaAuth, koaRequire, requireScope, type GatehouseClaims } from '@gatehouse/verifier';
  *
  * const verifier = createVerifier({ issuer: 'https://id.example.org', audience: 'https://cms.example' });
  * const router = new Router();

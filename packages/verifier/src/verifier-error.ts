@@ -14,7 +14,7 @@
  *
  * @example
  * ```ts
- * import type { VerifierErrorCode } from 'gatehouse/verifier';
+ * import type { VerifierErrorCode } from '@gatehouse/verifier';
  *
  * const retryable: VerifierErrorCode[] = ['keys_unavailable', 'introspection_unavailable'];
  * ```
@@ -48,7 +48,7 @@ const statusOf: Record<VerifierErrorCode, 401 | 403 | 503> = {
  *
  * @example
  * ```ts
- * import { VerifierError } from 'gatehouse/verifier';
+ * import { VerifierError } from '@gatehouse/verifier';
  *
  * try {
  *   const claims = await verifier.verify(token);

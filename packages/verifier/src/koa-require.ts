@@ -12,7 +12,7 @@ import { VerifierError } from './verifier-error.js';
  *
  * @example
  * ```ts
- * import { koaAuth, koaRequire, requireLab, requireRole, requireScope } from 'gatehouse/verifier';
+ * import { koaAuth, koaRequire, requireLab, requireRole, requireScope } from '@gatehouse/verifier';
  *
  * const auth = koaAuth(verifier);
  * router.get('/cases', auth, koaRequire(requireScope('cases:read')), listCases);

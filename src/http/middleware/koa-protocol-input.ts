@@ -1,0 +1,124 @@
+import { parse as parseForm } from 'node:querystring';
+
+import type { Context, Middleware } from 'koa';
+import { errors } from 'oidc-provider';
+
+import { findUnstorable, unstorableReason, type UnstorableValue } from '../../lib/storable-text.js';
+
+/** oidc-provider's own body limit (lib/shared/selective_body.js): the same requests pass as before. */
+const PROVIDER_BODY_LIMIT = 56 * 1024;
+
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/**
+ * Refuses, before oidc-provider reads anything, protocol requests carrying text Postgres cannot
+ * store (a NUL, an unpaired surrogate) in the path, the query, the form or JSON body, the client
+ * credentials of a Basic Authorization header, or inside a JWT parameter (client_assertion,
+ * request, id_token_hint): `400 invalid_request` naming the parameter, instead of a 500 when a
+ * client id or token reaches a query.
+ *
+ * To see the body first it reads it (with oidc-provider's limit) and hands the text on as
+ * `req.body`, which oidc-provider parses itself exactly as it would have parsed the stream (it
+ * notes an "already parsed request body" once per process).
+ */
+export function protocolInputMiddleware(): Middleware {
+  return async function refuseUnstorableProtocolInput(ctx, next) {
+    const found: UnstorableValue[] = [];
+    const pathProblem = unstorableReason(decodedPath(ctx));
+    if (pathProblem) found.push({ pointer: 'the path', detail: pathProblem });
+    found.push(...parameters(ctx.query));
+    found.push(...basicCredentials(ctx.get('authorization')));
+    if (['POST', 'PUT', 'PATCH'].includes(ctx.method)) {
+      const type = ctx.is('application/x-www-form-urlencoded', 'application/json');
+      if (type) {
+        const text = await readBody(ctx);
+        (ctx.req as { body?: string }).body = text;
+        found.push(...parameters(parsed(text, type)));
+      }
+    }
+    if (found.length) throw new errors.InvalidRequest(found.map(({ pointer, detail }) => `${pointer} ${detail}`).join('; '));
+    await next();
+  };
+}
+
+function decodedPath(ctx: Context): string {
+  try {
+    return decodeURIComponent(ctx.path);
+  } catch {
+    return ctx.path;
+  }
+}
+
+function parsed(text: string, type: string): unknown {
+  if (type === 'application/json') {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return undefined; // oidc-provider refuses it as it always has
+    }
+  }
+  return parseForm(text);
+}
+
+/** Named as OAuth names them (`client_id`, `claims/userinfo/x`), JWT parameters looked into. */
+function parameters(values: unknown): UnstorableValue[] {
+  const named = findUnstorable(values).map(({ pointer, detail }) => ({ pointer: pointer.slice(1).replace(/\/\d+$/, ''), detail }));
+  if (values === null || typeof values !== 'object') return named;
+  for (const [name, value] of Object.entries(values)) {
+    for (const item of [value].flat()) {
+      if (typeof item === 'string' && COMPACT_JWS.test(item)) named.push(...jwtContents(name, item));
+    }
+  }
+  return named;
+}
+
+/** Header and payload of an unverified JWT: oidc-provider looks clients and keys up by them before it verifies. */
+function jwtContents(name: string, jwt: string): UnstorableValue[] {
+  const [header, payload] = jwt.split('.');
+  return [header, payload].flatMap((part) => {
+    try {
+      return findUnstorable(JSON.parse(Buffer.from(part!, 'base64url').toString('utf8'))).map(({ detail }) => ({ pointer: name, detail: `(a JWT) holds a value that ${detail}` }));
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** RFC 6749 §2.3.1: both halves are form-encoded, and oidc-provider looks the client id up. */
+function basicCredentials(header: string): UnstorableValue[] {
+  const match = /^Basic\s+(.+)$/i.exec(header);
+  if (!match) return [];
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const halves = colon === -1 ? [decoded] : [decoded.slice(0, colon), decoded.slice(colon + 1)];
+  return halves.flatMap((half, index) => {
+    let text = half;
+    try {
+      text = decodeURIComponent(half.replace(/\+/g, ' '));
+    } catch {
+      // oidc-provider refuses it as malformed
+    }
+    const detail = unstorableReason(text);
+    return detail ? [{ pointer: `the Authorization header's ${index === 0 ? 'client id' : 'client secret'}`, detail }] : [];
+  });
+}
+
+async function readBody(ctx: Context): Promise<string> {
+  const refuse = (why: string) => new errors.InvalidRequest('failed to parse the request body', undefined, { cause: new Error(why) });
+  const length = ctx.request.length;
+  if (length !== undefined && length > PROVIDER_BODY_LIMIT) throw refuse('request entity too large');
+  const chunks: Buffer[] = [];
+  let received = 0;
+  for await (const chunk of ctx.req) {
+    received += (chunk as Buffer).length;
+    if (received > PROVIDER_BODY_LIMIT) throw refuse('request entity too large');
+    chunks.push(chunk as Buffer);
+  }
+  if (length !== undefined && received !== length) throw refuse('request size did not match content length');
+  const body = Buffer.concat(chunks, received);
+  try {
+    return ctx.request.charset ? new TextDecoder(ctx.request.charset).decode(body) : body.toString('utf8');
+  } catch (cause) {
+    throw refuse(String(cause));
+  }
+}

@@ -1,0 +1,59 @@
+import type { Context } from 'koa';
+import { errors } from 'oidc-provider';
+
+import type { Views } from './views.js';
+
+/** What a person is shown when a browser-facing request fails: never a stack, never raw JSON. */
+export interface ErrorPageInput {
+  status: number;
+  /** The OAuth error or problem code, shown small for a support conversation. */
+  code: string;
+  /** The exposed, occurrence-specific explanation (hidden errors have none). */
+  description?: string;
+  requestId?: string;
+  /** The thrown error, when there is one: it picks the page's wording. */
+  cause?: unknown;
+}
+
+interface Wording { heading: string; message: string }
+
+const EXPIRED: Wording = {
+  heading: 'This sign-in page has expired',
+  message: 'It was open too long or has already been used. Go back to the application and sign in again.',
+};
+const BAD_REQUEST_FROM_APP: Wording = {
+  heading: 'The application sent an invalid sign-in request',
+  message: 'Gatehouse cannot continue with this request. Tell the application\'s owner, quoting the request id below.',
+};
+const UNAVAILABLE: Wording = { heading: 'Gatehouse is unavailable', message: 'Something Gatehouse depends on did not answer. Try again in a moment.' };
+const FAILED: Wording = { heading: 'Something went wrong', message: 'Gatehouse could not finish this request. Go back to the application you came from and try again.' };
+
+/** Errors that mean the application's link is broken, not that the person did something wrong. */
+const APPLICATION_ERRORS = new Set(['invalid_client', 'invalid_redirect_uri', 'unauthorized_client', 'unsupported_response_type', 'invalid_scope', 'invalid_target', 'invalid_request_object']);
+
+function wordingOf(input: ErrorPageInput): Wording {
+  if (input.cause instanceof errors.SessionNotFound) return EXPIRED;
+  if (input.status === 503) return UNAVAILABLE;
+  if (input.status < 500 && APPLICATION_ERRORS.has(input.code)) return BAD_REQUEST_FROM_APP;
+  return FAILED;
+}
+
+/**
+ * Whether the client prefers an HTML page to JSON, decided as oidc-provider's own error handler
+ * decides it: a browser navigating asks for text/html, a program asks for JSON or anything.
+ */
+export function wantsHtml(ctx: Context): boolean {
+  return ctx.accepts('json', 'html') === 'html';
+}
+
+/** The HTML error page in the house style (views/error.eta), with the response's own status. */
+export function createErrorPage(views: Views) {
+  return {
+    render(ctx: Context, input: ErrorPageInput): void {
+      const { heading, message } = wordingOf(input);
+      views.render(ctx, 'error', { heading, message, code: input.code, description: input.description, requestId: input.requestId }, input.status);
+    },
+  };
+}
+
+export type ErrorPage = ReturnType<typeof createErrorPage>;

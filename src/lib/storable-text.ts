@@ -1,0 +1,36 @@
+/**
+ * Text Gatehouse can keep: Postgres `text` and `jsonb` refuse the NUL character (SQLSTATE 22021,
+ * 22P05) and unpaired UTF-16 surrogates (they have no UTF-8 form; jsonb refuses their escapes).
+ * Input carrying either is refused where it enters, so no query ever sees it.
+ */
+
+/** With the `u` flag a surrogate class matches only surrogates that are not half of a pair. */
+const UNSTORABLE = /\u0000|[\uD800-\uDFFF]/u;
+
+/** Why `text` cannot be stored, or undefined when it can. */
+export function unstorableReason(text: string): string | undefined {
+  const match = UNSTORABLE.exec(text);
+  if (!match) return undefined;
+  return match[0] === '\u0000' ? 'must not contain a NUL character' : 'must not contain an unpaired surrogate (not valid Unicode)';
+}
+
+export interface UnstorableValue {
+  /** JSON Pointer (RFC 6901) of the value within the one searched; a key's own problem points at its value. */
+  pointer: string;
+  detail: string;
+}
+
+/** Every string (and object key) inside `value` that cannot be stored, depth first. */
+export function findUnstorable(value: unknown, pointer = ''): UnstorableValue[] {
+  if (typeof value === 'string') {
+    const detail = unstorableReason(value);
+    return detail ? [{ pointer, detail }] : [];
+  }
+  if (Array.isArray(value)) return value.flatMap((item, index) => findUnstorable(item, `${pointer}/${index}`));
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, item]) => {
+    const at = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    const keyDetail = unstorableReason(key);
+    return [...(keyDetail ? [{ pointer: at, detail: `name ${keyDetail}` }] : []), ...findUnstorable(item, at)];
+  });
+}
