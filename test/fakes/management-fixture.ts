@@ -22,8 +22,8 @@ export function createManagementFixture() {
   };
 }
 
-/** Awaits a refusal of the given class; with `pointer`, one of its field errors must point there. */
-export async function refused(promise: Promise<unknown>, type: abstract new (...args: never[]) => AppError, pointer?: string): Promise<AppError> {
+/** Awaits a refusal of the given class; with `field`, one of its field errors must name that input field. */
+export async function refused(promise: Promise<unknown>, type: abstract new (...args: never[]) => AppError, field?: string): Promise<AppError> {
   let caught: unknown;
   try {
     await promise;
@@ -31,9 +31,6 @@ export async function refused(promise: Promise<unknown>, type: abstract new (...
     caught = error;
   }
   assert.ok(caught instanceof type, `expected ${type.name}, got ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`);
-  if (pointer !== undefined) {
-    const errors = (caught.details?.errors ?? (caught as { errors?: unknown }).errors) as Array<{ pointer: string }> | undefined;
-    assert.ok(errors?.some((e) => e.pointer === pointer), `expected a field error at ${pointer}, got ${JSON.stringify(errors)}`);
-  }
+  if (field !== undefined) assert.ok(caught.fields?.some((e) => e.field === field), `expected a field error naming ${field}, got ${JSON.stringify(caught.fields)}`);
   return caught;
 }

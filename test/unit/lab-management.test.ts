@@ -24,7 +24,7 @@ describe('unit: lab management', () => {
     const { labs, actions } = setup();
     const created = await labs.create(origin, { id: 'lab-c', name: 'Gamma' });
     assert.deepEqual([created.id, created.name, created.status, created.memberCount], ['lab-c', 'Gamma', 'active', 0]);
-    await refused(labs.create(origin, { id: 'lab-a', name: 'Again' }), ConflictError, '#/body/id');
+    await refused(labs.create(origin, { id: 'lab-a', name: 'Again' }), ConflictError, 'id');
     assert.deepEqual(actions(), ['lab.created']);
   });
 
@@ -65,7 +65,7 @@ describe('unit: lab management', () => {
     const { labs, actions } = setup();
     const member = await labs.addMember(origin, 'lab-a', { userId: 'u-dave', role: 'viewer' });
     assert.deepEqual([member.username, member.role, member.status], ['dave', 'viewer', 'active']);
-    await refused(labs.addMember(origin, 'lab-a', { userId: 'u-dave', role: 'viewer' }), ConflictError, '#/body/userId');
+    await refused(labs.addMember(origin, 'lab-a', { userId: 'u-dave', role: 'viewer' }), ConflictError, 'userId');
     await refused(labs.addMember(origin, 'lab-a', { userId: 'u-nobody', role: 'viewer' }), NotFoundError);
     assert.deepEqual(actions(), ['member.added']);
   });

@@ -29,7 +29,7 @@ describe('unit: password policy', () => {
   });
 
   it('throws a ValidationError pointing at the field that carried the password', () => {
-    assert.throws(() => policy.check('short', {}, '#/body/newPassword'), (error: unknown) =>
-      error instanceof ValidationError && error.errors[0]!.pointer === '#/body/newPassword' && /at least 10/.test(error.errors[0]!.detail));
+    assert.throws(() => policy.check('short', {}, 'newPassword'), (error: unknown) =>
+      error instanceof ValidationError && error.fields[0]!.field === 'newPassword' && /at least 10/.test(error.fields[0]!.detail));
   });
 });

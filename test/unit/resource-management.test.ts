@@ -23,20 +23,20 @@ describe('unit: resource management', () => {
     const { resources, actions } = setup();
     const created = await resources.create(origin, { uri: 'https://new.example', name: 'New' });
     assert.deepEqual([created.accessTokenTtl, created.scopes, created.roles], [300, [], []]);
-    await refused(resources.create(origin, { uri: api, name: 'Again' }), ConflictError, '#/body/uri');
+    await refused(resources.create(origin, { uri: api, name: 'Again' }), ConflictError, 'uri');
     assert.deepEqual(actions(), ['resource.created']);
   });
 
   it('refuses OpenID Connect scopes as resource scopes, pointing at each', async () => {
     const { resources } = setup();
-    await refused(resources.create(origin, { uri: 'https://new.example', name: 'N', scopes: ['ok', 'openid'] }), ValidationError, '#/body/scopes/1');
-    await refused(resources.update(origin, api, { scopes: ['email'] }), ValidationError, '#/body/scopes/0');
+    await refused(resources.create(origin, { uri: 'https://new.example', name: 'N', scopes: ['ok', 'openid'] }), ValidationError, 'scopes.1');
+    await refused(resources.update(origin, api, { scopes: ['email'] }), ValidationError, 'scopes.0');
   });
 
   it('keeps the management API resource to Gatehouse: no change, no delete', async () => {
     const { resources, state } = setup();
-    await refused(resources.update(origin, managed, { name: 'Mine' }), ConflictError, '#/params/resourceUri');
-    await refused(resources.remove(origin, managed), ConflictError, '#/params/resourceUri');
+    await refused(resources.update(origin, managed, { name: 'Mine' }), ConflictError, 'resourceUri');
+    await refused(resources.remove(origin, managed), ConflictError, 'resourceUri');
     assert.equal(state.audit.length, 0);
   });
 
@@ -44,8 +44,8 @@ describe('unit: resource management', () => {
     const { resources, seed, state } = setup();
     seed.role({ principalId: 'u-bob', resourceUri: api, role: 'editor' });
     seed.role({ principalType: 'client', principalId: 'svc', resourceUri: api, role: 'editor' });
-    const error = await refused(resources.update(origin, api, { roles: ['reader'] }), ConflictError, '#/body/roles');
-    assert.match(JSON.stringify(error.details), /editor \(2\)/);
+    const error = await refused(resources.update(origin, api, { roles: ['reader'] }), ConflictError, 'roles');
+    assert.match(JSON.stringify(error.fields), /editor \(2\)/);
     assert.deepEqual(state.resources[0]!.roles, ['reader', 'editor']);
     const after = await resources.update(origin, api, { roles: ['editor', 'owner'] });
     assert.deepEqual(after.roles, ['editor', 'owner']);
@@ -55,7 +55,7 @@ describe('unit: resource management', () => {
     const { resources, seed } = setup();
     seed.client({ client_id: 'portal', [RESOURCES_PROPERTY]: [api], [RESOURCE_SCOPES_PROPERTY]: ['cases:write'] });
     seed.client({ client_id: 'reader-app', [RESOURCES_PROPERTY]: [api], [RESOURCE_SCOPES_PROPERTY]: ['cases:read'] });
-    const error = await refused(resources.update(origin, api, { scopes: ['cases:read'] }), ConflictError, '#/body/scopes');
+    const error = await refused(resources.update(origin, api, { scopes: ['cases:read'] }), ConflictError, 'scopes');
     assert.deepEqual(error.details!.clients, ['portal']);
   });
 
@@ -70,7 +70,7 @@ describe('unit: resource management', () => {
   it('refuses deleting a resource clients still list, naming them', async () => {
     const { resources, seed, state } = setup();
     seed.client({ client_id: 'portal', [RESOURCES_PROPERTY]: [api] });
-    const error = await refused(resources.remove(origin, api), ConflictError, '#/params/resourceUri');
+    const error = await refused(resources.remove(origin, api), ConflictError, 'resourceUri');
     assert.deepEqual(error.details!.clients, ['portal']);
     assert.equal(state.resources.length, 2);
   });

@@ -33,19 +33,19 @@ describe('unit: role management', () => {
 
   it('refuses an unknown resource, a role not in its catalogue (listing the known ones) and an unknown lab', async () => {
     const { roles, state } = setup();
-    await refused(roles.grantToUser(origin, 'u-bob', { resource: 'https://nope.example', role: 'reader' }), ValidationError, '#/body/resource');
-    const error = await refused(roles.grantToUser(origin, 'u-bob', { resource: api, role: 'owner' }), ValidationError, '#/body/role');
-    assert.match((error as ValidationError).errors[0]!.detail, /one of "reader", "editor"/);
-    const none = await refused(roles.grantToUser(origin, 'u-bob', { resource: 'https://plain.example', role: 'x' }), ValidationError, '#/body/role');
-    assert.match((none as ValidationError).errors[0]!.detail, /defines no roles/);
-    await refused(roles.grantToUser(origin, 'u-bob', { resource: api, role: 'reader', lab: 'lab-x' }), ValidationError, '#/body/lab');
+    await refused(roles.grantToUser(origin, 'u-bob', { resource: 'https://nope.example', role: 'reader' }), ValidationError, 'resource');
+    const error = await refused(roles.grantToUser(origin, 'u-bob', { resource: api, role: 'owner' }), ValidationError, 'role');
+    assert.match((error as ValidationError).fields[0]!.detail, /one of "reader", "editor"/);
+    const none = await refused(roles.grantToUser(origin, 'u-bob', { resource: 'https://plain.example', role: 'x' }), ValidationError, 'role');
+    assert.match((none as ValidationError).fields[0]!.detail, /defines no roles/);
+    await refused(roles.grantToUser(origin, 'u-bob', { resource: api, role: 'reader', lab: 'lab-x' }), ValidationError, 'lab');
     assert.equal(state.roles.length + state.audit.length, 0);
   });
 
   it('limits a lab admin\'s grants to their lab: implied when left out, another lab refused as unknown', async () => {
     const { roles, state } = setup();
     assert.deepEqual((await roles.grantToUser(origin, 'u-bob', { resource: api, role: 'editor' }, 'lab-a')).role, { resource: api, role: 'editor', lab: 'lab-a' });
-    await refused(roles.grantToUser(origin, 'u-bob', { resource: api, role: 'editor', lab: 'lab-b' }, 'lab-a'), ValidationError, '#/body/lab');
+    await refused(roles.grantToUser(origin, 'u-bob', { resource: api, role: 'editor', lab: 'lab-b' }, 'lab-a'), ValidationError, 'lab');
     await refused(roles.grantToUser(origin, 'u-carol', { resource: api, role: 'editor' }, 'lab-a'), NotFoundError);
     assert.deepEqual(state.roles.map((r) => r.labId), ['lab-a']);
   });
@@ -79,7 +79,7 @@ describe('unit: role management', () => {
   it('grants clients global roles only, and answers an unknown client as not found', async () => {
     const { roles, actions } = setup();
     assert.equal((await roles.grantToClient(origin, 'svc', { resource: api, role: 'reader' })).created, true);
-    await refused(roles.grantToClient(origin, 'svc', { resource: api, role: 'reader', lab: 'lab-a' } as { resource: string; role: string }), ValidationError, '#/body/lab');
+    await refused(roles.grantToClient(origin, 'svc', { resource: api, role: 'reader', lab: 'lab-a' } as { resource: string; role: string }), ValidationError, 'lab');
     assert.deepEqual(await roles.rolesOfClient('svc'), [{ resource: api, role: 'reader' }]);
     await roles.withdrawFromClient(origin, 'svc', { resource: api, role: 'reader' });
     await refused(roles.rolesOfClient('nope'), NotFoundError);

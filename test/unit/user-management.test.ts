@@ -53,7 +53,7 @@ describe('unit: user management', () => {
 
     it('refuses a username outside the pattern (an @ would let it equal an email)', async () => {
       const { users, state } = setup();
-      await refused(users.create(origin, { username: 'eve@example.org' }, platform), ValidationError, '#/body/username');
+      await refused(users.create(origin, { username: 'eve@example.org' }, platform), ValidationError, 'username');
       assert.equal(state.audit.length, 0);
     });
 
@@ -64,8 +64,8 @@ describe('unit: user management', () => {
 
     it('confines a lab admin\'s new user to their lab: membership required, labs refused, email never verified', async () => {
       const { users, state } = setup();
-      await refused(users.create(origin, { username: 'eve' }, labAdminOfA), ValidationError, '#/body/membership');
-      await refused(users.create(origin, { username: 'eve', labs: [{ labId: 'lab-b', role: 'member' }], membership: { role: 'member' } }, labAdminOfA), ValidationError, '#/body/labs');
+      await refused(users.create(origin, { username: 'eve' }, labAdminOfA), ValidationError, 'membership');
+      await refused(users.create(origin, { username: 'eve', labs: [{ labId: 'lab-b', role: 'member' }], membership: { role: 'member' } }, labAdminOfA), ValidationError, 'labs');
       const created = await users.create(origin, { username: 'eve', email: 'eve@example.org', emailVerified: true, membership: { role: 'member' } }, labAdminOfA);
       assert.deepEqual(created.labs.map((l) => l.labId), ['lab-a']);
       assert.equal(created.emailVerified, false);
@@ -74,29 +74,29 @@ describe('unit: user management', () => {
 
     it('refuses `membership` from callers who are not lab admins, and a lab listed twice', async () => {
       const { users } = setup();
-      await refused(users.create(origin, { username: 'eve', membership: { role: 'member' } }, platform), ValidationError, '#/body/membership');
-      await refused(users.create(origin, { username: 'eve', labs: [{ labId: 'lab-a', role: 'x' }, { labId: 'lab-a', role: 'y' }] }, platform), ValidationError, '#/body/labs/1/labId');
+      await refused(users.create(origin, { username: 'eve', membership: { role: 'member' } }, platform), ValidationError, 'membership');
+      await refused(users.create(origin, { username: 'eve', labs: [{ labId: 'lab-a', role: 'x' }, { labId: 'lab-a', role: 'y' }] }, platform), ValidationError, 'labs.1.labId');
     });
 
     it('refuses an unknown lab and leaves neither the user nor an audit row behind', async () => {
       const { users, state } = setup();
-      await refused(users.create(origin, { username: 'eve', labs: [{ labId: 'lab-a', role: 'm' }, { labId: 'lab-x', role: 'm' }] }, platform), ValidationError, '#/body/labs/1/labId');
+      await refused(users.create(origin, { username: 'eve', labs: [{ labId: 'lab-a', role: 'm' }, { labId: 'lab-x', role: 'm' }] }, platform), ValidationError, 'labs.1.labId');
       assert.ok(!state.users.some((u) => u.username === 'eve'));
       assert.equal(state.audit.length, 0);
     });
 
     it('answers a username or email taken in another case with a conflict naming each field', async () => {
       const { users } = setup();
-      await refused(users.create(origin, { username: 'ALICE' }, platform), ConflictError, '#/body/username');
-      const both = await refused(users.create(origin, { username: 'Bob', email: 'bob@EXAMPLE.org' }, platform), ConflictError, '#/body/email');
+      await refused(users.create(origin, { username: 'ALICE' }, platform), ConflictError, 'username');
+      const both = await refused(users.create(origin, { username: 'Bob', email: 'bob@EXAMPLE.org' }, platform), ConflictError, 'email');
       assert.match(both.message, /username and email are taken/);
     });
 
     it('turns a DuplicateError from storage (a concurrent insert) into a conflict on the field it names', async () => {
       const { users, storage, state } = setup();
       storage.failNext('users.insert', new DuplicateError('email'));
-      const error = await refused(users.create(origin, { username: 'eve', email: 'eve@example.org' }, platform), ConflictError, '#/body/email');
-      assert.deepEqual((error.details!.errors as unknown[]).length, 1);
+      const error = await refused(users.create(origin, { username: 'eve', email: 'eve@example.org' }, platform), ConflictError, 'email');
+      assert.deepEqual(error.fields?.map((f) => f.field), ['email']);
       assert.equal(state.audit.length, 0);
     });
 
@@ -110,7 +110,7 @@ describe('unit: user management', () => {
 
     it('applies the password policy before anything is written', async () => {
       const { users, state } = setup();
-      await refused(users.create(origin, { username: 'eve', password: 'short' }, platform), ValidationError, '#/body/password');
+      await refused(users.create(origin, { username: 'eve', password: 'short' }, platform), ValidationError, 'password');
       assert.ok(!state.users.some((u) => u.username === 'eve'));
     });
   });
@@ -158,8 +158,8 @@ describe('unit: user management', () => {
 
     it('answers a username taken by someone else with a conflict, and an unknown user with not found', async () => {
       const { users } = setup();
-      await refused(users.update(origin, 'u-bob', { username: 'Alice' }, platform), ConflictError, '#/body/username');
-      await refused(users.update(origin, 'u-bob', { username: 'bad name' }, platform), ValidationError, '#/body/username');
+      await refused(users.update(origin, 'u-bob', { username: 'Alice' }, platform), ConflictError, 'username');
+      await refused(users.update(origin, 'u-bob', { username: 'bad name' }, platform), ValidationError, 'username');
       await refused(users.update(origin, 'u-nobody', { givenName: 'x' }, platform), NotFoundError);
     });
   });
@@ -187,7 +187,7 @@ describe('unit: user management', () => {
     it('keeps a platform admin\'s password to platform admins, and refuses a password equal to the username', async () => {
       const { users } = setup();
       await refused(users.setPassword(origin, 'u-root', strong, service), ForbiddenError);
-      await refused(users.setPassword(origin, 'u-bob', 'bob@example.org', platform), ValidationError, '#/body/password');
+      await refused(users.setPassword(origin, 'u-bob', 'bob@example.org', platform), ValidationError, 'password');
     });
   });
 
@@ -253,7 +253,15 @@ describe('unit: user management', () => {
       assert.equal(page.total, 4);
       const confined = await users.list({}, { limit: 10, offset: 0 }, 'lab-a');
       assert.deepEqual(confined.items.map((u) => u.username), ['alice', 'bob']);
-      assert.deepEqual(await users.list({ lab: 'lab-b' }, { limit: 10, offset: 0 }, 'lab-a'), { items: [], total: 0 });
+    });
+
+    it('refuses a filter naming a lab, resource or role that does not exist, and a lab admin\'s other lab reads as one', async () => {
+      const { users, seed } = setup();
+      seed.resource({ uri: 'https://api.example', roles: ['reader'] });
+      await refused(users.list({ lab: 'lab-b' }, { limit: 10, offset: 0 }, 'lab-a'), ValidationError, 'lab');
+      await refused(users.list({ lab: 'lab-x' }, { limit: 10, offset: 0 }), ValidationError, 'lab');
+      await refused(users.list({ role: { resourceUri: 'https://nope.example', role: 'reader' } }, { limit: 10, offset: 0 }), ValidationError, 'resource');
+      await refused(users.list({ role: { resourceUri: 'https://api.example', role: 'owner' } }, { limit: 10, offset: 0 }), ValidationError, 'role');
     });
 
     it('answers a batch with the users found and the ids unknown (or outside a lab admin\'s lab)', async () => {
@@ -298,8 +306,8 @@ describe('unit: user management', () => {
 
     it('refuses a weak password or an invalid username', async () => {
       const { users } = setup();
-      await refused(users.register(origin, { username: 'hank', email: 'hank@example.org', password: 'password' }), ValidationError, '#/body/password');
-      await refused(users.register(origin, { username: '-hank', email: 'hank@example.org', password: strong }), ValidationError, '#/body/username');
+      await refused(users.register(origin, { username: 'hank', email: 'hank@example.org', password: 'password' }), ValidationError, 'password');
+      await refused(users.register(origin, { username: '-hank', email: 'hank@example.org', password: strong }), ValidationError, 'username');
     });
   });
 });
