@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import { systemClock, type Clock } from '../../domain/ports/clock.js';
 import type { RevocationEntry, Store } from '../../domain/ports/store.js';
 import { ttlMs } from '../ttl-ms.js';
 
@@ -11,9 +12,12 @@ interface Entry {
 
 /**
  * The embedded twin of the Redis store: same interface, same semantics, one process.
- * Expired entries are dropped when read and swept once a minute.
+ * Expired entries are dropped when read and swept once a minute. `clock` is injected so tests
+ * can move time past a TTL instead of sleeping.
  */
-export function createMemoryStore(): Store {
+export function createMemoryStore(options: { clock?: Clock } = {}): Store {
+  const clock = options.clock ?? systemClock;
+  const nowMs = () => clock.now().getTime();
   let entries = new Map<string, Entry>();
   let revocationsLoaded = false;
   let loadToken: string | undefined;
@@ -21,17 +25,17 @@ export function createMemoryStore(): Store {
   const read = (key: string): unknown => {
     const entry = entries.get(key);
     if (!entry) return undefined;
-    if (entry.expiresAt !== undefined && entry.expiresAt <= Date.now()) {
+    if (entry.expiresAt !== undefined && entry.expiresAt <= nowMs()) {
       entries.delete(key);
       return undefined;
     }
     return entry.value;
   };
   const write = (key: string, value: unknown, ttlSeconds?: number) => {
-    entries.set(key, { value, expiresAt: ttlSeconds ? Date.now() + ttlMs(ttlSeconds) : undefined });
+    entries.set(key, { value, expiresAt: ttlSeconds ? nowMs() + ttlMs(ttlSeconds) : undefined });
   };
   const sweep = setInterval(() => {
-    const now = Date.now();
+    const now = nowMs();
     for (const [key, entry] of entries) if (entry.expiresAt !== undefined && entry.expiresAt <= now) entries.delete(key);
   }, 60_000);
   sweep.unref();
@@ -68,7 +72,7 @@ export function createMemoryStore(): Store {
       const set = current ?? new Set<string>();
       set.add(member);
       const existing = entries.get(key)?.expiresAt ?? 0;
-      const wanted = Date.now() + ttlMs(ttlSeconds);
+      const wanted = nowMs() + ttlMs(ttlSeconds);
       entries.set(key, { value: set, expiresAt: Math.max(existing, wanted) });
     },
     async setMembers(key) {
@@ -76,7 +80,7 @@ export function createMemoryStore(): Store {
       return set ? [...set] : [];
     },
     async addRevocations(list: ReadonlyArray<RevocationEntry>) {
-      const now = Date.now();
+      const now = nowMs();
       for (const { kind, value, expiresAt } of list) {
         if (expiresAt * 1000 > now) entries.set(`rev:${kind}:${value}`, { value: 1, expiresAt: expiresAt * 1000 });
       }
