@@ -4,7 +4,8 @@ import type { Adapter } from 'oidc-provider';
 
 import type { Config } from '../config/load-config.js';
 import { createAuditedChange } from '../domain/management/audited-change.js';
-import { AUTH_METHODS, createClientManagement, GRANT_TYPES, type AuthMethod, type ClientInput, type ClientView, type GrantType } from '../domain/management/client-management.js';
+import { createClientManagement, type AuthMethod, type ClientInput, type ClientView, type GrantType } from '../domain/management/client-management.js';
+import { AUTH_METHODS, clientIdSchema, GRANT_TYPES } from '../domain/schemas/client-schemas.js';
 import { createLabAccess } from '../domain/tenancy/lab-access.js';
 import { createViews } from '../interactions/views.js';
 import { createAccountClaims } from '../oidc/account-claims.js';
@@ -100,6 +101,8 @@ export async function runClientsCommand(args: string[], options: ClientsOptions,
   }
 }
 
+const clientIdPattern = new RegExp(clientIdSchema.pattern);
+
 function clientInput(clientId: string, options: ClientsOptions): ClientInput {
   const grants = options.grant ?? [];
   const unknownGrant = grants.find((g) => !(GRANT_TYPES as readonly string[]).includes(g));
@@ -108,7 +111,7 @@ function clientInput(clientId: string, options: ClientsOptions): ClientInput {
   if (authMethod !== undefined && !(AUTH_METHODS as readonly string[]).includes(authMethod)) {
     throw new CliError(`--auth-method ${authMethod}: expected one of ${AUTH_METHODS.join(', ')}`, 2);
   }
-  if (!/^[A-Za-z0-9._~-]{1,100}$/.test(clientId)) throw new CliError(`client id ${JSON.stringify(clientId)}: expected 1–100 of A–Z a–z 0–9 . _ ~ -`, 2);
+  if (!clientIdPattern.test(clientId)) throw new CliError(`client id ${JSON.stringify(clientId)}: expected 1–100 of A–Z a–z 0–9 . _ ~ -`, 2);
   return {
     clientId,
     ...(options.name ? { clientName: options.name } : {}),

@@ -1,8 +1,7 @@
 import type { Config } from '../config/load-config.js';
 import { createAuditedChange } from '../domain/management/audited-change.js';
 import { createLabManagement } from '../domain/management/lab-management.js';
-import { MEMBERSHIP_ROLES } from '../http/api/operations/lab-operations.js';
-import { idSchema } from '../http/api/schemas.js';
+import { labIdSchema, MEMBERSHIP_ROLES } from '../domain/schemas/lab-schemas.js';
 import { createDatabase } from '../storage/postgres/database.js';
 import type { LabRecord } from '../storage/postgres/lab-repository.js';
 import { createRepositories } from '../storage/postgres/repositories.js';
@@ -28,7 +27,7 @@ export const LABS_HELP = `gatehouse labs create LAB_ID --name NAME [--json]
   The same rules as POST /api/v1/labs and /api/v1/labs/{labId}/members; every change is audited.
   Acts on DATABASE_URL directly (with the embedded database, stop the server first).`;
 
-const labIdPattern = new RegExp(idSchema.pattern);
+const labIdPattern = new RegExp(labIdSchema.pattern);
 
 /** `gatehouse labs …`: the management API's lab rules, for operators at a shell. */
 export async function runLabsCommand(args: string[], options: LabsOptions, config: Config, out: (data: unknown, text: string) => void): Promise<void> {

@@ -9,10 +9,9 @@ import {
   CLIENT_SECRET_HASHES_PROPERTY, IMPORTED_SECRET_PROPERTY, generateClientSecret, hashClientSecret, isLive, isPlaceholder, rotateSecretHashes, unusableSecretPlaceholder, type ClientSecretHash,
 } from '../clients/client-secret.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import type { AUTH_METHODS, GRANT_TYPES } from '../schemas/client-schemas.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
 
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
-export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
 export type GrantType = typeof GRANT_TYPES[number];
 export type AuthMethod = typeof AUTH_METHODS[number];
 

@@ -4,17 +4,13 @@ import { uniqueViolation } from '../../storage/postgres/constraint-violation.js'
 import type { Repositories } from '../../storage/postgres/repositories.js';
 import type { DirectoryFilter, DirectoryUser } from '../../storage/postgres/user-repository.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { USERNAME_PATTERN } from '../schemas/user-schemas.js';
 import type { MembershipStatus } from '../types.js';
 import type { AccessTerminator } from '../users/access-terminator.js';
 import type { PasswordHasher } from '../users/password-hasher.js';
 import type { PasswordPolicy } from '../users/password-policy.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
 
-/**
- * Letters, digits, dot, underscore and hyphen; no `@`, so a username can never equal someone's
- * email (the login form accepts either).
- */
-export const USERNAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$';
 const usernameRegExp = new RegExp(USERNAME_PATTERN);
 
 /** What a caller may do beyond the operation's scope. */

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 
-import { createUserManagement, USERNAME_PATTERN, type Registration } from '../../domain/management/user-management.js';
+import { createUserManagement, type Registration } from '../../domain/management/user-management.js';
+import { emailSchema, passwordSchema, personNameSchema, usernameSchema } from '../../domain/schemas/user-schemas.js';
 import { createPasswordPolicy } from '../../domain/users/password-policy.js';
 import type { ApiOperation } from '../api/api-operation.js';
 import { createApiValidators } from '../api/api-validation.js';
@@ -15,11 +16,7 @@ const REGISTRATIONS_PER_WINDOW = 10;
 const REGISTRATION_WINDOW_SECONDS = 3600;
 
 const registrationBody = strictObject({
-  username: { type: 'string', pattern: USERNAME_PATTERN },
-  email: { type: 'string', format: 'email', maxLength: 254 },
-  password: { type: 'string', minLength: 1, maxLength: 1024 },
-  givenName: { type: 'string', minLength: 1, maxLength: 100 },
-  familyName: { type: 'string', minLength: 1, maxLength: 100 },
+  username: usernameSchema, email: emailSchema, password: passwordSchema, givenName: personNameSchema, familyName: personNameSchema,
 }, ['username', 'email', 'password']);
 
 const readJsonBody = createJsonBodyReader(BODY_LIMIT);
