@@ -7,7 +7,8 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import type { Config } from './config/load-config.js';
 import { createAuditLog } from './domain/audit/audit-log.js';
-import { createApplyImport, parseImportDocument } from './domain/import/apply-import.js';
+import { parseImportDocument } from './config/import-document.js';
+import { createApplyImport } from './domain/import/apply-import.js';
 import { createAuthenticateUser } from './domain/users/authenticate-user.js';
 import { createLoginThrottle } from './domain/users/login-throttle.js';
 import { createPasswordHasher } from './domain/users/password-hasher.js';
@@ -28,7 +29,9 @@ import { ensureDevCookieKeys, ensureKeyFile, keyFilePath, keysInSigningOrder, re
 import { createProvider } from './oidc/provider.js';
 import { createRevocationList } from './oidc/revocation-list.js';
 import { installStructuredTokenSupport } from './oidc/structured-tokens.js';
+import { createImportTransaction } from './import-transaction.js';
 import { createStorage, type Storage } from './storage/create-storage.js';
+import type { ClientMetadata } from './storage/postgres/client-repository.js';
 import { migrateLatest, pendingMigrations } from './storage/postgres/database.js';
 import { createRepositories } from './storage/postgres/repositories.js';
 import { AppError } from './domain/errors.js';
@@ -114,11 +117,6 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     stops.push(tokenIssuance.start());
 
     await ensureManagementApiResource(repos.resources, config.apiResource);
-    if (config.importFile) {
-      const doc = parseImportDocument(readFileSync(config.importFile, 'utf8'), config.importFile);
-      const summary = await createApplyImport({ db: storage.db, hasher, repositories: createRepositories, issuer: config.issuer })(doc);
-      log.info('import applied', { file: config.importFile, ...summary });
-    }
 
     const audit = createAuditLog({ repository: repos.audit, onError: (error, event) => log.error('audit append failed', { error, action: event.action }) });
     const views = createViews();
@@ -164,13 +162,23 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       current = build(file);
     }));
 
+    const validateClientMetadata = (metadata: ClientMetadata) => current.Client.validate(metadata);
+    const forgetClient = (clientId: string) => adapter.forgetClient(clientId);
+    if (config.importFile) {
+      // After the provider is built: imported clients are checked by its metadata validation, as the API's are.
+      const doc = parseImportDocument(readFileSync(config.importFile, 'utf8'), config.importFile);
+      const inOneTransaction = createImportTransaction({ db: storage.db, store: storage.store, config, hasher, validateClientMetadata, forgetClient });
+      const summary = await createApplyImport({ issuer: config.issuer, inOneTransaction })(doc, { actor: `import:${config.importFile}` });
+      log.info('import applied', { file: config.importFile, ...summary });
+    }
+
     const issuerOrigin = new URL(config.issuer).origin;
     const change = createAuditedChange(storage.db);
     const access = createAccessTerminator({ payloads: repos.payloads, grants, store: storage.store });
     const operations = createManagementOperations({
       config, repos, change, hasher, access,
       grants, store: storage.store, tokenIssuance,
-      validateClientMetadata: (metadata) => current.Client.validate(metadata), forgetClient: (clientId) => adapter.forgetClient(clientId),
+      validateClientMetadata, forgetClient,
     });
     const apiRouter = createApiRouter({
       operations,

@@ -1,17 +1,8 @@
-import { randomBytes } from 'node:crypto';
-
-import type { Adapter } from 'oidc-provider';
-
 import type { Config } from '../config/load-config.js';
 import { createAuditedChange } from '../domain/management/audited-change.js';
 import { createClientManagement, type AuthMethod, type ClientInput, type ClientView, type GrantType } from '../domain/management/client-management.js';
 import { AUTH_METHODS, clientIdSchema, GRANT_TYPES } from '../domain/schemas/client-schemas.js';
-import { createLabAccess } from '../domain/tenancy/lab-access.js';
-import { createViews } from '../interactions/views.js';
-import { createAccountClaims } from '../oidc/account-claims.js';
-import { generateSigningKey } from '../oidc/keys.js';
-import { createLabPolicy } from '../oidc/lab-policy.js';
-import { createProvider } from '../oidc/provider.js';
+import { createClientMetadataValidator } from '../oidc/client-metadata-validator.js';
 import { createDatabase } from '../storage/postgres/database.js';
 import { createRepositories } from '../storage/postgres/repositories.js';
 import { CliError } from './cli-error.js';
@@ -63,13 +54,12 @@ export async function runClientsCommand(args: string[], options: ClientsOptions,
   const { db } = createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 2 });
   try {
     const repos = createRepositories(db);
-    const provider = await validatingProvider(config, repos);
     const clients = createClientManagement({
       clients: repos.clients,
       resources: repos.resources,
       change: createAuditedChange(db),
       secretOverlapSeconds: config.clientSecretOverlapSeconds,
-      validateMetadata: (metadata) => provider.Client.validate(metadata),
+      validateMetadata: await createClientMetadataValidator(config, repos),
     });
 
     if (sub === 'create') {
@@ -122,34 +112,4 @@ function clientInput(clientId: string, options: ClientsOptions): ClientInput {
     ...(authMethod ? { tokenEndpointAuthMethod: authMethod as AuthMethod } : {}),
     ...(options['default-resource'] ? { defaultResource: options['default-resource'] } : {}),
   };
-}
-
-/**
- * A provider built with the server's own configuration, used only to validate client metadata,
- * so the CLI accepts exactly what the server will load. It serves nothing: its key is
- * throw-away and its adapter stores nothing.
- */
-async function validatingProvider(config: Config, repos: ReturnType<typeof createRepositories>) {
-  const labs = createLabAccess({ tenancy: repos.tenancy });
-  return createProvider({
-    config,
-    adapter: NoStorageAdapter,
-    keys: [await generateSigningKey()],
-    cookieKeys: [randomBytes(32).toString('base64url')],
-    accounts: createAccountClaims({ users: repos.users, labs }),
-    resources: repos.resources,
-    views: createViews(),
-    labPolicy: createLabPolicy(labs),
-  });
-}
-
-class NoStorageAdapter implements Adapter {
-  constructor(readonly name: string) {}
-  async upsert(): Promise<void> { throw new Error('the CLI\'s validating provider stores nothing'); }
-  async find(): Promise<undefined> { return undefined; }
-  async findByUserCode(): Promise<undefined> { return undefined; }
-  async findByUid(): Promise<undefined> { return undefined; }
-  async consume(): Promise<void> {}
-  async destroy(): Promise<void> {}
-  async revokeByGrantId(): Promise<void> {}
 }

@@ -4,12 +4,15 @@ import { parseArgs } from 'node:util';
 
 import { ConfigError, loadConfig, type Config } from '../config/load-config.js';
 import { AppError } from '../domain/errors.js';
-import { createApplyImport, parseImportDocument } from '../domain/import/apply-import.js';
+import { parseImportDocument } from '../config/import-document.js';
+import { createApplyImport } from '../domain/import/apply-import.js';
+import { createImportTransaction } from '../import-transaction.js';
 import { createPasswordHasher } from '../domain/users/password-hasher.js';
 import { generateKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, rotateKeyFile } from '../oidc/keys.js';
 import { createDatabase, migrateLatest } from '../storage/postgres/database.js';
 import { createAuditRepository } from '../storage/postgres/audit-repository.js';
 import { createLogger } from '../logger.js';
+import { createClientMetadataValidator } from '../oidc/client-metadata-validator.js';
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '../oidc/grant-revoker.js';
 import { createStorage } from '../storage/create-storage.js';
 import { createChainVerifier } from '../domain/audit/audit-chain.js';
@@ -58,7 +61,7 @@ options:
 
 const HELP: Record<string, string> = {
   migrate: 'gatehouse migrate [--json]\n  Applies pending migrations to DATABASE_URL (or the embedded database in GATEHOUSE_DATA_DIR).',
-  import: 'gatehouse import FILE [--json]\n  Validates FILE against config/import.schema.json and applies it in one transaction; idempotent.',
+  import: 'gatehouse import FILE [--json]\n  Validates FILE against config/import.schema.json and applies it in one transaction through the\n  management API\'s rules, audited as the operator; idempotent (only what differs is changed).',
   users: USERS_HELP,
   labs: LABS_HELP,
   clients: CLIENTS_HELP,
@@ -109,11 +112,21 @@ async function run(argv: string[]): Promise<void> {
         throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
       }
       const doc = parseImportDocument(text, file);
-      const summary = await withDatabase(config, async (db) => {
-        await migrateIfAllowed(config, db);
-        await ensureManagementApiResource(createRepositories(db).resources, config.apiResource);
-        return createApplyImport({ db, hasher: createPasswordHasher(), repositories: createRepositories, issuer: config.issuer })(doc);
-      });
+      const storage = await createStorage(config, createLogger('silent'));
+      const summary = await (async () => {
+        try {
+          await migrateIfAllowed(config, storage.db);
+          const repos = createRepositories(storage.db);
+          await ensureManagementApiResource(repos.resources, config.apiResource);
+          const inOneTransaction = createImportTransaction({
+            db: storage.db, store: storage.store, config, hasher: createPasswordHasher(), validateClientMetadata: await createClientMetadataValidator(config, repos),
+          });
+          // Audited as the operator who ran it, as the CLI's other changes are.
+          return await createApplyImport({ issuer: config.issuer, inOneTransaction })(doc, operatorOrigin());
+        } finally {
+          await storage.close();
+        }
+      })();
       return out(summary, `imported ${summary.resources} resources, ${summary.clients} clients, ${summary.labs} labs, ${summary.users} users`);
     }
     case 'keys': {

@@ -6,7 +6,7 @@ import type { Repositories } from '../../storage/postgres/repositories.js';
 import type { ResourceRepository } from '../../storage/postgres/resource-repository.js';
 import { DEFAULT_RESOURCE_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY } from '../client-metadata.js';
 import {
-  CLIENT_SECRET_HASHES_PROPERTY, IMPORTED_SECRET_PROPERTY, generateClientSecret, hashClientSecret, isLive, isPlaceholder, rotateSecretHashes, unusableSecretPlaceholder, type ClientSecretHash,
+  CLIENT_SECRET_HASHES_PROPERTY, IMPORTED_SECRET_PROPERTY, generateClientSecret, hashClientSecret, isLive, isPlaceholder, isSecretHashList, rotateSecretHashes, unusableSecretPlaceholder, type ClientSecretHash,
 } from '../clients/client-secret.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { AUTH_METHODS, GRANT_TYPES } from '../schemas/client-schemas.js';
@@ -52,6 +52,8 @@ export interface ClientView {
 }
 
 type FieldError = { pointer: string; detail: string };
+/** A secret chosen by whoever declared the client (an import file) instead of a generated one. */
+export interface DeclaredSecret { secret?: string }
 /** oidc-provider's own check of a client's metadata; throws its InvalidClientMetadata. */
 export type MetadataValidator = (metadata: ClientMetadata) => Promise<void>;
 
@@ -114,7 +116,9 @@ export function createClientManagement(deps: ClientManagementDeps) {
    * The metadata a (changed) client has, checked. `current` is the stored metadata for changes;
    * `secretHashes` replaces the stored hashes when a new secret was generated.
    */
-  async function buildMetadata(resources: ResourceRepository, clientId: string, input: ClientInput, current: ClientMetadata | undefined, secretHashes: ClientSecretHash[] | undefined): Promise<ClientMetadata> {
+  async function buildMetadata(
+    resources: ResourceRepository, clientId: string, input: ClientInput, current: ClientMetadata | undefined, secretHashes: ClientSecretHash[] | undefined, importedSecretHash?: string,
+  ): Promise<ClientMetadata> {
     const before = current ? view({ metadata: current, createdAt: new Date(0), updatedAt: new Date(0) }) : undefined;
     const errors: FieldError[] = [];
     const authMethod = input.tokenEndpointAuthMethod ?? (before?.tokenEndpointAuthMethod as AuthMethod | undefined) ?? 'client_secret_basic';
@@ -164,7 +168,7 @@ export function createClientManagement(deps: ClientManagementDeps) {
     const confidential = authMethod !== 'none';
     const hashes = confidential ? (secretHashes ?? (current?.[CLIENT_SECRET_HASHES_PROPERTY] as ClientSecretHash[] | undefined) ?? []) : undefined;
     const placeholder = confidential ? (isPlaceholder(current?.client_secret) ? current.client_secret : unusableSecretPlaceholder()) : undefined;
-    const imported = confidential ? current?.[IMPORTED_SECRET_PROPERTY] : undefined;
+    const imported = confidential ? importedSecretHash ?? current?.[IMPORTED_SECRET_PROPERTY] : undefined;
     const metadata: ClientMetadata = {
       client_id: clientId,
       ...(clientName ? { client_name: clientName } : {}),
@@ -198,19 +202,29 @@ export function createClientManagement(deps: ClientManagementDeps) {
       return view(await findRecord(clientId));
     },
 
+    /** Whether `secret` is the one last declared for the client (by the import) and its hashes are intact. */
+    async isDeclaredSecret(clientId: string, secret: string): Promise<boolean> {
+      return isDeclared((await findRecord(clientId)).metadata, hashClientSecret(secret));
+    },
+
     async list(filter: { q?: string; grantType?: string; resource?: string }, page: { limit: number; offset: number }): Promise<{ items: ClientView[]; total: number }> {
       const { items, total } = await deps.clients.list(filter, page);
       return { items: items.map(view), total };
     },
 
-    /** Creates a client; a confidential one gets a generated secret, returned here once. */
-    async create(origin: ChangeOrigin, input: ClientInput): Promise<{ client: ClientView; clientSecret?: string }> {
+    /**
+     * Creates a client; a confidential one gets a generated secret, returned here once, unless
+     * `declared.secret` chooses it (the import's `client_secret`, which is then not returned).
+     */
+    async create(origin: ChangeOrigin, input: ClientInput, declared: DeclaredSecret = {}): Promise<{ client: ClientView; clientSecret?: string }> {
       const clientId = input.clientId ?? `client_${randomBytes(12).toString('base64url')}`;
       const confidential = (input.tokenEndpointAuthMethod ?? 'client_secret_basic') !== 'none';
-      const secret = confidential ? generateClientSecret() : undefined;
+      const generated = confidential && declared.secret === undefined ? generateClientSecret() : undefined;
+      const secret = confidential ? declared.secret ?? generated : undefined;
       const hashes = secret ? [{ hash: hashClientSecret(secret), createdAt: new Date(now()).toISOString() }] : undefined;
+      const importedHash = confidential && declared.secret !== undefined ? hashClientSecret(declared.secret) : undefined;
       const client = await deps.change(origin, async (repos, record) => {
-        const metadata = await buildMetadata(repos.resources, clientId, input, undefined, hashes);
+        const metadata = await buildMetadata(repos.resources, clientId, input, undefined, hashes, importedHash);
         try {
           await repos.clients.insert(metadata);
         } catch (error) {
@@ -222,23 +236,33 @@ export function createClientManagement(deps: ClientManagementDeps) {
         return after;
       });
       deps.forgetClient?.(clientId);
-      return { client, ...(secret ? { clientSecret: secret } : {}) };
+      return { client, ...(generated ? { clientSecret: generated } : {}) };
     },
 
     /**
      * Changes a client. Turning a public client confidential generates its first secret
-     * (returned once); turning a confidential one public drops its secrets.
+     * (returned once); turning a confidential one public drops its secrets. A `declared.secret`
+     * (the import's) replaces the secrets only when it differs from the one declared last time,
+     * so re-importing a file keeps a secret rotated since.
      */
-    async update(origin: ChangeOrigin, clientId: string, input: Omit<ClientInput, 'clientId'>): Promise<{ client: ClientView; clientSecret?: string }> {
+    async update(origin: ChangeOrigin, clientId: string, input: Omit<ClientInput, 'clientId'>, declared: DeclaredSecret = {}): Promise<{ client: ClientView; clientSecret?: string }> {
       let secret: string | undefined;
       const client = await deps.change(origin, async (repos, record) => {
         const current = await repos.clients.findForUpdate(clientId);
         if (!current) throw new NotFoundError('client');
-        const becomesConfidential = input.tokenEndpointAuthMethod !== undefined && input.tokenEndpointAuthMethod !== 'none'
-          && (current.metadata.token_endpoint_auth_method ?? 'client_secret_basic') === 'none';
-        secret = becomesConfidential ? generateClientSecret() : undefined;
-        const hashes = secret ? [{ hash: hashClientSecret(secret), createdAt: new Date(now()).toISOString() }] : undefined;
-        const metadata = await buildMetadata(repos.resources, clientId, input, current.metadata, hashes);
+        const wasConfidential = (current.metadata.token_endpoint_auth_method ?? 'client_secret_basic') !== 'none';
+        const confidential = (input.tokenEndpointAuthMethod ?? current.metadata.token_endpoint_auth_method ?? 'client_secret_basic') !== 'none';
+        let hashes: ClientSecretHash[] | undefined;
+        let importedHash: string | undefined;
+        if (confidential && declared.secret !== undefined) {
+          importedHash = hashClientSecret(declared.secret);
+          const unchanged = wasConfidential && isDeclared(current.metadata, importedHash);
+          hashes = unchanged ? undefined : [{ hash: importedHash, createdAt: new Date(now()).toISOString() }];
+        } else {
+          secret = confidential && !wasConfidential ? generateClientSecret() : undefined;
+          hashes = secret ? [{ hash: hashClientSecret(secret), createdAt: new Date(now()).toISOString() }] : undefined;
+        }
+        const metadata = await buildMetadata(repos.resources, clientId, input, current.metadata, hashes, importedHash);
         await repos.clients.replace(metadata);
         const before = view(current);
         const after = view(await findRecord(clientId, repos));
@@ -302,6 +326,10 @@ export function createClientManagement(deps: ClientManagementDeps) {
 }
 
 export type ClientManagement = ReturnType<typeof createClientManagement>;
+
+function isDeclared(metadata: ClientMetadata, hash: string): boolean {
+  return metadata[IMPORTED_SECRET_PROPERTY] === hash && isSecretHashList(metadata[CLIENT_SECRET_HASHES_PROPERTY]);
+}
 
 function invalid(errors: FieldError[]): ValidationError {
   return new ValidationError(`invalid client: ${errors.map((e) => `${e.pointer.replace('#/body/', '')} ${e.detail}`).join('; ')}`, errors);

@@ -24,6 +24,8 @@ export interface Authority {
 }
 
 export interface NewUser {
+  /** A chosen subject id (the import's); generated otherwise. The API offers no way to choose one. */
+  id?: string;
   username: string;
   email?: string;
   emailVerified?: boolean;
@@ -163,7 +165,7 @@ export function createUserManagement(deps: {
       }
       // Hashing (tens of ms) happens before the transaction, so no connection waits on it.
       const passwordHash = input.password === undefined ? undefined : await hashChecked(input.password, input);
-      const id = randomUUID();
+      const id = input.id ?? randomUUID();
 
       return change(origin, async (tx, record) => {
         const taken = await tx.users.taken(input);
@@ -218,6 +220,12 @@ export function createUserManagement(deps: {
         await record('user.updated', `user:${userId}`, { before, after });
         return after;
       });
+    },
+
+    /** Whether `password` is the user's current one (the import re-sets only a changed password). */
+    async passwordMatches(userId: string, password: string): Promise<boolean> {
+      const stored = (await repos.users.findByUsername((await find(userId)).username))?.passwordHash;
+      return stored !== undefined && hasher.verify(stored, password);
     },
 
     /** Sets (or replaces) a password; the policy applies and only the fact is audited. */
