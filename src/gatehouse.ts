@@ -8,7 +8,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from './config/load-config.js';
 import { packageVersion } from './config/paths.js';
 import { AppError } from './domain/errors.js';
-import { parseImportDocument } from './domain/import/apply-import.js';
+import { parseImportDocument } from './config/import-document.js';
 import { createApiAuthenticator } from './http/api/api-auth.js';
 import { createApiRouter } from './http/api/api-router.js';
 import { buildOpenApiDocument } from './http/api/openapi.js';
@@ -36,6 +36,8 @@ import { createStorage, type Storage } from './storage/create-storage.js';
 export interface Gatehouse {
   readonly url: string;
   readonly storage: Storage;
+  /** The use cases the server runs on (tests and embedders apply changes through them). */
+  readonly services: Services;
   /** The provider serving now (replaced on key rotation). */
   provider(): Provider;
   close(): Promise<void>;
@@ -111,11 +113,6 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     stops.push(tokenIssuance.start());
 
     await services.ensureApiResource();
-    if (config.importFile) {
-      const doc = parseImportDocument(readFileSync(config.importFile, 'utf8'), config.importFile);
-      const summary = await services.applyImport(doc);
-      log.info('import applied', { file: config.importFile, ...summary });
-    }
 
     const views = createViews();
     let currentTokens: AccessTokenReader | undefined;
@@ -160,6 +157,12 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     stops.push(watchKeyFile(config.keysDir, config.keysReloadSeconds, log, (file) => {
       current = build(file);
     }));
+    if (config.importFile) {
+      // After the provider is built: imported clients are checked by its metadata validation, as the API's are.
+      const doc = parseImportDocument(readFileSync(config.importFile, 'utf8'), config.importFile);
+      const summary = await services.applyImport(doc, { actor: `import:${config.importFile}` });
+      log.info('import applied', { file: config.importFile, ...summary });
+    }
 
     const operations = createManagementOperations(services);
     const apiRouter = createApiRouter({
@@ -209,6 +212,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     return {
       url: `http://127.0.0.1:${port}`,
       storage,
+      services,
       provider: serving,
       async close() {
         // Awaited: the token counter's last flush must reach the database before it closes.

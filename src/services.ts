@@ -13,6 +13,7 @@ import { createStatistics } from './domain/management/statistics.js';
 import { createTokenIssuanceCounter } from './domain/management/token-issuance.js';
 import { createUserManagement } from './domain/management/user-management.js';
 import { systemClock, type Clock } from './domain/ports/clock.js';
+import type { Repositories, Transaction } from './domain/ports/repositories.js';
 import { createLabAccess } from './domain/tenancy/lab-access.js';
 import { createAuthenticateUser } from './domain/users/authenticate-user.js';
 import { createLoginThrottle } from './domain/users/login-throttle.js';
@@ -37,10 +38,10 @@ export interface ServicesDeps {
   log: Logger;
   clock?: Clock;
   /**
-   * oidc-provider's own check of client metadata, so every entry point (API, CLI, import)
-   * accepts exactly what the provider will load.
+   * oidc-provider's own check of client metadata, as a second opinion after Gatehouse's rules
+   * (the server passes it; the CLI, which builds no provider, does not).
    */
-  validateClientMetadata: MetadataValidator;
+  validateClientMetadata?: MetadataValidator;
   /** Drops this process's cached copy of a client after a change (the server's adapter); a no-op elsewhere. */
   forgetClient?: (clientId: string) => void;
 }
@@ -61,13 +62,44 @@ export function createServices(deps: ServicesDeps) {
   const revocations = createRevocationList({ repository: repos.revocations, store });
   const grants = createGrantRevoker({ payloads: repos.payloads, revocations });
   const browserSessions = createSessionDirectory({ store });
-  const access = createAccessTerminator({ payloads: repos.payloads, grants, sessions: browserSessions });
+  const access = Object.assign(createAccessTerminator({ payloads: repos.payloads, grants, sessions: browserSessions }), { revokeGrant: grants.revokeGrant });
   const labAccess = createLabAccess({ tenancy: repos.tenancy });
   const audit = createAuditLog({ repository: repos.audit, onError: (error, event) => log.error('audit append failed', { error, action: event.action }) });
   const tokenIssuance = createTokenIssuanceCounter({
     repository: repos.tokenCounts, onError: (error) => log.warn('could not write token counts; kept for the next flush', { error }),
   });
-  const users = createUserManagement({ repos, change, hasher, access, passwordPolicy: createPasswordPolicy({ minLength: config.passwordMinLength }) });
+  const passwordPolicy = createPasswordPolicy({ minLength: config.passwordMinLength });
+
+  /**
+   * The management use cases over a set of repositories and the transactions their changes run
+   * in. Everything they touch goes through `over`: inside a transaction, a query on another
+   * connection could wait for the one the transaction holds (the embedded database has one).
+   */
+  function management(over: Repositories, transaction: Transaction, endAccess = access) {
+    const audited = createAuditedChange({ transaction, clock });
+    return {
+      users: createUserManagement({ repos: over, change: audited, hasher, access: endAccess, passwordPolicy }),
+      labs: createLabManagement({ labs: over.labs, change: audited }),
+      roles: createRoleManagement({ repos: over, change: audited }),
+      resources: createResourceManagement({ resources: over.resources, clients: over.clients, change: audited, apiResource: config.apiResource }),
+      clients: createClientManagement({
+        clients: over.clients,
+        resources: over.resources,
+        change: audited,
+        secretOverlapSeconds: config.clientSecretOverlapSeconds,
+        validateMetadata: deps.validateClientMetadata,
+        revokeGrant: (grantId) => endAccess.revokeGrant(grantId),
+        forgetClient: deps.forgetClient,
+      }),
+    };
+  }
+  /** Access ending over `over`'s repositories (revocations written in its transaction). */
+  const accessOver = (over: Repositories) => {
+    const overGrants = createGrantRevoker({ payloads: over.payloads, revocations: createRevocationList({ repository: over.revocations, store }) });
+    return Object.assign(createAccessTerminator({ payloads: over.payloads, grants: overGrants, sessions: browserSessions }), { revokeGrant: overGrants.revokeGrant });
+  };
+  const managed = management(repos, storage.transaction);
+  const { users } = managed;
 
   return {
     clock,
@@ -81,19 +113,7 @@ export function createServices(deps: ServicesDeps) {
     audit,
     auditTrail: createAuditTrail({ repository: repos.audit }),
     tokenIssuance,
-    users,
-    labs: createLabManagement({ labs: repos.labs, change }),
-    roles: createRoleManagement({ repos, change }),
-    resources: createResourceManagement({ resources: repos.resources, clients: repos.clients, change, apiResource: config.apiResource }),
-    clients: createClientManagement({
-      clients: repos.clients,
-      resources: repos.resources,
-      change,
-      secretOverlapSeconds: config.clientSecretOverlapSeconds,
-      validateMetadata: deps.validateClientMetadata,
-      revokeGrant: (grantId) => grants.revokeGrant(grantId),
-      forgetClient: deps.forgetClient,
-    }),
+    ...managed,
     sessions: createSessionListing({
       users: repos.users, labs: repos.labs, grantOrigins: repos.grantOrigins, sessions: browserSessions, grants, access, change,
     }),
@@ -113,7 +133,14 @@ export function createServices(deps: ServicesDeps) {
     grantOrigins: { record: repos.grantOrigins.record },
     /** Creates the management API's own resource, or brings its scopes up to date. */
     ensureApiResource: () => ensureManagementApiResource(repos.resources, config.apiResource),
-    applyImport: createApplyImport({ repos, transaction: storage.transaction, hasher, issuer: config.issuer }),
+    /**
+     * Applies an import document through the management use cases (the API's rules, audited as
+     * `origin`), all of it in one transaction: each change is a savepoint in it.
+     */
+    applyImport: createApplyImport({
+      issuer: config.issuer,
+      inOneTransaction: (work) => storage.transaction((txRepos, nested) => work(management(txRepos, nested, accessOver(txRepos)))),
+    }),
     /** Expired tokens, revocations, orphaned lab choices and grant origins, old token counts: any node may, idempotent. */
     async sweep(): Promise<Record<string, number>> {
       const [payloads, revoked] = await Promise.all([repos.payloads.deleteExpired(), repos.revocations.deleteExpired()]);

@@ -5,8 +5,7 @@ import { readFileSync } from 'node:fs';
 import { decodeJwt } from 'jose';
 
 import * as hashClientSecrets from '../migrations/20261123_005_hash_client_secrets.js';
-import { createApplyImport, parseImportDocument } from '../src/domain/import/apply-import.js';
-import { createPasswordHasher } from '../src/domain/users/password-hasher.js';
+import { parseImportDocument } from '../src/config/import-document.js';
 import { eventually } from './helpers/eventually.js';
 import { loginAndConsent } from './helpers/form-login.js';
 import { CMS, createSandbox, fixtureImport, john, mode, portal, postForm, runCli, startTestGatehouse, type Sandbox, type TestGatehouse } from './helpers/harness.js';
@@ -210,11 +209,14 @@ describe(`management API: clients and their secrets (${mode})`, () => {
     assert.equal(rotated.status, 201);
     const snapshot = async () => (await gh.gatehouse.storage.db('clients').first('metadata').where({ client_id: 'tts-backend' })).metadata;
     const before = await snapshot();
-    const applyImport = createApplyImport({ repos: gh.gatehouse.storage.repos, transaction: gh.gatehouse.storage.transaction, hasher: createPasswordHasher(), issuer: gh.issuer });
+    const { applyImport } = gh.gatehouse.services;
     const doc = parseImportDocument(readFileSync(fixtureImport, 'utf8'), fixtureImport);
-    await applyImport(doc);
-    await applyImport(doc);
+    const auditRows = async () => Number((await gh.gatehouse.storage.db('audit_log').count({ n: '*' }).first())!.n);
+    const rowsBefore = await auditRows();
+    await applyImport(doc, { actor: 'import:test' });
+    await applyImport(doc, { actor: 'import:test' });
     assert.deepEqual(await snapshot(), before, 're-importing the same file changed nothing');
+    assert.equal(await auditRows(), rowsBefore, 'and recorded nothing');
     const tts = (secret: string) => postForm(`${gh.issuer}/token`, { grant_type: 'client_credentials', resource: 'https://tts.example' }, { id: 'tts-backend', secret });
     assert.equal((await tts('s3cret-value-tts')).status, 200);
     assert.equal((await tts(rotated.body.clientSecret)).status, 200);

@@ -1,19 +1,7 @@
-import { randomBytes } from 'node:crypto';
-
-import type { Adapter } from 'oidc-provider';
-
 import type { Config } from '../config/load-config.js';
-import { createAuditedChange } from '../domain/management/audited-change.js';
-import { AUTH_METHODS, createClientManagement, GRANT_TYPES, type AuthMethod, type ClientInput, type ClientView, type GrantType } from '../domain/management/client-management.js';
-import { createLabAccess } from '../domain/tenancy/lab-access.js';
-import { createViews } from '../interactions/views.js';
-import { createAccountClaims } from '../oidc/account-claims.js';
-import { generateSigningKey } from '../oidc/keys.js';
-import { createLabPolicy } from '../oidc/lab-policy.js';
-import { createProvider } from '../oidc/provider.js';
-import { withStorage } from './cli-storage.js';
-import { systemClock } from '../domain/ports/clock.js';
-import type { Repositories } from '../domain/ports/repositories.js';
+import type { AuthMethod, ClientInput, ClientView, GrantType } from '../domain/management/client-management.js';
+import { AUTH_METHODS, clientIdSchema, GRANT_TYPES } from '../domain/schemas/client-schemas.js';
+import { withServices } from './cli-services.js';
 import { CliError } from './cli-error.js';
 import { operatorOrigin } from './operator-origin.js';
 
@@ -60,16 +48,7 @@ export async function runClientsCommand(args: string[], options: ClientsOptions,
   }
   const input = sub === 'create' ? clientInput(clientId!, options) : undefined;
 
-  return withStorage(config, async (storage) => {
-    const { repos } = storage;
-    const provider = await validatingProvider(config, repos);
-    const clients = createClientManagement({
-      clients: repos.clients,
-      resources: repos.resources,
-      change: createAuditedChange({ transaction: storage.transaction, clock: systemClock }),
-      secretOverlapSeconds: config.clientSecretOverlapSeconds,
-      validateMetadata: (metadata) => provider.Client.validate(metadata),
-    });
+  return withServices(config, async ({ clients }) => {
 
     if (sub === 'create') {
       const { client, clientSecret } = await clients.create(operatorOrigin(), input!);
@@ -98,6 +77,8 @@ export async function runClientsCommand(args: string[], options: ClientsOptions,
   });
 }
 
+const clientIdPattern = new RegExp(clientIdSchema.pattern);
+
 function clientInput(clientId: string, options: ClientsOptions): ClientInput {
   const grants = options.grant ?? [];
   const unknownGrant = grants.find((g) => !(GRANT_TYPES as readonly string[]).includes(g));
@@ -106,7 +87,7 @@ function clientInput(clientId: string, options: ClientsOptions): ClientInput {
   if (authMethod !== undefined && !(AUTH_METHODS as readonly string[]).includes(authMethod)) {
     throw new CliError(`--auth-method ${authMethod}: expected one of ${AUTH_METHODS.join(', ')}`, 2);
   }
-  if (!/^[A-Za-z0-9._~-]{1,100}$/.test(clientId)) throw new CliError(`client id ${JSON.stringify(clientId)}: expected 1–100 of A–Z a–z 0–9 . _ ~ -`, 2);
+  if (!clientIdPattern.test(clientId)) throw new CliError(`client id ${JSON.stringify(clientId)}: expected 1–100 of A–Z a–z 0–9 . _ ~ -`, 2);
   return {
     clientId,
     ...(options.name ? { clientName: options.name } : {}),
@@ -117,35 +98,4 @@ function clientInput(clientId: string, options: ClientsOptions): ClientInput {
     ...(authMethod ? { tokenEndpointAuthMethod: authMethod as AuthMethod } : {}),
     ...(options['default-resource'] ? { defaultResource: options['default-resource'] } : {}),
   };
-}
-
-/**
- * A provider built with the server's own configuration, used only to validate client metadata,
- * so the CLI accepts exactly what the server will load. It serves nothing: its key is
- * throw-away and its adapter stores nothing.
- */
-async function validatingProvider(config: Config, repos: Repositories) {
-  const labs = createLabAccess({ tenancy: repos.tenancy });
-  return createProvider({
-    config,
-    adapter: NoStorageAdapter,
-    keys: [await generateSigningKey()],
-    cookieKeys: [randomBytes(32).toString('base64url')],
-    accounts: createAccountClaims({ users: repos.users, labs }),
-    resources: repos.resources,
-    views: createViews(),
-    // It mints no token, so it needs no roles cache.
-    labPolicy: createLabPolicy(labs, { clientRolesCache: { max: 1, ttlSeconds: 0 } }),
-  });
-}
-
-class NoStorageAdapter implements Adapter {
-  constructor(readonly name: string) {}
-  async upsert(): Promise<void> { throw new Error('the CLI\'s validating provider stores nothing'); }
-  async find(): Promise<undefined> { return undefined; }
-  async findByUserCode(): Promise<undefined> { return undefined; }
-  async findByUid(): Promise<undefined> { return undefined; }
-  async consume(): Promise<void> {}
-  async destroy(): Promise<void> {}
-  async revokeByGrantId(): Promise<void> {}
 }

@@ -1,10 +1,6 @@
 import type { Config } from '../config/load-config.js';
-import { createAuditedChange } from '../domain/management/audited-change.js';
-import { createLabManagement } from '../domain/management/lab-management.js';
-import { MEMBERSHIP_ROLES } from '../http/api/operations/lab-operations.js';
-import { idSchema } from '../http/api/schemas.js';
-import { withStorage } from './cli-storage.js';
-import { systemClock } from '../domain/ports/clock.js';
+import { labIdSchema, MEMBERSHIP_ROLES } from '../domain/schemas/lab-schemas.js';
+import { withServices } from './cli-services.js';
 import type { LabRecord } from '../domain/ports/lab-repository.js';
 import { CliError } from './cli-error.js';
 import { operatorOrigin } from './operator-origin.js';
@@ -28,7 +24,7 @@ export const LABS_HELP = `gatehouse labs create LAB_ID --name NAME [--json]
   The same rules as POST /api/v1/labs and /api/v1/labs/{labId}/members; every change is audited.
   Acts on DATABASE_URL directly (with the embedded database, stop the server first).`;
 
-const labIdPattern = new RegExp(idSchema.pattern);
+const labIdPattern = new RegExp(labIdSchema.pattern);
 
 /** `gatehouse labs …`: the management API's lab rules, for operators at a shell. */
 export async function runLabsCommand(args: string[], options: LabsOptions, config: Config, out: (data: unknown, text: string) => void): Promise<void> {
@@ -43,16 +39,14 @@ export async function runLabsCommand(args: string[], options: LabsOptions, confi
     throw new CliError(`--role ${options.role === undefined ? '(missing)' : JSON.stringify(options.role)}: expected one of ${MEMBERSHIP_ROLES.join(', ')}`, 2);
   }
 
-  return withStorage(config, async (storage) => {
-    const { repos } = storage;
-    const labs = createLabManagement({ labs: repos.labs, change: createAuditedChange({ transaction: storage.transaction, clock: systemClock }) });
+  return withServices(config, async ({ labs, users }) => {
     try {
       if (sub === 'create') {
         const lab = await labs.create(operatorOrigin(), { id: labId!, name: options.name!.trim() });
         return out(lab, `created lab ${lab.id} (${lab.name})`);
       }
       if (sub === 'add-member') {
-        const user = await repos.users.findByUsername(username!);
+        const user = await users.findByUsername(username!);
         if (!user) throw new CliError(`no user named ${username}`);
         const member = await labs.addMember(operatorOrigin(), labId!, { userId: user.id, role: options.role! });
         return out(member, `${member.username} is now ${member.role} of ${member.labId}`);

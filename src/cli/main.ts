@@ -4,17 +4,14 @@ import { parseArgs } from 'node:util';
 
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { AppError } from '../domain/errors.js';
-import { createApplyImport, parseImportDocument } from '../domain/import/apply-import.js';
-import { createPasswordHasher } from '../domain/users/password-hasher.js';
+import { parseImportDocument } from '../config/import-document.js';
 import { generateKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, rotateKeyFile } from '../oidc/keys.js';
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '../oidc/grant-revoker.js';
-import { withStorage } from './cli-storage.js';
-import { createChainVerifier } from '../domain/audit/audit-chain.js';
-import { ensureManagementApiResource } from '../domain/management/management-api-resource.js';
+import { withServices } from './cli-services.js';
 import { CliError } from './cli-error.js';
 import { CLIENTS_HELP, CLIENTS_OPTIONS, runClientsCommand } from './clients-command.js';
 import { LABS_HELP, LABS_OPTIONS, runLabsCommand } from './labs-command.js';
-import { USERS_HELP, USERS_OPTIONS, runUsersCommand, userManagement } from './users-command.js';
+import { USERS_HELP, USERS_OPTIONS, runUsersCommand } from './users-command.js';
 import { operatorOrigin } from './operator-origin.js';
 
 const USAGE = `gatehouse — operate a Gatehouse deployment (settings come from the same environment as the server)
@@ -54,7 +51,7 @@ options:
 
 const HELP: Record<string, string> = {
   migrate: 'gatehouse migrate [--json]\n  Applies pending migrations to DATABASE_URL (or the embedded database in GATEHOUSE_DATA_DIR).',
-  import: 'gatehouse import FILE [--json]\n  Validates FILE against config/import.schema.json and applies it in one transaction; idempotent.',
+  import: 'gatehouse import FILE [--json]\n  Validates FILE against config/import.schema.json and applies it in one transaction through the\n  management API\'s rules, audited as the operator; idempotent (only what differs is changed).',
   users: USERS_HELP,
   labs: LABS_HELP,
   clients: CLIENTS_HELP,
@@ -92,7 +89,7 @@ async function run(argv: string[]): Promise<void> {
   switch (command) {
     case 'migrate': {
       expectArgs(rest, 0, HELP.migrate!);
-      const applied = await withStorage(config, (storage) => storage.migrateLatest());
+      const applied = await withServices(config, (_services, storage) => storage.migrateLatest());
       return out({ applied }, applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
     }
     case 'import': {
@@ -105,10 +102,11 @@ async function run(argv: string[]): Promise<void> {
         throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
       }
       const doc = parseImportDocument(text, file);
-      const summary = await withStorage(config, async (storage) => {
+      const summary = await withServices(config, async (services, storage) => {
         if (config.migrateOnStart) await storage.migrateLatest();
-        await ensureManagementApiResource(storage.repos.resources, config.apiResource);
-        return createApplyImport({ repos: storage.repos, transaction: storage.transaction, hasher: createPasswordHasher(), issuer: config.issuer })(doc);
+        await services.ensureApiResource();
+        // Audited as the operator who ran it, as the CLI's other changes are.
+        return services.applyImport(doc, operatorOrigin());
       });
       return out(summary, `imported ${summary.resources} resources, ${summary.clients} clients, ${summary.labs} labs, ${summary.users} users`);
     }
@@ -150,12 +148,10 @@ async function run(argv: string[]): Promise<void> {
       expectArgs(extra, 0, HELP.users!);
       if ((sub !== 'block' && sub !== 'restore') || !username) throw new CliError(`expected block or restore and a username\n${HELP.users}`, 2);
       if (sub === 'block' && !values.reason?.trim()) throw new CliError('--reason is required when blocking (it goes to the audit log)', 2);
-      return withStorage(config, async (storage) => {
-        const { repos } = storage;
-        const user = await repos.users.findByUsername(username);
+      return withServices(config, async ({ users }) => {
+        const user = await users.findByUsername(username);
         if (!user) throw new CliError(`no user named ${username}`);
         // The API's use case: the status change and its audit row in one transaction, then access ends.
-        const users = userManagement(config, repos, storage);
         if (sub === 'block') await users.block(operatorOrigin(), user.id, values.reason!.trim(), { mayGrantAdmin: true });
         else await users.restore(operatorOrigin(), user.id);
         return out({ id: user.id, username: user.username, status: sub === 'block' ? 'blocked' : 'active' }, `${user.username} ${sub === 'block' ? 'blocked' : 'restored'}`);
@@ -169,18 +165,14 @@ async function run(argv: string[]): Promise<void> {
       const [sub, ...extra] = rest;
       expectArgs(extra, 0, HELP.audit!);
       if (sub === 'verify') {
-        const check = await withStorage(config, async (storage) => {
-          const chain = createChainVerifier();
-          for await (const row of storage.repos.audit.all()) chain.add(row);
-          return chain.result();
-        });
+        const check = await withServices(config, ({ auditTrail }) => auditTrail.verify());
         out(check, check.ok ? `audit chain intact: ${check.rows} rows` : `audit chain broken at row ${check.brokenAt}: ${check.reason}`);
         if (!check.ok) process.exitCode = 1;
         return;
       }
       if (sub === 'export') {
-        await withStorage(config, async (storage) => {
-          for await (const row of storage.repos.audit.all()) print(JSON.stringify({ ...row, at: row.at.toISOString() }));
+        await withServices(config, async ({ auditTrail }) => {
+          for await (const row of auditTrail.export()) print(JSON.stringify({ ...row, at: row.at.toISOString() }));
         });
         return;
       }

@@ -2,19 +2,8 @@
 import { createAjv } from '../config/ajv.js';
 import type { Config } from '../config/load-config.js';
 import { ValidationError } from '../domain/errors.js';
-import { createAuditedChange } from '../domain/management/audited-change.js';
 import { operatorOrigin } from './operator-origin.js';
-import { createUserManagement, type UserManagement } from '../domain/management/user-management.js';
-import { createPasswordHasher } from '../domain/users/password-hasher.js';
-import { createPasswordPolicy } from '../domain/users/password-policy.js';
-import { createAccessTerminator } from '../oidc/access-terminator.js';
-import { createGrantRevoker } from '../oidc/grant-revoker.js';
-import { createRevocationList } from '../oidc/revocation-list.js';
-import { createSessionDirectory } from '../oidc/session-directory.js';
-import type { Storage } from '../storage/create-storage.js';
-import type { Repositories } from '../domain/ports/repositories.js';
-import { systemClock } from '../domain/ports/clock.js';
-import { withStorage } from './cli-storage.js';
+import { withServices } from './cli-services.js';
 import type { DirectoryUser } from '../domain/ports/user-repository.js';
 import { CliError } from './cli-error.js';
 
@@ -89,9 +78,7 @@ export async function runUsersCommand(args: string[], options: UsersOptions, con
   }
   const password = (sub === 'create' && options['password-stdin']) || sub === 'set-password' ? await readPasswordFromStdin() : options.password;
 
-  return withStorage(config, async (storage) => {
-    const { repos } = storage;
-    const users = userManagement(config, repos, storage);
+  return withServices(config, async ({ users }) => {
     try {
       if (sub === 'create') {
         const user = await users.create(operatorOrigin(), {
@@ -100,7 +87,7 @@ export async function runUsersCommand(args: string[], options: UsersOptions, con
         return out(user, `created ${user.username} (${user.id})${user.isAdmin ? ', platform admin' : ''}${password === undefined ? '; no password yet: set one with `gatehouse users set-password`' : ''}`);
       }
       if (sub === 'set-password') {
-        const user = await repos.users.findByUsername(username!);
+        const user = await users.findByUsername(username!);
         if (!user) throw new CliError(`no user named ${username}`);
         await users.setPassword(operatorOrigin(), user.id, password!, { mayGrantAdmin: true });
         return out({ id: user.id, username: user.username, passwordSet: true }, `password set for ${user.username}`);
@@ -122,14 +109,3 @@ export async function runUsersCommand(args: string[], options: UsersOptions, con
   });
 }
 
-/** The API's user use cases over the CLI's own connections. */
-export function userManagement(config: Config, repos: Repositories, storage: Storage): UserManagement {
-  const revocations = createRevocationList({ repository: repos.revocations, store: storage.store });
-  return createUserManagement({
-    repos,
-    change: createAuditedChange({ transaction: storage.transaction, clock: systemClock }),
-    hasher: createPasswordHasher(),
-    access: createAccessTerminator({ payloads: repos.payloads, grants: createGrantRevoker({ payloads: repos.payloads, revocations }), sessions: createSessionDirectory({ store: storage.store }) }),
-    passwordPolicy: createPasswordPolicy({ minLength: config.passwordMinLength }),
-  });
-}

@@ -4,42 +4,16 @@ import { resolve } from 'node:path';
 import { createAjv, describeErrors } from './ajv.js';
 import { settingsSchema } from './settings-schema.js';
 
-type Schema = typeof settingsSchema;
-type Properties = Schema['properties'];
+import type { SchemaType } from '../domain/schemas/schema-type.js';
 
-export interface Config {
-  environment: 'development' | 'production' | 'test';
-  port: number;
-  host: string;
-  issuer: string;
-  databaseUrl?: string;
-  databasePoolMax: number;
-  redisUrl?: string;
-  redisKeyPrefix: string;
-  dataDir: string;
-  keysDir: string;
-  keysReloadSeconds: number;
-  importFile?: string;
-  migrateOnStart: boolean;
-  cookieKeys?: string[];
-  refreshTokenReuseGraceSeconds: number;
-  refreshTokenTtlSeconds: number;
-  grantTtlSeconds: number;
-  accessTokenTtlSeconds: number;
-  idTokenTtlSeconds: number;
-  sessionTtlSeconds: number;
-  trustProxy: boolean;
-  loginMaxFailures: number;
-  loginLockoutSeconds: number;
-  apiResource: string;
-  passwordMinLength: number;
-  selfRegistration: boolean;
-  clientSecretOverlapSeconds: number;
-  clientCacheSeconds: number;
-  resourceCacheSeconds: number;
-  cacheMaxEntries: number;
-  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
-}
+type Properties = typeof settingsSchema['properties'];
+/** The settings as validated: defaults applied, the rest possibly unset. */
+type Settings = SchemaType<typeof settingsSchema>;
+/** Settings whose default depends on another setting: always set once loaded. */
+type Derived = 'issuer' | 'apiResource' | 'migrateOnStart';
+
+/** Gatehouse's settings, typed from the schema that validates them. */
+export type Config = Omit<Settings, Derived> & { [K in Derived]-?: NonNullable<Settings[K]> };
 
 /** A setting that cannot be used. `message` is the one line start-up prints before exiting 2. */
 export class ConfigError extends Error {
@@ -51,7 +25,7 @@ const envNames = Object.fromEntries(
 ) as Record<keyof Properties, string>;
 
 const ajv = createAjv({ coerceTypes: true });
-const validate = ajv.compile(settingsSchema);
+const validate = ajv.compile<Settings>(settingsSchema);
 
 /**
  * Settings come from (lowest first) schema defaults, the JSON file named by GATEHOUSE_CONFIG
@@ -79,14 +53,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
   }
 
-  const settings = raw as unknown as Config;
-  settings.issuer ??= `http://localhost:${settings.port}`;
-  settings.apiResource ??= `${settings.issuer}/api`;
-  settings.migrateOnStart ??= settings.environment !== 'production';
-  settings.dataDir = resolve(cwd, settings.dataDir);
-  settings.keysDir = resolve(cwd, settings.keysDir);
-  if (settings.importFile) settings.importFile = resolve(cwd, settings.importFile);
-  return settings;
+  const issuer = raw.issuer ?? `http://localhost:${raw.port}`;
+  return {
+    ...raw,
+    issuer,
+    apiResource: raw.apiResource ?? `${issuer}/api`,
+    migrateOnStart: raw.migrateOnStart ?? raw.environment !== 'production',
+    dataDir: resolve(cwd, raw.dataDir),
+    keysDir: resolve(cwd, raw.keysDir),
+    ...(raw.importFile ? { importFile: resolve(cwd, raw.importFile) } : {}),
+  };
 }
 
 /**

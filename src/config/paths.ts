@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 export const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 export const viewsDir = `${packageRoot}views`;
+/** The generated JSON copy of the import schema (src/domain/import/import-schema.ts is the source). */
 export const importSchemaPath = `${packageRoot}config/import.schema.json`;
 
 /** Gatehouse's version, from package.json (shown in the OpenAPI document). */

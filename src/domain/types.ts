@@ -1,8 +1,11 @@
 /** Plain domain records: what repositories return and use cases take. */
 
-export type UserStatus = 'active' | 'blocked';
-export type LabStatus = 'active' | 'suspended';
-export type MembershipStatus = 'active' | 'invited' | 'suspended';
+import type { LAB_STATUSES, MEMBERSHIP_STATUSES } from './schemas/lab-schemas.js';
+import type { USER_STATUSES } from './schemas/user-schemas.js';
+
+export type UserStatus = typeof USER_STATUSES[number];
+export type LabStatus = typeof LAB_STATUSES[number];
+export type MembershipStatus = typeof MEMBERSHIP_STATUSES[number];
 
 export interface User {
   id: string;

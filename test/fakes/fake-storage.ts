@@ -143,16 +143,18 @@ export function createFakeStorage(options: { clock?: ReturnType<typeof createFak
   };
 
   let queue: Promise<unknown> = Promise.resolve();
-  const transaction: Transaction = <T>(work: (tx: Repositories) => Promise<T>): Promise<T> => {
-    const run = queue.then(async () => {
-      const snapshot = structuredClone(state);
-      try {
-        return await work(repos);
-      } catch (error) {
-        Object.assign(state, snapshot);
-        throw error;
-      }
-    });
+  // Inside a transaction: a savepoint (its failure restores what it changed) on the same state.
+  const nested: Transaction = async <T>(work: (tx: Repositories, inner: Transaction) => Promise<T>): Promise<T> => {
+    const snapshot = structuredClone(state);
+    try {
+      return await work(repos, nested);
+    } catch (error) {
+      Object.assign(state, snapshot);
+      throw error;
+    }
+  };
+  const transaction: Transaction = <T>(work: (tx: Repositories, inner: Transaction) => Promise<T>): Promise<T> => {
+    const run = queue.then(() => nested(work));
     queue = run.catch(() => undefined);
     return run;
   };

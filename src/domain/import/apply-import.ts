@@ -1,156 +1,60 @@
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { AppError, NotFoundError, ValidationError } from '../errors.js';
+import { OIDC_SCOPES } from '../client-metadata.js';
+import type { ChangeOrigin } from '../management/audited-change.js';
+import type { ClientInput, ClientManagement, ClientView } from '../management/client-management.js';
+import type { LabManagement } from '../management/lab-management.js';
+import type { ResourceManagement } from '../management/resource-management.js';
+import type { RoleAssignment, RoleManagement } from '../management/role-management.js';
+import type { Authority, UserChange, UserManagement } from '../management/user-management.js';
+import type { ImportDocument } from './import-schema.js';
 
-import { createAjv, describeErrors } from '../../config/ajv.js';
-import { importSchemaPath } from '../../config/paths.js';
-import type { Repositories, Transaction } from '../ports/repositories.js';
-import { AppError, ValidationError } from '../errors.js';
-import { DEFAULT_RESOURCE_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY } from '../client-metadata.js';
-import {
-  CLIENT_SECRET_HASHES_PROPERTY, IMPORTED_SECRET_PROPERTY, hashClientSecret, isPlaceholder, isSecretHashList, unusableSecretPlaceholder,
-} from '../clients/client-secret.js';
-import type { ResourceRole } from '../types.js';
-import type { PasswordHasher } from '../users/password-hasher.js';
-
-interface RoleRef { resource: string; role: string; lab?: string }
-
-export interface ImportDocument {
-  resources?: Array<{ uri: string; name: string; access_token_ttl: number; scopes: string[]; roles: string[] }>;
-  clients?: Array<{
-    client_id: string; client_name?: string; client_secret?: string; redirect_uris: string[]; post_logout_redirect_uris: string[];
-    grant_types: string[]; scope: string; resources: string[]; default_resource?: string; token_endpoint_auth_method: string; roles: RoleRef[];
-  }>;
-  labs?: Array<{ id: string; name: string; status?: 'active' | 'suspended' }>;
-  users?: Array<{
-    id?: string; username: string; email?: string; email_verified?: boolean; password?: string; given_name?: string; family_name?: string;
-    admin: boolean; status?: 'active' | 'blocked';
-    memberships: Array<{ lab: string; role: string; status: 'active' | 'invited' | 'suspended' }>; roles: RoleRef[];
-  }>;
-}
+export type { ImportDocument } from './import-schema.js';
 
 export interface ImportSummary { resources: number; clients: number; labs: number; users: number }
 
-const ajv = createAjv();
-const oidcScopes = new Set<string>(OIDC_SCOPES);
-const validateDocument = ajv.compile<ImportDocument>(JSON.parse(readFileSync(importSchemaPath, 'utf8')));
-
-/** Parses and validates an import document; errors name each failing field. */
-export function parseImportDocument(text: string, source: string): ImportDocument {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (cause) {
-    throw new ValidationError(`${source}: not valid JSON (${(cause as Error).message})`, [{ field: '', detail: 'not valid JSON' }]);
-  }
-  if (!validateDocument(data)) {
-    const lines = describeErrors(validateDocument.errors, data);
-    throw new ValidationError(`${source}: ${lines.join('; ')}`, lines.map((l) => ({ field: fieldOfPath(l.split(' = ')[0]!), detail: l })));
-  }
-  return data;
-}
-
-/** `/users/0/email` (a line's path into the document) → the field `users.0.email`; `(root)` → ''. */
-function fieldOfPath(path: string): string {
-  return path.startsWith('/') ? path.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).join('.') : '';
+/** The management use cases the import applies a document through: the API's and the CLI's rules. */
+export interface ImportUseCases {
+  users: UserManagement;
+  labs: LabManagement;
+  resources: ResourceManagement;
+  clients: ClientManagement;
+  roles: RoleManagement;
 }
 
 export interface ImportDeps {
-  repos: Pick<Repositories, 'users'>;
-  transaction: Transaction;
   /** Replaces a leading `{issuer}` in client resources and role references (e.g. `{issuer}/api`). */
   issuer: string;
-  hasher: PasswordHasher;
+  /**
+   * Runs `work` with use cases bound to one transaction (each change a savepoint in it, with its
+   * audit row): the document applies all or nothing.
+   */
+  inOneTransaction<T>(work: (useCases: ImportUseCases) => Promise<T>): Promise<T>;
 }
 
+type Client = NonNullable<ImportDocument['clients']>[number];
+type User = NonNullable<ImportDocument['users']>[number];
+
+/** The import acts as an operator: it may make platform admins and touch anyone. */
+const OPERATOR: Authority = { mayGrantAdmin: true };
+const oidcScopes = new Set<string>(OIDC_SCOPES);
+
 /**
- * Applies an import document in one transaction: all of it or none of it. Idempotent: a second
- * run with the same document changes nothing (a password is re-hashed only if it changed).
+ * Applies an import document through the management use cases, so it is held to the same rules
+ * as the API and the CLI and every change is audited as `origin` (e.g. `import:<file>`).
+ * Idempotent: only what differs from the document is changed, so a second run with the same
+ * document changes (and records) nothing. What the document leaves out is left as it is: a
+ * status an operator set since, a secret rotated since, memberships it does not name.
  */
 export function createApplyImport(deps: ImportDeps) {
-  return async function applyImport(document: ImportDocument): Promise<ImportSummary> {
+  return async function applyImport(document: ImportDocument, origin: ChangeOrigin): Promise<ImportSummary> {
     const doc = withIssuer(document, deps.issuer);
-    // Hash outside the transaction: argon2 is slow and must not hold a connection.
-    const users = deps.repos.users;
-    const hashes = new Map<string, string>();
-    for (const user of doc.users ?? []) {
-      if (user.password === undefined) continue;
-      const existing = await users.findByUsername(user.username);
-      if (existing?.passwordHash && (await deps.hasher.verify(existing.passwordHash, user.password))) continue;
-      hashes.set(user.username, await deps.hasher.hash(user.password));
-    }
-
-    await deps.transaction(async (repos) => {
-      const labIds = new Set((doc.labs ?? []).map((l) => l.id));
-      const resourceUris = new Set((doc.resources ?? []).map((r) => r.uri));
-
-      for (const r of doc.resources ?? []) {
-        await repos.resources.upsert({ uri: r.uri, name: r.name, accessTokenTtl: r.access_token_ttl, scopes: r.scopes, roles: r.roles });
-      }
-      for (const lab of doc.labs ?? []) await repos.tenancy.upsertLab(lab);
-
-      const toRoles = async (refs: RoleRef[], owner: string): Promise<ResourceRole[]> => {
-        const roles: ResourceRole[] = [];
-        for (const ref of refs) {
-          const resource = resourceUris.has(ref.resource) ? { roles: doc.resources!.find((r) => r.uri === ref.resource)!.roles } : await repos.resources.find(ref.resource);
-          if (!resource) throw new AppError('import_invalid', 400, `${owner}: unknown resource ${ref.resource}`);
-          if (!resource.roles.includes(ref.role)) throw new AppError('import_invalid', 400, `${owner}: role ${ref.role} is not in ${ref.resource}'s catalogue`);
-          if (ref.lab && !labIds.has(ref.lab) && !(await repos.tenancy.findLab(ref.lab))) throw new AppError('import_invalid', 400, `${owner}: unknown lab ${ref.lab}`);
-          roles.push({ resourceUri: ref.resource, role: ref.role, labId: ref.lab });
-        }
-        return roles;
-      };
-
-      for (const c of doc.clients ?? []) {
-        const isPublic = c.token_endpoint_auth_method === 'none';
-        if (isPublic === Boolean(c.client_secret)) {
-          throw new AppError('import_invalid', 400, `client ${c.client_id}: ${isPublic ? 'a public client (token_endpoint_auth_method none) must not have a client_secret' : 'a confidential client needs a client_secret'}`);
-        }
-        const scopes = c.scope.split(' ').filter(Boolean);
-        if (c.default_resource && !c.resources.includes(c.default_resource)) throw new AppError('import_invalid', 400, `client ${c.client_id}: default_resource must be one of its resources`);
-        for (const uri of c.resources) {
-          if (!resourceUris.has(uri) && !(await repos.resources.find(uri))) throw new AppError('import_invalid', 400, `client ${c.client_id}: unknown resource ${uri}`);
-        }
-        await repos.clients.upsert({
-          client_id: c.client_id,
-          ...(c.client_name ? { client_name: c.client_name } : {}),
-          ...(c.client_secret ? secretFields(c.client_secret, await repos.clients.find(c.client_id)) : {}),
-          redirect_uris: c.redirect_uris,
-          post_logout_redirect_uris: c.post_logout_redirect_uris,
-          grant_types: c.grant_types,
-          response_types: c.grant_types.includes('authorization_code') ? ['code'] : [],
-          ...(scopes.some((s) => oidcScopes.has(s)) ? { scope: scopes.filter((s) => oidcScopes.has(s)).join(' ') } : {}),
-          token_endpoint_auth_method: c.token_endpoint_auth_method,
-          [RESOURCES_PROPERTY]: c.resources,
-          [RESOURCE_SCOPES_PROPERTY]: scopes.filter((s) => !oidcScopes.has(s)),
-          ...(c.default_resource ? { [DEFAULT_RESOURCE_PROPERTY]: c.default_resource } : {}),
-        });
-        await repos.tenancy.replaceResourceRoles('client', c.client_id, await toRoles(c.roles, `client ${c.client_id}`));
-      }
-
-      for (const u of doc.users ?? []) {
-        const existing = await repos.users.findByUsername(u.username);
-        if (existing && u.id && existing.id !== u.id) throw new AppError('import_invalid', 409, `user ${u.username}: exists with id ${existing.id}, not ${u.id}`);
-        const id = existing?.id ?? u.id ?? randomUUID();
-        const fields = {
-          username: u.username,
-          email: u.email,
-          emailVerified: u.email_verified,
-          givenName: u.given_name,
-          familyName: u.family_name,
-          isAdmin: u.admin,
-          passwordHash: hashes.get(u.username),
-          status: u.status,
-        };
-        if (existing) await repos.users.update(id, fields);
-        else await repos.users.insert({ id, ...fields });
-        for (const m of u.memberships) {
-          if (!labIds.has(m.lab) && !(await repos.tenancy.findLab(m.lab))) throw new AppError('import_invalid', 400, `user ${u.username}: unknown lab ${m.lab}`);
-          await repos.tenancy.upsertMembership({ labId: m.lab, userId: id, role: m.role, status: m.status });
-        }
-        await repos.tenancy.replaceResourceRoles('user', id, await toRoles(u.roles, `user ${u.username}`));
-      }
+    await deps.inOneTransaction(async (useCases) => {
+      const apply = createSteps(useCases, origin);
+      for (const r of doc.resources ?? []) await within(`resource ${r.uri}`, () => apply.resource(r));
+      for (const lab of doc.labs ?? []) await within(`lab ${lab.id}`, () => apply.lab(lab));
+      for (const c of doc.clients ?? []) await within(`client ${c.client_id}`, () => apply.client(c));
+      for (const u of doc.users ?? []) await within(`user ${u.username}`, () => apply.user(u));
     });
-
     return {
       resources: doc.resources?.length ?? 0,
       clients: doc.clients?.length ?? 0,
@@ -160,30 +64,178 @@ export function createApplyImport(deps: ImportDeps) {
   };
 }
 
-/**
- * Secrets are stored only as hashes, next to a placeholder `client_secret` that is never
- * accepted (docs/CLIENT-SECRETS.md). A secret the file already set is left alone, with any
- * rotated since through the API: re-importing the same file changes nothing.
- */
-function secretFields(secret: string, existing: Record<string, unknown> | undefined): Record<string, unknown> {
-  const hash = hashClientSecret(secret);
-  const unchanged = existing?.[IMPORTED_SECRET_PROPERTY] === hash && isSecretHashList(existing[CLIENT_SECRET_HASHES_PROPERTY]);
+function createSteps(useCases: ImportUseCases, origin: ChangeOrigin) {
+  const { users, labs, resources, clients, roles } = useCases;
+
+  /** Grants the roles the document lists and withdraws the others: the list is the principal's roles. */
+  async function reconcileRoles(current: RoleAssignment[], wanted: RoleAssignment[], grant: (r: RoleAssignment) => Promise<unknown>, withdraw: (r: RoleAssignment) => Promise<unknown>) {
+    const key = (r: RoleAssignment) => JSON.stringify([r.resource, r.role, r.lab ?? null]);
+    const have = new Set(current.map(key));
+    const want = new Set(wanted.map(key));
+    for (const r of current) if (!want.has(key(r))) await withdraw(r);
+    for (const r of wanted) if (!have.has(key(r))) await grant(r);
+  }
+
   return {
-    client_secret: isPlaceholder(existing?.client_secret) ? existing.client_secret : unusableSecretPlaceholder(),
-    [CLIENT_SECRET_HASHES_PROPERTY]: unchanged ? existing[CLIENT_SECRET_HASHES_PROPERTY] : [{ hash, createdAt: new Date().toISOString() }],
-    [IMPORTED_SECRET_PROPERTY]: hash,
+    async resource(r: NonNullable<ImportDocument['resources']>[number]) {
+      const existing = await orUndefined(resources.get(r.uri));
+      if (!existing) {
+        await resources.create(origin, { uri: r.uri, name: r.name, accessTokenTtl: r.access_token_ttl, scopes: r.scopes, roles: r.roles });
+        return;
+      }
+      const change = differences(existing, { name: r.name, accessTokenTtl: r.access_token_ttl, scopes: r.scopes, roles: r.roles });
+      if (change) await resources.update(origin, r.uri, change);
+    },
+
+    async lab(lab: NonNullable<ImportDocument['labs']>[number]) {
+      const existing = await orUndefined(labs.findLab(lab.id));
+      if (!existing) {
+        await labs.create(origin, lab);
+        return;
+      }
+      const change = differences(existing, { name: lab.name, ...(lab.status ? { status: lab.status } : {}) });
+      if (change) await labs.update(origin, lab.id, change);
+    },
+
+    async client(c: Client) {
+      const isPublic = c.token_endpoint_auth_method === 'none';
+      if (isPublic === (c.client_secret !== undefined)) {
+        throw new ValidationError(isPublic ? 'a public client (token_endpoint_auth_method none) must not have a client_secret' : 'a confidential client needs a client_secret', [
+          { field: 'client_secret', detail: isPublic ? 'must be omitted for token_endpoint_auth_method none' : 'is required' },
+        ]);
+      }
+      const declared = c.client_secret === undefined ? {} : { secret: c.client_secret };
+      const words = c.scope.split(' ').filter(Boolean);
+      const input: Omit<ClientInput, 'clientId'> = {
+        ...(c.client_name !== undefined ? { clientName: c.client_name } : {}),
+        redirectUris: c.redirect_uris,
+        postLogoutRedirectUris: c.post_logout_redirect_uris,
+        grantTypes: c.grant_types,
+        scope: words.filter((s) => oidcScopes.has(s)).join(' '),
+        resources: c.resources,
+        resourceScopes: words.filter((s) => !oidcScopes.has(s)),
+        defaultResource: c.default_resource ?? null,
+        tokenEndpointAuthMethod: c.token_endpoint_auth_method,
+      };
+      const existing = await orUndefined(clients.get(c.client_id));
+      if (!existing) {
+        const { defaultResource, ...rest } = input;
+        await clients.create(origin, { clientId: c.client_id, ...rest, ...(defaultResource ? { defaultResource } : {}) }, declared);
+      } else {
+        const change = clientDifferences(existing, input);
+        const secretChanged = declared.secret !== undefined && !(await clients.isDeclaredSecret(c.client_id, declared.secret));
+        if (change || secretChanged) await clients.update(origin, c.client_id, change ?? {}, declared);
+      }
+      await reconcileRoles(
+        await roles.rolesOfClient(c.client_id),
+        c.roles,
+        (r) => roles.grantToClient(origin, c.client_id, r),
+        (r) => roles.withdrawFromClient(origin, c.client_id, r),
+      );
+    },
+
+    async user(u: User) {
+      const found = (await users.list({ username: u.username }, { limit: 1, offset: 0 })).items[0];
+      if (found && u.id && found.id !== u.id) throw new AppError('conflict', 409, `exists with id ${found.id}, not ${u.id}`);
+      let id: string;
+      if (!found) {
+        const created = await users.create(origin, {
+          ...(u.id ? { id: u.id } : {}), username: u.username, email: u.email, emailVerified: u.email_verified, givenName: u.given_name, familyName: u.family_name,
+          password: u.password, isAdmin: u.admin,
+          labs: u.memberships.map((m) => ({ labId: m.lab, role: m.role, ...(m.status ? { status: m.status } : {}) })),
+        }, OPERATOR);
+        id = created.id;
+        if (u.status === 'blocked') await users.block(origin, id, 'blocked by the import file', OPERATOR);
+      } else {
+        id = found.id;
+        const change = differences(found, {
+          ...(u.email !== undefined ? { email: u.email } : {}),
+          ...(u.email_verified !== undefined ? { emailVerified: u.email_verified } : {}),
+          ...(u.given_name !== undefined ? { givenName: u.given_name } : {}),
+          ...(u.family_name !== undefined ? { familyName: u.family_name } : {}),
+          isAdmin: u.admin,
+        } satisfies UserChange);
+        if (change) await users.update(origin, id, change, OPERATOR);
+        if (u.password !== undefined && !(await users.passwordMatches(id, u.password))) await users.setPassword(origin, id, u.password, OPERATOR);
+        if (u.status && u.status !== found.status) {
+          if (u.status === 'blocked') await users.block(origin, id, 'blocked by the import file', OPERATOR);
+          else await users.restore(origin, id);
+        }
+        for (const m of u.memberships) {
+          const membership = found.labs.find((l) => l.labId === m.lab);
+          if (!membership) {
+            await labs.addMember(origin, m.lab, { userId: id, role: m.role, ...(m.status ? { status: m.status } : {}) });
+            continue;
+          }
+          const memberChange = differences(membership, { role: m.role, ...(m.status ? { status: m.status } : {}) });
+          if (memberChange) await labs.updateMember(origin, m.lab, id, memberChange);
+        }
+      }
+      await reconcileRoles(
+        await roles.rolesOfUser(id),
+        u.roles,
+        (r) => roles.grantToUser(origin, id, r),
+        (r) => roles.withdrawFromUser(origin, id, r),
+      );
+    },
   };
+}
+
+/** The fields of `wanted` whose values differ from `current`'s, or undefined when none do. */
+function differences<T extends Record<string, unknown>>(current: object, wanted: T): Partial<T> | undefined {
+  const changed = Object.entries(wanted).filter(([key, value]) => !sameValue((current as Record<string, unknown>)[key], value));
+  return changed.length ? Object.fromEntries(changed) as Partial<T> : undefined;
+}
+
+function clientDifferences(current: ClientView, wanted: Omit<ClientInput, 'clientId'>): Omit<ClientInput, 'clientId'> | undefined {
+  const { defaultResource, ...rest } = wanted;
+  const change: Omit<ClientInput, 'clientId'> = differences(current, rest) ?? {};
+  if ((defaultResource ?? undefined) !== current.defaultResource) change.defaultResource = defaultResource ?? null;
+  return Object.keys(change).length ? change : undefined;
+}
+
+/** Lists compare as sets (the order of scopes or roles in a file means nothing); everything else by value. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const left = new Set(a.map((v) => JSON.stringify(v)));
+    return a.length === b.length && b.every((v) => left.has(JSON.stringify(v)));
+  }
+  return (a ?? undefined) === (b ?? undefined);
+}
+
+async function orUndefined<T>(lookup: Promise<T>): Promise<T | undefined> {
+  try {
+    return await lookup;
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/** A refusal names the entry it is about: `client portal: …` (the use cases' field errors name the fields). */
+async function within(entry: string, step: () => Promise<void>): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    if (!(error instanceof AppError) || !error.expose) throw error;
+    const fields = error instanceof ValidationError
+      ? error.fields.filter((e) => !error.message.includes(e.detail)).map((e) => `${e.field} ${e.detail}`)
+      : [];
+    throw new AppError(error.code, error.status, `${entry}: ${error.message}${fields.length ? ` (${fields.join('; ')})` : ''}`, { cause: error, details: error.details });
+  }
 }
 
 /** The document with `{issuer}` at the start of resource references replaced by the issuer. */
 function withIssuer(doc: ImportDocument, issuer: string): ImportDocument {
   const expand = (uri: string) => (uri.startsWith('{issuer}') ? issuer + uri.slice('{issuer}'.length) : uri);
-  const expandRoles = (roles: RoleRef[]) => roles.map((r) => ({ ...r, resource: expand(r.resource) }));
+  const expandRoles = <R extends { resource: string }>(roles: R[]) => roles.map((r) => ({ ...r, resource: expand(r.resource) }));
   return {
     ...doc,
-    clients: doc.clients?.map((c) => ({
-      ...c, resources: c.resources.map(expand), roles: expandRoles(c.roles), ...(c.default_resource ? { default_resource: expand(c.default_resource) } : {}),
-    })),
-    users: doc.users?.map((u) => ({ ...u, roles: expandRoles(u.roles) })),
+    ...(doc.clients ? {
+      clients: doc.clients.map((c) => ({
+        ...c, resources: c.resources.map(expand), roles: expandRoles(c.roles), ...(c.default_resource ? { default_resource: expand(c.default_resource) } : {}),
+      })),
+    } : {}),
+    ...(doc.users ? { users: doc.users.map((u) => ({ ...u, roles: expandRoles(u.roles) })) } : {}),
   };
 }

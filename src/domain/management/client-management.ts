@@ -5,13 +5,12 @@ import type { Repositories } from '../ports/repositories.js';
 import type { ResourceRepository } from '../ports/resource-repository.js';
 import { DEFAULT_RESOURCE_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY } from '../client-metadata.js';
 import {
-  CLIENT_SECRET_HASHES_PROPERTY, IMPORTED_SECRET_PROPERTY, generateClientSecret, hashClientSecret, isLive, isPlaceholder, rotateSecretHashes, unusableSecretPlaceholder, type ClientSecretHash,
+  CLIENT_SECRET_HASHES_PROPERTY, IMPORTED_SECRET_PROPERTY, generateClientSecret, hashClientSecret, isLive, isPlaceholder, isSecretHashList, rotateSecretHashes, unusableSecretPlaceholder, type ClientSecretHash,
 } from '../clients/client-secret.js';
 import { ConflictError, DuplicateError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
+import type { AUTH_METHODS, GRANT_TYPES } from '../schemas/client-schemas.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
 
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
-export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
 export type GrantType = typeof GRANT_TYPES[number];
 export type AuthMethod = typeof AUTH_METHODS[number];
 
@@ -51,6 +50,8 @@ export interface ClientView {
   updatedAt: Date;
 }
 
+/** A secret chosen by whoever declared the client (an import file) instead of a generated one. */
+export interface DeclaredSecret { secret?: string }
 /** oidc-provider's own check of a client's metadata; throws its InvalidClientMetadata. */
 export type MetadataValidator = (metadata: ClientMetadata) => Promise<void>;
 
@@ -60,8 +61,13 @@ export interface ClientManagementDeps {
   change: AuditedChange;
   /** How long a rotated-out secret keeps working (config.clientSecretOverlapSeconds). */
   secretOverlapSeconds: number;
-  /** The provider's metadata validation, so the API accepts exactly what oidc-provider will load. */
-  validateMetadata: MetadataValidator;
+  /**
+   * A second opinion on the metadata built here: the server passes oidc-provider's own check.
+   * Gatehouse's rules (this module) are the authority and stricter than the provider's for every
+   * field a client can be given (test/client-metadata-rules.test.ts checks that over generated
+   * inputs), so processes that serve no provider — the CLI — need none.
+   */
+  validateMetadata?: MetadataValidator;
   /** Ends a grant and the tokens issued from it (a deleted client's user authorisations). */
   revokeGrant?: (grantId: string) => Promise<void>;
   /** Drops this process's cached copy of a client, so a change applies here at once (other nodes: within their cache time). */
@@ -113,7 +119,9 @@ export function createClientManagement(deps: ClientManagementDeps) {
    * The metadata a (changed) client has, checked. `current` is the stored metadata for changes;
    * `secretHashes` replaces the stored hashes when a new secret was generated.
    */
-  async function buildMetadata(resources: ResourceRepository, clientId: string, input: ClientInput, current: ClientMetadata | undefined, secretHashes: ClientSecretHash[] | undefined): Promise<ClientMetadata> {
+  async function buildMetadata(
+    resources: ResourceRepository, clientId: string, input: ClientInput, current: ClientMetadata | undefined, secretHashes: ClientSecretHash[] | undefined, importedSecretHash?: string,
+  ): Promise<ClientMetadata> {
     const before = current ? view({ metadata: current, createdAt: new Date(0), updatedAt: new Date(0) }) : undefined;
     const errors: FieldError[] = [];
     const authMethod = input.tokenEndpointAuthMethod ?? (before?.tokenEndpointAuthMethod as AuthMethod | undefined) ?? 'client_secret_basic';
@@ -163,7 +171,7 @@ export function createClientManagement(deps: ClientManagementDeps) {
     const confidential = authMethod !== 'none';
     const hashes = confidential ? (secretHashes ?? (current?.[CLIENT_SECRET_HASHES_PROPERTY] as ClientSecretHash[] | undefined) ?? []) : undefined;
     const placeholder = confidential ? (isPlaceholder(current?.client_secret) ? current.client_secret : unusableSecretPlaceholder()) : undefined;
-    const imported = confidential ? current?.[IMPORTED_SECRET_PROPERTY] : undefined;
+    const imported = confidential ? importedSecretHash ?? current?.[IMPORTED_SECRET_PROPERTY] : undefined;
     const metadata: ClientMetadata = {
       client_id: clientId,
       ...(clientName ? { client_name: clientName } : {}),
@@ -181,7 +189,7 @@ export function createClientManagement(deps: ClientManagementDeps) {
       ...(imported !== undefined ? { [IMPORTED_SECRET_PROPERTY]: imported } : {}),
     };
     try {
-      await deps.validateMetadata(metadata);
+      await deps.validateMetadata?.(metadata);
     } catch (error) {
       const description = providerComplaint(error);
       if (description === undefined) throw error;
@@ -197,6 +205,11 @@ export function createClientManagement(deps: ClientManagementDeps) {
       return view(await findRecord(clientId));
     },
 
+    /** Whether `secret` is the one last declared for the client (by the import) and its hashes are intact. */
+    async isDeclaredSecret(clientId: string, secret: string): Promise<boolean> {
+      return isDeclared((await findRecord(clientId)).metadata, hashClientSecret(secret));
+    },
+
     async list(filter: { q?: string; grantType?: string; resource?: string }, page: { limit: number; offset: number }): Promise<{ items: ClientView[]; total: number }> {
       // A resource that does not exist is a mistaken filter, not one no client matches.
       if (filter.resource !== undefined && !(await deps.resources.find(filter.resource))) {
@@ -206,14 +219,19 @@ export function createClientManagement(deps: ClientManagementDeps) {
       return { items: items.map(view), total };
     },
 
-    /** Creates a client; a confidential one gets a generated secret, returned here once. */
-    async create(origin: ChangeOrigin, input: ClientInput): Promise<{ client: ClientView; clientSecret?: string }> {
+    /**
+     * Creates a client; a confidential one gets a generated secret, returned here once, unless
+     * `declared.secret` chooses it (the import's `client_secret`, which is then not returned).
+     */
+    async create(origin: ChangeOrigin, input: ClientInput, declared: DeclaredSecret = {}): Promise<{ client: ClientView; clientSecret?: string }> {
       const clientId = input.clientId ?? `client_${randomBytes(12).toString('base64url')}`;
       const confidential = (input.tokenEndpointAuthMethod ?? 'client_secret_basic') !== 'none';
-      const secret = confidential ? generateClientSecret() : undefined;
+      const generated = confidential && declared.secret === undefined ? generateClientSecret() : undefined;
+      const secret = confidential ? declared.secret ?? generated : undefined;
       const hashes = secret ? [{ hash: hashClientSecret(secret), createdAt: new Date(now()).toISOString() }] : undefined;
+      const importedHash = confidential && declared.secret !== undefined ? hashClientSecret(declared.secret) : undefined;
       const client = await deps.change(origin, async (repos, record) => {
-        const metadata = await buildMetadata(repos.resources, clientId, input, undefined, hashes);
+        const metadata = await buildMetadata(repos.resources, clientId, input, undefined, hashes, importedHash);
         try {
           await repos.clients.insert(metadata);
         } catch (error) {
@@ -225,23 +243,33 @@ export function createClientManagement(deps: ClientManagementDeps) {
         return after;
       });
       deps.forgetClient?.(clientId);
-      return { client, ...(secret ? { clientSecret: secret } : {}) };
+      return { client, ...(generated ? { clientSecret: generated } : {}) };
     },
 
     /**
      * Changes a client. Turning a public client confidential generates its first secret
-     * (returned once); turning a confidential one public drops its secrets.
+     * (returned once); turning a confidential one public drops its secrets. A `declared.secret`
+     * (the import's) replaces the secrets only when it differs from the one declared last time,
+     * so re-importing a file keeps a secret rotated since.
      */
-    async update(origin: ChangeOrigin, clientId: string, input: Omit<ClientInput, 'clientId'>): Promise<{ client: ClientView; clientSecret?: string }> {
+    async update(origin: ChangeOrigin, clientId: string, input: Omit<ClientInput, 'clientId'>, declared: DeclaredSecret = {}): Promise<{ client: ClientView; clientSecret?: string }> {
       let secret: string | undefined;
       const client = await deps.change(origin, async (repos, record) => {
         const current = await repos.clients.findForUpdate(clientId);
         if (!current) throw new NotFoundError('client');
-        const becomesConfidential = input.tokenEndpointAuthMethod !== undefined && input.tokenEndpointAuthMethod !== 'none'
-          && (current.metadata.token_endpoint_auth_method ?? 'client_secret_basic') === 'none';
-        secret = becomesConfidential ? generateClientSecret() : undefined;
-        const hashes = secret ? [{ hash: hashClientSecret(secret), createdAt: new Date(now()).toISOString() }] : undefined;
-        const metadata = await buildMetadata(repos.resources, clientId, input, current.metadata, hashes);
+        const wasConfidential = (current.metadata.token_endpoint_auth_method ?? 'client_secret_basic') !== 'none';
+        const confidential = (input.tokenEndpointAuthMethod ?? current.metadata.token_endpoint_auth_method ?? 'client_secret_basic') !== 'none';
+        let hashes: ClientSecretHash[] | undefined;
+        let importedHash: string | undefined;
+        if (confidential && declared.secret !== undefined) {
+          importedHash = hashClientSecret(declared.secret);
+          const unchanged = wasConfidential && isDeclared(current.metadata, importedHash);
+          hashes = unchanged ? undefined : [{ hash: importedHash, createdAt: new Date(now()).toISOString() }];
+        } else {
+          secret = confidential && !wasConfidential ? generateClientSecret() : undefined;
+          hashes = secret ? [{ hash: hashClientSecret(secret), createdAt: new Date(now()).toISOString() }] : undefined;
+        }
+        const metadata = await buildMetadata(repos.resources, clientId, input, current.metadata, hashes, importedHash);
         await repos.clients.replace(metadata);
         const before = view(current);
         const after = view(await findRecord(clientId, repos));
@@ -305,6 +333,10 @@ export function createClientManagement(deps: ClientManagementDeps) {
 }
 
 export type ClientManagement = ReturnType<typeof createClientManagement>;
+
+function isDeclared(metadata: ClientMetadata, hash: string): boolean {
+  return metadata[IMPORTED_SECRET_PROPERTY] === hash && isSecretHashList(metadata[CLIENT_SECRET_HASHES_PROPERTY]);
+}
 
 function invalid(errors: FieldError[]): ValidationError {
   return new ValidationError(`invalid client: ${errors.map((e) => (e.field ? `${e.field} ${e.detail}` : e.detail)).join('; ')}`, errors);

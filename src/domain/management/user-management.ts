@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Repositories } from '../ports/repositories.js';
 import type { DirectoryFilter, DirectoryUser } from '../ports/user-repository.js';
 import { ConflictError, DuplicateError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
+import { USERNAME_PATTERN } from '../schemas/user-schemas.js';
 import type { MembershipStatus } from '../types.js';
 import type { AccessTerminator } from '../users/access-terminator.js';
 import type { PasswordHasher } from '../users/password-hasher.js';
@@ -11,11 +12,6 @@ import type { Paging } from '../ports/paging.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
 import { describeRoles } from './role-management.js';
 
-/**
- * Letters, digits, dot, underscore and hyphen; no `@`, so a username can never equal someone's
- * email (the login form accepts either).
- */
-export const USERNAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$';
 const usernameRegExp = new RegExp(USERNAME_PATTERN);
 
 /** What a caller may do beyond the operation's scope. */
@@ -29,6 +25,8 @@ export interface Authority {
 }
 
 export interface NewUser {
+  /** A chosen subject id (the import's); generated otherwise. The API offers no way to choose one. */
+  id?: string;
   username: string;
   email?: string;
   emailVerified?: boolean;
@@ -181,7 +179,7 @@ export function createUserManagement(deps: {
       }
       // Hashing (tens of ms) happens before the transaction, so no connection waits on it.
       const passwordHash = input.password === undefined ? undefined : await hashChecked(input.password, input);
-      const id = randomUUID();
+      const id = input.id ?? randomUUID();
 
       return change(origin, async (tx, record) => {
         const taken = await tx.users.taken(input);
@@ -236,6 +234,18 @@ export function createUserManagement(deps: {
         await record('user.updated', `user:${userId}`, { before, after });
         return after;
       });
+    },
+
+    /** One user by username (case-insensitive), for operators who name people rather than ids. */
+    async findByUsername(username: string): Promise<DirectoryUser | undefined> {
+      const found = await repos.users.findByUsername(username);
+      return found ? repos.users.findInDirectory(found.id) : undefined;
+    },
+
+    /** Whether `password` is the user's current one (the import re-sets only a changed password). */
+    async passwordMatches(userId: string, password: string): Promise<boolean> {
+      const stored = (await repos.users.findByUsername((await find(userId)).username))?.passwordHash;
+      return stored !== undefined && hasher.verify(stored, password);
     },
 
     /** Sets (or replaces) a password; the policy applies and only the fact is audited. */

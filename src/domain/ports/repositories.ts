@@ -27,6 +27,7 @@ export interface Repositories {
 
 /**
  * Runs `work` in one transaction over repositories bound to it: everything commits or nothing
- * does. A thrown error rolls back and propagates.
+ * does. A thrown error rolls back and propagates. `nested` runs work inside this transaction
+ * (a savepoint: its failure undoes only its own part unless the error propagates).
  */
-export type Transaction = <T>(work: (repos: Repositories) => Promise<T>) => Promise<T>;
+export type Transaction = <T>(work: (repos: Repositories, nested: Transaction) => Promise<T>) => Promise<T>;

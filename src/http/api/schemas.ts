@@ -1,11 +1,10 @@
 import type { JsonSchema } from './api-operation.js';
 
-/** Shared JSON Schemas of the management API. */
+/** Shared JSON Schemas of the management API; the fields of users, labs, clients and resources are the domain's (src/domain/schemas). */
 
-export const idSchema = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$' } as const;
-
-/** OAuth client ids (RFC 6749 allows more; Gatehouse keeps them URL-safe). */
-export const clientIdSchema = { type: 'string', pattern: '^[A-Za-z0-9._~-]{1,100}$' } as const;
+export { identifierSchema as idSchema } from '../../domain/schemas/identifier.js';
+export { clientIdSchema } from '../../domain/schemas/client-schemas.js';
+export { nullable, strictObject } from '../../domain/schemas/strict-object.js';
 
 export const paginationQuery = {
   limit: { type: 'integer', minimum: 1, maximum: 200, default: 50, description: 'Page size (1–200).' },
@@ -24,8 +23,3 @@ export function pageOf(items: JsonSchema): JsonSchema {
 }
 
 export const timestamp = { type: 'string', format: 'date-time' } as const;
-
-/** Object schema that rejects unknown fields. */
-export function strictObject(properties: Record<string, JsonSchema>, required: string[] = [], extra: JsonSchema = {}): JsonSchema {
-  return { type: 'object', additionalProperties: false, properties, ...(required.length ? { required } : {}), ...extra };
-}

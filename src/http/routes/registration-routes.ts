@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 
-import { USERNAME_PATTERN, type Registration } from '../../domain/management/user-management.js';
+import type { Registration } from '../../domain/management/user-management.js';
+import { emailSchema, passwordSchema, personNameSchema, usernameSchema } from '../../domain/schemas/user-schemas.js';
 import { RegistrationLimitError } from '../../domain/users/self-registration.js';
 import type { Services } from '../../services.js';
 import type { ApiOperation } from '../api/api-operation.js';
@@ -12,11 +13,7 @@ import { createJsonBodyReader } from '../middleware/koa-json-body.js';
 const BODY_LIMIT = '16kb';
 
 const registrationBody = strictObject({
-  username: { type: 'string', pattern: USERNAME_PATTERN },
-  email: { type: 'string', format: 'email', maxLength: 254 },
-  password: { type: 'string', minLength: 1, maxLength: 1024 },
-  givenName: { type: 'string', minLength: 1, maxLength: 100 },
-  familyName: { type: 'string', minLength: 1, maxLength: 100 },
+  username: usernameSchema, email: emailSchema, password: passwordSchema, givenName: personNameSchema, familyName: personNameSchema,
 }, ['username', 'email', 'password']);
 
 const readJsonBody = createJsonBodyReader(BODY_LIMIT);

@@ -32,5 +32,6 @@ export function createRepositories(db: Database): Repositories {
 
 /** The domain's Transaction port on knex: repositories bound to one database transaction. */
 export function createTransaction(db: Database): Transaction {
-  return (work) => guardStorage(() => db.transaction((trx) => work(createRepositories(trx))));
+  // knex runs a transaction started on a transaction as a savepoint.
+  return (work) => guardStorage(() => db.transaction((trx) => work(createRepositories(trx), createTransaction(trx))));
 }

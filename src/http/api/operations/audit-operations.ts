@@ -10,7 +10,7 @@ interface AuditQuery { action?: string; actor?: string; target?: string; from?: 
 
 const filterQuery = {
   action: { type: 'string', minLength: 1, maxLength: 100, description: 'Exact action (`login.failed`), or a prefix ending in `*` (`user.*`).' },
-  actor: { type: 'string', minLength: 1, maxLength: 200, description: 'Exact actor: `user:<id>`, `client:<id>`, `cli:<os user>` or `anonymous`.' },
+  actor: { type: 'string', minLength: 1, maxLength: 200, description: 'Exact actor: `user:<id>`, `client:<id>`, `cli:<os user>`, `import:<file>` (the import applied at start) or `anonymous`.' },
   target: { type: 'string', minLength: 1, maxLength: 300, description: 'Prefix of the target: `user:<id>` also finds `user:<id>/grant:<grantId>`.' },
   from: { ...timestamp, description: 'Entries at or after this instant.' },
   to: { ...timestamp, description: 'Entries before this instant.' },

@@ -1,16 +1,16 @@
-import { AUTH_METHODS, GRANT_TYPES, type ClientInput } from '../../../domain/management/client-management.js';
+import {
+  authMethodSchema, clientNameSchema, clientResourceScopesSchema, clientResourcesSchema, clientScopeSchema, defaultResourceSchema, grantTypeSchema as grantType,
+  grantTypesSchema, postLogoutRedirectUrisSchema, redirectUrisSchema,
+} from '../../../domain/schemas/client-schemas.js';
+import { resourceUriSchema as resourceUri } from '../../../domain/schemas/resource-schemas.js';
+import type { SchemaType } from '../../../domain/schemas/schema-type.js';
 import { ForbiddenError } from '../../../domain/errors.js';
 import { API_SCOPES, defineOperation, type ApiOperation } from '../api-operation.js';
 import { originOf, type Caller } from '../caller.js';
 import type { Services } from '../../../services.js';
-import { clientIdSchema, pageOf, paginationQuery, strictObject, timestamp, type Page } from '../schemas.js';
+import { clientIdSchema, nullable, pageOf, paginationQuery, strictObject, timestamp, type Page } from '../schemas.js';
 
 const clientId = clientIdSchema;
-const uri = { type: 'string', format: 'uri', maxLength: 2000 } as const;
-const uris = { type: 'array', items: uri, uniqueItems: true, maxItems: 50 } as const;
-const resourceUri = { type: 'string', format: 'uri', pattern: '^https?://[^#]+$', maxLength: 2000 } as const;
-const scopeToken = { type: 'string', pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,100}$' } as const;
-const grantType = { enum: GRANT_TYPES } as const;
 
 /**
  * A client may be given management-API scopes — or be changed, deleted or have its secret
@@ -24,19 +24,18 @@ function assertGrantable(caller: Caller, input: { scope?: string; resourceScopes
 }
 
 const writable = {
-  clientName: { type: 'string', minLength: 1, maxLength: 200 },
-  redirectUris: { ...uris, description: 'Absolute https URIs (http only on 127.0.0.1, [::1] or localhost), without fragments. Required for authorization_code.' },
-  postLogoutRedirectUris: uris,
-  grantTypes: { type: 'array', items: grantType, uniqueItems: true, minItems: 1, description: 'Default [authorization_code].' },
-  scope: {
-    type: 'string', maxLength: 2000, pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E ]*$',
-    description: 'Space-separated scopes, as in the import: OpenID Connect scopes (openid profile email labs offline_access) and scopes of the client\'s resources, which are moved to resourceScopes.',
-  },
-  resources: { type: 'array', items: resourceUri, uniqueItems: true, maxItems: 50, description: 'Resources the client may get tokens for; each must exist.' },
-  resourceScopes: { type: 'array', items: scopeToken, uniqueItems: true, maxItems: 200, description: 'Resource scopes the client may be granted; each must be offered by one of its resources.' },
-  defaultResource: { ...resourceUri, description: 'The resource a token request naming none gets (one of resources).' },
-  tokenEndpointAuthMethod: { enum: AUTH_METHODS, description: 'Default client_secret_basic; none makes a public client (PKCE, no secret).' },
-};
+  clientName: clientNameSchema,
+  redirectUris: redirectUrisSchema,
+  postLogoutRedirectUris: postLogoutRedirectUrisSchema,
+  grantTypes: grantTypesSchema,
+  scope: clientScopeSchema,
+  resources: clientResourcesSchema,
+  resourceScopes: clientResourceScopesSchema,
+  defaultResource: defaultResourceSchema,
+  tokenEndpointAuthMethod: authMethodSchema,
+} as const;
+const createClientBody = strictObject({ clientId: { ...clientId, description: 'Chosen id; generated when omitted.' }, ...writable });
+const updateClientBody = strictObject({ ...writable, defaultResource: nullable(defaultResourceSchema) }, [], { minProperties: 1 });
 
 const clientProps = {
   clientId,
@@ -54,7 +53,7 @@ const clientProps = {
   createdAt: timestamp,
   updatedAt: timestamp,
 };
-const clientRequired = ['clientId', 'redirectUris', 'postLogoutRedirectUris', 'grantTypes', 'scope', 'resources', 'resourceScopes', 'tokenEndpointAuthMethod', 'secretCount', 'createdAt', 'updatedAt'];
+const clientRequired = ['clientId', 'redirectUris', 'postLogoutRedirectUris', 'grantTypes', 'scope', 'resources', 'resourceScopes', 'tokenEndpointAuthMethod', 'secretCount', 'createdAt', 'updatedAt'] as const;
 const clientSchema = strictObject(clientProps, clientRequired);
 const secret = { type: 'string', description: 'The client secret. Shown only in this response: store it now.' } as const;
 /** The client, plus `clientSecret` when one was just generated. */
@@ -80,12 +79,12 @@ export function createClientOperations({ clients }: Pick<Services, 'clients'>): 
         return { body: { ...(await clients.list(filter, { limit, offset })), limit, offset } };
       },
     }),
-    defineOperation<Record<string, never>, Record<string, never>, ClientInput>({
+    defineOperation<Record<string, never>, Record<string, never>, SchemaType<typeof createClientBody>>({
       operationId: 'createClient', method: 'post', path: '/clients', tag: 'Clients', summary: 'Create a client',
       description: 'A confidential client gets a generated secret (32 random bytes, base64url), returned once as `clientSecret`; only its hash is stored. '
         + 'The metadata is checked by Gatehouse\'s rules and by oidc-provider\'s own validation; a refusal names the field.',
       access: { scope: 'clients:write' },
-      body: strictObject({ clientId: { ...clientId, description: 'Chosen id; generated when omitted.' }, ...writable }),
+      body: createClientBody,
       responses: { 201: { description: 'The client, and its secret if confidential.', schema: withSecret }, 400: { description: 'Invalid metadata; `errors` point at the fields.' }, 409: { description: 'The client id is taken.' } },
       async handle(request) {
         assertGrantable(request.caller, request.body);
@@ -103,13 +102,13 @@ export function createClientOperations({ clients }: Pick<Services, 'clients'>): 
         return { body: await clients.get(params.clientId) };
       },
     }),
-    defineOperation<{ clientId: string }, Record<string, never>, Omit<ClientInput, 'clientId'>>({
+    defineOperation<{ clientId: string }, Record<string, never>, SchemaType<typeof updateClientBody>>({
       operationId: 'updateClient', method: 'patch', path: '/clients/{clientId}', tag: 'Clients', summary: 'Change a client',
       description: 'Fields not given stay. `scope` replaces the OpenID Connect scopes, and the resource scopes when it names any (as does `resourceScopes`); `defaultResource: null` removes the default. '
         + 'Making a public client confidential generates its first secret, returned once; making it public drops its secrets. Applies on this node at once, on others within 5 s.',
       access: { scope: 'clients:write' },
       params: clientParams,
-      body: strictObject({ ...writable, defaultResource: { anyOf: [writable.defaultResource, { type: 'null' }] } }, [], { minProperties: 1 }),
+      body: updateClientBody,
       responses: { 200: { description: 'The client after the change (with `clientSecret` only if one was generated).', schema: withSecret }, 400: { description: 'Invalid metadata.' }, 404: { description: 'No such client.' } },
       async handle(request) {
         assertGrantable(request.caller, request.body);

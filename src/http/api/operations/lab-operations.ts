@@ -1,13 +1,15 @@
 import type { Services } from '../../../services.js';
+import { labNameSchema, labStatusSchema as labStatus, membershipRoleSchema as memberRole, membershipStatusSchema as memberStatus } from '../../../domain/schemas/lab-schemas.js';
+import type { SchemaType } from '../../../domain/schemas/schema-type.js';
 import type { LabStatus, MembershipStatus } from '../../../domain/types.js';
 import { defineOperation, type ApiOperation } from '../api-operation.js';
 import { confinedLab, originOf } from '../caller.js';
 import { idSchema, pageOf, paginationQuery, strictObject, timestamp, type Page } from '../schemas.js';
 
-export const MEMBERSHIP_ROLES = ['admin', 'member', 'viewer'] as const;
-const labStatus = { enum: ['active', 'suspended'] } as const;
-const memberStatus = { enum: ['active', 'invited', 'suspended'] } as const;
-const memberRole = { enum: MEMBERSHIP_ROLES } as const;
+const createLabBody = strictObject({ id: { ...idSchema, description: 'Chosen id; generated when omitted.' }, name: labNameSchema, status: labStatus }, ['name']);
+const updateLabBody = strictObject({ name: labNameSchema, status: labStatus }, [], { minProperties: 1 });
+const addMemberBody = strictObject({ userId: idSchema, role: memberRole, status: memberStatus }, ['userId', 'role']);
+const updateMemberBody = strictObject({ role: memberRole, status: memberStatus }, [], { minProperties: 1 });
 
 const labSchema = strictObject({
   id: idSchema, name: { type: 'string' }, status: labStatus, memberCount: { type: 'integer' }, createdAt: timestamp, updatedAt: timestamp,
@@ -33,10 +35,10 @@ export function createLabOperations(deps: Pick<Services, 'labs'>): ApiOperation[
         return { body: { ...(await labs.list(filter, { limit, offset }, confinedLab(caller))), limit, offset } };
       },
     }),
-    defineOperation<Record<string, never>, Record<string, never>, { id?: string; name: string; status?: LabStatus }>({
+    defineOperation<Record<string, never>, Record<string, never>, SchemaType<typeof createLabBody>>({
       operationId: 'createLab', method: 'post', path: '/labs', tag: 'Labs', summary: 'Create a lab',
       access: { scope: 'labs:write' },
-      body: strictObject({ id: { ...idSchema, description: 'Chosen id; generated when omitted.' }, name: { type: 'string', minLength: 1, maxLength: 200 }, status: labStatus }, ['name']),
+      body: createLabBody,
       responses: { 201: { description: 'The lab.', schema: labSchema }, 409: { description: 'The id is taken.' } },
       async handle(request) {
         const lab = await labs.create(originOf(request), request.body);
@@ -52,12 +54,12 @@ export function createLabOperations(deps: Pick<Services, 'labs'>): ApiOperation[
         return { body: await labs.findLab(params.labId, confinedLab(caller)) };
       },
     }),
-    defineOperation<{ labId: string }, Record<string, never>, { name?: string; status?: LabStatus }>({
+    defineOperation<{ labId: string }, Record<string, never>, SchemaType<typeof updateLabBody>>({
       operationId: 'updateLab', method: 'patch', path: '/labs/{labId}', tag: 'Labs', summary: 'Rename, suspend or reactivate a lab',
       description: 'Suspending a lab makes every token acting in it inactive at introspection, and refreshes and logins into it fail.',
       access: { scope: 'labs:write' },
       params: labParams,
-      body: strictObject({ name: { type: 'string', minLength: 1, maxLength: 200 }, status: labStatus }, [], { minProperties: 1 }),
+      body: updateLabBody,
       responses: { 200: { description: 'The lab after the change.', schema: labSchema }, 404: { description: 'No such lab.' } },
       async handle(request) {
         return { body: await labs.update(originOf(request), request.params.labId, request.body) };
@@ -84,11 +86,11 @@ export function createLabOperations(deps: Pick<Services, 'labs'>): ApiOperation[
         return { body: { ...(await labs.listMembers(params.labId, filter, { limit, offset }, confinedLab(caller))), limit, offset } };
       },
     }),
-    defineOperation<{ labId: string }, Record<string, never>, { userId: string; role: string; status?: MembershipStatus }>({
+    defineOperation<{ labId: string }, Record<string, never>, SchemaType<typeof addMemberBody>>({
       operationId: 'addMember', method: 'post', path: '/labs/{labId}/members', tag: 'Members', summary: 'Add a user to a lab',
       access: { scope: 'labs:write', labAdmin: true },
       params: labParams,
-      body: strictObject({ userId: idSchema, role: memberRole, status: memberStatus }, ['userId', 'role']),
+      body: addMemberBody,
       responses: { 201: { description: 'The membership.', schema: memberSchema }, 404: { description: 'No such lab or user.' }, 409: { description: 'Already a member.' } },
       async handle(request) {
         const member = await labs.addMember(originOf(request), request.params.labId, request.body, confinedLab(request.caller));
@@ -104,12 +106,12 @@ export function createLabOperations(deps: Pick<Services, 'labs'>): ApiOperation[
         return { body: await labs.findMember(params.labId, params.userId, confinedLab(caller)) };
       },
     }),
-    defineOperation<{ labId: string; userId: string }, Record<string, never>, { role?: string; status?: MembershipStatus }>({
+    defineOperation<{ labId: string; userId: string }, Record<string, never>, SchemaType<typeof updateMemberBody>>({
       operationId: 'updateMember', method: 'patch', path: '/labs/{labId}/members/{userId}', tag: 'Members', summary: 'Change a member\'s role or status',
       description: 'A suspended membership makes the user\'s tokens for this lab inactive at once; refreshes into it fail.',
       access: { scope: 'labs:write', labAdmin: true },
       params: memberParams,
-      body: strictObject({ role: memberRole, status: memberStatus }, [], { minProperties: 1 }),
+      body: updateMemberBody,
       responses: { 200: { description: 'The membership after the change.', schema: memberSchema }, 404: { description: 'No such lab or member.' } },
       async handle(request) {
         return { body: await labs.updateMember(originOf(request), request.params.labId, request.params.userId, request.body, confinedLab(request.caller)) };

@@ -1,19 +1,16 @@
-import type { ResourceChange, ResourceInput } from '../../../domain/management/resource-management.js';
 import type { ResourceRecord } from '../../../domain/ports/resource-repository.js';
+import {
+  accessTokenTtlSchema, resourceNameSchema, resourceRolesSchema, resourceScopesSchema, resourceUriSchema as resourceUri,
+} from '../../../domain/schemas/resource-schemas.js';
+import type { SchemaType } from '../../../domain/schemas/schema-type.js';
 import { defineOperation, type ApiOperation } from '../api-operation.js';
 import { originOf } from '../caller.js';
 import type { Services } from '../../../services.js';
 import { pageOf, paginationQuery, strictObject, timestamp, type Page } from '../schemas.js';
 
-/** The RFC 8707 resource indicator: an absolute http(s) URI without a fragment (as in the import). */
-const resourceUri = { type: 'string', format: 'uri', pattern: '^https?://[^#]+$', maxLength: 2000 } as const;
-const scopeToken = { type: 'string', pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,100}$' } as const;
-const fields = {
-  name: { type: 'string', minLength: 1, maxLength: 200 },
-  accessTokenTtl: { type: 'integer', minimum: 10, maximum: 86400, description: 'Seconds an access token for this resource lives (default 300).' },
-  scopes: { type: 'array', items: scopeToken, uniqueItems: true, maxItems: 200, description: 'Scopes clients may request for this resource (not OpenID Connect scopes).' },
-  roles: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 100 }, uniqueItems: true, maxItems: 200, description: 'The resource\'s role catalogue.' },
-};
+const fields = { name: resourceNameSchema, accessTokenTtl: accessTokenTtlSchema, scopes: resourceScopesSchema, roles: resourceRolesSchema } as const;
+const createResourceBody = strictObject({ uri: resourceUri, ...fields }, ['uri', 'name']);
+const updateResourceBody = strictObject(fields, [], { minProperties: 1 });
 
 const resourceSchema = strictObject({
   uri: resourceUri, ...fields, createdAt: timestamp, updatedAt: timestamp,
@@ -38,10 +35,10 @@ export function createResourceOperations({ resources }: Pick<Services, 'resource
         return { body: { items: page.items.map(show), total: page.total, limit, offset } };
       },
     }),
-    defineOperation<Record<string, never>, Record<string, never>, ResourceInput>({
+    defineOperation<Record<string, never>, Record<string, never>, SchemaType<typeof createResourceBody>>({
       operationId: 'createResource', method: 'post', path: '/resources', tag: 'Resources', summary: 'Create a resource',
       access: { scope: 'clients:write' },
-      body: strictObject({ uri: resourceUri, ...fields }, ['uri', 'name']),
+      body: createResourceBody,
       responses: { 201: { description: 'The resource.', schema: resourceSchema }, 409: { description: 'The URI is taken.' } },
       async handle(request) {
         const created = await resources.create(originOf(request), request.body);
@@ -57,12 +54,12 @@ export function createResourceOperations({ resources }: Pick<Services, 'resource
         return { body: show(await resources.get(params.resourceUri)) };
       },
     }),
-    defineOperation<{ resourceUri: string }, Record<string, never>, ResourceChange>({
+    defineOperation<{ resourceUri: string }, Record<string, never>, SchemaType<typeof updateResourceBody>>({
       operationId: 'updateResource', method: 'patch', path: '/resources/{resourceUri}', tag: 'Resources', summary: 'Change a resource',
       description: 'New tokens follow the change within 5 s (each node caches resources that long). A role still assigned to someone cannot be dropped from the catalogue (409). The management API\'s own resource cannot be changed (409).',
       access: { scope: 'clients:write' },
       params: resourceParams,
-      body: strictObject(fields, [], { minProperties: 1 }),
+      body: updateResourceBody,
       responses: { 200: { description: 'The resource after the change.', schema: resourceSchema }, 404: { description: 'No such resource.' }, 409: { description: 'A dropped role is still assigned, or this is the management API resource.' } },
       async handle(request) {
         return { body: show(await resources.update(originOf(request), request.params.resourceUri, request.body)) };

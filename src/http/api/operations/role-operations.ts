@@ -1,12 +1,16 @@
 import type { RoleAssignment } from '../../../domain/management/role-management.js';
+import { resourceReferenceSchema, roleNameSchema } from '../../../domain/schemas/resource-schemas.js';
+import type { SchemaType } from '../../../domain/schemas/schema-type.js';
 import { defineOperation, type ApiOperation } from '../api-operation.js';
 import { confinedLab, originOf } from '../caller.js';
 import type { Services } from '../../../services.js';
 import { clientIdSchema, idSchema, strictObject } from '../schemas.js';
 
-const resource = { type: 'string', minLength: 1, maxLength: 2000, description: 'The resource indicator (e.g. https://cms.example).' } as const;
-const role = { type: 'string', minLength: 1, maxLength: 200, description: 'A role from the resource\'s catalogue.' } as const;
+const resource = resourceReferenceSchema;
+const role = { ...roleNameSchema, description: 'A role from the resource\'s catalogue.' } as const;
 const lab = { ...idSchema, description: 'Limit the role to this lab (absent: global). Lab admins: their own lab, which is also the default.' } as const;
+const userAssignment = strictObject({ resource, role, lab }, ['resource', 'role']);
+const clientAssignment = strictObject({ resource, role }, ['resource', 'role']);
 
 const assignmentSchema = strictObject({ resource: { type: 'string' }, role: { type: 'string' }, lab: idSchema }, ['resource', 'role']);
 const assignmentsSchema = {
@@ -34,12 +38,12 @@ export function createRoleOperations({ roles }: Pick<Services, 'roles'>): ApiOpe
         return listed(await roles.rolesOfUser(params.userId, confinedLab(caller)));
       },
     }),
-    defineOperation<{ userId: string }, Record<string, never>, RoleAssignment>({
+    defineOperation<{ userId: string }, Record<string, never>, SchemaType<typeof userAssignment>>({
       operationId: 'grantUserRole', method: 'post', path: '/users/{userId}/roles', tag: 'Roles', summary: 'Grant a user a resource role',
       description: `Idempotent: 201 when granted now, 200 when the user already held exactly this role (nothing is audited then). Lab admins grant only roles limited to their lab, to its members. ${USER_ROLE_TIMING}`,
       access: { scope: 'users:write', labAdmin: true },
       params: userParams,
-      body: strictObject({ resource, role, lab }, ['resource', 'role']),
+      body: userAssignment,
       responses: {
         200: { description: 'Already held.', schema: assignmentSchema },
         201: { description: 'Granted.', schema: assignmentSchema },
@@ -51,12 +55,12 @@ export function createRoleOperations({ roles }: Pick<Services, 'roles'>): ApiOpe
         return { status: result.created ? 201 : 200, body: result.role };
       },
     }),
-    defineOperation<{ userId: string }, RoleAssignment>({
+    defineOperation<{ userId: string }, SchemaType<typeof userAssignment>>({
       operationId: 'withdrawUserRole', method: 'delete', path: '/users/{userId}/roles', tag: 'Roles', summary: 'Withdraw a resource role from a user',
       description: `Without \`lab\`, withdraws the global role (a lab admin: the one limited to their lab). ${USER_ROLE_TIMING}`,
       access: { scope: 'users:write', labAdmin: true },
       params: userParams,
-      query: strictObject({ resource, role, lab }, ['resource', 'role']),
+      query: userAssignment,
       responses: { 204: { description: 'Withdrawn.' }, 404: { description: 'No such user, or the user does not hold that role.' } },
       async handle(request) {
         await roles.withdrawFromUser(originOf(request), request.params.userId, request.query, confinedLab(request.caller));
@@ -73,12 +77,12 @@ export function createRoleOperations({ roles }: Pick<Services, 'roles'>): ApiOpe
         return listed(await roles.rolesOfClient(params.clientId));
       },
     }),
-    defineOperation<{ clientId: string }, Record<string, never>, { resource: string; role: string }>({
+    defineOperation<{ clientId: string }, Record<string, never>, SchemaType<typeof clientAssignment>>({
       operationId: 'grantClientRole', method: 'post', path: '/clients/{clientId}/roles', tag: 'Roles', summary: 'Grant a service client a resource role',
       description: `Idempotent: 201 when granted now, 200 when already held. Client roles are global (clients act in no lab). ${CLIENT_ROLE_TIMING}`,
       access: { scope: 'clients:write' },
       params: clientParams,
-      body: strictObject({ resource, role }, ['resource', 'role']),
+      body: clientAssignment,
       responses: {
         200: { description: 'Already held.', schema: assignmentSchema },
         201: { description: 'Granted.', schema: assignmentSchema },
@@ -90,12 +94,12 @@ export function createRoleOperations({ roles }: Pick<Services, 'roles'>): ApiOpe
         return { status: result.created ? 201 : 200, body: result.role };
       },
     }),
-    defineOperation<{ clientId: string }, { resource: string; role: string }>({
+    defineOperation<{ clientId: string }, SchemaType<typeof clientAssignment>>({
       operationId: 'withdrawClientRole', method: 'delete', path: '/clients/{clientId}/roles', tag: 'Roles', summary: 'Withdraw a resource role from a service client',
       description: CLIENT_ROLE_TIMING,
       access: { scope: 'clients:write' },
       params: clientParams,
-      query: strictObject({ resource, role }, ['resource', 'role']),
+      query: clientAssignment,
       responses: { 204: { description: 'Withdrawn.' }, 404: { description: 'No such client, or it does not hold that role.' } },
       async handle(request) {
         await roles.withdrawFromClient(originOf(request), request.params.clientId, request.query);

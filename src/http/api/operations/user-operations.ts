@@ -1,25 +1,35 @@
-import { USERNAME_PATTERN, type Authority, type NewUser, type UserChange } from '../../../domain/management/user-management.js';
+import type { Authority } from '../../../domain/management/user-management.js';
 import { ValidationError } from '../../../domain/errors.js';
+import { membershipRoleSchema, membershipStatusSchema } from '../../../domain/schemas/lab-schemas.js';
+import type { SchemaType } from '../../../domain/schemas/schema-type.js';
+import { emailSchema, passwordSchema, personNameSchema, usernameSchema, userStatusSchema } from '../../../domain/schemas/user-schemas.js';
 import type { UserStatus } from '../../../domain/types.js';
-import { defineOperation, type ApiOperation, type JsonSchema } from '../api-operation.js';
+import { defineOperation, type ApiOperation } from '../api-operation.js';
 import { confinedLab, originOf, type Caller } from '../caller.js';
 import type { Services } from '../../../services.js';
-import { idSchema, pageOf, paginationQuery, strictObject, timestamp, type Page } from '../schemas.js';
-import { MEMBERSHIP_ROLES } from './lab-operations.js';
+import { idSchema, nullable, pageOf, paginationQuery, strictObject, timestamp, type Page } from '../schemas.js';
 
 export const MAX_BATCH_IDS = 1000;
 
-const memberRole = { enum: MEMBERSHIP_ROLES } as const;
-const memberStatus = { enum: ['active', 'invited', 'suspended'] } as const;
-const userStatus = { enum: ['active', 'blocked'] } as const;
-const username = { type: 'string', pattern: USERNAME_PATTERN, description: 'Letters, digits, `.`, `_` and `-` (no `@`), 1–100 characters; unique regardless of case.' } as const;
-const email = { type: 'string', format: 'email', maxLength: 254, description: 'Unique regardless of case.' } as const;
-const personName = { type: 'string', minLength: 1, maxLength: 100 } as const;
-const nullable = (schema: JsonSchema): JsonSchema => ({ anyOf: [schema, { type: 'null' }] });
-const password = {
-  type: 'string', minLength: 1, maxLength: 1024,
-  description: 'At least GATEHOUSE_PASSWORD_MIN_LENGTH (default 12) characters, not on the bundled list of common passwords (compared regardless of case), not the username or email.',
-} as const;
+const memberRole = membershipRoleSchema;
+const memberStatus = membershipStatusSchema;
+const userStatus = userStatusSchema;
+
+const createUserBody = strictObject({
+  username: usernameSchema, email: emailSchema, emailVerified: { type: 'boolean' }, givenName: personNameSchema, familyName: personNameSchema, password: passwordSchema,
+  isAdmin: { type: 'boolean', description: 'Platform admin (platform admins only).' },
+  labs: {
+    type: 'array', maxItems: 100, description: 'Memberships to create (not for lab admins).',
+    items: strictObject({ labId: idSchema, role: memberRole, status: memberStatus }, ['labId', 'role']),
+  },
+  membership: strictObject({ role: memberRole, status: memberStatus }, ['role'], { description: 'Lab admins only: the membership in their lab.' }),
+}, ['username']);
+const updateUserBody = strictObject({
+  username: usernameSchema, email: nullable(emailSchema), emailVerified: { type: 'boolean' }, givenName: nullable(personNameSchema), familyName: nullable(personNameSchema), isAdmin: { type: 'boolean' },
+}, [], { minProperties: 1 });
+const batchBody = strictObject({ ids: { type: 'array', minItems: 1, maxItems: MAX_BATCH_IDS, uniqueItems: true, items: idSchema } }, ['ids']);
+const passwordBody = strictObject({ password: passwordSchema }, ['password']);
+const blockBody = strictObject({ reason: { type: 'string', minLength: 1, maxLength: 500 } }, ['reason']);
 
 export const userSchema = strictObject({
   id: idSchema, username: { type: 'string' }, email: { type: 'string' }, emailVerified: { type: 'boolean' },
@@ -83,22 +93,14 @@ export function createUserOperations({ users }: Pick<Services, 'users'>): ApiOpe
       },
     }),
 
-    defineOperation<Record<string, never>, Record<string, never>, NewUser>({
+    defineOperation<Record<string, never>, Record<string, never>, SchemaType<typeof createUserBody>>({
       operationId: 'createUser', method: 'post', path: '/users', tag: 'Users', summary: 'Create a user',
       description: [
         'Platform admins and services may add memberships with `labs`. A lab admin must give `membership` (the role in their lab): their new user joins their lab.',
         'Only platform admins may set `isAdmin: true`. Without `password` the user cannot sign in until one is set.',
       ].join('\n\n'),
       access: { scope: 'users:write', labAdmin: true },
-      body: strictObject({
-        username, email, emailVerified: { type: 'boolean' }, givenName: personName, familyName: personName, password,
-        isAdmin: { type: 'boolean', description: 'Platform admin (platform admins only).' },
-        labs: {
-          type: 'array', maxItems: 100, description: 'Memberships to create (not for lab admins).',
-          items: strictObject({ labId: idSchema, role: memberRole, status: memberStatus }, ['labId', 'role']),
-        },
-        membership: strictObject({ role: memberRole, status: memberStatus }, ['role'], { description: 'Lab admins only: the membership in their lab.' }),
-      }, ['username']),
+      body: createUserBody,
       responses: {
         201: { description: 'The user.', schema: userSchema },
         400: { description: 'Invalid field, password refused by the policy, or unknown lab.' },
@@ -111,11 +113,11 @@ export function createUserOperations({ users }: Pick<Services, 'users'>): ApiOpe
       },
     }),
 
-    defineOperation<Record<string, never>, Record<string, never>, { ids: string[] }>({
+    defineOperation<Record<string, never>, Record<string, never>, SchemaType<typeof batchBody>>({
       operationId: 'batchUsers', method: 'post', path: '/users:batch', tag: 'Users', summary: 'Look up many users by id',
       description: `Up to ${MAX_BATCH_IDS} distinct ids in one query. Ids that match no user come back in \`unknown\` (in request order); for a lab admin so do users outside their lab.`,
       access: { scope: 'users:read', labAdmin: true },
-      body: strictObject({ ids: { type: 'array', minItems: 1, maxItems: MAX_BATCH_IDS, uniqueItems: true, items: idSchema } }, ['ids']),
+      body: batchBody,
       responses: {
         200: {
           description: 'The users found, ordered by username, and the ids not found.',
@@ -137,14 +139,12 @@ export function createUserOperations({ users }: Pick<Services, 'users'>): ApiOpe
       },
     }),
 
-    defineOperation<{ userId: string }, Record<string, never>, UserChange>({
+    defineOperation<{ userId: string }, Record<string, never>, SchemaType<typeof updateUserBody>>({
       operationId: 'updateUser', method: 'patch', path: '/users/{userId}', tag: 'Users', summary: 'Change a user\'s profile',
       description: 'Lab admins may change only `givenName` and `familyName`, of members of their lab who are not platform admins. Only platform admins change `isAdmin`. A changed email becomes unverified unless `emailVerified` is given. `null` clears an optional field.',
       access: { scope: 'users:write', labAdmin: true },
       params: userParams,
-      body: strictObject({
-        username, email: nullable(email), emailVerified: { type: 'boolean' }, givenName: nullable(personName), familyName: nullable(personName), isAdmin: { type: 'boolean' },
-      }, [], { minProperties: 1 }),
+      body: updateUserBody,
       responses: {
         200: { description: 'The user after the change.', schema: userSchema },
         403: { description: 'A field the caller may not change.' },
@@ -168,12 +168,12 @@ export function createUserOperations({ users }: Pick<Services, 'users'>): ApiOpe
       },
     }),
 
-    defineOperation<{ userId: string }, Record<string, never>, { password: string }>({
+    defineOperation<{ userId: string }, Record<string, never>, SchemaType<typeof passwordBody>>({
       operationId: 'setUserPassword', method: 'put', path: '/users/{userId}/password', tag: 'Users', summary: 'Set a user\'s password',
       description: 'Lab admins may set passwords of users who belong to their lab alone (not of platform admins or of users with other labs). Existing sessions and tokens are left as they are.',
       access: { scope: 'users:write', labAdmin: true },
       params: userParams,
-      body: strictObject({ password }, ['password']),
+      body: passwordBody,
       responses: {
         204: { description: 'Set.' },
         400: { description: 'Refused by the password policy; `errors` points at `#/body/password`.' },
@@ -186,12 +186,12 @@ export function createUserOperations({ users }: Pick<Services, 'users'>): ApiOpe
       },
     }),
 
-    defineOperation<{ userId: string }, Record<string, never>, { reason: string }>({
+    defineOperation<{ userId: string }, Record<string, never>, SchemaType<typeof blockBody>>({
       operationId: 'blockUser', method: 'post', path: '/users/{userId}/block', tag: 'Users', summary: 'Block a user at once',
       description: 'Like `gatehouse users block`: the user\'s grants are revoked (refresh tokens fail, access tokens introspect inactive), browser sessions end, and login is refused exactly as for a wrong password. The reason goes to the audit log.',
       access: { scope: 'users:write' },
       params: userParams,
-      body: strictObject({ reason: { type: 'string', minLength: 1, maxLength: 500 } }, ['reason']),
+      body: blockBody,
       responses: { 200: { description: 'The user, blocked.', schema: userSchema }, 404: { description: 'No such user.' }, 409: { description: 'An admin blocking themselves.' } },
       async handle(request) {
         return { body: await users.block(originOf(request), request.params.userId, request.body.reason, authorityOf(request.caller)) };

@@ -1,0 +1,25 @@
+import { ValidationError } from '../domain/errors.js';
+import { importSchema, type ImportDocument } from '../domain/import/import-schema.js';
+import { createAjv, describeErrors } from './ajv.js';
+
+const validateDocument = createAjv().compile<ImportDocument>(importSchema);
+
+/** Parses and validates an import document (defaults filled in); errors name each failing field. */
+export function parseImportDocument(text: string, source: string): ImportDocument {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (cause) {
+    throw new ValidationError(`${source}: not valid JSON (${(cause as Error).message})`, [{ field: '', detail: 'not valid JSON' }]);
+  }
+  if (!validateDocument(data)) {
+    const lines = describeErrors(validateDocument.errors, data);
+    throw new ValidationError(`${source}: ${lines.join('; ')}`, lines.map((l) => ({ field: fieldOfPath(l.split(' = ')[0]!), detail: l })));
+  }
+  return data;
+}
+
+/** `/users/0/email` (a line's path into the document) → the field `users.0.email`; `(root)` → ''. */
+function fieldOfPath(path: string): string {
+  return path.startsWith('/') ? path.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).join('.') : '';
+}

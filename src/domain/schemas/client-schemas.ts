@@ -1,0 +1,36 @@
+import { resourceUriSchema, scopeTokenSchema } from './resource-schemas.js';
+
+/** Fields of an OAuth client, as the management API, the CLI and the import take them. */
+
+/** OAuth client ids (RFC 6749 allows more; Gatehouse keeps them URL-safe). */
+export const clientIdSchema = { type: 'string', pattern: '^[A-Za-z0-9._~-]{1,100}$' } as const;
+
+export const clientNameSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
+
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export const grantTypeSchema = { enum: GRANT_TYPES } as const;
+export const grantTypesSchema = { type: 'array', items: grantTypeSchema, uniqueItems: true, minItems: 1, description: 'Default [authorization_code].' } as const;
+
+export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+export const authMethodSchema = { enum: AUTH_METHODS, description: 'Default client_secret_basic; none makes a public client (PKCE, no secret).' } as const;
+
+const uriListSchema = { type: 'array', items: { type: 'string', format: 'uri', maxLength: 2000 }, uniqueItems: true, maxItems: 50 } as const;
+export const redirectUrisSchema = {
+  ...uriListSchema, description: 'Absolute https URIs (http only on 127.0.0.1, [::1] or localhost), without fragments. Required for authorization_code.',
+} as const;
+export const postLogoutRedirectUrisSchema = uriListSchema;
+
+export const clientScopeSchema = {
+  type: 'string', maxLength: 2000, pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E ]*$',
+  description: 'Space-separated scopes: OpenID Connect scopes (openid profile email labs offline_access) and scopes of the client\'s resources, which are kept as its resource scopes.',
+} as const;
+
+export const clientResourcesSchema = {
+  type: 'array', items: resourceUriSchema, uniqueItems: true, maxItems: 50, description: 'Resources the client may get tokens for; each must exist.',
+} as const;
+
+export const clientResourceScopesSchema = {
+  type: 'array', items: scopeTokenSchema, uniqueItems: true, maxItems: 200, description: 'Resource scopes the client may be granted; each must be offered by one of its resources.',
+} as const;
+
+export const defaultResourceSchema = { ...resourceUriSchema, description: 'The resource a token request naming none gets (one of resources).' } as const;
