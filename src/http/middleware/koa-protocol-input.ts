@@ -1,4 +1,6 @@
+import type { IncomingMessage } from 'node:http';
 import { parse as parseForm } from 'node:querystring';
+import { Readable } from 'node:stream';
 
 import type { Context, Middleware } from 'koa';
 import { errors } from 'oidc-provider';
@@ -17,9 +19,8 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
  * request, id_token_hint): `400 invalid_request` naming the parameter, instead of a 500 when a
  * client id or token reaches a query.
  *
- * To see the body first it reads it (with oidc-provider's limit) and hands the text on as
- * `req.body`, which oidc-provider parses itself exactly as it would have parsed the stream (it
- * notes an "already parsed request body" once per process).
+ * To see the body first it reads it (with oidc-provider's limit) and replays the same bytes to
+ * oidc-provider, which parses them itself exactly as it would have parsed the original stream.
  */
 export function protocolInputMiddleware(): Middleware {
   return async function refuseUnstorableProtocolInput(ctx, next) {
@@ -31,8 +32,8 @@ export function protocolInputMiddleware(): Middleware {
     if (['POST', 'PUT', 'PATCH'].includes(ctx.method)) {
       const type = ctx.is('application/x-www-form-urlencoded', 'application/json');
       if (type) {
-        const text = await readBody(ctx);
-        (ctx.req as { body?: string }).body = text;
+        const { text, bytes } = await readBody(ctx);
+        ctx.req = replayable(ctx.req, bytes);
         found.push(...parameters(parsed(text, type)));
       }
     }
@@ -103,7 +104,23 @@ function basicCredentials(header: string): UnstorableValue[] {
   });
 }
 
-async function readBody(ctx: Context): Promise<string> {
+/**
+ * The request as oidc-provider expects it: a stream it reads the body from (it reads `req`
+ * itself, and warns on the console when it finds the body already consumed). The same bytes are
+ * replayed from a fresh stream; everything else (headers, socket, URL) is the original request's.
+ */
+function replayable(req: IncomingMessage, bytes: Buffer): IncomingMessage {
+  const replay = Readable.from([bytes]);
+  return new Proxy(replay, {
+    get(target, property) {
+      const source: object = property in target ? target : req;
+      const value = Reflect.get(source, property, source) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(source) : value;
+    },
+  }) as unknown as IncomingMessage;
+}
+
+async function readBody(ctx: Context): Promise<{ text: string; bytes: Buffer }> {
   const refuse = (why: string) => new errors.InvalidRequest('failed to parse the request body', undefined, { cause: new Error(why) });
   const length = ctx.request.length;
   if (length !== undefined && length > PROVIDER_BODY_LIMIT) throw refuse('request entity too large');
@@ -117,7 +134,7 @@ async function readBody(ctx: Context): Promise<string> {
   if (length !== undefined && received !== length) throw refuse('request size did not match content length');
   const body = Buffer.concat(chunks, received);
   try {
-    return ctx.request.charset ? new TextDecoder(ctx.request.charset).decode(body) : body.toString('utf8');
+    return { text: ctx.request.charset ? new TextDecoder(ctx.request.charset).decode(body) : body.toString('utf8'), bytes: body };
   } catch (cause) {
     throw refuse(String(cause));
   }
