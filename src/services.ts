@@ -66,7 +66,7 @@ export function createServices(deps: ServicesDeps) {
   const labAccess = createLabAccess({ tenancy: repos.tenancy });
   const audit = createAuditLog({ repository: repos.audit, onError: (error, event) => log.error('audit append failed', { error, action: event.action }) });
   const tokenIssuance = createTokenIssuanceCounter({
-    repository: repos.tokenCounts, onError: (error) => log.warn('could not write token counts; kept for the next flush', { error }),
+    repository: repos.tokenCounts, clock, onError: (error) => log.warn('could not write token counts; kept for the next flush', { error }),
   });
   const passwordPolicy = createPasswordPolicy({ minLength: config.passwordMinLength });
 

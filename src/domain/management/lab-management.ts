@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
-
 import type { LabRecord, LabRepository, MemberRecord } from '../ports/lab-repository.js';
 import { ConflictError, DuplicateError, NotFoundError } from '../errors.js';
 import type { LabStatus, MembershipStatus } from '../types.js';
+import { randomIds, type IdGenerator } from '../ports/id-generator.js';
 import type { Paging } from '../ports/paging.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
 
@@ -11,7 +10,8 @@ import type { AuditedChange, ChangeOrigin } from './audited-change.js';
  * change is audited with its before and after. `confinedTo` is set for lab admins: anything
  * outside that lab is reported as not found.
  */
-export function createLabManagement(deps: { labs: LabRepository; change: AuditedChange }) {
+export function createLabManagement(deps: { labs: LabRepository; change: AuditedChange; ids?: IdGenerator }) {
+  const newId = deps.ids ?? randomIds;
   const visible = (labId: string, confinedTo: string | undefined) => confinedTo === undefined || confinedTo === labId;
 
   async function findLab(labId: string, confinedTo?: string): Promise<LabRecord> {
@@ -27,7 +27,7 @@ export function createLabManagement(deps: { labs: LabRepository; change: Audited
       deps.labs.list({ ...filter, onlyId: confinedTo }, page),
 
     async create(origin: ChangeOrigin, lab: { id?: string; name: string; status?: LabStatus }): Promise<LabRecord> {
-      const id = lab.id ?? `lab_${randomUUID()}`;
+      const id = lab.id ?? `lab_${newId()}`;
       return deps.change(origin, async (repos, record) => {
         try {
           await repos.labs.insert({ id, name: lab.name, status: lab.status });

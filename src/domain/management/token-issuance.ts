@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../ports/clock.js';
 import type { TokenCount } from '../ports/token-count-repository.js';
 
 const HOUR_MS = 3_600_000;
@@ -7,6 +8,7 @@ export interface TokenIssuanceOptions {
   /** How often counts go to the database. */
   flushSeconds?: number;
   onError: (error: unknown) => void;
+  clock?: Clock;
 }
 
 /**
@@ -47,7 +49,7 @@ export function createTokenIssuanceCounter(options: TokenIssuanceOptions) {
 
     /** One token issued to `clientId` now. */
     count(clientId: string): void {
-      const key = `${Math.floor(Date.now() / HOUR_MS) * HOUR_MS}:${clientId}`;
+      const key = `${Math.floor((options.clock ?? systemClock).now().getTime() / HOUR_MS) * HOUR_MS}:${clientId}`;
       pending.set(key, (pending.get(key) ?? 0) + 1);
     },
 

@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-
 import type { Repositories } from '../ports/repositories.js';
 import type { DirectoryFilter, DirectoryUser } from '../ports/user-repository.js';
 import { ConflictError, DuplicateError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
@@ -8,6 +6,7 @@ import type { MembershipStatus } from '../types.js';
 import type { AccessTerminator } from '../users/access-terminator.js';
 import type { PasswordHasher } from '../users/password-hasher.js';
 import type { PasswordPolicy } from '../users/password-policy.js';
+import { randomIds, type IdGenerator } from '../ports/id-generator.js';
 import type { Paging } from '../ports/paging.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
 import { describeRoles } from './role-management.js';
@@ -87,8 +86,10 @@ export function createUserManagement(deps: {
   hasher: PasswordHasher;
   access: AccessTerminator;
   passwordPolicy: PasswordPolicy;
+  ids?: IdGenerator;
 }) {
   const { repos, change, hasher, passwordPolicy } = deps;
+  const newId = deps.ids ?? randomIds;
 
   async function find(userId: string, confinedTo?: string): Promise<DirectoryUser> {
     const user = await repos.users.findInDirectory(userId, confinedTo);
@@ -179,7 +180,7 @@ export function createUserManagement(deps: {
       }
       // Hashing (tens of ms) happens before the transaction, so no connection waits on it.
       const passwordHash = input.password === undefined ? undefined : await hashChecked(input.password, input);
-      const id = input.id ?? randomUUID();
+      const id = input.id ?? newId();
 
       return change(origin, async (tx, record) => {
         const taken = await tx.users.taken(input);
@@ -322,7 +323,7 @@ export function createUserManagement(deps: {
     async register(origin: ChangeOrigin, input: Registration): Promise<{ created: boolean }> {
       if (!usernameRegExp.test(input.username)) throw new ValidationError('the username is invalid', [{ field: 'username', detail: `must match ${USERNAME_PATTERN}` }]);
       const passwordHash = await hashChecked(input.password, input);
-      const id = randomUUID();
+      const id = newId();
       const duplicate = async () => {
         await change(origin, async (tx, record) => {
           const taken = await tx.users.taken(input);
