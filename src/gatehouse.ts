@@ -27,6 +27,7 @@ import { createAdapterClass } from './oidc/adapter.js';
 import { watchKeyFile } from './oidc/key-watcher.js';
 import { ensureDevCookieKeys, ensureKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, type KeyFile } from './oidc/keys.js';
 import { createLabPolicy } from './oidc/lab-policy.js';
+import { withProtocolErrors } from './oidc/errors.js';
 import { createProvider } from './oidc/provider.js';
 import { createRefreshReusePolicy } from './oidc/refresh-reuse-policy.js';
 import { installStructuredTokenSupport } from './oidc/structured-tokens.js';
@@ -106,7 +107,10 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     const clientCache = { max: config.cacheMaxEntries, ttlSeconds: config.clientCacheSeconds };
     const adapter = createAdapterClass({ payloads: repos.payloads, clients: repos.clients, store: storage.store, grants: services.grants, refreshReuse, clientCache });
     forgetClient = (clientId) => adapter.forgetClient(clientId);
-    const labPolicy = createLabPolicy(services.labAccess, { clientRolesCache: clientCache });
+    // What oidc-provider calls back into answers a storage outage with 503, as the adapter does.
+    const accounts = withProtocolErrors(services.accounts);
+    const labPolicy = createLabPolicy(withProtocolErrors(services.labAccess), { clientRolesCache: clientCache });
+    const resources = withProtocolErrors(repos.resources);
 
     await services.revocations.warm();
     stops.push(scheduleSweep(services, log));
@@ -118,8 +122,8 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     let currentTokens: AccessTokenReader | undefined;
     const build = (keys: KeyFile): Provider => {
       const ordered = keysInSigningOrder(keys);
-      const provider = createProvider({ config, adapter, keys: ordered, cookieKeys, accounts: services.accounts, resources: repos.resources, views, labPolicy });
-      // First: the reuse policy needs each request's arrival time.
+      const provider = createProvider({ config, adapter, keys: ordered, cookieKeys, accounts, resources, views, labPolicy });
+      // First: its bookkeeping must wrap everything a refresh does.
       provider.use(refreshReuse.middleware);
       provider.use(labPolicy.recordLabSwitch((error) => log.error('could not record a lab switch', { error })));
       currentTokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations: services.revocations, accounts: services.accounts, labs: services.labAccess, maxVerified: config.cacheMaxEntries });

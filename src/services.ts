@@ -61,10 +61,10 @@ export function createServices(deps: ServicesDeps) {
   const change = createAuditedChange({ transaction: storage.transaction, clock });
   const revocations = createRevocationList({ repository: repos.revocations, store });
   const grants = createGrantRevoker({ payloads: repos.payloads, revocations });
-  const browserSessions = createSessionDirectory({ store });
+  const browserSessions = createSessionDirectory({ store, now: () => clock.now().getTime() });
   const access = Object.assign(createAccessTerminator({ payloads: repos.payloads, grants, sessions: browserSessions }), { revokeGrant: grants.revokeGrant });
   const labAccess = createLabAccess({ tenancy: repos.tenancy });
-  const audit = createAuditLog({ repository: repos.audit, onError: (error, event) => log.error('audit append failed', { error, action: event.action }) });
+  const audit = createAuditLog({ repository: repos.audit, clock, onError: (error, event) => log.error('audit append failed', { error, action: event.action }) });
   const tokenIssuance = createTokenIssuanceCounter({
     repository: repos.tokenCounts, clock, onError: (error) => log.warn('could not write token counts; kept for the next flush', { error }),
   });
@@ -90,14 +90,10 @@ export function createServices(deps: ServicesDeps) {
         validateMetadata: deps.validateClientMetadata,
         revokeGrant: (grantId) => endAccess.revokeGrant(grantId),
         forgetClient: deps.forgetClient,
+        now: () => clock.now().getTime(),
       }),
     };
   }
-  /** Access ending over `over`'s repositories (revocations written in its transaction). */
-  const accessOver = (over: Repositories) => {
-    const overGrants = createGrantRevoker({ payloads: over.payloads, revocations: createRevocationList({ repository: over.revocations, store }) });
-    return Object.assign(createAccessTerminator({ payloads: over.payloads, grants: overGrants, sessions: browserSessions }), { revokeGrant: overGrants.revokeGrant });
-  };
   const managed = management(repos, storage.transaction);
   const { users } = managed;
 
@@ -139,7 +135,19 @@ export function createServices(deps: ServicesDeps) {
      */
     applyImport: createApplyImport({
       issuer: config.issuer,
-      inOneTransaction: (work) => storage.transaction((txRepos, nested) => work(management(txRepos, nested, accessOver(txRepos)))),
+      async inOneTransaction(work) {
+        // Ending access touches the store, which no transaction covers: it runs once the
+        // document has committed, so a refused document leaves every session and token as it was.
+        const afterCommit: Array<() => Promise<void>> = [];
+        const deferred = {
+          endAllAccessOf: async (userId: string) => void afterCommit.push(() => access.endAllAccessOf(userId)),
+          revokeGrant: async (grantId: string) => void afterCommit.push(() => access.revokeGrant(grantId)),
+        };
+        const result = await storage.transaction((txRepos, nested) => work(management(txRepos, nested, deferred)));
+        for (const step of afterCommit) await step();
+        return result;
+      },
+      users,
     }),
     /** Expired tokens, revocations, orphaned lab choices and grant origins, old token counts: any node may, idempotent. */
     async sweep(): Promise<Record<string, number>> {

@@ -32,7 +32,7 @@ const RULES: Array<{ name: string; from: string; forbidden: (specifier: string) 
   {
     name: 'the domain imports no adapter, framework or driver',
     from: 'src/domain',
-    forbidden: (s) => /^src\/(storage|http|oidc|interactions|cli)\//.test(s) || /^src\/(gatehouse|main|services)(\.js)?$/.test(s) || isFramework(s),
+    forbidden: (s) => /^src\/(storage|http|oidc|interactions|cli|config|lib)\//.test(s) || /^src\/(gatehouse|main|services|logger|verifier)(\.js)?$/.test(s) || isFramework(s),
   },
   { name: 'http, pages and oidc reach storage only through the domain\'s ports', from: 'src/http', forbidden: (s) => s.startsWith('src/storage/') },
   { name: 'http, pages and oidc reach storage only through the domain\'s ports', from: 'src/interactions', forbidden: (s) => s.startsWith('src/storage/') },

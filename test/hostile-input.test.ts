@@ -85,6 +85,14 @@ describe(`hostile input is refused at the edge with a 400, never a 5xx (${mode})
   });
 
   describe('the login form answers a 400 for the person', () => {
+    for (const path of ['/auth?client_id=%00&response_type=code', '/session/end?client_id=%00']) {
+      it(`a browser sent to ${path} gets the HTML error page (400), not JSON`, async () => {
+        const response = await send(path, { headers: { accept: 'text/html' } });
+        assert.equal(response.status, 400);
+        assert.match(response.type, /^text\/html/);
+      });
+    }
+
     it('a NUL in the login name (a%00b) is refused before any lookup, and a correct login still works', async () => {
       const browser = new FormBrowser(portal.redirectUri);
       const url = `${gh.issuer}/auth?${new URLSearchParams({ client_id: portal.id, response_type: 'code', redirect_uri: portal.redirectUri, scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' })}`;
@@ -92,8 +100,7 @@ describe(`hostile input is refused at the edge with a 400, never a 5xx (${mode})
       assert.ok(page.html.includes('/login"'), 'the login page');
       const refused = await browser.submit(page, '/login', { login: 'a\u0000b', password: john.password });
       assert.equal(refused.status, 400, refused.html);
-      // The errors stream renders HTML for people; until then it is the problem document.
-      assert.match(refused.headers.get('content-type') ?? '', /^(text\/html|application\/problem\+json)/);
+      assert.match(refused.headers.get('content-type') ?? '', /^text\/html/, 'a page for the person, not JSON');
       const accepted = await browser.submit(page, '/login', { login: john.username, password: john.password });
       assert.ok(accepted.url.startsWith(portal.redirectUri) || accepted.html.includes('/confirm"'), `logged in: ${accepted.status} ${accepted.url}`);
     });

@@ -2,9 +2,13 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 
 import { parseImportDocument } from '../src/config/import-document.js';
+import { ValidationError } from '../src/domain/errors.js';
 import type { Services } from '../src/services.js';
 import { fixtureImport, mode, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 import { api, opsService, serviceToken, userIdsByName } from './helpers/management-api.js';
+import { introspect, refresh, userTokens } from './helpers/user-tokens.js';
+
+const sam = { username: 'sam', password: 'pass123-long-enough' };
 
 describe(`the declarative import applies through the management use cases (${mode})`, () => {
   let gh: TestGatehouse;
@@ -71,5 +75,29 @@ describe(`the declarative import applies through the management use cases (${mod
     }
     assert.equal((await api(gh.issuer, ops, 'GET', '/labs/lab-new')).status, 404, 'the lab of a refused document was not created');
     assert.deepEqual(await actions('cli:refused'), [], 'nor audited');
+  });
+
+  it('ends no access for a refused document: a user it would have blocked keeps their session and tokens', async () => {
+    const tokens = await userTokens(gh.issuer, { scope: 'openid offline_access', resource: 'https://cms.example', user: sam });
+    const document = { users: [{ username: 'sam', status: 'blocked', memberships: [{ lab: 'lab-1', role: 'member' }] }, { username: 'nolab', memberships: [{ lab: 'lab-none', role: 'member' }] }] };
+    await assert.rejects(applyImport(parseImportDocument(JSON.stringify(document), 'doc.json'), { actor: 'cli:refused' }), /user nolab: no such lab/);
+    assert.equal((await introspect(gh.issuer, tokens.access_token)).active, true, 'the access token is still active');
+    assert.equal((await refresh(gh.issuer, tokens.refresh_token!)).status, 200, 'the refresh token still works');
+  });
+
+  it('ends the access of a user the document blocks once it has committed', async () => {
+    const tokens = await userTokens(gh.issuer, { scope: 'openid offline_access', resource: 'https://cms.example', user: sam });
+    await applyImport(parseImportDocument(JSON.stringify({ users: [{ username: 'sam', status: 'blocked', memberships: [{ lab: 'lab-1', role: 'member' }] }] }), 'doc.json'), { actor: 'cli:blocker' });
+    assert.equal((await introspect(gh.issuer, tokens.access_token)).active, false);
+    assert.equal((await refresh(gh.issuer, tokens.refresh_token!)).status, 400);
+  });
+
+  it('refuses a file holding text Postgres cannot store (a NUL, a lone surrogate), naming the field, before anything is applied', () => {
+    for (const name of ['a\u0000b', 'x\ud800']) {
+      assert.throws(
+        () => parseImportDocument(JSON.stringify({ labs: [{ id: 'lab-x', name }] }), 'doc.json'),
+        (error: unknown) => error instanceof ValidationError && error.fields.some((f) => f.field === 'labs.0.name'),
+      );
+    }
   });
 });

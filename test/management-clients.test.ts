@@ -316,7 +316,7 @@ describe(`gatehouse clients (CLI, ${mode})`, () => {
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already exists/);
     const invalid = await runCli(['clients', 'create', 'bad-cli', '--resource', 'https://nowhere.example', '--grant', 'client_credentials'], sandbox.env);
-    assert.equal(invalid.code, 1);
+    assert.equal(invalid.code, 2, 'refused input is a usage error, as in `gatehouse users` and `labs`');
     // The use case's field, as the CLI prints it: no JSON pointer to parse.
     assert.match(invalid.stderr, /^gatehouse: invalid client: resources\.0 no resource https:\/\/nowhere\.example\n$/);
 

@@ -75,6 +75,28 @@ import { refresh, userTokens } from './helpers/user-tokens.js';
     await waitFor(async () => (await fetch(`${gh.issuer}/readyz`)).status === 200);
     assert.equal((await introspectRaw(token)).body.active, true);
   });
+
+  it('Postgres down behind warm caches: a lookup oidc-provider makes itself (the resource) still answers 503 temporarily_unavailable, not a 500', async () => {
+    // The client is cached (no adapter read), the resource is not: its lookup is oidc-provider's own callback.
+    const db = new URL(gh.config.databaseUrl!);
+    const rd = new URL(gh.config.redisUrl!);
+    const warm = await startTestGatehouse({ DATABASE_URL: db.href, REDIS_URL: rd.href, GATEHOUSE_CLIENT_CACHE_SECONDS: '600', GATEHOUSE_RESOURCE_CACHE_SECONDS: '0' }, sandbox);
+    try {
+      const request = () => postForm(`${warm.issuer}/token`, { grant_type: 'client_credentials', resource: CMS, scope: 'cases:read' }, backend);
+      assert.equal((await request()).status, 200);
+      postgres.cut();
+      try {
+        const issued = await request();
+        assert.equal(issued.status, 503, JSON.stringify(issued.body));
+        assert.equal(issued.body.error, 'temporarily_unavailable');
+        assert.equal(issued.headers.get('retry-after'), '5');
+      } finally {
+        postgres.restore();
+      }
+    } finally {
+      await warm.stop();
+    }
+  });
 });
 
 async function waitFor(check: () => Promise<boolean>, ms = 15_000): Promise<void> {

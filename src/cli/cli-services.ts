@@ -10,8 +10,12 @@ import { createStorage, type Storage } from '../storage/create-storage.js';
  * destroy() while PGlite is still starting leaves the process running, so a command refused
  * before its first query would never exit).
  */
-export async function withServices<T>(config: Config, fn: (services: Services, storage: Storage) => Promise<T>): Promise<T> {
-  const storage = await createStorage({ ...config, databasePoolMax: 2 }, createLogger('silent'));
+export async function withServices<T>(config: Config, fn: (services: Services, storage: Storage) => Promise<T>, options: { store?: boolean } = {}): Promise<T> {
+  // Commands that only read or migrate the database (`store: false`) need no Redis: it may not be
+  // up yet (a deployment's init step). Anything that may revoke must reach the real store, or
+  // its copy of the revocation list would miss the change.
+  const { redisUrl } = options.store === false ? { redisUrl: undefined } : config;
+  const storage = await createStorage({ ...config, redisUrl, databasePoolMax: 2 }, createLogger('silent'));
   try {
     await storage.pingDatabase();
     // No provider here: Gatehouse's client rules alone decide, and they are stricter than its.

@@ -1,9 +1,10 @@
 import type { Config } from '../config/load-config.js';
-import type { AuthMethod, ClientInput, ClientView, GrantType } from '../domain/management/client-management.js';
+import type { AuthMethod, ClientInput, ClientManagement, ClientView, GrantType } from '../domain/management/client-management.js';
 import { AUTH_METHODS, clientIdSchema, GRANT_TYPES } from '../domain/schemas/client-schemas.js';
 import { withServices } from './cli-services.js';
 import { CliError } from './cli-error.js';
 import { operatorOrigin } from './operator-origin.js';
+import { asUsageError } from './users-command.js';
 
 /** Options of `gatehouse clients`, merged into the CLI's one parseArgs call. */
 export const CLIENTS_OPTIONS = {
@@ -33,7 +34,7 @@ export const CLIENTS_HELP = `gatehouse clients create CLIENT_ID [--grant G]... [
   create prints a confidential client's secret once (only its hash is stored); rotate-secret prints the new one,
   and the previous one keeps working for GATEHOUSE_CLIENT_SECRET_OVERLAP_SECONDS.
   The same rules as POST /api/v1/clients. Acts on DATABASE_URL directly (with the embedded database, stop the server
-  first); running nodes see a change within 5 s.`;
+  first); running nodes see a change within their client cache time (default 5 s).`;
 
 /** `gatehouse clients …`: the management API's client rules, for operators at a shell. */
 export async function runClientsCommand(args: string[], options: ClientsOptions, config: Config, out: (data: unknown, text: string) => void): Promise<void> {
@@ -49,7 +50,14 @@ export async function runClientsCommand(args: string[], options: ClientsOptions,
   const input = sub === 'create' ? clientInput(clientId!, options) : undefined;
 
   return withServices(config, async ({ clients }) => {
+    try {
+      return await clientsCommand(clients);
+    } catch (error) {
+      throw asUsageError(error);
+    }
+  });
 
+  async function clientsCommand(clients: ClientManagement): Promise<void> {
     if (sub === 'create') {
       const { client, clientSecret } = await clients.create(operatorOrigin(), input!);
       return out({ ...client, ...(clientSecret ? { clientSecret } : {}) }, clientSecret
@@ -74,7 +82,7 @@ export async function runClientsCommand(args: string[], options: ClientsOptions,
       `${'CLIENT ID'.padEnd(width)}  ${'GRANTS'.padEnd(grantWidth)}  SECRETS  RESOURCES`,
       ...all.map((c) => `${c.clientId.padEnd(width)}  ${c.grantTypes.join(',').padEnd(grantWidth)}  ${String(c.secretCount).padEnd(7)}  ${c.resources.join(',') || '-'}`),
     ].join('\n'));
-  });
+  }
 }
 
 const clientIdPattern = new RegExp(clientIdSchema.pattern);

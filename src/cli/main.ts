@@ -89,7 +89,7 @@ async function run(argv: string[]): Promise<void> {
   switch (command) {
     case 'migrate': {
       expectArgs(rest, 0, HELP.migrate!);
-      const applied = await withServices(config, (_services, storage) => storage.migrateLatest());
+      const applied = await withServices(config, (_services, storage) => storage.migrateLatest(), { store: false });
       return out({ applied }, applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
     }
     case 'import': {
@@ -165,7 +165,7 @@ async function run(argv: string[]): Promise<void> {
       const [sub, ...extra] = rest;
       expectArgs(extra, 0, HELP.audit!);
       if (sub === 'verify') {
-        const check = await withServices(config, ({ auditTrail }) => auditTrail.verify());
+        const check = await withServices(config, ({ auditTrail }) => auditTrail.verify(), { store: false });
         out(check, check.ok ? `audit chain intact: ${check.rows} rows` : `audit chain broken at row ${check.brokenAt}: ${check.reason}`);
         if (!check.ok) process.exitCode = 1;
         return;
@@ -173,7 +173,7 @@ async function run(argv: string[]): Promise<void> {
       if (sub === 'export') {
         await withServices(config, async ({ auditTrail }) => {
           for await (const row of auditTrail.export()) print(JSON.stringify({ ...row, at: row.at.toISOString() }));
-        });
+        }, { store: false });
         return;
       }
       throw new CliError(`unknown audit command '${sub ?? ''}'\n${HELP.audit}`, 2);

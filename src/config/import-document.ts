@@ -2,7 +2,8 @@ import { ValidationError } from '../domain/errors.js';
 import { importSchema, type ImportDocument } from '../domain/import/import-schema.js';
 import { createAjv, describeErrors } from './ajv.js';
 
-const validateDocument = createAjv().compile<ImportDocument>(importSchema);
+// Every string must be one Postgres can store (no NUL, no unpaired surrogate), as in API requests.
+const validateDocument = createAjv().compile<ImportDocument>({ ...importSchema, storable: true });
 
 /** Parses and validates an import document (defaults filled in); errors name each failing field. */
 export function parseImportDocument(text: string, source: string): ImportDocument {

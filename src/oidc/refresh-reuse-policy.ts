@@ -46,9 +46,13 @@ export function createRefreshReusePolicy(deps: RefreshReusePolicyDeps) {
   const requests = new AsyncLocalStorage<RefreshRequest>();
 
   return {
-    /** Provider middleware: must be installed first, so `receivedAt` is the arrival time. */
+    /**
+     * Provider middleware. The arrival time is the one the HTTP app noted when the request came
+     * in (before its body was read), else now.
+     */
     async middleware(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
-      const request: RefreshRequest = { receivedAt: deps.clock.now().getTime(), route: () => ctx.oidc?.route };
+      const noted = (ctx.state as { receivedAt?: unknown }).receivedAt;
+      const request: RefreshRequest = { receivedAt: typeof noted === 'number' ? noted : deps.clock.now().getTime(), route: () => ctx.oidc?.route };
       let failed = false;
       try {
         await requests.run(request, next);

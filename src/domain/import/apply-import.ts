@@ -5,7 +5,7 @@ import type { ClientInput, ClientManagement, ClientView } from '../management/cl
 import type { LabManagement } from '../management/lab-management.js';
 import type { ResourceManagement } from '../management/resource-management.js';
 import type { RoleAssignment, RoleManagement } from '../management/role-management.js';
-import type { Authority, UserChange, UserManagement } from '../management/user-management.js';
+import type { Authority, PreparedPassword, UserChange, UserManagement } from '../management/user-management.js';
 import type { ImportDocument } from './import-schema.js';
 
 export type { ImportDocument } from './import-schema.js';
@@ -29,6 +29,8 @@ export interface ImportDeps {
    * audit row): the document applies all or nothing.
    */
   inOneTransaction<T>(work: (useCases: ImportUseCases) => Promise<T>): Promise<T>;
+  /** The user use cases outside any transaction: passwords are prepared before it starts. */
+  users: Pick<UserManagement, 'findByUsername' | 'passwordMatches' | 'preparePassword'>;
 }
 
 type Client = NonNullable<ImportDocument['clients']>[number];
@@ -48,8 +50,20 @@ const oidcScopes = new Set<string>(OIDC_SCOPES);
 export function createApplyImport(deps: ImportDeps) {
   return async function applyImport(document: ImportDocument, origin: ChangeOrigin): Promise<ImportSummary> {
     const doc = withIssuer(document, deps.issuer);
+    // argon2 is slow: passwords are checked and hashed before the transaction, which would
+    // otherwise hold its connection (and the audit log's append lock) through every hash.
+    const passwords = new Map<string, PreparedPassword | 'unchanged'>();
+    for (const u of doc.users ?? []) {
+      if (u.password === undefined) continue;
+      const password = u.password;
+      await within(`user ${u.username}`, async () => {
+        const found = await deps.users.findByUsername(u.username);
+        const unchanged = found !== undefined && (await deps.users.passwordMatches(found.id, password));
+        passwords.set(u.username, unchanged ? 'unchanged' : await deps.users.preparePassword(password, { username: u.username, email: u.email }));
+      });
+    }
     await deps.inOneTransaction(async (useCases) => {
-      const apply = createSteps(useCases, origin);
+      const apply = createSteps(useCases, origin, passwords);
       for (const r of doc.resources ?? []) await within(`resource ${r.uri}`, () => apply.resource(r));
       for (const lab of doc.labs ?? []) await within(`lab ${lab.id}`, () => apply.lab(lab));
       for (const c of doc.clients ?? []) await within(`client ${c.client_id}`, () => apply.client(c));
@@ -64,7 +78,7 @@ export function createApplyImport(deps: ImportDeps) {
   };
 }
 
-function createSteps(useCases: ImportUseCases, origin: ChangeOrigin) {
+function createSteps(useCases: ImportUseCases, origin: ChangeOrigin, passwords: ReadonlyMap<string, PreparedPassword | 'unchanged'>) {
   const { users, labs, resources, clients, roles } = useCases;
 
   /** Grants the roles the document lists and withdraws the others: the list is the principal's roles. */
@@ -75,6 +89,12 @@ function createSteps(useCases: ImportUseCases, origin: ChangeOrigin) {
     for (const r of current) if (!want.has(key(r))) await withdraw(r);
     for (const r of wanted) if (!have.has(key(r))) await grant(r);
   }
+
+  /** The prepared password of a user entry; undefined when it has none or it is the current one. */
+  const prepared = (username: string): PreparedPassword | undefined => {
+    const password = passwords.get(username);
+    return password === 'unchanged' ? undefined : password;
+  };
 
   return {
     async resource(r: NonNullable<ImportDocument['resources']>[number]) {
@@ -141,7 +161,7 @@ function createSteps(useCases: ImportUseCases, origin: ChangeOrigin) {
       if (!found) {
         const created = await users.create(origin, {
           ...(u.id ? { id: u.id } : {}), username: u.username, email: u.email, emailVerified: u.email_verified, givenName: u.given_name, familyName: u.family_name,
-          password: u.password, isAdmin: u.admin,
+          password: prepared(u.username), isAdmin: u.admin,
           labs: u.memberships.map((m) => ({ labId: m.lab, role: m.role, ...(m.status ? { status: m.status } : {}) })),
         }, OPERATOR);
         id = created.id;
@@ -156,7 +176,8 @@ function createSteps(useCases: ImportUseCases, origin: ChangeOrigin) {
           isAdmin: u.admin,
         } satisfies UserChange);
         if (change) await users.update(origin, id, change, OPERATOR);
-        if (u.password !== undefined && !(await users.passwordMatches(id, u.password))) await users.setPassword(origin, id, u.password, OPERATOR);
+        const password = prepared(u.username);
+        if (password) await users.setPassword(origin, id, password, OPERATOR);
         if (u.status && u.status !== found.status) {
           if (u.status === 'blocked') await users.block(origin, id, 'blocked by the import file', OPERATOR);
           else await users.restore(origin, id);

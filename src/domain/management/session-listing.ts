@@ -4,6 +4,9 @@ import { ForbiddenError, NotFoundError } from '../errors.js';
 import type { AccessTerminator } from '../users/access-terminator.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
 
+/** A browser session as listed to an admin. */
+export type ListedSession = Omit<BrowserSession, 'grantOf'>;
+
 export interface SessionListingDeps {
   users: { findById(id: string): Promise<{ isAdmin: boolean } | undefined> };
   labs: { findMember(labId: string, userId: string): Promise<unknown> };
@@ -49,16 +52,16 @@ export function createSessionListing(deps: SessionListingDeps) {
   }
 
   return {
-    async list(userId: string, confinedTo?: string): Promise<{ sessions: BrowserSession[]; grants: AccountGrant[] }> {
+    /** Sessions as shown: which grant each client holds stays inside (it may belong to another lab). */
+    async list(userId: string, confinedTo?: string): Promise<{ sessions: ListedSession[]; grants: AccountGrant[] }> {
       await assertVisible(userId, confinedTo);
       const [sessions, grants] = await Promise.all([deps.sessions.sessionsOf(userId), visibleGrants(userId, confinedTo)]);
-      if (confinedTo === undefined) return { sessions, grants };
       // A lab admin sees which applications a session opened only through grants they may see.
       const visible = new Set(grants.map((g) => g.id));
-      return {
-        sessions: sessions.map((session) => ({ ...session, clients: session.clients.filter((c) => visible.has(session.grantOf[c] ?? '')) })),
-        grants,
-      };
+      const shown = ({ grantOf, ...session }: BrowserSession): ListedSession => (confinedTo === undefined
+        ? session
+        : { ...session, clients: session.clients.filter((c) => visible.has(grantOf[c] ?? '')) });
+      return { sessions: sessions.map(shown), grants };
     },
 
     async endSession(origin: ChangeOrigin, userId: string, sessionId: string, confinedTo: string | undefined, mayTouchAdmin: boolean): Promise<void> {

@@ -23,6 +23,16 @@ export interface Authority {
   selfId?: string;
 }
 
+const PREPARED = Symbol('preparedPassword');
+
+/**
+ * A password already checked against the policy and hashed (see `preparePassword`): lets a caller
+ * do the slow argon2 work before a transaction, never while it holds locks.
+ */
+export interface PreparedPassword { readonly [PREPARED]: string }
+
+const isPrepared = (password: string | PreparedPassword): password is PreparedPassword => typeof password !== 'string';
+
 export interface NewUser {
   /** A chosen subject id (the import's); generated otherwise. The API offers no way to choose one. */
   id?: string;
@@ -31,7 +41,7 @@ export interface NewUser {
   emailVerified?: boolean;
   givenName?: string;
   familyName?: string;
-  password?: string;
+  password?: string | PreparedPassword;
   isAdmin?: boolean;
   /** Memberships to create with the user (platform admins, services, operators). */
   labs?: Array<{ labId: string; role: string; status?: MembershipStatus }>;
@@ -70,6 +80,7 @@ const conflict = (taken: { username: boolean; email: boolean }) => {
 /** A duplicate that slipped past the check (a concurrent insert): the index says which field. */
 const conflictFromIndex = (error: unknown): ConflictError | undefined => {
   if (!(error instanceof DuplicateError)) return undefined;
+  if (error.field === 'id') return new ConflictError('a user with this id already exists', { fields: [{ field: 'id', detail: 'is taken' }] });
   return conflict({ username: error.field !== 'email', email: error.field === 'email' });
 };
 
@@ -140,7 +151,8 @@ export function createUserManagement(deps: {
     if (authority.selfId === userId) throw new ConflictError(`you cannot ${what} yourself`);
   }
 
-  async function hashChecked(password: string, context: { username?: string; email?: string }): Promise<string> {
+  async function hashChecked(password: string | PreparedPassword, context: { username?: string; email?: string }): Promise<string> {
+    if (isPrepared(password)) return password[PREPARED];
     passwordPolicy.check(password, context);
     return hasher.hash(password);
   }
@@ -249,8 +261,16 @@ export function createUserManagement(deps: {
       return stored !== undefined && hasher.verify(stored, password);
     },
 
+    /**
+     * Checks a password against the policy for an account with these names and hashes it, ahead
+     * of `create` or `setPassword` (the import prepares every password before its transaction).
+     */
+    async preparePassword(password: string, context: { username?: string; email?: string }): Promise<PreparedPassword> {
+      return { [PREPARED]: await hashChecked(password, context) };
+    },
+
     /** Sets (or replaces) a password; the policy applies and only the fact is audited. */
-    async setPassword(origin: ChangeOrigin, userId: string, password: string, authority: Authority): Promise<void> {
+    async setPassword(origin: ChangeOrigin, userId: string, password: string | PreparedPassword, authority: Authority): Promise<void> {
       const user = await find(userId, authority.confinedTo);
       assertMayTouchAdmin(user, authority, 'set the password of');
       const passwordHash = await hashChecked(password, user);

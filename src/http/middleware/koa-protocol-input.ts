@@ -10,6 +10,9 @@ import { findUnstorable, unstorableReason, type UnstorableValue } from '../../li
 /** oidc-provider's own body limit (lib/shared/selective_body.js): the same requests pass as before. */
 const PROVIDER_BODY_LIMIT = 56 * 1024;
 
+/** Endpoints a person's browser navigates to (authorization, logout, device code entry). */
+const BROWSER_ROUTES = /^\/(auth|session\/end|device)(\/|$)/;
+
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /**
@@ -37,6 +40,8 @@ export function protocolInputMiddleware(): Middleware {
         found.push(...parameters(parsed(text, type)));
       }
     }
+    // A person's browser is sent to these: it gets the error page, as oidc-provider's own errors there do.
+    if (found.length && BROWSER_ROUTES.test(ctx.path)) ctx.state.servesPeople = true;
     if (found.length) throw new errors.InvalidRequest(found.map(({ pointer, detail }) => `${pointer} ${detail}`).join('; '));
     await next();
   };

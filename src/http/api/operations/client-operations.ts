@@ -105,7 +105,7 @@ export function createClientOperations({ clients }: Pick<Services, 'clients'>): 
     defineOperation<{ clientId: string }, Record<string, never>, SchemaType<typeof updateClientBody>>({
       operationId: 'updateClient', method: 'patch', path: '/clients/{clientId}', tag: 'Clients', summary: 'Change a client',
       description: 'Fields not given stay. `scope` replaces the OpenID Connect scopes, and the resource scopes when it names any (as does `resourceScopes`); `defaultResource: null` removes the default. '
-        + 'Making a public client confidential generates its first secret, returned once; making it public drops its secrets. Applies on this node at once, on others within 5 s.',
+        + 'Making a public client confidential generates its first secret, returned once; making it public drops its secrets. Applies on this node at once, on others within their client cache time (GATEHOUSE_CLIENT_CACHE_SECONDS, default 5 s).',
       access: { scope: 'clients:write' },
       params: clientParams,
       body: updateClientBody,
@@ -132,7 +132,7 @@ export function createClientOperations({ clients }: Pick<Services, 'clients'>): 
     }),
     defineOperation<{ clientId: string }>({
       operationId: 'rotateClientSecret', method: 'post', path: '/clients/{clientId}/secret', tag: 'Clients', summary: 'Rotate a client\'s secret',
-      description: 'The new secret works at once (on other nodes within 5 s) and is shown only in this response. The previous one keeps working until `previousSecretExpiresAt` '
+      description: 'The new secret works at once (on other nodes within their client cache time, default 5 s) and is shown only in this response. The previous one keeps working until `previousSecretExpiresAt` '
         + '(GATEHOUSE_CLIENT_SECRET_OVERLAP_SECONDS, default one day), so the client can be redeployed without an outage.',
       access: { scope: 'clients:write' },
       params: clientParams,

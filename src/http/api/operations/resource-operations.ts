@@ -56,7 +56,7 @@ export function createResourceOperations({ resources }: Pick<Services, 'resource
     }),
     defineOperation<{ resourceUri: string }, Record<string, never>, SchemaType<typeof updateResourceBody>>({
       operationId: 'updateResource', method: 'patch', path: '/resources/{resourceUri}', tag: 'Resources', summary: 'Change a resource',
-      description: 'New tokens follow the change within 5 s (each node caches resources that long). A role still assigned to someone cannot be dropped from the catalogue (409). The management API\'s own resource cannot be changed (409).',
+      description: 'New tokens follow the change within each node\'s resource cache time (GATEHOUSE_RESOURCE_CACHE_SECONDS, default 5 s). A role still assigned to someone cannot be dropped from the catalogue (409). The management API\'s own resource cannot be changed (409).',
       access: { scope: 'clients:write' },
       params: resourceParams,
       body: updateResourceBody,

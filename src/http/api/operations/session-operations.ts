@@ -1,5 +1,5 @@
 import type { AccountGrant } from '../../../domain/ports/grant-origin-repository.js';
-import type { BrowserSession } from '../../../domain/ports/session-directory.js';
+import type { ListedSession } from '../../../domain/management/session-listing.js';
 import { defineOperation, type ApiOperation } from '../api-operation.js';
 import { confinedLab, originOf } from '../caller.js';
 import type { Services } from '../../../services.js';
@@ -27,7 +27,7 @@ const grantSchema = strictObject({
 
 const userParams = strictObject({ userId: idSchema }, ['userId']);
 
-const toSession = (s: BrowserSession) => ({ id: s.id, loginAt: s.loginAt.toISOString(), expiresAt: s.expiresAt?.toISOString(), clients: s.clients });
+const toSession = (s: ListedSession) => ({ id: s.id, loginAt: s.loginAt.toISOString(), expiresAt: s.expiresAt?.toISOString(), clients: s.clients });
 const toGrant = (g: AccountGrant) => ({
   id: g.id, clientId: g.clientId, createdAt: g.createdAt.toISOString(), lastUsedAt: g.lastUsedAt.toISOString(),
   labId: g.labId, ip: g.ip, userAgent: g.userAgent, expiresAt: g.expiresAt?.toISOString(),
