@@ -11,6 +11,7 @@ import { CLIENT_SECRET_HASHES_PROPERTY, isSecretHashList, verifyClientSecret, ty
 import { scopeClaims, type AccountClaims } from './account-claims.js';
 import type { PrivateJwk } from './keys.js';
 import type { LabPolicy } from './lab-policy.js';
+import { defaultScopeMiddleware } from './default-scope.js';
 import { createLookupCache } from './lookup-cache.js';
 import { mayIntrospect, mayRevoke } from './token-policies.js';
 
@@ -186,5 +187,6 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.Client.prototype.compareClientSecret = function compareClientSecret(this: Record<string, unknown>, actual: string) {
     return verifyClientSecret(actual, this[CLIENT_SECRET_HASHES_PROPERTY] as ClientSecretHash[] | undefined);
   };
+  provider.use(defaultScopeMiddleware({ provider: () => provider, findResource: (uri) => resources.get(uri) }));
   return provider;
 }
