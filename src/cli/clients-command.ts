@@ -15,6 +15,7 @@ export const CLIENTS_OPTIONS = {
   name: { type: 'string' },
   'auth-method': { type: 'string' },
   'default-resource': { type: 'string' },
+  'require-par': { type: 'boolean' },
 } as const;
 
 export interface ClientsOptions {
@@ -26,10 +27,11 @@ export interface ClientsOptions {
   name?: string;
   'auth-method'?: string;
   'default-resource'?: string;
+  'require-par'?: boolean;
 }
 
 export const CLIENTS_HELP = `gatehouse clients create CLIENT_ID [--grant G]... [--resource URI]... [--scope "a b"] [--redirect-uri URI]...
-                         [--name NAME] [--auth-method client_secret_basic|client_secret_post|none] [--default-resource URI] [--json]
+                         [--name NAME] [--auth-method client_secret_basic|client_secret_post|none] [--default-resource URI] [--require-par] [--json]
                  | list [--json] | rotate-secret CLIENT_ID [--json]
   create prints a confidential client's secret once (only its hash is stored); rotate-secret prints the new one,
   and the previous one keeps working for GATEHOUSE_CLIENT_SECRET_OVERLAP_SECONDS.
@@ -105,5 +107,6 @@ function clientInput(clientId: string, options: ClientsOptions): ClientInput {
     ...(options['redirect-uri'] ? { redirectUris: [...new Set(options['redirect-uri'])] } : {}),
     ...(authMethod ? { tokenEndpointAuthMethod: authMethod as AuthMethod } : {}),
     ...(options['default-resource'] ? { defaultResource: options['default-resource'] } : {}),
+    ...(options['require-par'] ? { requirePushedAuthorizationRequests: true } : {}),
   };
 }

@@ -8,7 +8,7 @@ import {
   CLIENT_SECRET_HASHES_PROPERTY, IMPORTED_SECRET_PROPERTY, generateClientSecret, hashClientSecret, isLive, isPlaceholder, isSecretHashList, rotateSecretHashes, unusableSecretPlaceholder, type ClientSecretHash,
 } from '../clients/client-secret.js';
 import { ConflictError, DuplicateError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
-import type { AUTH_METHODS, GRANT_TYPES } from '../schemas/client-schemas.js';
+import { DEVICE_CODE_GRANT, type AUTH_METHODS, type GRANT_TYPES } from '../schemas/client-schemas.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
 
 export type GrantType = typeof GRANT_TYPES[number];
@@ -27,6 +27,8 @@ export interface ClientInput {
   /** One of resources; null removes it (in a change). */
   defaultResource?: string | null;
   tokenEndpointAuthMethod?: AuthMethod;
+  /** Authorization requests only through PAR (RFC 9126). */
+  requirePushedAuthorizationRequests?: boolean;
 }
 
 /** A client as shown: never its secrets or their hashes, only how many are accepted and when the previous one stops. */
@@ -42,6 +44,7 @@ export interface ClientView {
   resourceScopes: string[];
   defaultResource?: string;
   tokenEndpointAuthMethod: string;
+  requirePushedAuthorizationRequests: boolean;
   /** Secrets accepted now (2 during a rotation's overlap; 0 for public clients). */
   secretCount: number;
   /** When the secret(s) replaced by the last rotation stop being accepted. */
@@ -102,6 +105,7 @@ export function createClientManagement(deps: ClientManagementDeps) {
       resourceScopes: (m[RESOURCE_SCOPES_PROPERTY] as string[] | undefined) ?? [],
       ...(typeof m[DEFAULT_RESOURCE_PROPERTY] === 'string' ? { defaultResource: m[DEFAULT_RESOURCE_PROPERTY] as string } : {}),
       tokenEndpointAuthMethod: (m.token_endpoint_auth_method as string | undefined) ?? 'client_secret_basic',
+      requirePushedAuthorizationRequests: m.require_pushed_authorization_requests === true,
       secretCount: live.length,
       ...(ending.length ? { previousSecretExpiresAt: ending[ending.length - 1] } : {}),
       createdAt: record.createdAt,
@@ -133,6 +137,7 @@ export function createClientManagement(deps: ClientManagementDeps) {
     const defaultResource = input.defaultResource === null ? undefined
       : input.defaultResource ?? (input.resources && before?.defaultResource && !input.resources.includes(before.defaultResource) ? undefined : before?.defaultResource);
     const clientName = input.clientName ?? before?.clientName;
+    const requirePar = input.requirePushedAuthorizationRequests ?? before?.requirePushedAuthorizationRequests ?? false;
 
     // `scope` is the import's single string: its OIDC part replaces the OIDC scopes; resource
     // scopes in it (with resourceScopes) replace the resource scopes. Scopes not given stay.
@@ -151,7 +156,10 @@ export function createClientManagement(deps: ClientManagementDeps) {
     checkUris(redirectUris, 'redirectUris');
     checkUris(postLogoutRedirectUris, 'postLogoutRedirectUris');
     if (grantTypes.includes('authorization_code') && !redirectUris.length) errors.push({ field: 'redirectUris', detail: 'must list at least one URI for the authorization_code grant' });
-    if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code')) errors.push({ field: 'grantTypes', detail: 'refresh_token needs authorization_code' });
+    if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code') && !grantTypes.includes(DEVICE_CODE_GRANT)) {
+      errors.push({ field: 'grantTypes', detail: `refresh_token needs authorization_code or ${DEVICE_CODE_GRANT}` });
+    }
+    if (requirePar && !grantTypes.includes('authorization_code')) errors.push({ field: 'requirePushedAuthorizationRequests', detail: 'applies only to the authorization_code grant' });
     if (grantTypes.includes('client_credentials') && authMethod === 'none') errors.push({ field: 'tokenEndpointAuthMethod', detail: 'a public client (none) cannot use client_credentials' });
 
     const offered = new Set<string>();
@@ -182,6 +190,8 @@ export function createClientManagement(deps: ClientManagementDeps) {
       response_types: grantTypes.includes('authorization_code') ? ['code'] : [],
       ...(scope ? { scope } : {}),
       token_endpoint_auth_method: authMethod,
+      // Only when on: clients made before PAR existed keep their metadata as it was.
+      ...(requirePar ? { require_pushed_authorization_requests: true } : {}),
       [RESOURCES_PROPERTY]: resourceList,
       [RESOURCE_SCOPES_PROPERTY]: resourceScopes,
       ...(defaultResource ? { [DEFAULT_RESOURCE_PROPERTY]: defaultResource } : {}),
@@ -365,6 +375,7 @@ function providerComplaint(error: unknown): string | undefined {
 const FIELD_OF: Record<string, string> = {
   client_id: 'clientId', client_name: 'clientName', redirect_uris: 'redirectUris', post_logout_redirect_uris: 'postLogoutRedirectUris',
   grant_types: 'grantTypes', response_types: 'grantTypes', scope: 'scope', token_endpoint_auth_method: 'tokenEndpointAuthMethod',
+  require_pushed_authorization_requests: 'requirePushedAuthorizationRequests',
   [RESOURCES_PROPERTY]: 'resources', [RESOURCE_SCOPES_PROPERTY]: 'resourceScopes', [DEFAULT_RESOURCE_PROPERTY]: 'defaultResource',
 };
 

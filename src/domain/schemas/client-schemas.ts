@@ -7,9 +7,14 @@ export const clientIdSchema = { type: 'string', pattern: '^[A-Za-z0-9._~-]{1,100
 
 export const clientNameSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
 
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+/** RFC 8628's grant type: a device (a CLI, a shared screen) has a person sign in on another screen. */
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT] as const;
 export const grantTypeSchema = { enum: GRANT_TYPES } as const;
-export const grantTypesSchema = { type: 'array', items: grantTypeSchema, uniqueItems: true, minItems: 1, description: 'Default [authorization_code].' } as const;
+export const grantTypesSchema = {
+  type: 'array', items: grantTypeSchema, uniqueItems: true, minItems: 1,
+  description: `Default [authorization_code]. ${DEVICE_CODE_GRANT} (the device authorization grant) needs no redirect URIs; refresh_token needs authorization_code or ${DEVICE_CODE_GRANT}.`,
+} as const;
 
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
 export const authMethodSchema = { enum: AUTH_METHODS, description: 'Default client_secret_basic; none makes a public client (PKCE, no secret).' } as const;
@@ -34,3 +39,8 @@ export const clientResourceScopesSchema = {
 } as const;
 
 export const defaultResourceSchema = { ...resourceUriSchema, description: 'The resource a token request naming none gets (one of resources).' } as const;
+
+export const requirePushedAuthorizationRequestsSchema = {
+  type: 'boolean',
+  description: 'Accept this client\'s authorization requests only through a pushed authorization request (RFC 9126 PAR, POST /request). Needs the authorization_code grant. Default false.',
+} as const;
