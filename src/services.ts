@@ -21,6 +21,8 @@ import { createLogin } from './domain/users/login.js';
 import { createPasswordHasher } from './domain/users/password-hasher.js';
 import { createPasswordPolicy } from './domain/users/password-policy.js';
 import { createSelfRegistration } from './domain/users/self-registration.js';
+import { createDevicePolling } from './domain/devices/device-polling.js';
+import { createUserCodeEntry } from './domain/devices/user-code-entry.js';
 import type { Logger } from './logger.js';
 import { createAccessTerminator } from './oidc/access-terminator.js';
 import { createAccountClaims } from './oidc/account-claims.js';
@@ -123,6 +125,11 @@ export function createServices(deps: ServicesDeps) {
     registration: config.selfRegistration
       ? createSelfRegistration({ users, store, perWindow: REGISTRATIONS_PER_WINDOW, windowSeconds: REGISTRATION_WINDOW_SECONDS })
       : undefined,
+    /** Device authorization grant (RFC 8628): the wrong-user-code budget per address, and the pace of token polls. */
+    devices: {
+      codeEntry: createUserCodeEntry({ store, maxFailures: config.deviceCodeMaxFailures, windowSeconds: config.deviceCodeFailureWindowSeconds }),
+      polling: createDevicePolling({ store, intervalSeconds: config.devicePollIntervalSeconds }),
+    },
     /** The name a person is greeted with on the consent page. */
     displayName: async (accountId: string): Promise<string> => (await repos.users.findById(accountId))?.username ?? accountId,
     /** Where grants were consented to (shown in a user's sessions/devices list). */

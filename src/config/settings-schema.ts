@@ -104,6 +104,22 @@ export const settingsSchema = {
       'x-env': 'GATEHOUSE_LOGIN_LOCKOUT_SECONDS', type: 'integer', minimum: 1, maximum: 86400, default: 900,
       description: 'The window in which failures are counted, and so how long a lockout lasts at most.',
     },
+    devicePollIntervalSeconds: {
+      'x-env': 'GATEHOUSE_DEVICE_POLL_INTERVAL_SECONDS', type: 'integer', minimum: 1, maximum: 60, default: 5,
+      description: 'Device authorization grant (RFC 8628): the `interval` a device is told to wait between token polls. A poll sooner than that after the previous one (or the device authorization) is answered slow_down.',
+    },
+    deviceCodeTtlSeconds: {
+      'x-env': 'GATEHOUSE_DEVICE_CODE_TTL_SECONDS', type: 'integer', minimum: 60, maximum: 3600, default: 600,
+      description: 'How long a device code and its user code stay valid: the time a person has to enter the code and sign in.',
+    },
+    deviceCodeMaxFailures: {
+      'x-env': 'GATEHOUSE_DEVICE_CODE_MAX_FAILURES', type: 'integer', minimum: 0, maximum: 1000, default: 10,
+      description: 'Wrong user codes one address may enter at /device within deviceCodeFailureWindowSeconds; past it the address gets a 429 page until the window ends. 0 turns the limit off.',
+    },
+    deviceCodeFailureWindowSeconds: {
+      'x-env': 'GATEHOUSE_DEVICE_CODE_FAILURE_WINDOW_SECONDS', type: 'integer', minimum: 1, maximum: 86400, default: 900,
+      description: 'The window in which wrong user codes are counted, and so how long an address is refused at most.',
+    },
     apiResource: {
       'x-env': 'GATEHOUSE_API_RESOURCE', type: 'string', format: 'uri',
       description: 'Resource indicator (token audience) of the management API at /api/v1. Default ISSUER/api. Import files may write `{issuer}/api`.',

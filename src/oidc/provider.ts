@@ -12,6 +12,9 @@ import { scopeClaims, type AccountClaims } from './account-claims.js';
 import type { PrivateJwk } from './keys.js';
 import type { LabPolicy } from './lab-policy.js';
 import { defaultScopeMiddleware } from './default-scope.js';
+import { createDeviceFlow, DEVICE_PATH } from './device-flow.js';
+import type { DevicePolling } from '../domain/devices/device-polling.js';
+import type { UserCodeEntry } from '../domain/devices/user-code-entry.js';
 import { createLookupCache } from './lookup-cache.js';
 import { mayIntrospect, mayRevoke } from './token-policies.js';
 
@@ -28,6 +31,8 @@ export interface ProviderDeps {
   views: Views;
   /** Lab choice, lab switching on refresh, and lab/role claims in access tokens. */
   labPolicy: LabPolicy;
+  /** Device authorization grant: the wrong-user-code budget and the pace of polls. */
+  devices: { codeEntry: UserCodeEntry; polling: DevicePolling };
 }
 
 /**
@@ -37,6 +42,7 @@ export interface ProviderDeps {
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, accounts, views } = deps;
   const errorPage = createErrorPage(views);
+  const deviceFlow = createDeviceFlow({ views, ...deps.devices });
   // Keyed by whatever resource indicator a request names: bounded like every cache here.
   const resources = createLookupCache<Resource | undefined>(
     { max: config.cacheMaxEntries, ttlSeconds: config.resourceCacheSeconds },
@@ -90,8 +96,12 @@ export function createProvider(deps: ProviderDeps): Provider {
         }
       },
     },
+    routes: { code_verification: DEVICE_PATH },
     features: {
       devInteractions: { enabled: false },
+      // RFC 9126. A client's require_pushed_authorization_requests makes it mandatory for that client.
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false, allowUnregisteredRedirectUris: false },
+      deviceFlow: deviceFlow.feature,
       introspection: {
         enabled: true,
         // A blocked user's opaque tokens are inactive too (JWTs are checked in structured-tokens).
@@ -156,6 +166,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.accessTokenTtlSeconds,
       ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.accessTokenTtlSeconds,
       AuthorizationCode: 60,
+      DeviceCode: config.deviceCodeTtlSeconds,
       IdToken: config.idTokenTtlSeconds,
       RefreshToken: config.refreshTokenTtlSeconds,
       Grant: config.grantTtlSeconds,
@@ -187,6 +198,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.Client.prototype.compareClientSecret = function compareClientSecret(this: Record<string, unknown>, actual: string) {
     return verifyClientSecret(actual, this[CLIENT_SECRET_HASHES_PROPERTY] as ClientSecretHash[] | undefined);
   };
+  provider.use(deviceFlow.middleware);
   provider.use(defaultScopeMiddleware({ provider: () => provider, findResource: (uri) => resources.get(uri) }));
   return provider;
 }

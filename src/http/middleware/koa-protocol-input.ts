@@ -10,8 +10,11 @@ import { findUnstorable, unstorableReason, type UnstorableValue } from '../../li
 /** oidc-provider's own body limit (lib/shared/selective_body.js): the same requests pass as before. */
 const PROVIDER_BODY_LIMIT = 56 * 1024;
 
-/** Endpoints a person's browser navigates to (authorization, logout, device code entry). */
-const BROWSER_ROUTES = /^\/(auth|session\/end|device)(\/|$)/;
+/**
+ * Endpoints a person's browser navigates to (authorization, logout, device code entry and its
+ * resume); not the device authorization endpoint (/device/auth), which devices call.
+ */
+const BROWSER_ROUTES = /^\/(auth|session\/end|device(?!\/auth\/?$))(\/|$)/;
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
