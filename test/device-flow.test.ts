@@ -46,7 +46,7 @@ describe(`device authorization grant (RFC 8628): a CLI signs in through Gatehous
   });
 
   it('a person enters the code, signs in, chooses one of their labs and confirms; the polling device gets tokens whose access token carries that lab', async () => {
-    const started = await oidc.initiateDeviceAuthorization(config, { scope: 'openid profile', resource: CMS });
+    const started = await oidc.initiateDeviceAuthorization(config, { scope: 'openid profile offline_access', resource: CMS });
     assert.equal(started.verification_uri, `${gh.issuer}/device`);
     assert.equal(started.interval, 1, 'the configured polling interval is announced');
     assert.match(started.user_code, /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
@@ -76,6 +76,11 @@ describe(`device authorization grant (RFC 8628): a CLI signs in through Gatehous
     assert.equal(claims.client_id, device.id);
     assert.ok(tokens.id_token, 'openid was asked for');
     assert.equal(tokens.claims()?.sub, claims.sub);
+
+    // A CLI keeps working without the person: its refresh token stays in the lab chosen.
+    assert.ok(tokens.refresh_token, 'offline_access was asked for');
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token, { resource: CMS });
+    assert.equal(decodeJwt(refreshed.access_token).lab_id, 'lab-2');
   });
 
   it('the verification_uri_complete link opens the code page already filled in (no self-submitting script)', async () => {
