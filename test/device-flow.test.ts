@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 
+import { deviceLogin } from '../examples/device-login.js';
 import { DEVICE_CODE_GRANT } from '../src/domain/schemas/client-schemas.js';
 import { PAGE_CSP } from '../src/interactions/views.js';
 import { eventually } from './helpers/eventually.js';
@@ -177,6 +178,21 @@ describe(`device authorization grant (RFC 8628): a CLI signs in through Gatehous
     const response = await postForm(`${gh.issuer}/token`, { grant_type: DEVICE_CODE_GRANT, device_code: started.device_code, client_id: 'other-cli' });
     assert.equal(response.status, 400);
     assert.equal(response.body.error, 'invalid_grant', JSON.stringify(response.body));
+  });
+
+  it('the CLI recipe of docs/INTEGRATION.md (examples/device-login.ts) signs john in', async () => {
+    let shown: { url: string; code: string } | undefined;
+    const login = deviceLogin({ issuer: gh.issuer, clientId: device.id, resource: CMS, allowHttp: true, show: (instructions) => { shown = instructions; } });
+    const { url, code } = await eventually(async () => shown, { what: 'the instructions' });
+    const browser = new FormBrowser('http://nowhere.invalid');
+    let page = await enterCode(browser, url, code);
+    page = await browser.submit(page, '/device');
+    page = await browser.submit(page, '/login', { login: john.username, password: john.password });
+    page = await browser.submit(page, '/confirm');
+    assert.match(page.html, /Device connected/);
+    const tokens = await login;
+    assert.equal(decodeJwt(tokens.access_token).aud, CMS);
+    assert.ok(tokens.refresh_token);
   });
 
   it('john, with one lab, is not asked to choose one', async () => {

@@ -299,6 +299,19 @@ describe(`gatehouse clients (CLI, ${mode})`, () => {
     await sandbox?.dispose();
   });
 
+  it('creates a public device-flow client (the docs/INTEGRATION.md command) and a client that requires PAR (--require-par)', async function () {
+    this.timeout(240_000);
+    const imported = await runCli(['import', fixtureImport], sandbox.env);
+    assert.equal(imported.code, 0, imported.stderr);
+    const device = await runCli(['clients', 'create', 'lab-cli', '--auth-method', 'none', '--grant', 'urn:ietf:params:oauth:grant-type:device_code', '--grant', 'refresh_token',
+      '--resource', CMS, '--scope', 'openid offline_access cases:read', '--json'], sandbox.env);
+    assert.equal(device.code, 0, device.stderr);
+    assert.deepEqual(JSON.parse(device.stdout).redirectUris, [], 'no redirect URIs needed');
+    const par = await runCli(['clients', 'create', 'par-web', '--redirect-uri', 'https://par.example/cb', '--require-par', '--json'], sandbox.env);
+    assert.equal(par.code, 0, par.stderr);
+    assert.equal(JSON.parse(par.stdout).requirePushedAuthorizationRequests, true);
+  });
+
   it('creates a client with a secret printed once, lists it, and rotates its secret with the same rules as the API', async function () {
     // Eight CLI processes, each opening the database: slow on a busy machine.
     this.timeout(240_000);
