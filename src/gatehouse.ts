@@ -122,7 +122,9 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     let currentTokens: AccessTokenReader | undefined;
     const build = (keys: KeyFile): Provider => {
       const ordered = keysInSigningOrder(keys);
-      const provider = createProvider({ config, adapter, keys: ordered, cookieKeys, accounts, resources, views, labPolicy, devices: services.devices });
+      const provider = createProvider({ config, adapter, keys: ordered, cookieKeys, accounts, resources, views, labPolicy,
+        // Polls are a protocol endpoint: a store outage there is OAuth's temporarily_unavailable.
+        devices: { codeEntry: services.devices.codeEntry, polling: withProtocolErrors(services.devices.polling) } });
       // First: its bookkeeping must wrap everything a refresh does.
       provider.use(refreshReuse.middleware);
       provider.use(labPolicy.recordLabSwitch((error) => log.error('could not record a lab switch', { error })));

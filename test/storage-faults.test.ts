@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 
 import { backend, CMS, createSandbox, mode, postForm, startTestGatehouse, type Sandbox, type TestGatehouse } from './helpers/harness.js';
+import { DEVICE_CODE_GRANT } from '../src/domain/schemas/client-schemas.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 import { refresh, userTokens } from './helpers/user-tokens.js';
 
@@ -57,6 +58,25 @@ import { refresh, userTokens } from './helpers/user-tokens.js';
     assert.equal((await introspectRaw(token)).body.active, true);
     const retried = await refresh(gh.issuer, user.refresh_token!);
     assert.equal(retried.status, 200, `the same refresh token works once Redis is back: ${JSON.stringify(retried.body)}`);
+  });
+
+  it('Redis down: the device code page answers a 503 page, a device\'s poll 503 temporarily_unavailable', async () => {
+    await gh.gatehouse.services.clients.create({ actor: 'test' }, { clientId: 'faults-cli', grantTypes: [DEVICE_CODE_GRANT], tokenEndpointAuthMethod: 'none', scope: 'openid', resources: [CMS] });
+    const started = await postForm(`${gh.issuer}/device/auth`, { client_id: 'faults-cli', scope: 'openid', resource: CMS });
+    assert.equal(started.status, 200, JSON.stringify(started.body));
+    redis.cut();
+    try {
+      const page = await fetch(`${gh.issuer}/device`, { method: 'POST', headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, body: 'user_code=BCDF-GHJK&xsrf=x' });
+      assert.equal(page.status, 503);
+      assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+      assert.match(await page.text(), /Gatehouse is unavailable/);
+      const poll = await postForm(`${gh.issuer}/token`, { grant_type: DEVICE_CODE_GRANT, device_code: String(started.body.device_code), client_id: 'faults-cli' });
+      assert.equal(poll.status, 503, JSON.stringify(poll.body));
+      assert.equal(poll.body.error, 'temporarily_unavailable');
+    } finally {
+      redis.restore();
+    }
+    await waitFor(async () => (await fetch(`${gh.issuer}/readyz`)).status === 200);
   });
 
   it('Postgres down: token requests and introspection answer 503, never a token or a guess', async () => {

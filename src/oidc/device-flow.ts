@@ -97,6 +97,9 @@ export function createDeviceFlow(deps: DeviceFlowDeps) {
    *   (oidc-provider defines the error but never sends it).
    */
   async function middleware(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
+    // A person's pages: what fails outside oidc-provider's own handling (the store, here or in
+    // the page hooks) is shown as the HTML error page too.
+    if (ctx.path === DEVICE_PATH || (ctx.path.startsWith(`${DEVICE_PATH}/`) && ctx.path !== `${DEVICE_PATH}/auth`)) ctx.state.servesPeople = true;
     if (ctx.method === 'POST' && ctx.path === DEVICE_PATH) {
       try {
         await deps.codeEntry.admit(ctx.ip);
