@@ -46,6 +46,29 @@ describe('unit: client management', () => {
       assert.deepEqual(actions(), ['client.created']);
     });
 
+    it('takes a device-flow client without redirect URIs, public or confidential, with refresh_token', async () => {
+      const { clients, stored } = setup();
+      const device = 'urn:ietf:params:oauth:grant-type:device_code' as const;
+      const { client } = await clients.create(origin, { clientId: 'lab-cli', grantTypes: [device, 'refresh_token'], tokenEndpointAuthMethod: 'none', resources: [api] });
+      assert.deepEqual([client.redirectUris, client.grantTypes], [[], [device, 'refresh_token']]);
+      assert.deepEqual(stored('lab-cli').response_types, [], 'no authorization endpoint use');
+      const { clientSecret } = await clients.create(origin, { clientId: 'wall-screen', grantTypes: [device] });
+      assert.ok(clientSecret);
+    });
+
+    it('requires PAR only of clients with the authorization_code grant, and stores the flag only when on', async () => {
+      const { clients, stored } = setup();
+      await refused(clients.create(origin, { clientId: 'svc', grantTypes: ['client_credentials'], requirePushedAuthorizationRequests: true }), ValidationError, 'requirePushedAuthorizationRequests');
+      const { client } = await clients.create(origin, { clientId: 'par-web', ...web, requirePushedAuthorizationRequests: true });
+      assert.equal(client.requirePushedAuthorizationRequests, true);
+      assert.equal(stored('par-web').require_pushed_authorization_requests, true);
+      const { client: plain } = await clients.create(origin, { clientId: 'web', ...web });
+      assert.equal(plain.requirePushedAuthorizationRequests, false);
+      assert.equal('require_pushed_authorization_requests' in stored('web'), false);
+      const { client: off } = await clients.update(origin, 'par-web', { requirePushedAuthorizationRequests: false });
+      assert.equal(off.requirePushedAuthorizationRequests, false);
+    });
+
     it('gives a public client no secret', async () => {
       const { clients, stored } = setup();
       const result = await clients.create(origin, { clientId: 'spa', ...web, tokenEndpointAuthMethod: 'none' });
