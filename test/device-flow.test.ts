@@ -195,6 +195,23 @@ describe(`device authorization grant (RFC 8628): a CLI signs in through Gatehous
     assert.ok(tokens.refresh_token);
   });
 
+  it('a plain OAuth device request (no scope, only resource) gets the client\'s scopes on the resource, as a plain authorization request does', async () => {
+    const started = await oidc.initiateDeviceAuthorization(config, { resource: CMS });
+    const polling = oidc.pollDeviceAuthorizationGrant(config, started);
+    const browser = new FormBrowser('http://nowhere.invalid');
+    let page = await enterCode(browser, started.verification_uri, started.user_code);
+    page = await browser.submit(page, '/device');
+    page = await browser.submit(page, '/login', { login: john.username, password: john.password });
+    assert.match(page.html, /cases:read|https:\/\/cms\.example/, 'consent names what is asked');
+    page = await browser.submit(page, '/confirm');
+    assert.match(page.html, /Device connected/);
+    const tokens = await polling;
+    assert.equal(tokens.id_token, undefined, 'no openid, no ID token');
+    const claims = decodeJwt(tokens.access_token);
+    assert.equal(claims.aud, CMS);
+    assert.equal(claims.scope, 'cases:read');
+  });
+
   it('john, with one lab, is not asked to choose one', async () => {
     const started = await oidc.initiateDeviceAuthorization(config, { scope: 'openid', resource: CMS });
     const polling = oidc.pollDeviceAuthorizationGrant(config, started);

@@ -49,6 +49,20 @@ describe(`pushed authorization requests (RFC 9126 PAR) (${mode})`, () => {
     assert.equal(tokens.claims()?.sub, decodeJwt(tokens.access_token).sub);
   });
 
+  it('a plain OAuth request pushed without scope gets the client\'s scopes on the resource (the default of a plain authorization request)', async () => {
+    const config = await discoverClient(gh.issuer, portal.id, portal.secret);
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const url = await oidc.buildAuthorizationUrlWithPAR(config, {
+      redirect_uri: portal.redirectUri, state, resource: CMS, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    });
+    const callback = new URL(await loginAndConsent(url.href, portal.redirectUri, john));
+    assert.equal(callback.searchParams.get('error'), null, callback.href);
+    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state }, { resource: CMS });
+    assert.equal(tokens.id_token, undefined);
+    assert.deepEqual(String(decodeJwt(tokens.access_token).scope).split(' ').sort(), ['cases:read', 'cases:write']);
+  });
+
   it('a request_uri is used once', async () => {
     const config = await discoverClient(gh.issuer, portal.id, portal.secret);
     const request = await pushed(config, portal.redirectUri);

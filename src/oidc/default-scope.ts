@@ -1,8 +1,16 @@
+import type { IncomingMessage } from 'node:http';
+
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import { DEFAULT_RESOURCE_PROPERTY, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY } from '../domain/client-metadata.js';
 import type { Resource } from '../domain/types.js';
+import { replayable } from '../lib/replayable-request.js';
+
+/** Endpoints that take an authorization request as a form body: PAR (RFC 9126) and device authorization (RFC 8628). */
+const FORM_REQUEST_PATHS = new Set(['/request', '/device/auth']);
+/** oidc-provider's own body limit: a longer body is refused by it, untouched here. */
+const BODY_LIMIT = 56 * 1024;
 
 /**
  * OAuth 2.1 §3.2.2.1: an authorization request may omit `scope`, and the server then either
@@ -12,15 +20,18 @@ import type { Resource } from '../domain/types.js';
  * may ask of the requested resources (its resource scopes they offer), so consent shows them and
  * the token carries them; no `openid`, so no ID token.
  *
- * Provider middleware: it rewrites the query of a GET /auth that names no scope, before
- * oidc-provider reads it. A request whose client or resources are unknown is left as it is, for
- * oidc-provider to refuse in its usual way.
+ * Provider middleware: it rewrites the query of a GET /auth that names no scope, and the form
+ * body of a pushed authorization request or a device authorization request that names none,
+ * before oidc-provider reads them. A request whose client or resources are unknown is left as it
+ * is, for oidc-provider to refuse in its usual way.
  */
 export function defaultScopeMiddleware(deps: { provider: () => Provider; findResource: (uri: string) => Promise<Resource | undefined> }) {
   return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
     if (ctx.method === 'GET' && ctx.path === '/auth' && ctx.query.scope === undefined && typeof ctx.query.client_id === 'string') {
       const scope = await defaultScope(deps, ctx.query.client_id, ctx.query.resource);
       if (scope) ctx.query = { ...ctx.query, scope };
+    } else if (ctx.method === 'POST' && FORM_REQUEST_PATHS.has(ctx.path) && ctx.is('application/x-www-form-urlencoded')) {
+      await defaultScopeInBody(deps, ctx);
     }
     await next();
   };
@@ -45,4 +56,47 @@ async function defaultScope(
     for (const scope of resource.scopes) if (clientScopes.has(scope)) offered.add(scope);
   }
   return offered.size ? [...offered].sort().join(' ') : undefined;
+}
+
+/**
+ * The same default for a form body. The bytes are handed on as they came, with `&scope=…`
+ * appended when a default applies; a request object (`request`) carries its own parameters and
+ * is left alone.
+ */
+async function defaultScopeInBody(deps: Parameters<typeof defaultScopeMiddleware>[0], ctx: KoaContextWithOIDC): Promise<void> {
+  const chunks: Buffer[] = [];
+  let received = 0;
+  for await (const chunk of ctx.req) {
+    received += (chunk as Buffer).length;
+    chunks.push(chunk as Buffer);
+    if (received > BODY_LIMIT) break;
+  }
+  let bytes = Buffer.concat(chunks);
+  const replay = (body: Buffer) => {
+    ctx.req = replayable(ctx.req as IncomingMessage, body);
+  };
+  if (received > BODY_LIMIT) return replay(bytes);
+  const form = new URLSearchParams(bytes.toString('utf8'));
+  const clientId = form.get('client_id') ?? basicClientId(ctx.get('authorization'));
+  if (form.has('scope') || form.has('request') || !clientId) return replay(bytes);
+  const resources = form.getAll('resource');
+  const scope = await defaultScope(deps, clientId, resources.length ? resources : undefined);
+  if (scope) {
+    bytes = Buffer.concat([bytes, Buffer.from(`${bytes.length ? '&' : ''}scope=${encodeURIComponent(scope)}`)]);
+    ctx.req.headers['content-length'] = String(bytes.length);
+  }
+  return replay(bytes);
+}
+
+/** The client id of an RFC 6749 §2.3.1 Basic Authorization header (form-encoded), if any. */
+function basicClientId(header: string): string | undefined {
+  const match = /^Basic\s+(.+)$/i.exec(header);
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  try {
+    return decodeURIComponent((colon === -1 ? decoded : decoded.slice(0, colon)).replace(/\+/g, ' ')) || undefined;
+  } catch {
+    return undefined;
+  }
 }

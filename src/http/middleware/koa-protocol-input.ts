@@ -1,10 +1,9 @@
-import type { IncomingMessage } from 'node:http';
 import { parse as parseForm } from 'node:querystring';
-import { Readable } from 'node:stream';
 
 import type { Context, Middleware } from 'koa';
 import { errors } from 'oidc-provider';
 
+import { replayable } from '../../lib/replayable-request.js';
 import { findUnstorable, unstorableReason, type UnstorableValue } from '../../lib/storable-text.js';
 
 /** oidc-provider's own body limit (lib/shared/selective_body.js): the same requests pass as before. */
@@ -110,22 +109,6 @@ function basicCredentials(header: string): UnstorableValue[] {
     const detail = unstorableReason(text);
     return detail ? [{ pointer: `the Authorization header's ${index === 0 ? 'client id' : 'client secret'}`, detail }] : [];
   });
-}
-
-/**
- * The request as oidc-provider expects it: a stream it reads the body from (it reads `req`
- * itself, and warns on the console when it finds the body already consumed). The same bytes are
- * replayed from a fresh stream; everything else (headers, socket, URL) is the original request's.
- */
-function replayable(req: IncomingMessage, bytes: Buffer): IncomingMessage {
-  const replay = Readable.from([bytes]);
-  return new Proxy(replay, {
-    get(target, property) {
-      const source: object = property in target ? target : req;
-      const value = Reflect.get(source, property, source) as unknown;
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(source) : value;
-    },
-  }) as unknown as IncomingMessage;
 }
 
 async function readBody(ctx: Context): Promise<{ text: string; bytes: Buffer }> {
