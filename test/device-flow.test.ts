@@ -212,6 +212,18 @@ describe(`device authorization grant (RFC 8628): a CLI signs in through Gatehous
     assert.equal(claims.scope, 'cases:read');
   });
 
+  it('a device naming a lab the person is not a member of is not connected, and the page says why', async () => {
+    const started = await oidc.initiateDeviceAuthorization(config, { scope: 'openid', resource: CMS, lab: 'lab-2' });
+    const polling = oidc.pollDeviceAuthorizationGrant(config, started);
+    const browser = new FormBrowser('http://nowhere.invalid');
+    let page = await enterCode(browser, started.verification_uri, started.user_code);
+    page = await browser.submit(page, '/device');
+    page = await browser.submit(page, '/login', { login: john.username, password: john.password });
+    page = await browser.submit(page, '/confirm');
+    assert.match(page.html, /Your device was not connected: .*lab-2/);
+    await assert.rejects(polling, (error: unknown) => (error as { error?: string }).error === 'access_denied');
+  });
+
   it('john, with one lab, is not asked to choose one', async () => {
     const started = await oidc.initiateDeviceAuthorization(config, { scope: 'openid', resource: CMS });
     const polling = oidc.pollDeviceAuthorizationGrant(config, started);

@@ -25,6 +25,9 @@ const MESSAGES: Record<string, string> = {
   AbortedError: 'Sign-in was cancelled. Your device was not connected.',
 };
 
+/** oidc-provider's description when the person cancels (and the interaction pages' too). */
+const PERSON_ABORTED = 'End-User aborted interaction';
+
 function clientName(ctx: KoaContextWithOIDC): string | undefined {
   const client = ctx.oidc?.client;
   return client ? client.clientName ?? client.clientId : undefined;
@@ -64,7 +67,10 @@ export function createDeviceFlow(deps: DeviceFlowDeps) {
       if (err.name === 'NotFoundError') await deps.codeEntry.recordWrongCode(ctx.ip);
       const userCode = (err as { userCode?: string }).userCode;
       if (known) {
-        renderCodePage(ctx, { userCode, error: known }, err.name === 'AbortedError' ? 200 : 400);
+        // oidc-provider turns every access_denied of the sign-in into "aborted": say why when it was not the person.
+        const refusal = (err.cause as { error_description?: string } | undefined)?.error_description;
+        const error = err.name === 'AbortedError' && refusal && refusal !== PERSON_ABORTED ? `Your device was not connected: ${refusal}.` : known;
+        renderCodePage(ctx, { userCode, error }, err.name === 'AbortedError' ? 200 : 400);
         return;
       }
       // Anything else (an expired form, a storage outage): the page again, with what went wrong.
