@@ -40,6 +40,16 @@ describe(`device authorization grant (RFC 8628): a CLI signs in through Gatehous
     return browser.submit(page, '/device', { user_code: userCode });
   }
 
+  /** Code, confirmation, login and consent on a fresh browser; the page after consent (the done page unless a lab is to be chosen). */
+  async function approveAsJohn(verificationUri: string, userCode: string, pages: { afterLogin?: (page: Page) => void } = {}): Promise<Page> {
+    const browser = new FormBrowser('http://nowhere.invalid');
+    let page = await enterCode(browser, verificationUri, userCode);
+    page = await browser.submit(page, '/device');
+    page = await browser.submit(page, '/login', { login: john.username, password: john.password });
+    pages.afterLogin?.(page);
+    return browser.submit(page, '/confirm');
+  }
+
   it('discovery advertises the device authorization endpoint and the grant', async () => {
     const metadata = config.serverMetadata();
     assert.equal(metadata.device_authorization_endpoint, `${gh.issuer}/device/auth`);
@@ -184,11 +194,7 @@ describe(`device authorization grant (RFC 8628): a CLI signs in through Gatehous
     let shown: { url: string; code: string } | undefined;
     const login = deviceLogin({ issuer: gh.issuer, clientId: device.id, resource: CMS, allowHttp: true, show: (instructions) => { shown = instructions; } });
     const { url, code } = await eventually(async () => shown, { what: 'the instructions' });
-    const browser = new FormBrowser('http://nowhere.invalid');
-    let page = await enterCode(browser, url, code);
-    page = await browser.submit(page, '/device');
-    page = await browser.submit(page, '/login', { login: john.username, password: john.password });
-    page = await browser.submit(page, '/confirm');
+    const page = await approveAsJohn(url, code);
     assert.match(page.html, /Device connected/);
     const tokens = await login;
     assert.equal(decodeJwt(tokens.access_token).aud, CMS);
@@ -198,12 +204,9 @@ describe(`device authorization grant (RFC 8628): a CLI signs in through Gatehous
   it('a plain OAuth device request (no scope, only resource) gets the client\'s scopes on the resource, as a plain authorization request does', async () => {
     const started = await oidc.initiateDeviceAuthorization(config, { resource: CMS });
     const polling = oidc.pollDeviceAuthorizationGrant(config, started);
-    const browser = new FormBrowser('http://nowhere.invalid');
-    let page = await enterCode(browser, started.verification_uri, started.user_code);
-    page = await browser.submit(page, '/device');
-    page = await browser.submit(page, '/login', { login: john.username, password: john.password });
-    assert.match(page.html, /cases:read|https:\/\/cms\.example/, 'consent names what is asked');
-    page = await browser.submit(page, '/confirm');
+    const page = await approveAsJohn(started.verification_uri, started.user_code, {
+      afterLogin: (consent) => assert.match(consent.html, /https:\/\/cms\.example/, 'consent names what is asked'),
+    });
     assert.match(page.html, /Device connected/);
     const tokens = await polling;
     assert.equal(tokens.id_token, undefined, 'no openid, no ID token');
@@ -215,11 +218,7 @@ describe(`device authorization grant (RFC 8628): a CLI signs in through Gatehous
   it('a device naming a lab the person is not a member of is not connected, and the page says why', async () => {
     const started = await oidc.initiateDeviceAuthorization(config, { scope: 'openid', resource: CMS, lab: 'lab-2' });
     const polling = oidc.pollDeviceAuthorizationGrant(config, started);
-    const browser = new FormBrowser('http://nowhere.invalid');
-    let page = await enterCode(browser, started.verification_uri, started.user_code);
-    page = await browser.submit(page, '/device');
-    page = await browser.submit(page, '/login', { login: john.username, password: john.password });
-    page = await browser.submit(page, '/confirm');
+    const page = await approveAsJohn(started.verification_uri, started.user_code);
     assert.match(page.html, /Your device was not connected: .*lab-2/);
     await assert.rejects(polling, (error: unknown) => (error as { error?: string }).error === 'access_denied');
   });
@@ -227,11 +226,7 @@ describe(`device authorization grant (RFC 8628): a CLI signs in through Gatehous
   it('john, with one lab, is not asked to choose one', async () => {
     const started = await oidc.initiateDeviceAuthorization(config, { scope: 'openid', resource: CMS });
     const polling = oidc.pollDeviceAuthorizationGrant(config, started);
-    const browser = new FormBrowser('http://nowhere.invalid');
-    let page = await enterCode(browser, started.verification_uri, started.user_code);
-    page = await browser.submit(page, '/device');
-    page = await browser.submit(page, '/login', { login: john.username, password: john.password });
-    page = await browser.submit(page, '/confirm');
+    const page = await approveAsJohn(started.verification_uri, started.user_code);
     assert.match(page.html, /Device connected/);
     assert.equal(decodeJwt((await polling).access_token).lab_id, 'lab-1');
   });
