@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 
@@ -100,8 +100,39 @@ describe(`Python gatehouse-verifier (packages/verifier-python) against a real Ga
     await box?.dispose();
   });
 
+  /** Runs a command to its end; resolves with its exit code and interleaved output. */
+  async function run(command: string, args: string[], options: { cwd: string; env: Record<string, string | undefined> }) {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => { output += chunk; });
+    child.stderr.on('data', (chunk) => { output += chunk; });
+    const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? -1)));
+    return { code, output };
+  }
+
+  it('installs with pip (typed, requiring only PyJWT and cryptography) and imports without any web framework', async () => {
+    // A copy, so the build leaves nothing in the checkout; no PyPI here, hence no build isolation.
+    const source = join(box.dir, 'verifier-python');
+    cpSync(join(packageRoot, 'packages/verifier-python'), source, { recursive: true, filter: (path) => !path.includes('__pycache__') });
+    const venv = join(box.dir, 'venv');
+    const env = { PATH: process.env.PATH, PYTHONDONTWRITEBYTECODE: '1', PIP_DISABLE_PIP_VERSION_CHECK: '1' };
+    const made = await run(PYTHON, ['-m', 'venv', '--system-site-packages', venv], { cwd: box.dir, env });
+    assert.equal(made.code, 0, made.output);
+    const installed = await run(join(venv, 'bin/pip'), ['install', '-q', '--no-index', '--no-build-isolation', source], { cwd: box.dir, env });
+    assert.equal(installed.code, 0, installed.output);
+    const probe = await run(join(venv, 'bin/python'), ['-c', [
+      'import importlib.metadata as m, os, sys, gatehouse_verifier as g',
+      'print(os.path.exists(os.path.join(os.path.dirname(g.__file__), "py.typed")))',
+      'print(sorted(r.split(">")[0].split(" ")[0] for r in m.requires("gatehouse-verifier") if "extra" not in r))',
+      'print(sorted(f for f in ("flask", "django", "fastapi", "starlette") if f in sys.modules))',
+      'print(g.__file__.startswith(sys.prefix))',
+    ].join('; ')], { cwd: box.dir, env });
+    assert.equal(probe.code, 0, probe.output);
+    assert.deepEqual(probe.output.trim().split('\n'), ['True', "['PyJWT', 'cryptography']", '[]', 'True']);
+  });
+
   it('passes its pytest suite (verifier, tampering, JWKS cooldown, outage, rotation, Flask/Django/FastAPI examples) on Debian\'s PyJWT and cryptography', async () => {
-    const child = spawn(PYTHON, ['-m', 'pytest', 'packages/verifier-python/tests', '-q', '-p', 'no:cacheprovider', '-rs', ...(process.env.PYTEST_ARGS ? process.env.PYTEST_ARGS.split(' ') : [])], {
+    const { code, output } = await run(PYTHON, ['-m', 'pytest', 'packages/verifier-python/tests', '-q', '-p', 'no:cacheprovider', '-rs', ...(process.env.PYTEST_ARGS?.split(' ') ?? [])], {
       cwd: packageRoot,
       env: {
         PATH: process.env.PATH,
@@ -112,12 +143,7 @@ describe(`Python gatehouse-verifier (packages/verifier-python) against a real Ga
         GATEHOUSE_TOKENS: JSON.stringify(tokens),
         GATEHOUSE_FIXTURE_IMPORT: fixtureImport,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout.on('data', (chunk) => { output += chunk; });
-    child.stderr.on('data', (chunk) => { output += chunk; });
-    const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? -1)));
     assert.equal(code, 0, `pytest failed:\n${output}`);
     assert.match(output, /\d+ passed/);
     assert.doesNotMatch(output, /\d+ (skipped|errors?|xfailed|failed)/, `pytest skipped or errored something:\n${output}`);

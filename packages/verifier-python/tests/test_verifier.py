@@ -150,7 +150,8 @@ def _foreign_token(real: str) -> str:
 
 def test_an_unknown_kid_flood_costs_gatehouse_one_jwks_fetch_per_cooldown_with_concurrent_refetches_shared(issuer):
     urlopen = CountingUrlopen()
-    verifier = verifier_for(issuer, urlopen=urlopen, jwks_cooldown_ms=150)
+    cooldown = 1.0
+    verifier = verifier_for(issuer, urlopen=urlopen, jwks_cooldown_ms=cooldown * 1000)
     real = service_token()
     foreign = [_foreign_token(real) for _ in range(3)]
     # 40 threads at once on a cold verifier: one discovery, one JWKS fetch, all refused.
@@ -165,14 +166,21 @@ def test_an_unknown_kid_flood_costs_gatehouse_one_jwks_fetch_per_cooldown_with_c
         thread.start()
     for thread in threads:
         thread.join()
+    fetched_at = time.monotonic()
     assert codes == ["token_invalid"] * 40
     assert urlopen.count("/jwks") == 1
     # Within the cooldown: no refetch however many unknown kids arrive.
     for i in range(200):
         refused(verifier, foreign[i % 3], "token_invalid")
+    assert time.monotonic() - fetched_at < cooldown, "the loop above ran within the cooldown"
     assert urlopen.count("/jwks") == 1
     verifier.verify(real)  # known kid: unaffected
-    time.sleep(0.16)  # the cooldown passes: the next unknown kid may fetch once more, and only once
+    # Once the cooldown has passed, an unknown kid fetches once more, and only once.
+    deadline = fetched_at + 3 * cooldown
+    while urlopen.count("/jwks") == 1 and time.monotonic() < deadline:
+        refused(verifier, foreign[0], "token_invalid")
+        time.sleep(0.02)
+    assert urlopen.count("/jwks") == 2 and time.monotonic() - fetched_at >= cooldown
     for i in range(100):
         refused(verifier, foreign[i % 3], "token_invalid")
     assert urlopen.count("/jwks") == 2
