@@ -1,12 +1,7 @@
 """VerifierError and its stable codes: the twin of @gatehouse/verifier's verifier-error.ts."""
 from __future__ import annotations
 
-from typing import Dict, Optional
-
-try:  # Python 3.8+ has Literal in typing
-    from typing import Literal
-except ImportError:  # pragma: no cover
-    from typing_extensions import Literal  # type: ignore
+from typing import Dict, Literal, Optional
 
 VerifierErrorCode = Literal[
     "token_missing",

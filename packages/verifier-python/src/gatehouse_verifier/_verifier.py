@@ -7,7 +7,7 @@ import json
 import math
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Dict, Optional
 from urllib.parse import urlparse
 
 import jwt

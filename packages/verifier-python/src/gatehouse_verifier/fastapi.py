@@ -11,7 +11,7 @@ a JWKS or introspection fetch (blocking urllib, with a timeout) never stalls the
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
