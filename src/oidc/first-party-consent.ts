@@ -38,7 +38,7 @@ export function firstPartyGrantLoader(deps: FirstPartyConsentDeps) {
   return async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined> {
     const { oidc } = ctx;
     const client = oidc.client!;
-    const grantId = oidc.result?.consent?.grantId ?? oidc.session!.grantIdFor(client.clientId);
+    const grantId = oidc.result?.consent?.grantId || oidc.session!.grantIdFor(client.clientId);
     const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
     // A grant that vanished (revoked, expired) is not revived: the default would also return nothing.
     if (!isFirstParty(client) || (grantId && !existing)) return existing;
