@@ -66,6 +66,7 @@ export function installTokenExchange(provider: Provider, deps: TokenExchangeGran
     if (!liveness.active) throw unusable();
 
     const client = exchangingClient(ctx.oidc.client as never);
+    const act = asActor(claims.act);
     const subject: SubjectToken = {
       jti: claims.jti,
       sub: claims.sub,
@@ -73,7 +74,7 @@ export function installTokenExchange(provider: Provider, deps: TokenExchangeGran
       audience: Array.isArray(claims.aud) ? claims.aud : claims.aud ? [claims.aud] : [],
       expiresAt: claims.exp,
       grantId: claims.grant_id,
-      ...(asActor(claims.act) ? { act: asActor(claims.act) } : {}),
+      ...(act ? { act } : {}),
       ...(liveness.acting ? { acting: liveness.acting } : {}),
     };
     let issued: ExchangedToken;
