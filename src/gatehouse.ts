@@ -131,11 +131,16 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     let currentTokens: AccessTokenReader | undefined;
     const build = (keys: KeyFile): Provider => {
       const ordered = keysInSigningOrder(keys);
-      const provider = createProvider({ config, adapter, keys: ordered, cookieKeys, accounts, resources, views, labPolicy });
+      const tokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations: services.revocations, accounts: services.accounts, labs: services.labAccess, maxVerified: config.cacheMaxEntries });
+      const provider = createProvider({
+        config, adapter, keys: ordered, cookieKeys, accounts, resources, views, labPolicy,
+        tokenExchange: { tokens, exchange: services.tokenExchange },
+        firstParty: { recordGrantOrigin: services.grantOrigins.record, onError: (error) => log.warn('could not record where a grant was created', { error }) },
+      });
       // First: its bookkeeping must wrap everything a refresh does.
       provider.use(refreshReuse.middleware);
       provider.use(labPolicy.recordLabSwitch((error) => log.error('could not record a lab switch', { error })));
-      currentTokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations: services.revocations, accounts: services.accounts, labs: services.labAccess, maxVerified: config.cacheMaxEntries });
+      currentTokens = tokens;
       installStructuredTokenSupport(provider, { tokens: currentTokens, revocations: services.revocations, grants: services.grants, audit });
       provider.on('server_error', (_ctx, error) => log.error('oidc-provider server error', { error }));
       // JWT access tokens are 'issued' (not stored), opaque ones 'saved'; client credentials are their own kind.

@@ -32,6 +32,8 @@ const clientInput: fc.Arbitrary<ClientInput> = fc.record({
   resources: fc.option(fc.oneof({ weight: 9, arbitrary: fc.subarray([CASES, OTHER]) }, { weight: 1, arbitrary: fc.constant<string[]>(['https://unknown.example']) }), { nil: undefined }),
   defaultResource: fc.option(fc.constantFrom(CASES, OTHER), { nil: undefined, freq: 4 }),
   tokenEndpointAuthMethod: fc.option(fc.constantFrom(...AUTH_METHODS), { nil: undefined }),
+  tokenExchangeResources: fc.option(fc.subarray([CASES, OTHER]), { nil: undefined }),
+  firstParty: fc.option(fc.boolean(), { nil: undefined }),
 }, { requiredKeys: ['clientId'] });
 
 /**
@@ -45,7 +47,7 @@ describe(`client metadata: whatever Gatehouse's rules accept, oidc-provider acce
   });
   after(async () => gh?.stop());
 
-  it('holds for generated clients (redirect URIs, grants, auth methods, scopes, resources)', async () => {
+  it('holds for generated clients (redirect URIs, grants, auth methods, scopes, resources, token exchange targets, first party)', async () => {
     let accepted = 0;
     let refused = 0;
     await fc.assert(fc.asyncProperty(clientInput, async (input) => {

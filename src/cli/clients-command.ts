@@ -15,6 +15,8 @@ export const CLIENTS_OPTIONS = {
   name: { type: 'string' },
   'auth-method': { type: 'string' },
   'default-resource': { type: 'string' },
+  'exchange-resource': { type: 'string', multiple: true },
+  'first-party': { type: 'boolean' },
 } as const;
 
 export interface ClientsOptions {
@@ -26,10 +28,13 @@ export interface ClientsOptions {
   name?: string;
   'auth-method'?: string;
   'default-resource'?: string;
+  'exchange-resource'?: string[];
+  'first-party'?: boolean;
 }
 
 export const CLIENTS_HELP = `gatehouse clients create CLIENT_ID [--grant G]... [--resource URI]... [--scope "a b"] [--redirect-uri URI]...
-                         [--name NAME] [--auth-method client_secret_basic|client_secret_post|none] [--default-resource URI] [--json]
+                         [--name NAME] [--auth-method client_secret_basic|client_secret_post|none] [--default-resource URI]
+                         [--exchange-resource URI]... [--first-party] [--json]
                  | list [--json] | rotate-secret CLIENT_ID [--json]
   create prints a confidential client's secret once (only its hash is stored); rotate-secret prints the new one,
   and the previous one keeps working for GATEHOUSE_CLIENT_SECRET_OVERLAP_SECONDS.
@@ -105,5 +110,7 @@ function clientInput(clientId: string, options: ClientsOptions): ClientInput {
     ...(options['redirect-uri'] ? { redirectUris: [...new Set(options['redirect-uri'])] } : {}),
     ...(authMethod ? { tokenEndpointAuthMethod: authMethod as AuthMethod } : {}),
     ...(options['default-resource'] ? { defaultResource: options['default-resource'] } : {}),
+    ...(options['exchange-resource'] ? { tokenExchangeResources: [...new Set(options['exchange-resource'])] } : {}),
+    ...(options['first-party'] ? { firstParty: true } : {}),
   };
 }

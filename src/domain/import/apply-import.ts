@@ -136,6 +136,8 @@ function createSteps(useCases: ImportUseCases, origin: ChangeOrigin, passwords: 
         resourceScopes: words.filter((s) => !oidcScopes.has(s)),
         defaultResource: c.default_resource ?? null,
         tokenEndpointAuthMethod: c.token_endpoint_auth_method,
+        tokenExchangeResources: c.token_exchange_resources,
+        firstParty: c.first_party,
       };
       const existing = await orUndefined(clients.get(c.client_id));
       if (!existing) {
@@ -254,7 +256,7 @@ function withIssuer(doc: ImportDocument, issuer: string): ImportDocument {
     ...doc,
     ...(doc.clients ? {
       clients: doc.clients.map((c) => ({
-        ...c, resources: c.resources.map(expand), roles: expandRoles(c.roles), ...(c.default_resource ? { default_resource: expand(c.default_resource) } : {}),
+        ...c, resources: c.resources.map(expand), token_exchange_resources: c.token_exchange_resources.map(expand), roles: expandRoles(c.roles), ...(c.default_resource ? { default_resource: expand(c.default_resource) } : {}),
       })),
     } : {}),
     ...(doc.users ? { users: doc.users.map((u) => ({ ...u, roles: expandRoles(u.roles) })) } : {}),
