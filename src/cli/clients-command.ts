@@ -16,6 +16,8 @@ export const CLIENTS_OPTIONS = {
   'auth-method': { type: 'string' },
   'default-resource': { type: 'string' },
   'require-par': { type: 'boolean' },
+  'exchange-resource': { type: 'string', multiple: true },
+  'first-party': { type: 'boolean' },
 } as const;
 
 export interface ClientsOptions {
@@ -27,11 +29,14 @@ export interface ClientsOptions {
   name?: string;
   'auth-method'?: string;
   'default-resource'?: string;
+  'exchange-resource'?: string[];
+  'first-party'?: boolean;
   'require-par'?: boolean;
 }
 
 export const CLIENTS_HELP = `gatehouse clients create CLIENT_ID [--grant G]... [--resource URI]... [--scope "a b"] [--redirect-uri URI]...
-                         [--name NAME] [--auth-method client_secret_basic|client_secret_post|none] [--default-resource URI] [--require-par] [--json]
+                         [--name NAME] [--auth-method client_secret_basic|client_secret_post|none] [--default-resource URI]
+                         [--exchange-resource URI]... [--first-party] [--require-par] [--json]
                  | list [--json] | rotate-secret CLIENT_ID [--json]
   create prints a confidential client's secret once (only its hash is stored); rotate-secret prints the new one,
   and the previous one keeps working for GATEHOUSE_CLIENT_SECRET_OVERLAP_SECONDS.
@@ -108,5 +113,7 @@ function clientInput(clientId: string, options: ClientsOptions): ClientInput {
     ...(authMethod ? { tokenEndpointAuthMethod: authMethod as AuthMethod } : {}),
     ...(options['default-resource'] ? { defaultResource: options['default-resource'] } : {}),
     ...(options['require-par'] ? { requirePushedAuthorizationRequests: true } : {}),
+    ...(options['exchange-resource'] ? { tokenExchangeResources: [...new Set(options['exchange-resource'])] } : {}),
+    ...(options['first-party'] ? { firstParty: true } : {}),
   };
 }

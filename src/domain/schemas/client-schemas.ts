@@ -9,7 +9,9 @@ export const clientNameSchema = { type: 'string', minLength: 1, maxLength: 200 }
 
 /** RFC 8628's grant type: a device (a CLI, a shared screen) has a person sign in on another screen. */
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT] as const;
+/** RFC 8693 token exchange: a service trades a user's access token for one for another resource, acting for the user. */
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT, TOKEN_EXCHANGE_GRANT] as const;
 export const grantTypeSchema = { enum: GRANT_TYPES } as const;
 export const grantTypesSchema = {
   type: 'array', items: grantTypeSchema, uniqueItems: true, minItems: 1,
@@ -43,4 +45,13 @@ export const defaultResourceSchema = { ...resourceUriSchema, description: 'The r
 export const requirePushedAuthorizationRequestsSchema = {
   type: 'boolean',
   description: 'Accept this client\'s authorization requests only through a pushed authorization request (RFC 9126 PAR, POST /request). Needs the authorization_code grant. Default false.',
+} as const;
+
+export const tokenExchangeResourcesSchema = {
+  type: 'array', items: resourceUriSchema, uniqueItems: true, maxItems: 50,
+  description: 'Resources the client may get tokens for by exchanging a user\'s access token (RFC 8693 token exchange grant); each one of resources. Default [].',
+} as const;
+
+export const firstPartySchema = {
+  type: 'boolean', description: 'A trusted first-party client: its users are not shown the consent page (the grant is still created, recorded and listed). Default false.',
 } as const;
