@@ -32,6 +32,7 @@ const clientInput: fc.Arbitrary<ClientInput> = fc.record({
   resources: fc.option(fc.oneof({ weight: 9, arbitrary: fc.subarray([CASES, OTHER]) }, { weight: 1, arbitrary: fc.constant<string[]>(['https://unknown.example']) }), { nil: undefined }),
   defaultResource: fc.option(fc.constantFrom(CASES, OTHER), { nil: undefined, freq: 4 }),
   tokenEndpointAuthMethod: fc.option(fc.constantFrom(...AUTH_METHODS), { nil: undefined }),
+  dpopBoundAccessTokens: fc.option(fc.boolean(), { nil: undefined }),
 }, { requiredKeys: ['clientId'] });
 
 /**

@@ -15,6 +15,7 @@ export const CLIENTS_OPTIONS = {
   name: { type: 'string' },
   'auth-method': { type: 'string' },
   'default-resource': { type: 'string' },
+  'dpop-bound': { type: 'boolean' },
 } as const;
 
 export interface ClientsOptions {
@@ -26,13 +27,15 @@ export interface ClientsOptions {
   name?: string;
   'auth-method'?: string;
   'default-resource'?: string;
+  'dpop-bound'?: boolean;
 }
 
 export const CLIENTS_HELP = `gatehouse clients create CLIENT_ID [--grant G]... [--resource URI]... [--scope "a b"] [--redirect-uri URI]...
-                         [--name NAME] [--auth-method client_secret_basic|client_secret_post|none] [--default-resource URI] [--json]
+                         [--name NAME] [--auth-method client_secret_basic|client_secret_post|none] [--default-resource URI] [--dpop-bound] [--json]
                  | list [--json] | rotate-secret CLIENT_ID [--json]
   create prints a confidential client's secret once (only its hash is stored); rotate-secret prints the new one,
   and the previous one keeps working for GATEHOUSE_CLIENT_SECRET_OVERLAP_SECONDS.
+  --dpop-bound: every access token of the client must be DPoP-bound (dpop_bound_access_tokens).
   The same rules as POST /api/v1/clients. Acts on DATABASE_URL directly (with the embedded database, stop the server
   first); running nodes see a change within their client cache time (default 5 s).`;
 
@@ -105,5 +108,6 @@ function clientInput(clientId: string, options: ClientsOptions): ClientInput {
     ...(options['redirect-uri'] ? { redirectUris: [...new Set(options['redirect-uri'])] } : {}),
     ...(authMethod ? { tokenEndpointAuthMethod: authMethod as AuthMethod } : {}),
     ...(options['default-resource'] ? { defaultResource: options['default-resource'] } : {}),
+    ...(options['dpop-bound'] ? { dpopBoundAccessTokens: true } : {}),
   };
 }

@@ -12,6 +12,7 @@ import { scopeClaims, type AccountClaims } from './account-claims.js';
 import type { PrivateJwk } from './keys.js';
 import type { LabPolicy } from './lab-policy.js';
 import { defaultScopeMiddleware } from './default-scope.js';
+import { DPOP_SIGNING_ALGS, dpopFeature } from './dpop.js';
 import { createLookupCache } from './lookup-cache.js';
 import { mayIntrospect, mayRevoke } from './token-policies.js';
 
@@ -23,6 +24,8 @@ export interface ProviderDeps {
   adapter: new (name: string) => Adapter;
   keys: PrivateJwk[];
   cookieKeys: string[];
+  /** The key DPoP nonces are derived from, the same on every node (see dpop.ts). */
+  dpopNonceKey: Buffer;
   accounts: AccountClaims;
   resources: ResourceRepository;
   views: Views;
@@ -75,6 +78,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256'],
       requestObjectSigningAlgValues: ['RS256', 'PS256', 'ES256'],
       requestObjectEncryptionAlgValues: ['RSA-OAEP-256'],
+      dPoPSigningAlgValues: DPOP_SIGNING_ALGS,
     },
     extraClientMetadata: {
       properties: [RESOURCES_PROPERTY, DEFAULT_RESOURCE_PROPERTY, RESOURCE_SCOPES_PROPERTY, CLIENT_SECRET_HASHES_PROPERTY],
@@ -101,6 +105,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => mayRevoke(client, token.clientId) },
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
+      // RFC 9449: access tokens bound to the client's key (`cnf.jkt` in the JWT); public clients'
+      // refresh tokens are bound too (oidc-provider does that for token_endpoint_auth_method none).
+      dPoP: dpopFeature({ nonceKey: deps.dpopNonceKey, requireNonce: config.dpopRequireNonce }),
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {

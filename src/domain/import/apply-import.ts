@@ -136,6 +136,7 @@ function createSteps(useCases: ImportUseCases, origin: ChangeOrigin, passwords: 
         resourceScopes: words.filter((s) => !oidcScopes.has(s)),
         defaultResource: c.default_resource ?? null,
         tokenEndpointAuthMethod: c.token_endpoint_auth_method,
+        dpopBoundAccessTokens: c.dpop_bound_access_tokens,
       };
       const existing = await orUndefined(clients.get(c.client_id));
       if (!existing) {

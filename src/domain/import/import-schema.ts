@@ -1,5 +1,5 @@
 import {
-  authMethodSchema, clientIdSchema, clientNameSchema, clientScopeSchema, grantTypesSchema, postLogoutRedirectUrisSchema, redirectUrisSchema,
+  authMethodSchema, clientIdSchema, dpopBoundAccessTokensSchema, clientNameSchema, clientScopeSchema, grantTypesSchema, postLogoutRedirectUrisSchema, redirectUrisSchema,
 } from '../schemas/client-schemas.js';
 import { identifierSchema } from '../schemas/identifier.js';
 import { labIdSchema, labNameSchema, labStatusSchema, membershipRoleSchema, membershipStatusSchema } from '../schemas/lab-schemas.js';
@@ -40,6 +40,7 @@ const client = strictObject({
     description: 'The resource an access token is for when a request names none (one of resources). Without it, such requests get an opaque token for userinfo.',
   },
   token_endpoint_auth_method: { ...authMethodSchema, default: 'client_secret_basic' },
+  dpop_bound_access_tokens: { ...dpopBoundAccessTokensSchema, default: false },
   roles: {
     type: 'array', default: [], description: 'Resource roles a service client holds (client_credentials tokens carry them). The list replaces the client\'s roles.',
     items: strictObject({ resource: resourceReference, role: roleNameSchema }, ['resource', 'role']),

@@ -27,6 +27,8 @@ export interface ClientInput {
   /** One of resources; null removes it (in a change). */
   defaultResource?: string | null;
   tokenEndpointAuthMethod?: AuthMethod;
+  /** RFC 9449 `dpop_bound_access_tokens`: token requests without a DPoP proof are refused. */
+  dpopBoundAccessTokens?: boolean;
 }
 
 /** A client as shown: never its secrets or their hashes, only how many are accepted and when the previous one stops. */
@@ -42,6 +44,8 @@ export interface ClientView {
   resourceScopes: string[];
   defaultResource?: string;
   tokenEndpointAuthMethod: string;
+  /** Whether every access token of the client must be DPoP-bound. */
+  dpopBoundAccessTokens: boolean;
   /** Secrets accepted now (2 during a rotation's overlap; 0 for public clients). */
   secretCount: number;
   /** When the secret(s) replaced by the last rotation stop being accepted. */
@@ -102,6 +106,7 @@ export function createClientManagement(deps: ClientManagementDeps) {
       resourceScopes: (m[RESOURCE_SCOPES_PROPERTY] as string[] | undefined) ?? [],
       ...(typeof m[DEFAULT_RESOURCE_PROPERTY] === 'string' ? { defaultResource: m[DEFAULT_RESOURCE_PROPERTY] as string } : {}),
       tokenEndpointAuthMethod: (m.token_endpoint_auth_method as string | undefined) ?? 'client_secret_basic',
+      dpopBoundAccessTokens: m.dpop_bound_access_tokens === true,
       secretCount: live.length,
       ...(ending.length ? { previousSecretExpiresAt: ending[ending.length - 1] } : {}),
       createdAt: record.createdAt,
@@ -133,6 +138,7 @@ export function createClientManagement(deps: ClientManagementDeps) {
     const defaultResource = input.defaultResource === null ? undefined
       : input.defaultResource ?? (input.resources && before?.defaultResource && !input.resources.includes(before.defaultResource) ? undefined : before?.defaultResource);
     const clientName = input.clientName ?? before?.clientName;
+    const dpopBound = input.dpopBoundAccessTokens ?? before?.dpopBoundAccessTokens ?? false;
 
     // `scope` is the import's single string: its OIDC part replaces the OIDC scopes; resource
     // scopes in it (with resourceScopes) replace the resource scopes. Scopes not given stay.
@@ -182,6 +188,7 @@ export function createClientManagement(deps: ClientManagementDeps) {
       response_types: grantTypes.includes('authorization_code') ? ['code'] : [],
       ...(scope ? { scope } : {}),
       token_endpoint_auth_method: authMethod,
+      ...(dpopBound ? { dpop_bound_access_tokens: true } : {}),
       [RESOURCES_PROPERTY]: resourceList,
       [RESOURCE_SCOPES_PROPERTY]: resourceScopes,
       ...(defaultResource ? { [DEFAULT_RESOURCE_PROPERTY]: defaultResource } : {}),

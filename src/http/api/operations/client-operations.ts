@@ -1,5 +1,5 @@
 import {
-  authMethodSchema, clientNameSchema, clientResourceScopesSchema, clientResourcesSchema, clientScopeSchema, defaultResourceSchema, grantTypeSchema as grantType,
+  authMethodSchema, clientNameSchema, dpopBoundAccessTokensSchema, clientResourceScopesSchema, clientResourcesSchema, clientScopeSchema, defaultResourceSchema, grantTypeSchema as grantType,
   grantTypesSchema, postLogoutRedirectUrisSchema, redirectUrisSchema,
 } from '../../../domain/schemas/client-schemas.js';
 import { resourceUriSchema as resourceUri } from '../../../domain/schemas/resource-schemas.js';
@@ -33,6 +33,7 @@ const writable = {
   resourceScopes: clientResourceScopesSchema,
   defaultResource: defaultResourceSchema,
   tokenEndpointAuthMethod: authMethodSchema,
+  dpopBoundAccessTokens: dpopBoundAccessTokensSchema,
 } as const;
 const createClientBody = strictObject({ clientId: { ...clientId, description: 'Chosen id; generated when omitted.' }, ...writable });
 const updateClientBody = strictObject({ ...writable, defaultResource: nullable(defaultResourceSchema) }, [], { minProperties: 1 });
@@ -48,6 +49,7 @@ const clientProps = {
   resourceScopes: { type: 'array', items: { type: 'string' } },
   defaultResource: { type: 'string' },
   tokenEndpointAuthMethod: { type: 'string' },
+  dpopBoundAccessTokens: { type: 'boolean', description: 'Every access token of the client is DPoP-bound (token requests without a DPoP proof are refused).' },
   secretCount: { type: 'integer', description: 'Secrets accepted now: 2 during a rotation\'s overlap, 0 for public clients. Secrets themselves are never shown again.' },
   previousSecretExpiresAt: { ...timestamp, description: 'When the secret replaced by the last rotation stops being accepted.' },
   createdAt: timestamp,
