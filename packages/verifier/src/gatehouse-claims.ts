@@ -50,4 +50,9 @@ export interface GatehouseClaims {
   readonly lab_role?: LabRole;
   /** The principal's roles on this resource: global ones plus those limited to `lab_id`. */
   readonly roles?: readonly string[];
+  /**
+   * RFC 9449 confirmation: present on DPoP-bound tokens, with the thumbprint of the client's key.
+   * The verifier has already checked the request's DPoP proof against it.
+   */
+  readonly cnf?: { readonly jkt: string };
 }
