@@ -7,6 +7,7 @@ import Koa from 'koa';
 import * as oidc from 'openid-client';
 
 import { createVerifier, koaAuth } from '@gatehouse/verifier';
+import { parseImportDocument } from '../src/config/import-document.js';
 import { dpopProof, dpopTokenRequest, newDpopKey } from './helpers/dpop.js';
 import { loginAndConsent } from './helpers/form-login.js';
 import { backend, CMS, john, mode, spa, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
@@ -196,6 +197,19 @@ describe(`DPoP (RFC 9449) with openid-client as the client (${mode})`, () => {
       const changed = await api(gh.issuer, String(adminToken), 'PATCH', '/clients/dpop-only', { dpopBoundAccessTokens: false });
       assert.equal(changed.body.dpopBoundAccessTokens, false);
       assert.equal((await api(gh.issuer, String(adminToken), 'PATCH', '/clients/dpop-only', { dpopBoundAccessTokens: 'yes' })).status, 400);
+    });
+
+    it('is set by an import file (dpop_bound_access_tokens), and re-importing the same file changes nothing', async () => {
+      const doc = parseImportDocument(JSON.stringify({
+        clients: [{ client_id: 'imported-dpop', client_secret: 's3cret-value-imported', grant_types: ['client_credentials'], scope: 'cases:read', resources: [CMS], dpop_bound_access_tokens: true }],
+      }), 'dpop-import.json');
+      await gh.gatehouse.services.applyImport(doc, { actor: 'import:dpop-import.json' });
+      const client = await gh.gatehouse.services.clients.get('imported-dpop');
+      assert.equal(client.dpopBoundAccessTokens, true);
+      await gh.gatehouse.services.applyImport(doc, { actor: 'import:dpop-import.json' });
+      assert.deepEqual((await gh.gatehouse.services.clients.get('imported-dpop')).updatedAt, client.updatedAt);
+      const without = await dpopTokenRequest(tokenUrl(), serviceGrant, { id: 'imported-dpop', secret: 's3cret-value-imported' }, []);
+      assert.equal(without.body.error, 'invalid_grant');
     });
 
     it('the management API refuses a DPoP-bound token presented as Bearer', async () => {
