@@ -10,9 +10,9 @@ import { createVerifier, koaAuth } from '@gatehouse/verifier';
 import { parseImportDocument } from '../src/config/import-document.js';
 import { dpopProof, dpopTokenRequest, newDpopKey } from './helpers/dpop.js';
 import { loginAndConsent } from './helpers/form-login.js';
-import { backend, CMS, john, mode, spa, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+import { backend, CMS, john, mode, portal, spa, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 import { api, opsService } from './helpers/management-api.js';
-import { discoverClient } from './helpers/relying-party.js';
+import { discoverClient, portalAuthorization } from './helpers/relying-party.js';
 import { introspect } from './helpers/user-tokens.js';
 
 const jktOf = async (keyPair: CryptoKeyPair) => calculateJwkThumbprint(await exportJWK(keyPair.publicKey));
@@ -114,6 +114,29 @@ describe(`DPoP (RFC 9449) with openid-client as the client (${mode})`, () => {
       const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token, { resource: CMS }, { DPoP: oidc.getDPoPHandle(config, keyPair) });
       assert.equal(refreshed.token_type, 'dpop');
       assert.deepEqual(decodeJwt(refreshed.access_token).cnf, { jkt: await jktOf(keyPair) });
+    });
+  });
+
+  describe('a confidential client (code + PKCE, no resource: an opaque token for userinfo)', () => {
+    it('gets a bound opaque token that userinfo accepts with a proof and refuses as Bearer; its refresh token is not bound', async () => {
+      const config = await discoverClient(gh.issuer, portal.id, portal.secret);
+      const keyPair = await oidc.randomDPoPKeyPair('ES256');
+      const DPoP = oidc.getDPoPHandle(config, keyPair);
+      const { url, verifier, state, nonce } = await portalAuthorization(config, { scope: 'openid offline_access' });
+      url.searchParams.set('prompt', 'consent');
+      const callback = new URL(await loginAndConsent(url.href, portal.redirectUri, john));
+      const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce }, undefined, { DPoP });
+      assert.equal(tokens.token_type, 'dpop');
+      const sub = tokens.claims()!.sub;
+
+      assert.equal((await oidc.fetchUserInfo(config, tokens.access_token, sub, { DPoP })).sub, sub);
+      const asBearer = await fetch(`${gh.issuer}/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      assert.equal(asBearer.status, 401);
+      assert.match(asBearer.headers.get('www-authenticate')!, /^DPoP /);
+
+      // Client authentication protects a confidential client's refresh token: no proof needed, and none given means a Bearer token.
+      const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+      assert.equal(refreshed.token_type, 'bearer');
     });
   });
 
