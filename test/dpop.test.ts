@@ -73,6 +73,7 @@ describe(`DPoP (RFC 9449) with openid-client as the client (${mode})`, () => {
     });
 
     it('gets a DPoP-bound RS256 JWT access token whose cnf.jkt is its key\'s thumbprint', async () => {
+      assert.deepEqual(config.serverMetadata().dpop_signing_alg_values_supported, ['ES256', 'Ed25519', 'PS256', 'RS256']);
       assert.equal(tokens.token_type, 'dpop');
       const claims = decodeJwt(tokens.access_token);
       assert.deepEqual(claims.cnf, { jkt: await jktOf(keyPair) });
