@@ -32,12 +32,17 @@ import { dpopNonceKey, makeReplayDetectionAtomic } from './oidc/dpop.js';
 import { createProvider } from './oidc/provider.js';
 import { createRefreshReusePolicy } from './oidc/refresh-reuse-policy.js';
 import { installStructuredTokenSupport } from './oidc/structured-tokens.js';
+import { createMetrics } from './metrics/create-metrics.js';
+import { metricsMiddleware } from './metrics/koa-metrics.js';
+import { createMetricsRoutes, startMetricsServer } from './metrics/metrics-routes.js';
 import { createServices, type Services } from './services.js';
 import { createStorage, type Storage } from './storage/create-storage.js';
 
 export interface Gatehouse {
   readonly url: string;
   readonly storage: Storage;
+  /** Where the separate metrics port serves /metrics (GATEHOUSE_METRICS_PORT), if it is on. */
+  readonly metricsUrl?: string;
   /** The use cases the server runs on (tests and embedders apply changes through them). */
   readonly services: Services;
   /** The provider serving now (replaced on key rotation). */
@@ -67,8 +72,12 @@ export class StartupError extends AppError {
 
 /** The composition root: config → storage → services (use cases) → provider → http → listen. */
 export async function startGatehouse(config: Config, log: Logger): Promise<Gatehouse> {
-  const storage = await createStorage(config, log);
+  let storage: Storage | undefined;
+  // Counted from the first query on: storage reports each call's time to the metrics.
+  const metrics = createMetrics({ poolStats: () => storage?.poolStats() });
+  storage = await createStorage(config, log, (observation) => metrics.storage(observation));
   const stops: Array<() => unknown> = [];
+  let metricsUrl: string | undefined;
   try {
     log.info('storage ready', {
       database: storage.databaseMode === 'postgres' ? 'postgres' : `embedded PGlite in ${config.dataDir}`,
@@ -124,12 +133,17 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     let currentTokens: AccessTokenReader | undefined;
     const build = (keys: KeyFile): Provider => {
       const ordered = keysInSigningOrder(keys);
-      const provider = createProvider({ config, adapter, keys: ordered, cookieKeys, dpopNonceKey: nonceKey, accounts, resources, views, labPolicy });
+      const tokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations: services.revocations, accounts: services.accounts, labs: services.labAccess, maxVerified: config.cacheMaxEntries });
+      const provider = createProvider({
+        config, adapter, keys: ordered, cookieKeys, dpopNonceKey: nonceKey, accounts, resources, views, labPolicy,
+        tokenExchange: { tokens, exchange: services.tokenExchange },
+        firstParty: { recordGrantOrigin: services.grantOrigins.record, onError: (error) => log.warn('could not record where a grant was created', { error }) },
+      });
       makeReplayDetectionAtomic(provider, storage.store);
       // First: its bookkeeping must wrap everything a refresh does.
       provider.use(refreshReuse.middleware);
       provider.use(labPolicy.recordLabSwitch((error) => log.error('could not record a lab switch', { error })));
-      currentTokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations: services.revocations, accounts: services.accounts, labs: services.labAccess, maxVerified: config.cacheMaxEntries });
+      currentTokens = tokens;
       installStructuredTokenSupport(provider, { tokens: currentTokens, revocations: services.revocations, grants: services.grants, audit });
       provider.on('server_error', (_ctx, error) => log.error('oidc-provider server error', { error }));
       // JWT access tokens are 'issued' (not stored), opaque ones 'saved'; client credentials are their own kind.
@@ -140,6 +154,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
         const route = ctx.oidc?.route;
         const grantType = route === 'token' ? String(ctx.oidc.params?.grant_type) : undefined;
         log.info('grant revoked', { grant_id: grantId, route });
+        if (grantType) metrics.reuseDetected(grantType);
         audit.recordLater({
           // At the token endpoint a grant dies only because a used code or refresh token came back.
           actor: ctx.oidc?.client ? `client:${ctx.oidc.client.clientId}` : 'anonymous',
@@ -180,6 +195,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     });
     const app = createHttpApp({
       log,
+      observe: metricsMiddleware(metrics),
       cookieKeys,
       trustProxy: config.trustProxy,
       errorPage: createErrorPage(views),
@@ -190,12 +206,17 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
           store: () => storage.store.ping(),
         }),
         createStaticRoutes(),
+        createMetricsRoutes(metrics, config.metricsToken),
         // Before the API router, whose catch-all answers 404 for anything else under /api/v1.
         createRegistrationRoutes(services),
         apiRouter,
         createInteractionRoutes({
           provider: serving,
-          login: services.login,
+          login: async (attempt) => {
+            const outcome = await services.login(attempt);
+            metrics.login(outcome.ok ? 'success' : outcome.reason === 'locked_out' ? 'lockout' : 'failure');
+            return outcome;
+          },
           csrf: createCsrf(cookieKeys[0]!),
           views,
           log,
@@ -215,9 +236,17 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     server.keepAliveTimeout = 65_000;
     const port = (server.address() as AddressInfo).port;
     log.info('gatehouse listening', { port, issuer: config.issuer, signing_kid: keysInSigningOrder(keyFile)[0]!.kid });
+    if (config.metricsPort !== undefined) {
+      const metricsServer = await startMetricsServer(metrics, config.metricsPort, config.metricsHost);
+      const metricsPort = (metricsServer.address() as AddressInfo).port;
+      stops.push(() => new Promise<void>((resolve) => { metricsServer.close(() => resolve()); metricsServer.closeAllConnections(); }));
+      log.info('metrics listening', { port: metricsPort, host: config.metricsHost });
+      metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    }
 
     return {
       url: `http://127.0.0.1:${port}`,
+      metricsUrl,
       storage,
       services,
       provider: serving,
@@ -233,7 +262,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     };
   } catch (error) {
     for (const stop of stops) stop();
-    await storage.close();
+    await storage?.close();
     throw error;
   }
 }

@@ -15,6 +15,7 @@ import { createUserManagement } from './domain/management/user-management.js';
 import { systemClock, type Clock } from './domain/ports/clock.js';
 import type { Repositories, Transaction } from './domain/ports/repositories.js';
 import { createLabAccess } from './domain/tenancy/lab-access.js';
+import { createTokenExchange } from './domain/tokens/token-exchange.js';
 import { createAuthenticateUser } from './domain/users/authenticate-user.js';
 import { createLoginThrottle } from './domain/users/login-throttle.js';
 import { createLogin } from './domain/users/login.js';
@@ -108,6 +109,8 @@ export function createServices(deps: ServicesDeps) {
     accounts: createAccountClaims({ users: repos.users, labs: labAccess }),
     audit,
     auditTrail: createAuditTrail({ repository: repos.audit }),
+    /** RFC 8693 token exchange policy: which targets, which scopes, the lab carried over, `act`; audited. */
+    tokenExchange: createTokenExchange({ resources: repos.resources, labs: labAccess, audit, clock }),
     tokenIssuance,
     ...managed,
     sessions: createSessionListing({

@@ -21,7 +21,7 @@ describe(`client_credentials with a resource issues RS256 at+jwt verifiable offl
     assert.ok(oidc.introspection_endpoint && oidc.revocation_endpoint && oidc.end_session_endpoint && oidc.userinfo_endpoint);
     assert.deepEqual(oidc.id_token_signing_alg_values_supported, ['RS256']);
     assert.deepEqual(oidc.code_challenge_methods_supported, ['S256']);
-    assert.deepEqual((oidc.grant_types_supported as string[]).sort(), ['authorization_code', 'client_credentials', 'refresh_token']);
+    assert.deepEqual((oidc.grant_types_supported as string[]).sort(), ['authorization_code', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange']);
   });
   after(async () => gh?.stop());
 

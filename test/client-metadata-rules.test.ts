@@ -33,6 +33,8 @@ const clientInput: fc.Arbitrary<ClientInput> = fc.record({
   defaultResource: fc.option(fc.constantFrom(CASES, OTHER), { nil: undefined, freq: 4 }),
   tokenEndpointAuthMethod: fc.option(fc.constantFrom(...AUTH_METHODS), { nil: undefined }),
   dpopBoundAccessTokens: fc.option(fc.boolean(), { nil: undefined }),
+  tokenExchangeResources: fc.option(fc.subarray([CASES, OTHER]), { nil: undefined }),
+  firstParty: fc.option(fc.boolean(), { nil: undefined }),
 }, { requiredKeys: ['clientId'] });
 
 /**
@@ -46,7 +48,7 @@ describe(`client metadata: whatever Gatehouse's rules accept, oidc-provider acce
   });
   after(async () => gh?.stop());
 
-  it('holds for generated clients (redirect URIs, grants, auth methods, scopes, resources)', async () => {
+  it('holds for generated clients (redirect URIs, grants, auth methods, scopes, resources, token exchange targets, first party)', async () => {
     let accepted = 0;
     let refused = 0;
     await fc.assert(fc.asyncProperty(clientInput, async (input) => {

@@ -312,6 +312,12 @@ describe(`gatehouse clients (CLI, ${mode})`, () => {
     assert.equal(out.dpopBoundAccessTokens, false);
     assert.match(out.clientSecret, /^[A-Za-z0-9_-]{43}$/);
     assert.deepEqual(out.resourceScopes, ['cases:read', 'cases:write']);
+    const exchanging = await runCli([
+      'clients', 'create', 'cli-exchanger', '--grant', 'urn:ietf:params:oauth:grant-type:token-exchange', '--resource', CMS, '--resource', 'https://tts.example',
+      '--scope', 'tickets:read', '--exchange-resource', 'https://tts.example', '--first-party', '--json',
+    ], sandbox.env);
+    assert.equal(exchanging.code, 0, exchanging.stderr);
+    assert.deepEqual([JSON.parse(exchanging.stdout).tokenExchangeResources, JSON.parse(exchanging.stdout).firstParty], [['https://tts.example'], true]);
 
     const bound = await runCli(['clients', 'create', 'bound-sync', '--grant', 'client_credentials', '--resource', CMS, '--scope', 'cases:read', '--dpop-bound', '--json'], sandbox.env);
     assert.equal(bound.code, 0, bound.stderr);

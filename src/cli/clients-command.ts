@@ -16,6 +16,8 @@ export const CLIENTS_OPTIONS = {
   'auth-method': { type: 'string' },
   'default-resource': { type: 'string' },
   'dpop-bound': { type: 'boolean' },
+  'exchange-resource': { type: 'string', multiple: true },
+  'first-party': { type: 'boolean' },
 } as const;
 
 export interface ClientsOptions {
@@ -28,10 +30,13 @@ export interface ClientsOptions {
   'auth-method'?: string;
   'default-resource'?: string;
   'dpop-bound'?: boolean;
+  'exchange-resource'?: string[];
+  'first-party'?: boolean;
 }
 
 export const CLIENTS_HELP = `gatehouse clients create CLIENT_ID [--grant G]... [--resource URI]... [--scope "a b"] [--redirect-uri URI]...
-                         [--name NAME] [--auth-method client_secret_basic|client_secret_post|none] [--default-resource URI] [--dpop-bound] [--json]
+                         [--name NAME] [--auth-method client_secret_basic|client_secret_post|none] [--default-resource URI]
+                         [--exchange-resource URI]... [--first-party] [--dpop-bound] [--json]
                  | list [--json] | rotate-secret CLIENT_ID [--json]
   create prints a confidential client's secret once (only its hash is stored); rotate-secret prints the new one,
   and the previous one keeps working for GATEHOUSE_CLIENT_SECRET_OVERLAP_SECONDS.
@@ -109,5 +114,7 @@ function clientInput(clientId: string, options: ClientsOptions): ClientInput {
     ...(authMethod ? { tokenEndpointAuthMethod: authMethod as AuthMethod } : {}),
     ...(options['default-resource'] ? { defaultResource: options['default-resource'] } : {}),
     ...(options['dpop-bound'] ? { dpopBoundAccessTokens: true } : {}),
+    ...(options['exchange-resource'] ? { tokenExchangeResources: [...new Set(options['exchange-resource'])] } : {}),
+    ...(options['first-party'] ? { firstParty: true } : {}),
   };
 }

@@ -48,7 +48,7 @@ export async function runLabsCommand(args: string[], options: LabsOptions, confi
       if (sub === 'add-member') {
         const user = await users.findByUsername(username!);
         if (!user) throw new CliError(`no user named ${username}`);
-        const member = await labs.addMember(operatorOrigin(), labId!, { userId: user.id, role: options.role! });
+        const member = await labs.addMember(operatorOrigin(), labId!, { userId: user.id, role: options.role as typeof MEMBERSHIP_ROLES[number] });
         return out(member, `${member.username} is now ${member.role} of ${member.labId}`);
       }
       const all: LabRecord[] = [];

@@ -140,6 +140,18 @@ export const settingsSchema = {
       'x-env': 'GATEHOUSE_CACHE_MAX_ENTRIES', type: 'integer', minimum: 1, maximum: 10000000, default: 10000,
       description: 'Most entries each in-memory cache of a node holds (clients, resources, service-client roles, verified access tokens); the least recently used goes first. Keeps memory flat whatever client_ids or tokens requests carry.',
     },
+    metricsPort: {
+      'x-env': 'GATEHOUSE_METRICS_PORT', type: 'integer', minimum: 0, maximum: 65535,
+      description: 'Serve Prometheus metrics at /metrics on this port (on metricsHost), apart from the public port. Unset with no metricsToken: no metrics endpoint.',
+    },
+    metricsHost: {
+      'x-env': 'GATEHOUSE_METRICS_HOST', type: 'string', minLength: 1, default: '127.0.0.1',
+      description: 'Interface the metrics port binds (a scraper on another host needs 0.0.0.0 and a firewall).',
+    },
+    metricsToken: {
+      'x-env': 'GATEHOUSE_METRICS_TOKEN', type: 'string', minLength: 16,
+      description: 'Serve /metrics on the public port too, to requests with `Authorization: Bearer <this token>` (others get 404).',
+    },
     logLevel: {
       'x-env': 'LOG_LEVEL', enum: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info',
       description: 'Minimum level of the JSON log lines written to stdout.',

@@ -5,3 +5,7 @@ export const DEFAULT_RESOURCE_PROPERTY = 'urn:gatehouse:default_resource';
 export const RESOURCE_SCOPES_PROPERTY = 'urn:gatehouse:resource_scopes';
 /** The OpenID Connect scopes Gatehouse serves; any other scope belongs to a resource. */
 export const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'labs'] as const;
+/** Resources the client may get tokens for by exchanging a user's access token (RFC 8693); each one of its resources. */
+export const TOKEN_EXCHANGE_RESOURCES_PROPERTY = 'urn:gatehouse:token_exchange_resources';
+/** A trusted first-party client: its users are not shown the consent page (the grant is still created and recorded). */
+export const FIRST_PARTY_PROPERTY = 'urn:gatehouse:first_party';

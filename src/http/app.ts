@@ -18,6 +18,8 @@ export interface HttpAppDeps {
   errorPage: ErrorPage;
   /** The provider currently serving (it is replaced when signing keys rotate). */
   provider: () => Provider;
+  /** Runs first, around everything else: sees every request and its final status (the metrics). */
+  observe?: Koa.Middleware;
 }
 
 /** Gatehouse's own routes first; everything else is oidc-provider's. */
@@ -25,6 +27,7 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   const app = new Koa({ proxy: deps.trustProxy, keys: deps.cookieKeys });
   // Errors are logged by errorMiddleware with context; Koa's default printer would duplicate them.
   app.silent = true;
+  if (deps.observe) app.use(deps.observe);
   app.use(requestIdMiddleware());
   app.use(errorMiddleware(deps.log, deps.errorPage));
   for (const router of deps.routers) app.use(router.routes()).use(router.allowedMethods());

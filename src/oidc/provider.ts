@@ -6,13 +6,18 @@ import type { Views } from '../interactions/views.js';
 import { createErrorPage, wantsHtml } from '../interactions/error-page.js';
 import type { ResourceRepository } from '../domain/ports/resource-repository.js';
 import type { Resource } from '../domain/types.js';
-import { DEFAULT_RESOURCE_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY } from '../domain/client-metadata.js';
+import {
+  DEFAULT_RESOURCE_PROPERTY, FIRST_PARTY_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY,
+} from '../domain/client-metadata.js';
 import { CLIENT_SECRET_HASHES_PROPERTY, isSecretHashList, verifyClientSecret, type ClientSecretHash } from '../domain/clients/client-secret.js';
 import { scopeClaims, type AccountClaims } from './account-claims.js';
 import type { PrivateJwk } from './keys.js';
 import type { LabPolicy } from './lab-policy.js';
 import { defaultScopeMiddleware } from './default-scope.js';
 import { DPOP_SIGNING_ALGS, dpopFeature } from './dpop.js';
+import { firstPartyGrantLoader, withFirstPartyConsent, type FirstPartyConsentDeps } from './first-party-consent.js';
+import { resourceServerInfo } from './resource-server-info.js';
+import { exchangeClaimsOf, installTokenExchange, type TokenExchangeGrantDeps } from './token-exchange-grant.js';
 import { createLookupCache } from './lookup-cache.js';
 import { mayIntrospect, mayRevoke } from './token-policies.js';
 
@@ -31,6 +36,10 @@ export interface ProviderDeps {
   views: Views;
   /** Lab choice, lab switching on refresh, and lab/role claims in access tokens. */
   labPolicy: LabPolicy;
+  /** RFC 8693 token exchange (delegation): subject-token checks and the domain's policy. */
+  tokenExchange: TokenExchangeGrantDeps;
+  /** Trusted first-party clients skip the consent page: where their grants are recorded. */
+  firstParty: FirstPartyConsentDeps;
 }
 
 /**
@@ -81,16 +90,19 @@ export function createProvider(deps: ProviderDeps): Provider {
       dPoPSigningAlgValues: DPOP_SIGNING_ALGS,
     },
     extraClientMetadata: {
-      properties: [RESOURCES_PROPERTY, DEFAULT_RESOURCE_PROPERTY, RESOURCE_SCOPES_PROPERTY, CLIENT_SECRET_HASHES_PROPERTY],
+      properties: [RESOURCES_PROPERTY, DEFAULT_RESOURCE_PROPERTY, RESOURCE_SCOPES_PROPERTY, CLIENT_SECRET_HASHES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY, FIRST_PARTY_PROPERTY],
       validator(_ctx, key, value) {
         if (key === CLIENT_SECRET_HASHES_PROPERTY && value !== undefined && !isSecretHashList(value)) {
           throw new errors.InvalidClientMetadata(`${CLIENT_SECRET_HASHES_PROPERTY} must be a list of { hash, createdAt, expiresAt? }`);
         }
-        if ((key === RESOURCES_PROPERTY || key === RESOURCE_SCOPES_PROPERTY) && value !== undefined && !(Array.isArray(value) && value.every((v) => typeof v === 'string'))) {
+        if ((key === RESOURCES_PROPERTY || key === RESOURCE_SCOPES_PROPERTY || key === TOKEN_EXCHANGE_RESOURCES_PROPERTY) && value !== undefined && !(Array.isArray(value) && value.every((v) => typeof v === 'string'))) {
           throw new errors.InvalidClientMetadata(`${key} must be an array of strings`);
         }
         if (key === DEFAULT_RESOURCE_PROPERTY && value !== undefined && typeof value !== 'string') {
           throw new errors.InvalidClientMetadata(`${DEFAULT_RESOURCE_PROPERTY} must be a string`);
+        }
+        if (key === FIRST_PARTY_PROPERTY && value !== undefined && typeof value !== 'boolean') {
+          throw new errors.InvalidClientMetadata(`${FIRST_PARTY_PROPERTY} must be a boolean`);
         }
       },
     },
@@ -132,13 +144,7 @@ export function createProvider(deps: ProviderDeps): Provider {
             throw new errors.InvalidTarget('resource is unknown or not allowed for this client');
           }
           const clientScopes = new Set((metadata[RESOURCE_SCOPES_PROPERTY] as string[] | undefined) ?? []);
-          return {
-            audience: resource.uri,
-            scope: resource.scopes.filter((s) => clientScopes.has(s)).join(' '),
-            accessTokenTTL: resource.accessTokenTtl,
-            accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'RS256' } },
-          };
+          return resourceServerInfo(resource, resource.scopes.filter((s) => clientScopes.has(s)));
         },
       },
     },
@@ -148,7 +154,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       // Lets introspection find the grant of a JWT: revoking the grant makes the JWT inactive.
       const grantId = (token as { grantId?: string }).grantId;
       if (grantId) extra.grant_id = grantId;
-      Object.assign(extra, await deps.labPolicy.accessTokenClaims(ctx, token as never));
+      // An exchanged token's lab, roles and act were decided by the exchange policy.
+      Object.assign(extra, exchangeClaimsOf(token) ?? await deps.labPolicy.accessTokenClaims(ctx, token as never));
       return extra;
     },
     async findAccount(_ctx, sub) {
@@ -169,7 +176,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       Session: config.sessionTtlSeconds,
       Interaction: 3600,
     },
-    interactions: { policy: deps.labPolicy.interactionPolicy(), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    loadExistingGrant: firstPartyGrantLoader(deps.firstParty),
+    interactions: { policy: withFirstPartyConsent(deps.labPolicy.interactionPolicy()), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     // oidc-provider calls this for every error it would show as a page; only a person's browser
     // gets one. The token endpoint and the other back-channel routes answer JSON even to a client
     // that accepts text/html (RFC 6749 §5.2).
@@ -194,6 +202,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.Client.prototype.compareClientSecret = function compareClientSecret(this: Record<string, unknown>, actual: string) {
     return verifyClientSecret(actual, this[CLIENT_SECRET_HASHES_PROPERTY] as ClientSecretHash[] | undefined);
   };
+  installTokenExchange(provider, deps.tokenExchange);
   provider.use(defaultScopeMiddleware({ provider: () => provider, findResource: (uri) => resources.get(uri) }));
   return provider;
 }

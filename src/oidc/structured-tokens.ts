@@ -55,8 +55,10 @@ export function installStructuredTokenSupport(provider: Provider, deps: Structur
         actor: `client:${client.clientId}`, action: 'access_token.revoked', target: `jti:${claims.jti}`,
         details: { sub: claims.sub, aud: claims.aud }, requestId: ctx.state.requestId as string | undefined, ip: ctx.ip,
       });
-      // As oidc-provider does for opaque access tokens: revoking one ends its grant.
-      if (claims.grant_id) await deps.grants.revokeGrant(claims.grant_id);
+      // As oidc-provider does for opaque access tokens: revoking one ends its grant. Not for an
+      // exchanged token (it carries `act`): its grant is the user's grant with another client,
+      // which the acting service must not be able to end.
+      if (claims.grant_id && !claims.act) await deps.grants.revokeGrant(claims.grant_id);
     }
     ctx.status = 200;
     ctx.body = '';

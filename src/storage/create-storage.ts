@@ -2,7 +2,7 @@ import type { Config } from '../config/load-config.js';
 import type { Repositories, Transaction } from '../domain/ports/repositories.js';
 import type { Store } from '../domain/ports/store.js';
 import type { Logger } from '../logger.js';
-import { guardStorage, withDomainErrors } from './domain-errors.js';
+import { guardStorage, withDomainErrors, type StorageObserver } from './domain-errors.js';
 import { createMemoryStore } from './memory/memory-store.js';
 import { createDatabase, migrateLatest, pendingMigrations, type Database } from './postgres/database.js';
 import { createRepositories, createTransaction } from './postgres/repositories.js';
@@ -20,6 +20,8 @@ export interface Storage {
   pingDatabase(): Promise<void>;
   migrateLatest(): Promise<string[]>;
   pendingMigrations(): Promise<string[]>;
+  /** The database pool's connections: in use, free, waited for, and its size (for the metrics). */
+  poolStats(): { used: number; free: number; pending: number; max: number } | undefined;
   /** The knex handle itself: for migrations tooling and tests that inspect rows, never for use cases. */
   db: Database;
   close(): Promise<void>;
@@ -29,6 +31,7 @@ export interface Storage {
 export async function createStorage(
   config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolMax' | 'redisUrl' | 'redisKeyPrefix'>,
   log: Logger,
+  observe?: StorageObserver,
 ): Promise<Storage> {
   const { db, mode } = createDatabase({
     databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.databasePoolMax,
@@ -43,10 +46,14 @@ export async function createStorage(
   }
   return {
     db,
-    repos: createRepositories(db),
-    transaction: createTransaction(db),
-    store: withDomainErrors(store),
+    repos: createRepositories(db, observe),
+    transaction: createTransaction(db, observe),
+    store: withDomainErrors(store, { backend: 'store', name: 'store', observe }),
     databaseMode: mode,
+    poolStats() {
+      const pool = (db.client as { pool?: { numUsed(): number; numFree(): number; numPendingAcquires(): number; max: number } }).pool;
+      return pool ? { used: pool.numUsed(), free: pool.numFree(), pending: pool.numPendingAcquires(), max: pool.max } : undefined;
+    },
     pingDatabase: () => guardStorage(async () => { await db.raw('select 1'); }),
     migrateLatest: () => migrateLatest(db),
     pendingMigrations: () => pendingMigrations(db),

@@ -62,12 +62,28 @@ const isAsyncGeneratorFunction = (fn: unknown) => (fn as { constructor?: { name?
  * toDomainError: adapters implement the domain's ports and speak its errors, so no caller ever
  * reads a SQLSTATE.
  */
-export function withDomainErrors<T extends object>(target: T): T {
+/** Where timings of storage calls go (the metrics), with the name of what was called. */
+export interface StorageObserver {
+  (observation: { backend: 'postgres' | 'store'; operation: string; seconds: number; failed: boolean }): void;
+}
+
+export interface ObservedAs { backend: 'postgres' | 'store'; name: string; observe?: StorageObserver }
+
+/**
+ * Wraps every method of a repository or store so that what it throws is translated with
+ * toDomainError: adapters implement the domain's ports and speak its errors, so no caller ever
+ * reads a SQLSTATE. With `as.observe`, each call's duration is reported, and whether the backend
+ * failed (an answer such as a duplicate is not a failure).
+ */
+export function withDomainErrors<T extends object>(target: T, as?: ObservedAs): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(target)) {
     if (typeof value !== 'function') {
       wrapped[name] = value;
-    } else if (isAsyncGeneratorFunction(value)) {
+      continue;
+    }
+    const report = as?.observe ? observer(as.observe, as.backend, `${as.name}.${name}`) : undefined;
+    if (isAsyncGeneratorFunction(value)) {
       wrapped[name] = async function* generate(...args: unknown[]) {
         try {
           yield* (value as (...a: unknown[]) => AsyncGenerator<unknown>).apply(target, args);
@@ -77,15 +93,28 @@ export function withDomainErrors<T extends object>(target: T): T {
       };
     } else {
       wrapped[name] = (...args: unknown[]) => {
+        const started = report ? process.hrtime.bigint() : 0n;
         let result: unknown;
         try {
           result = (value as (...a: unknown[]) => unknown).apply(target, args);
         } catch (error) {
-          throw toDomainError(error);
+          const translated = toDomainError(error);
+          report?.(started, translated);
+          throw translated;
         }
-        return result instanceof Promise ? result.catch((error: unknown) => { throw toDomainError(error); }) : result;
+        if (!(result instanceof Promise)) return result;
+        return result.then(
+          (resolved: unknown) => { report?.(started); return resolved; },
+          (error: unknown) => { const translated = toDomainError(error); report?.(started, translated); throw translated; },
+        );
       };
     }
   }
   return wrapped as T;
+}
+
+function observer(observe: StorageObserver, backend: 'postgres' | 'store', operation: string) {
+  return (started: bigint, error?: unknown) => observe({
+    backend, operation, seconds: Number(process.hrtime.bigint() - started) / 1e9, failed: error instanceof StorageUnavailableError,
+  });
 }

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 
-import { DEFAULT_RESOURCE_PROPERTY, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY } from '../../src/domain/client-metadata.js';
+import { DEFAULT_RESOURCE_PROPERTY, FIRST_PARTY_PROPERTY, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY } from '../../src/domain/client-metadata.js';
 import { CLIENT_SECRET_HASHES_PROPERTY, isPlaceholder, verifyClientSecret, type ClientSecretHash } from '../../src/domain/clients/client-secret.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/domain/errors.js';
-import { createClientManagement, type MetadataValidator } from '../../src/domain/management/client-management.js';
+import { createClientManagement, type GrantType, type MetadataValidator } from '../../src/domain/management/client-management.js';
+import { TOKEN_EXCHANGE_GRANT } from '../../src/domain/schemas/client-schemas.js';
 import type { ClientMetadata } from '../../src/domain/ports/client-repository.js';
 import { createManagementFixture, origin, refused } from '../fakes/management-fixture.js';
 
@@ -83,6 +84,23 @@ describe('unit: client management', () => {
       await refused(clients.create(origin, { ...web, resources: [api], scope: 'openid other:read' }), ValidationError, 'scope');
       await refused(clients.create(origin, { ...web, resources: [api], defaultResource: 'https://other.example' }), ValidationError, 'defaultResource');
       assert.equal(state.clients.length + state.audit.length, 0);
+    });
+
+    it('takes token exchange targets only among the client\'s resources and only for confidential clients, and a first-party flag', async () => {
+      const { clients, stored } = setup();
+      const exchange = { grantTypes: [TOKEN_EXCHANGE_GRANT] as GrantType[], resources: [api, 'https://other.example'] };
+      await refused(clients.create(origin, { ...exchange, resources: [api], tokenExchangeResources: ['https://other.example'] }), ValidationError, 'tokenExchangeResources.0');
+      await refused(clients.create(origin, { ...exchange, tokenEndpointAuthMethod: 'none' }), ValidationError, 'tokenEndpointAuthMethod');
+      const { client } = await clients.create(origin, { clientId: 'cms-backend', ...exchange, tokenExchangeResources: ['https://other.example'] });
+      assert.deepEqual([client.tokenExchangeResources, client.firstParty], [['https://other.example'], false]);
+      assert.deepEqual(stored('cms-backend')[TOKEN_EXCHANGE_RESOURCES_PROPERTY], ['https://other.example']);
+      // A new resource list drops the targets it no longer holds, as it drops the default.
+      const { client: narrowed } = await clients.update(origin, 'cms-backend', { resources: [api] });
+      assert.deepEqual(narrowed.tokenExchangeResources, []);
+      const { client: trusted } = await clients.create(origin, { clientId: 'intranet', ...web, firstParty: true });
+      assert.equal(trusted.firstParty, true);
+      assert.equal(stored('intranet')[FIRST_PARTY_PROPERTY], true);
+      assert.equal((await clients.update(origin, 'intranet', { firstParty: false })).client.firstParty, false);
     });
 
     it('maps oidc-provider\'s metadata complaint to the field it names, and passes any other error on', async () => {

@@ -92,7 +92,7 @@ describe('unit: lab management', () => {
     assert.equal((state.audit[0]!.details.before as { status: string }).status, 'active');
     await labs.removeMember(origin, 'lab-a', 'u-bob');
     await refused(labs.findMember('lab-a', 'u-bob'), NotFoundError);
-    await refused(labs.updateMember(origin, 'lab-a', 'u-bob', { role: 'x' }), NotFoundError);
+    await refused(labs.updateMember(origin, 'lab-a', 'u-bob', { role: 'viewer' }), NotFoundError);
     await refused(labs.removeMember(origin, 'lab-a', 'u-bob'), NotFoundError);
     assert.deepEqual(actions(), ['member.updated', 'member.removed']);
   });

@@ -75,12 +75,12 @@ describe('unit: user management', () => {
     it('refuses `membership` from callers who are not lab admins, and a lab listed twice', async () => {
       const { users } = setup();
       await refused(users.create(origin, { username: 'eve', membership: { role: 'member' } }, platform), ValidationError, 'membership');
-      await refused(users.create(origin, { username: 'eve', labs: [{ labId: 'lab-a', role: 'x' }, { labId: 'lab-a', role: 'y' }] }, platform), ValidationError, 'labs.1.labId');
+      await refused(users.create(origin, { username: 'eve', labs: [{ labId: 'lab-a', role: 'member' }, { labId: 'lab-a', role: 'viewer' }] }, platform), ValidationError, 'labs.1.labId');
     });
 
     it('refuses an unknown lab and leaves neither the user nor an audit row behind', async () => {
       const { users, state } = setup();
-      await refused(users.create(origin, { username: 'eve', labs: [{ labId: 'lab-a', role: 'm' }, { labId: 'lab-x', role: 'm' }] }, platform), ValidationError, 'labs.1.labId');
+      await refused(users.create(origin, { username: 'eve', labs: [{ labId: 'lab-a', role: 'member' }, { labId: 'lab-x', role: 'member' }] }, platform), ValidationError, 'labs.1.labId');
       assert.ok(!state.users.some((u) => u.username === 'eve'));
       assert.equal(state.audit.length, 0);
     });
@@ -103,7 +103,7 @@ describe('unit: user management', () => {
     it('rolls the user back when adding a membership fails, so no half-created account remains', async () => {
       const { users, storage, state } = setup();
       storage.failNext('labs.insertMember');
-      await assert.rejects(users.create(origin, { username: 'eve', labs: [{ labId: 'lab-a', role: 'm' }] }, platform), /injected failure/);
+      await assert.rejects(users.create(origin, { username: 'eve', labs: [{ labId: 'lab-a', role: 'member' }] }, platform), /injected failure/);
       assert.ok(!state.users.some((u) => u.username === 'eve'));
       assert.equal(state.audit.length, 0);
     });

@@ -12,6 +12,26 @@
 export type LabRole = 'admin' | 'member' | 'viewer' | (string & {});
 
 /**
+ * Who acts for the user (RFC 8693 §4.1): on a token obtained by token exchange, the client that
+ * exchanged the user's token, and nested in `act`, whoever acted before it.
+ *
+ * @example
+ * ```ts
+ * import type { Actor } from '@gatehouse/verifier';
+ *
+ * const chain = (actor?: Actor): string[] => (actor ? [actor.sub, ...chain(actor.act)] : []);
+ * ```
+ */
+export interface Actor {
+  /** The acting party: for Gatehouse, a client id. */
+  readonly sub: string;
+  /** The acting client's id (Gatehouse sets it; other issuers may not). */
+  readonly client_id?: string;
+  /** The party that acted before this one. */
+  readonly act?: Actor;
+}
+
+/**
  * The verified claims of a Gatehouse access token (RFC 9068), as `verify` returns them and the
  * middleware puts on `ctx.state.auth` / `req.auth`. Only these claims are returned, each checked
  * for its type; Gatehouse-internal claims such as `grant_id` are dropped on purpose, so nothing
@@ -55,4 +75,9 @@ export interface GatehouseClaims {
    * The verifier has already checked the request's DPoP proof against it.
    */
   readonly cnf?: { readonly jkt: string };
+  /**
+   * Present on a token a service obtained by exchanging the user's token (delegation): the
+   * service acting for `sub`. `client_id` is that service too. Absent on ordinary tokens.
+   */
+  readonly act?: Actor;
 }

@@ -17,7 +17,7 @@ export { createVerifier, type DPoPOptions, type Verifier, type VerifierOptions, 
 export type { DPoPRequest } from './lib/dpop-proof.js';
 export { expressAuth, type ExpressLikeMiddleware, type ExpressLikeRequest, type ExpressLikeResponse } from './express-auth.js';
 export { expressRequire } from './express-require.js';
-export type { GatehouseClaims, LabRole } from './gatehouse-claims.js';
+export type { Actor, GatehouseClaims, LabRole } from './gatehouse-claims.js';
 export { koaAuth, type KoaLikeContext, type KoaLikeMiddleware } from './koa-auth.js';
 export { koaRequire } from './koa-require.js';
 export { requireActive } from './require-active.js';

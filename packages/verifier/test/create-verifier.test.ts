@@ -29,6 +29,17 @@ describe('createVerifier against tokens forged with jose and a JWKS on node:http
     assert.equal(claims.lab_role, 'member');
     assert.deepEqual(claims.roles, ['technician']);
     assert.equal(claims.scope, 'cases:read');
+    assert.equal(claims.act, undefined);
+  });
+
+  it('returns the act chain of an exchanged token, and refuses a malformed one as token_invalid', async () => {
+    const act = { sub: 'cms-backend', client_id: 'cms-backend', act: { sub: 'portal-api' } };
+    const claims = await verifier.verify(await fake.sign({ act }));
+    assert.deepEqual(claims.act, act);
+    assert.ok(Object.isFrozen(claims.act) && Object.isFrozen(claims.act?.act));
+    for (const bad of ['cms-backend', { client_id: 'x' }, { sub: 'a', act: { sub: 7 } }, { sub: 'a', client_id: 7 }]) {
+      await rejectsWith(verifier.verify(await fake.sign({ act: bad })), 'token_invalid', 401, /act claim is malformed/);
+    }
   });
 
   it('rejects wrong audience, wrong issuer, wrong typ and missing RFC 9068 claims as token_invalid', async () => {

@@ -137,6 +137,8 @@ function createSteps(useCases: ImportUseCases, origin: ChangeOrigin, passwords: 
         defaultResource: c.default_resource ?? null,
         tokenEndpointAuthMethod: c.token_endpoint_auth_method,
         dpopBoundAccessTokens: c.dpop_bound_access_tokens,
+        tokenExchangeResources: c.token_exchange_resources,
+        firstParty: c.first_party,
       };
       const existing = await orUndefined(clients.get(c.client_id));
       if (!existing) {
@@ -255,7 +257,7 @@ function withIssuer(doc: ImportDocument, issuer: string): ImportDocument {
     ...doc,
     ...(doc.clients ? {
       clients: doc.clients.map((c) => ({
-        ...c, resources: c.resources.map(expand), roles: expandRoles(c.roles), ...(c.default_resource ? { default_resource: expand(c.default_resource) } : {}),
+        ...c, resources: c.resources.map(expand), token_exchange_resources: c.token_exchange_resources.map(expand), roles: expandRoles(c.roles), ...(c.default_resource ? { default_resource: expand(c.default_resource) } : {}),
       })),
     } : {}),
     ...(doc.users ? { users: doc.users.map((u) => ({ ...u, roles: expandRoles(u.roles) })) } : {}),

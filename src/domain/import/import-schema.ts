@@ -1,5 +1,5 @@
 import {
-  authMethodSchema, clientIdSchema, dpopBoundAccessTokensSchema, clientNameSchema, clientScopeSchema, grantTypesSchema, postLogoutRedirectUrisSchema, redirectUrisSchema,
+  authMethodSchema, clientIdSchema, dpopBoundAccessTokensSchema, clientNameSchema, clientScopeSchema, firstPartySchema, grantTypesSchema, postLogoutRedirectUrisSchema, redirectUrisSchema,
 } from '../schemas/client-schemas.js';
 import { identifierSchema } from '../schemas/identifier.js';
 import { labIdSchema, labNameSchema, labStatusSchema, membershipRoleSchema, membershipStatusSchema } from '../schemas/lab-schemas.js';
@@ -41,6 +41,11 @@ const client = strictObject({
   },
   token_endpoint_auth_method: { ...authMethodSchema, default: 'client_secret_basic' },
   dpop_bound_access_tokens: { ...dpopBoundAccessTokensSchema, default: false },
+  token_exchange_resources: {
+    type: 'array', items: resourceReference, uniqueItems: true, maxItems: 50, default: [],
+    description: 'Resources this client may get tokens for by exchanging a user\'s access token (grant type urn:ietf:params:oauth:grant-type:token-exchange); each one of resources.',
+  },
+  first_party: { ...firstPartySchema, default: false },
   roles: {
     type: 'array', default: [], description: 'Resource roles a service client holds (client_credentials tokens carry them). The list replaces the client\'s roles.',
     items: strictObject({ resource: resourceReference, role: roleNameSchema }, ['resource', 'role']),

@@ -3,12 +3,14 @@ import { randomBytes } from 'node:crypto';
 import type { ClientMetadata, ClientRecord, ClientRepository } from '../ports/client-repository.js';
 import type { Repositories } from '../ports/repositories.js';
 import type { ResourceRepository } from '../ports/resource-repository.js';
-import { DEFAULT_RESOURCE_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY } from '../client-metadata.js';
+import {
+  DEFAULT_RESOURCE_PROPERTY, FIRST_PARTY_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY,
+} from '../client-metadata.js';
 import {
   CLIENT_SECRET_HASHES_PROPERTY, IMPORTED_SECRET_PROPERTY, generateClientSecret, hashClientSecret, isLive, isPlaceholder, isSecretHashList, rotateSecretHashes, unusableSecretPlaceholder, type ClientSecretHash,
 } from '../clients/client-secret.js';
 import { ConflictError, DuplicateError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
-import type { AUTH_METHODS, GRANT_TYPES } from '../schemas/client-schemas.js';
+import { TOKEN_EXCHANGE_GRANT, type AUTH_METHODS, type GRANT_TYPES } from '../schemas/client-schemas.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
 
 export type GrantType = typeof GRANT_TYPES[number];
@@ -29,6 +31,10 @@ export interface ClientInput {
   tokenEndpointAuthMethod?: AuthMethod;
   /** RFC 9449 `dpop_bound_access_tokens`: token requests without a DPoP proof are refused. */
   dpopBoundAccessTokens?: boolean;
+  /** Resources the client may target by token exchange (each one of resources). */
+  tokenExchangeResources?: string[];
+  /** Trusted first party: no consent page for its users. */
+  firstParty?: boolean;
 }
 
 /** A client as shown: never its secrets or their hashes, only how many are accepted and when the previous one stops. */
@@ -46,6 +52,8 @@ export interface ClientView {
   tokenEndpointAuthMethod: string;
   /** Whether every access token of the client must be DPoP-bound. */
   dpopBoundAccessTokens: boolean;
+  tokenExchangeResources: string[];
+  firstParty: boolean;
   /** Secrets accepted now (2 during a rotation's overlap; 0 for public clients). */
   secretCount: number;
   /** When the secret(s) replaced by the last rotation stop being accepted. */
@@ -107,6 +115,8 @@ export function createClientManagement(deps: ClientManagementDeps) {
       ...(typeof m[DEFAULT_RESOURCE_PROPERTY] === 'string' ? { defaultResource: m[DEFAULT_RESOURCE_PROPERTY] as string } : {}),
       tokenEndpointAuthMethod: (m.token_endpoint_auth_method as string | undefined) ?? 'client_secret_basic',
       dpopBoundAccessTokens: m.dpop_bound_access_tokens === true,
+      tokenExchangeResources: (m[TOKEN_EXCHANGE_RESOURCES_PROPERTY] as string[] | undefined) ?? [],
+      firstParty: m[FIRST_PARTY_PROPERTY] === true,
       secretCount: live.length,
       ...(ending.length ? { previousSecretExpiresAt: ending[ending.length - 1] } : {}),
       createdAt: record.createdAt,
@@ -139,6 +149,9 @@ export function createClientManagement(deps: ClientManagementDeps) {
       : input.defaultResource ?? (input.resources && before?.defaultResource && !input.resources.includes(before.defaultResource) ? undefined : before?.defaultResource);
     const clientName = input.clientName ?? before?.clientName;
     const dpopBound = input.dpopBoundAccessTokens ?? before?.dpopBoundAccessTokens ?? false;
+    // Like the default: a new resource list drops the exchange targets it no longer holds.
+    const exchangeResources = input.tokenExchangeResources ?? (before?.tokenExchangeResources ?? []).filter((uri) => resourceList.includes(uri));
+    const firstParty = input.firstParty ?? before?.firstParty ?? false;
 
     // `scope` is the import's single string: its OIDC part replaces the OIDC scopes; resource
     // scopes in it (with resourceScopes) replace the resource scopes. Scopes not given stay.
@@ -159,6 +172,7 @@ export function createClientManagement(deps: ClientManagementDeps) {
     if (grantTypes.includes('authorization_code') && !redirectUris.length) errors.push({ field: 'redirectUris', detail: 'must list at least one URI for the authorization_code grant' });
     if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code')) errors.push({ field: 'grantTypes', detail: 'refresh_token needs authorization_code' });
     if (grantTypes.includes('client_credentials') && authMethod === 'none') errors.push({ field: 'tokenEndpointAuthMethod', detail: 'a public client (none) cannot use client_credentials' });
+    if (grantTypes.includes(TOKEN_EXCHANGE_GRANT) && authMethod === 'none') errors.push({ field: 'tokenEndpointAuthMethod', detail: 'a public client (none) cannot use token exchange' });
 
     const offered = new Set<string>();
     for (const [i, uri] of resourceList.entries()) {
@@ -167,6 +181,9 @@ export function createClientManagement(deps: ClientManagementDeps) {
       else resource.scopes.forEach((s) => offered.add(s));
     }
     if (defaultResource !== undefined && !resourceList.includes(defaultResource)) errors.push({ field: 'defaultResource', detail: 'must be one of resources' });
+    exchangeResources.forEach((uri, i) => {
+      if (!resourceList.includes(uri)) errors.push({ field: `tokenExchangeResources.${i}`, detail: 'must be one of resources' });
+    });
     for (const s of resourceScopes) {
       if (offered.has(s)) continue;
       const field = resourcePart.includes(s) ? 'scope' : input.resourceScopes ? `resourceScopes.${input.resourceScopes.indexOf(s)}` : 'resources';
@@ -192,6 +209,8 @@ export function createClientManagement(deps: ClientManagementDeps) {
       [RESOURCES_PROPERTY]: resourceList,
       [RESOURCE_SCOPES_PROPERTY]: resourceScopes,
       ...(defaultResource ? { [DEFAULT_RESOURCE_PROPERTY]: defaultResource } : {}),
+      ...(exchangeResources.length ? { [TOKEN_EXCHANGE_RESOURCES_PROPERTY]: exchangeResources } : {}),
+      ...(firstParty ? { [FIRST_PARTY_PROPERTY]: true } : {}),
       ...(hashes ? { [CLIENT_SECRET_HASHES_PROPERTY]: hashes } : {}),
       ...(imported !== undefined ? { [IMPORTED_SECRET_PROPERTY]: imported } : {}),
     };
@@ -373,6 +392,7 @@ const FIELD_OF: Record<string, string> = {
   client_id: 'clientId', client_name: 'clientName', redirect_uris: 'redirectUris', post_logout_redirect_uris: 'postLogoutRedirectUris',
   grant_types: 'grantTypes', response_types: 'grantTypes', scope: 'scope', token_endpoint_auth_method: 'tokenEndpointAuthMethod',
   [RESOURCES_PROPERTY]: 'resources', [RESOURCE_SCOPES_PROPERTY]: 'resourceScopes', [DEFAULT_RESOURCE_PROPERTY]: 'defaultResource',
+  [TOKEN_EXCHANGE_RESOURCES_PROPERTY]: 'tokenExchangeResources', [FIRST_PARTY_PROPERTY]: 'firstParty',
 };
 
 /** oidc-provider names the failing property first (`redirect_uris must …`); '' (the whole client) when it names none of ours. */

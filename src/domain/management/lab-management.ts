@@ -4,6 +4,13 @@ import type { LabStatus, MembershipStatus } from '../types.js';
 import { randomIds, type IdGenerator } from '../ports/id-generator.js';
 import type { Paging } from '../ports/paging.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
+import type { labChangeSchema, memberChangeSchema, newLabSchema, newMemberSchema } from '../schemas/lab-schemas.js';
+import type { SchemaType } from '../schemas/schema-type.js';
+
+export type NewLab = SchemaType<typeof newLabSchema>;
+export type LabChange = SchemaType<typeof labChangeSchema>;
+export type NewMember = SchemaType<typeof newMemberSchema>;
+export type MemberChange = SchemaType<typeof memberChangeSchema>;
 
 /**
  * Labs and memberships: create, change, suspend, delete; add, change and remove members. Every
@@ -26,7 +33,7 @@ export function createLabManagement(deps: { labs: LabRepository; change: Audited
     list: (filter: { q?: string; status?: LabStatus }, page: Paging, confinedTo?: string) =>
       deps.labs.list({ ...filter, onlyId: confinedTo }, page),
 
-    async create(origin: ChangeOrigin, lab: { id?: string; name: string; status?: LabStatus }): Promise<LabRecord> {
+    async create(origin: ChangeOrigin, lab: NewLab): Promise<LabRecord> {
       const id = lab.id ?? `lab_${newId()}`;
       return deps.change(origin, async (repos, record) => {
         try {
@@ -41,7 +48,7 @@ export function createLabManagement(deps: { labs: LabRepository; change: Audited
       });
     },
 
-    async update(origin: ChangeOrigin, labId: string, change: { name?: string; status?: LabStatus }): Promise<LabRecord> {
+    async update(origin: ChangeOrigin, labId: string, change: LabChange): Promise<LabRecord> {
       return deps.change(origin, async (repos, record) => {
         const before = await repos.labs.find(labId);
         if (!before) throw new NotFoundError('lab');
@@ -73,7 +80,7 @@ export function createLabManagement(deps: { labs: LabRepository; change: Audited
       return member;
     },
 
-    async addMember(origin: ChangeOrigin, labId: string, member: { userId: string; role: string; status?: MembershipStatus }, confinedTo?: string): Promise<MemberRecord> {
+    async addMember(origin: ChangeOrigin, labId: string, member: NewMember, confinedTo?: string): Promise<MemberRecord> {
       await findLab(labId, confinedTo);
       return deps.change(origin, async (repos, record) => {
         const user = await repos.users.findById(member.userId);
@@ -96,7 +103,7 @@ export function createLabManagement(deps: { labs: LabRepository; change: Audited
       });
     },
 
-    async updateMember(origin: ChangeOrigin, labId: string, userId: string, change: { role?: string; status?: MembershipStatus }, confinedTo?: string): Promise<MemberRecord> {
+    async updateMember(origin: ChangeOrigin, labId: string, userId: string, change: MemberChange, confinedTo?: string): Promise<MemberRecord> {
       await findLab(labId, confinedTo);
       return deps.change(origin, async (repos, record) => {
         const before = await repos.labs.findMember(labId, userId);

@@ -1,3 +1,5 @@
+import type { newResourceSchema, resourceChangeSchema } from '../schemas/resource-schemas.js';
+import type { SchemaType } from '../schemas/schema-type.js';
 import type { ClientRepository } from '../ports/client-repository.js';
 import type { ResourceRecord, ResourceRepository } from '../ports/resource-repository.js';
 import { OIDC_SCOPES } from '../client-metadata.js';
@@ -5,8 +7,8 @@ import { ConflictError, DuplicateError, NotFoundError, ValidationError } from '.
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
 import { RESOURCE_SCOPES_PROPERTY } from '../client-metadata.js';
 
-export interface ResourceInput { uri: string; name: string; accessTokenTtl?: number; scopes?: string[]; roles?: string[] }
-export type ResourceChange = Partial<Omit<ResourceInput, 'uri'>>;
+export type ResourceInput = SchemaType<typeof newResourceSchema>;
+export type ResourceChange = SchemaType<typeof resourceChangeSchema>;
 
 export interface ResourceManagementDeps {
   resources: ResourceRepository;

@@ -1,7 +1,8 @@
 import type { Repositories } from '../ports/repositories.js';
 import type { DirectoryFilter, DirectoryUser } from '../ports/user-repository.js';
 import { ConflictError, DuplicateError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
-import { USERNAME_PATTERN } from '../schemas/user-schemas.js';
+import type { SchemaType } from '../schemas/schema-type.js';
+import { USERNAME_PATTERN, type newUserSchema, type registrationSchema, type userChangeSchema } from '../schemas/user-schemas.js';
 import type { MembershipStatus } from '../types.js';
 import type { AccessTerminator } from '../users/access-terminator.js';
 import type { PasswordHasher } from '../users/password-hasher.js';
@@ -33,38 +34,16 @@ export interface PreparedPassword { readonly [PREPARED]: string }
 
 const isPrepared = (password: string | PreparedPassword): password is PreparedPassword => typeof password !== 'string';
 
-export interface NewUser {
+/** A new user: the API's body (its schema is the one source), plus what only the import sets. */
+export type NewUser = Omit<SchemaType<typeof newUserSchema>, 'password'> & {
   /** A chosen subject id (the import's); generated otherwise. The API offers no way to choose one. */
   id?: string;
-  username: string;
-  email?: string;
-  emailVerified?: boolean;
-  givenName?: string;
-  familyName?: string;
   password?: string | PreparedPassword;
-  isAdmin?: boolean;
-  /** Memberships to create with the user (platform admins, services, operators). */
-  labs?: Array<{ labId: string; role: string; status?: MembershipStatus }>;
-  /** The membership in a lab admin's own lab; required of lab admins, refused from others. */
-  membership?: { role: string; status?: MembershipStatus };
-}
+};
 
-export interface UserChange {
-  username?: string;
-  email?: string | null;
-  emailVerified?: boolean;
-  givenName?: string | null;
-  familyName?: string | null;
-  isAdmin?: boolean;
-}
+export type UserChange = SchemaType<typeof userChangeSchema>;
 
-export interface Registration {
-  username: string;
-  email: string;
-  password: string;
-  givenName?: string;
-  familyName?: string;
-}
+export type Registration = SchemaType<typeof registrationSchema>;
 
 /** What lab admins may change about their members: the profile, nothing that grants access. */
 const LAB_ADMIN_FIELDS = new Set(['givenName', 'familyName']);

@@ -7,7 +7,9 @@ export const clientIdSchema = { type: 'string', pattern: '^[A-Za-z0-9._~-]{1,100
 
 export const clientNameSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
 
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+/** RFC 8693 token exchange: a service trades a user's access token for one for another resource, acting for the user. */
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', TOKEN_EXCHANGE_GRANT] as const;
 export const grantTypeSchema = { enum: GRANT_TYPES } as const;
 export const grantTypesSchema = { type: 'array', items: grantTypeSchema, uniqueItems: true, minItems: 1, description: 'Default [authorization_code].' } as const;
 
@@ -39,3 +41,12 @@ export const dpopBoundAccessTokensSchema = {
 } as const;
 
 export const defaultResourceSchema = { ...resourceUriSchema, description: 'The resource a token request naming none gets (one of resources).' } as const;
+
+export const tokenExchangeResourcesSchema = {
+  type: 'array', items: resourceUriSchema, uniqueItems: true, maxItems: 50,
+  description: 'Resources the client may get tokens for by exchanging a user\'s access token (RFC 8693 token exchange grant); each one of resources. Default [].',
+} as const;
+
+export const firstPartySchema = {
+  type: 'boolean', description: 'A trusted first-party client: its users are not shown the consent page (the grant is still created, recorded and listed). Default false.',
+} as const;

@@ -1,3 +1,4 @@
+import { strictObject } from './strict-object.js';
 /** Fields of a resource (an API tokens are issued for), as the management API and the import take them. */
 
 /** The RFC 8707 resource indicator: an absolute http(s) URI without a fragment; it becomes the access token's aud. */
@@ -25,3 +26,9 @@ export const resourceRolesSchema = {
 
 /** A resource named in a role assignment (the role's catalogue decides whether it exists). */
 export const resourceReferenceSchema = { type: 'string', minLength: 1, maxLength: 2000, description: 'The resource indicator (e.g. https://cms.example).' } as const;
+
+const resourceFields = { name: resourceNameSchema, accessTokenTtl: accessTokenTtlSchema, scopes: resourceScopesSchema, roles: resourceRolesSchema } as const;
+/** A new resource (POST /resources). */
+export const newResourceSchema = strictObject({ uri: resourceUriSchema, ...resourceFields }, ['uri', 'name']);
+/** A change to a resource (PATCH /resources/{resourceUri}). */
+export const resourceChangeSchema = strictObject(resourceFields, [], { minProperties: 1 });

@@ -1,5 +1,9 @@
 /** Fields of a user, as the management API, the CLI and the import take them. */
 
+import { identifierSchema } from './identifier.js';
+import { membershipRoleSchema, membershipStatusSchema } from './lab-schemas.js';
+import { nullable, strictObject } from './strict-object.js';
+
 /**
  * Letters, digits, dot, underscore and hyphen; no `@`, so a username can never equal someone's
  * email (the login form accepts either).
@@ -22,3 +26,24 @@ export const passwordSchema = {
 
 export const USER_STATUSES = ['active', 'blocked'] as const;
 export const userStatusSchema = { enum: USER_STATUSES } as const;
+
+/** A new user (POST /users; the CLI's `users create` and the import build the same). */
+export const newUserSchema = strictObject({
+  username: usernameSchema, email: emailSchema, emailVerified: { type: 'boolean' }, givenName: personNameSchema, familyName: personNameSchema, password: passwordSchema,
+  isAdmin: { type: 'boolean', description: 'Platform admin (platform admins only).' },
+  labs: {
+    type: 'array', maxItems: 100, description: 'Memberships to create (not for lab admins).',
+    items: strictObject({ labId: identifierSchema, role: membershipRoleSchema, status: membershipStatusSchema }, ['labId', 'role']),
+  },
+  membership: strictObject({ role: membershipRoleSchema, status: membershipStatusSchema }, ['role'], { description: 'Lab admins only: the membership in their lab.' }),
+}, ['username']);
+
+/** A change to a user's profile (PATCH /users/{userId}); null clears an optional field. */
+export const userChangeSchema = strictObject({
+  username: usernameSchema, email: nullable(emailSchema), emailVerified: { type: 'boolean' }, givenName: nullable(personNameSchema), familyName: nullable(personNameSchema), isAdmin: { type: 'boolean' },
+}, [], { minProperties: 1 });
+
+/** Self-registration (POST /registrations): no lab, no roles. */
+export const registrationSchema = strictObject({
+  username: usernameSchema, email: emailSchema, password: passwordSchema, givenName: personNameSchema, familyName: personNameSchema,
+}, ['username', 'email', 'password']);

@@ -1,9 +1,12 @@
 import Router from '@koa/router';
 
-/** /healthz: the process answers. /readyz: it can reach its database and store. */
+/**
+ * /healthz (and /health, the path the seeds' services were written against): the process
+ * answers. /readyz: it can reach its database and store.
+ */
 export function createHealthRoutes(checks: Record<string, () => Promise<void>>): Router {
   const router = new Router();
-  router.get('/healthz', (ctx) => {
+  router.get(['/healthz', '/health'], (ctx) => {
     ctx.body = { status: 'ok' };
   });
   router.get('/readyz', async (ctx) => {

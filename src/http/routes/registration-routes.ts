@@ -1,20 +1,17 @@
 import Router from '@koa/router';
 
 import type { Registration } from '../../domain/management/user-management.js';
-import { emailSchema, passwordSchema, personNameSchema, usernameSchema } from '../../domain/schemas/user-schemas.js';
+import { registrationSchema } from '../../domain/schemas/user-schemas.js';
 import { RegistrationLimitError } from '../../domain/users/self-registration.js';
 import type { Services } from '../../services.js';
 import type { ApiOperation } from '../api/api-operation.js';
 import { createApiValidators } from '../api/api-validation.js';
 import { API_PREFIX } from '../api/openapi.js';
-import { strictObject } from '../api/schemas.js';
 import { createJsonBodyReader } from '../middleware/koa-json-body.js';
 
 const BODY_LIMIT = '16kb';
 
-const registrationBody = strictObject({
-  username: usernameSchema, email: emailSchema, password: passwordSchema, givenName: personNameSchema, familyName: personNameSchema,
-}, ['username', 'email', 'password']);
+const registrationBody = registrationSchema;
 
 const readJsonBody = createJsonBodyReader(BODY_LIMIT);
 

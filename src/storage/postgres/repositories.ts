@@ -1,5 +1,5 @@
 import type { Repositories, Transaction } from '../../domain/ports/repositories.js';
-import { guardStorage, withDomainErrors } from '../domain-errors.js';
+import { guardStorage, withDomainErrors, type StorageObserver } from '../domain-errors.js';
 import { createAuditRepository } from './audit-repository.js';
 import { createClientRepository } from './client-repository.js';
 import type { Database } from './database.js';
@@ -14,24 +14,25 @@ import { createTokenCountRepository } from './token-count-repository.js';
 import { createUserRepository } from './user-repository.js';
 
 /** Every repository over one connection (or one transaction), throwing the domain's errors. */
-export function createRepositories(db: Database): Repositories {
+export function createRepositories(db: Database, observe?: StorageObserver): Repositories {
+  const wrap = <T extends object>(name: string, repository: T) => withDomainErrors(repository, { backend: 'postgres', name, observe });
   return {
-    users: withDomainErrors(createUserRepository(db)),
-    tenancy: withDomainErrors(createTenancyRepository(db)),
-    labs: withDomainErrors(createLabRepository(db)),
-    resources: withDomainErrors(createResourceRepository(db)),
-    clients: withDomainErrors(createClientRepository(db)),
-    payloads: withDomainErrors(createOidcPayloadRepository(db)),
-    revocations: withDomainErrors(createRevocationRepository(db)),
-    audit: withDomainErrors(createAuditRepository(db)),
-    grantOrigins: withDomainErrors(createGrantOriginRepository(db)),
-    tokenCounts: withDomainErrors(createTokenCountRepository(db)),
-    statistics: withDomainErrors(createStatisticsRepository(db)),
+    users: wrap('users', createUserRepository(db)),
+    tenancy: wrap('tenancy', createTenancyRepository(db)),
+    labs: wrap('labs', createLabRepository(db)),
+    resources: wrap('resources', createResourceRepository(db)),
+    clients: wrap('clients', createClientRepository(db)),
+    payloads: wrap('payloads', createOidcPayloadRepository(db)),
+    revocations: wrap('revocations', createRevocationRepository(db)),
+    audit: wrap('audit', createAuditRepository(db)),
+    grantOrigins: wrap('grantOrigins', createGrantOriginRepository(db)),
+    tokenCounts: wrap('tokenCounts', createTokenCountRepository(db)),
+    statistics: wrap('statistics', createStatisticsRepository(db)),
   };
 }
 
 /** The domain's Transaction port on knex: repositories bound to one database transaction. */
-export function createTransaction(db: Database): Transaction {
+export function createTransaction(db: Database, observe?: StorageObserver): Transaction {
   // knex runs a transaction started on a transaction as a savepoint.
-  return (work) => guardStorage(() => db.transaction((trx) => work(createRepositories(trx), createTransaction(trx))));
+  return (work) => guardStorage(() => db.transaction((trx) => work(createRepositories(trx, observe), createTransaction(trx, observe))));
 }

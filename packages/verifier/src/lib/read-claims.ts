@@ -1,6 +1,6 @@
 import type { JWTPayload } from 'jose';
 
-import type { GatehouseClaims } from '../gatehouse-claims.js';
+import type { Actor, GatehouseClaims } from '../gatehouse-claims.js';
 import { VerifierError } from '../verifier-error.js';
 
 const malformed = (claim: string) => new VerifierError('token_invalid', `the access token's ${claim} claim is malformed`);
@@ -10,6 +10,18 @@ function string(payload: JWTPayload, claim: string, required: boolean): string |
   if (value === undefined && !required) return undefined;
   if (typeof value !== 'string' || value === '') throw malformed(claim);
   return value;
+}
+
+/** The `act` chain, each link checked; deeper than any delegation Gatehouse allows is malformed. */
+function actor(value: unknown, depth = 0): Actor {
+  const link = value as Record<string, unknown> | null;
+  if (depth >= 8 || typeof link !== 'object' || link === null || Array.isArray(link) || typeof link.sub !== 'string' || link.sub === '') throw malformed('act');
+  if (link.client_id !== undefined && typeof link.client_id !== 'string') throw malformed('act');
+  return Object.freeze({
+    sub: link.sub,
+    ...(link.client_id !== undefined ? { client_id: link.client_id as string } : {}),
+    ...(link.act !== undefined ? { act: actor(link.act, depth + 1) } : {}),
+  });
 }
 
 /**
@@ -49,5 +61,6 @@ export function readClaims(payload: JWTPayload): GatehouseClaims {
     if (cnf.jkt === undefined) throw new VerifierError('token_invalid', 'the access token is bound by a method this verifier does not support');
     claims.cnf = Object.freeze({ jkt: cnf.jkt as string });
   }
+  if (payload.act !== undefined) claims.act = actor(payload.act);
   return Object.freeze(claims);
 }

@@ -1,6 +1,6 @@
 import {
-  authMethodSchema, clientNameSchema, dpopBoundAccessTokensSchema, clientResourceScopesSchema, clientResourcesSchema, clientScopeSchema, defaultResourceSchema, grantTypeSchema as grantType,
-  grantTypesSchema, postLogoutRedirectUrisSchema, redirectUrisSchema,
+  authMethodSchema, clientNameSchema, dpopBoundAccessTokensSchema, clientResourceScopesSchema, clientResourcesSchema, clientScopeSchema, defaultResourceSchema, firstPartySchema, grantTypeSchema as grantType,
+  grantTypesSchema, postLogoutRedirectUrisSchema, redirectUrisSchema, tokenExchangeResourcesSchema,
 } from '../../../domain/schemas/client-schemas.js';
 import { resourceUriSchema as resourceUri } from '../../../domain/schemas/resource-schemas.js';
 import type { SchemaType } from '../../../domain/schemas/schema-type.js';
@@ -34,6 +34,8 @@ const writable = {
   defaultResource: defaultResourceSchema,
   tokenEndpointAuthMethod: authMethodSchema,
   dpopBoundAccessTokens: dpopBoundAccessTokensSchema,
+  tokenExchangeResources: tokenExchangeResourcesSchema,
+  firstParty: firstPartySchema,
 } as const;
 const createClientBody = strictObject({ clientId: { ...clientId, description: 'Chosen id; generated when omitted.' }, ...writable });
 const updateClientBody = strictObject({ ...writable, defaultResource: nullable(defaultResourceSchema) }, [], { minProperties: 1 });
@@ -50,12 +52,14 @@ const clientProps = {
   defaultResource: { type: 'string' },
   tokenEndpointAuthMethod: { type: 'string' },
   dpopBoundAccessTokens: { type: 'boolean', description: 'Every access token of the client is DPoP-bound (token requests without a DPoP proof are refused).' },
+  tokenExchangeResources: { type: 'array', items: { type: 'string' }, description: 'Resources the client may target by token exchange.' },
+  firstParty: { type: 'boolean', description: 'Whether its users skip the consent page.' },
   secretCount: { type: 'integer', description: 'Secrets accepted now: 2 during a rotation\'s overlap, 0 for public clients. Secrets themselves are never shown again.' },
   previousSecretExpiresAt: { ...timestamp, description: 'When the secret replaced by the last rotation stops being accepted.' },
   createdAt: timestamp,
   updatedAt: timestamp,
 };
-const clientRequired = ['clientId', 'redirectUris', 'postLogoutRedirectUris', 'grantTypes', 'scope', 'resources', 'resourceScopes', 'tokenEndpointAuthMethod', 'secretCount', 'createdAt', 'updatedAt'] as const;
+const clientRequired = ['clientId', 'redirectUris', 'postLogoutRedirectUris', 'grantTypes', 'scope', 'resources', 'resourceScopes', 'tokenEndpointAuthMethod', 'tokenExchangeResources', 'firstParty', 'secretCount', 'createdAt', 'updatedAt'] as const;
 const clientSchema = strictObject(clientProps, clientRequired);
 const secret = { type: 'string', description: 'The client secret. Shown only in this response: store it now.' } as const;
 /** The client, plus `clientSecret` when one was just generated. */

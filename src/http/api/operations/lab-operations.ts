@@ -1,15 +1,15 @@
 import type { Services } from '../../../services.js';
-import { labNameSchema, labStatusSchema as labStatus, membershipRoleSchema as memberRole, membershipStatusSchema as memberStatus } from '../../../domain/schemas/lab-schemas.js';
+import { labChangeSchema, labStatusSchema as labStatus, memberChangeSchema, newLabSchema, newMemberSchema, membershipRoleSchema as memberRole, membershipStatusSchema as memberStatus } from '../../../domain/schemas/lab-schemas.js';
 import type { SchemaType } from '../../../domain/schemas/schema-type.js';
 import type { LabStatus, MembershipStatus } from '../../../domain/types.js';
 import { defineOperation, type ApiOperation } from '../api-operation.js';
 import { confinedLab, originOf } from '../caller.js';
 import { idSchema, pageOf, paginationQuery, strictObject, timestamp, type Page } from '../schemas.js';
 
-const createLabBody = strictObject({ id: { ...idSchema, description: 'Chosen id; generated when omitted.' }, name: labNameSchema, status: labStatus }, ['name']);
-const updateLabBody = strictObject({ name: labNameSchema, status: labStatus }, [], { minProperties: 1 });
-const addMemberBody = strictObject({ userId: idSchema, role: memberRole, status: memberStatus }, ['userId', 'role']);
-const updateMemberBody = strictObject({ role: memberRole, status: memberStatus }, [], { minProperties: 1 });
+const createLabBody = newLabSchema;
+const updateLabBody = labChangeSchema;
+const addMemberBody = newMemberSchema;
+const updateMemberBody = memberChangeSchema;
 
 const labSchema = strictObject({
   id: idSchema, name: { type: 'string' }, status: labStatus, memberCount: { type: 'integer' }, createdAt: timestamp, updatedAt: timestamp,

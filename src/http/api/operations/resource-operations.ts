@@ -1,6 +1,6 @@
 import type { ResourceRecord } from '../../../domain/ports/resource-repository.js';
 import {
-  accessTokenTtlSchema, resourceNameSchema, resourceRolesSchema, resourceScopesSchema, resourceUriSchema as resourceUri,
+  newResourceSchema, resourceChangeSchema, resourceUriSchema as resourceUri,
 } from '../../../domain/schemas/resource-schemas.js';
 import type { SchemaType } from '../../../domain/schemas/schema-type.js';
 import { defineOperation, type ApiOperation } from '../api-operation.js';
@@ -8,12 +8,11 @@ import { originOf } from '../caller.js';
 import type { Services } from '../../../services.js';
 import { pageOf, paginationQuery, strictObject, timestamp, type Page } from '../schemas.js';
 
-const fields = { name: resourceNameSchema, accessTokenTtl: accessTokenTtlSchema, scopes: resourceScopesSchema, roles: resourceRolesSchema } as const;
-const createResourceBody = strictObject({ uri: resourceUri, ...fields }, ['uri', 'name']);
-const updateResourceBody = strictObject(fields, [], { minProperties: 1 });
+const createResourceBody = newResourceSchema;
+const updateResourceBody = resourceChangeSchema;
 
 const resourceSchema = strictObject({
-  uri: resourceUri, ...fields, createdAt: timestamp, updatedAt: timestamp,
+  ...newResourceSchema.properties, createdAt: timestamp, updatedAt: timestamp,
 }, ['uri', 'name', 'accessTokenTtl', 'scopes', 'roles', 'createdAt', 'updatedAt']);
 const resourceParams = strictObject({ resourceUri: { ...resourceUri, description: 'The resource URI, percent-encoded as one path segment.' } }, ['resourceUri']);
 

@@ -2,12 +2,12 @@ import type { Authority } from '../../../domain/management/user-management.js';
 import { ValidationError } from '../../../domain/errors.js';
 import { membershipRoleSchema, membershipStatusSchema } from '../../../domain/schemas/lab-schemas.js';
 import type { SchemaType } from '../../../domain/schemas/schema-type.js';
-import { emailSchema, passwordSchema, personNameSchema, usernameSchema, userStatusSchema } from '../../../domain/schemas/user-schemas.js';
+import { newUserSchema, passwordSchema, userChangeSchema, userStatusSchema } from '../../../domain/schemas/user-schemas.js';
 import type { UserStatus } from '../../../domain/types.js';
 import { defineOperation, type ApiOperation } from '../api-operation.js';
 import { confinedLab, originOf, type Caller } from '../caller.js';
 import type { Services } from '../../../services.js';
-import { idSchema, nullable, pageOf, paginationQuery, strictObject, timestamp, type Page } from '../schemas.js';
+import { idSchema, pageOf, paginationQuery, strictObject, timestamp, type Page } from '../schemas.js';
 
 export const MAX_BATCH_IDS = 1000;
 
@@ -15,18 +15,8 @@ const memberRole = membershipRoleSchema;
 const memberStatus = membershipStatusSchema;
 const userStatus = userStatusSchema;
 
-const createUserBody = strictObject({
-  username: usernameSchema, email: emailSchema, emailVerified: { type: 'boolean' }, givenName: personNameSchema, familyName: personNameSchema, password: passwordSchema,
-  isAdmin: { type: 'boolean', description: 'Platform admin (platform admins only).' },
-  labs: {
-    type: 'array', maxItems: 100, description: 'Memberships to create (not for lab admins).',
-    items: strictObject({ labId: idSchema, role: memberRole, status: memberStatus }, ['labId', 'role']),
-  },
-  membership: strictObject({ role: memberRole, status: memberStatus }, ['role'], { description: 'Lab admins only: the membership in their lab.' }),
-}, ['username']);
-const updateUserBody = strictObject({
-  username: usernameSchema, email: nullable(emailSchema), emailVerified: { type: 'boolean' }, givenName: nullable(personNameSchema), familyName: nullable(personNameSchema), isAdmin: { type: 'boolean' },
-}, [], { minProperties: 1 });
+const createUserBody = newUserSchema;
+const updateUserBody = userChangeSchema;
 const batchBody = strictObject({ ids: { type: 'array', minItems: 1, maxItems: MAX_BATCH_IDS, uniqueItems: true, items: idSchema } }, ['ids']);
 const passwordBody = strictObject({ password: passwordSchema }, ['password']);
 const blockBody = strictObject({ reason: { type: 'string', minLength: 1, maxLength: 500 } }, ['reason']);

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+
+import { FormBrowser } from './helpers/form-login.js';
+import { CMS, john, mode, postForm, spa, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+import { api, opsService, serviceToken } from './helpers/management-api.js';
+
+const intranet = { id: 'intranet', redirectUri: 'http://127.0.0.1:8083/cb' };
+
+const decode = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, any>;
+
+interface Flow { browser: FormBrowser; verifier: string; url: string }
+
+function authorization(issuer: string, client: { id: string; redirectUri: string }, scope: string, browser = new FormBrowser(client.redirectUri), extra: Record<string, string> = {}): Flow {
+  const verifier = randomBytes(32).toString('base64url');
+  const url = new URL(`${issuer}/auth`);
+  url.search = new URLSearchParams({
+    client_id: client.id, response_type: 'code', redirect_uri: client.redirectUri, scope, resource: CMS, state: randomBytes(8).toString('hex'),
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256', ...extra,
+  }).toString();
+  return { browser, verifier, url: url.href };
+}
+
+describe(`trusted first-party clients skip the consent page; the grant is still recorded and listed (${mode})`, () => {
+  let gh: TestGatehouse;
+  let ops: string;
+  before(async () => {
+    gh = await startTestGatehouse();
+    ops = await serviceToken(gh.issuer, opsService);
+    const created = await api(gh.issuer, ops, 'POST', '/clients', {
+      clientId: intranet.id, clientName: 'Intranet', redirectUris: [intranet.redirectUri], grantTypes: ['authorization_code', 'refresh_token'],
+      scope: 'openid profile offline_access', resources: [CMS], resourceScopes: ['cases:read'], tokenEndpointAuthMethod: 'none', firstParty: true,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.firstParty, true);
+  });
+  after(async () => gh?.stop());
+
+  it('goes from the login page straight to the callback, with tokens for what was asked, and lists the grant with where it was made', async () => {
+    const flow = authorization(gh.issuer, intranet, 'openid profile cases:read');
+    const login = await flow.browser.go(flow.url);
+    assert.ok(login.html.includes('/login"'), 'the login page');
+    const after = await flow.browser.submit(login, '/login', { login: john.username, password: john.password });
+    assert.ok(after.url.startsWith(intranet.redirectUri), `expected the callback, got ${after.status} ${after.url}:\n${after.html}`);
+    const code = new URL(after.url).searchParams.get('code')!;
+    const { status, body } = await postForm(`${gh.issuer}/token`, { grant_type: 'authorization_code', client_id: intranet.id, code, redirect_uri: intranet.redirectUri, code_verifier: flow.verifier });
+    assert.equal(status, 200, JSON.stringify(body));
+    const access = decode(String(body.access_token));
+    assert.equal(access.scope, 'cases:read');
+    assert.equal(access.aud, CMS);
+
+    const listed = await api(gh.issuer, ops, 'GET', `/users/${access.sub}/sessions`);
+    assert.equal(listed.status, 200, JSON.stringify(listed.body));
+    const grant = (listed.body.grants as Array<{ id: string; clientId: string; ip?: string; userAgent?: string }>).find((g) => g.id === access.grant_id);
+    assert.ok(grant, 'the grant is listed among the user\'s grants');
+    assert.equal(grant.clientId, intranet.id);
+    assert.equal(grant.ip, '127.0.0.1');
+
+    // Asking for more later extends the same grant, still without a page — offline_access too,
+    // which OpenID Connect grants only with prompt=consent.
+    const again = authorization(gh.issuer, intranet, 'openid profile offline_access cases:read', flow.browser, { prompt: 'consent' });
+    const page = await again.browser.go(again.url);
+    assert.ok(page.url.startsWith(intranet.redirectUri), `expected the callback, got ${page.status} ${page.url}`);
+    const second = await postForm(`${gh.issuer}/token`, {
+      grant_type: 'authorization_code', client_id: intranet.id, code: new URL(page.url).searchParams.get('code')!, redirect_uri: intranet.redirectUri, code_verifier: again.verifier,
+    });
+    assert.equal(second.status, 200, JSON.stringify(second.body));
+    assert.ok(second.body.refresh_token, 'offline_access was granted');
+    assert.equal(decode(String(second.body.access_token)).grant_id, access.grant_id);
+  });
+
+  it('still shows the consent page to the users of a client that is not first party, and turning the setting off brings it back', async () => {
+    const flow = authorization(gh.issuer, spa, 'openid profile');
+    const login = await flow.browser.go(flow.url);
+    const consent = await flow.browser.submit(login, '/login', { login: john.username, password: john.password });
+    assert.ok(consent.html.includes('/confirm"'), `expected the consent page, got ${consent.status} ${consent.url}`);
+
+    assert.equal((await api(gh.issuer, ops, 'PATCH', `/clients/${intranet.id}`, { firstParty: false })).status, 200);
+    const fresh = authorization(gh.issuer, intranet, 'openid profile');
+    const page = await fresh.browser.submit(await fresh.browser.go(fresh.url), '/login', { login: john.username, password: john.password });
+    assert.ok(page.html.includes('/confirm"'), `expected the consent page, got ${page.status} ${page.url}`);
+  });
+});

@@ -1,0 +1,46 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { packageRoot } from '../src/config/paths.js';
+import { mode, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+
+const SYSTEM_NODE = '/usr/bin/node';
+const systemNodeMajor = existsSync(SYSTEM_NODE)
+  ? Number(spawnSync(SYSTEM_NODE, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout.trim())
+  : undefined;
+
+describe('on a fresh machine the README\'s two commands run Gatehouse on Node 22', () => {
+  it('npm scripts find Node 22 first: on Linux x64 `npm ci` installs it as node_modules/.bin/node', function () {
+    if (process.platform !== 'linux' || process.arch !== 'x64') this.skip();
+    const bundled = join(packageRoot, 'node_modules/.bin/node');
+    assert.ok(existsSync(bundled), 'node_modules/.bin/node exists');
+    const version = spawnSync(bundled, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    assert.ok(Number(version.slice(1).split('.')[0]) >= 22, version);
+    assert.ok(Number(process.versions.node.split('.')[0]) >= 22, `the tests themselves run on ${process.versions.node}`);
+  });
+
+  it('with only an older Node, npm start and npm test stop at once with one line saying what to do', function () {
+    if (systemNodeMajor === undefined || systemNodeMajor >= 22) this.skip();
+    const result = spawnSync(SYSTEM_NODE, [join(packageRoot, 'scripts/check-node.mjs')], { encoding: 'utf8' });
+    assert.equal(result.status, 1);
+    const lines = result.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0]!, /^gatehouse: needs Node\.js 22 or newer, found 2\d\./);
+  });
+});
+
+describe(`/health answers like /healthz, for services written against the seeds (${mode})`, () => {
+  let gh: TestGatehouse;
+  before(async () => {
+    gh = await startTestGatehouse();
+  });
+  after(async () => gh?.stop());
+
+  it('GET /health is 200 { status: ok } without a token', async () => {
+    const response = await fetch(`${gh.issuer}/health`);
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { status: 'ok' });
+  });
+});
