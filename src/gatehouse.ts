@@ -28,6 +28,7 @@ import { watchKeyFile } from './oidc/key-watcher.js';
 import { ensureDevCookieKeys, ensureKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, type KeyFile } from './oidc/keys.js';
 import { createLabPolicy } from './oidc/lab-policy.js';
 import { withProtocolErrors } from './oidc/errors.js';
+import { dpopNonceKey, makeReplayDetectionAtomic } from './oidc/dpop.js';
 import { createProvider } from './oidc/provider.js';
 import { createRefreshReusePolicy } from './oidc/refresh-reuse-policy.js';
 import { installStructuredTokenSupport } from './oidc/structured-tokens.js';
@@ -94,6 +95,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     const keyFile = config.environment === 'production' ? readKeyFile(config.keysDir) : await ensureKeyFile(config.keysDir);
     if (!keyFile) throw new StartupError(`no signing keys at ${keyFilePath(config.keysDir)}; run \`gatehouse keys generate\` first`);
     const cookieKeys = config.cookieKeys ?? ensureDevCookieKeys(config.keysDir);
+    const nonceKey = dpopNonceKey(config.dpopNonceSecret, cookieKeys);
 
     // The provider serving now; replaced when the key file changes.
     let current: Provider | undefined;
@@ -133,12 +135,13 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       const ordered = keysInSigningOrder(keys);
       const tokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations: services.revocations, accounts: services.accounts, labs: services.labAccess, maxVerified: config.cacheMaxEntries });
       const provider = createProvider({
-        config, adapter, keys: ordered, cookieKeys, accounts, resources, views, labPolicy,
+        config, adapter, keys: ordered, cookieKeys, dpopNonceKey: nonceKey, accounts, resources, views, labPolicy,
         tokenExchange: { tokens, exchange: services.tokenExchange },
         firstParty: { recordGrantOrigin: services.grantOrigins.record, onError: (error) => log.warn('could not record where a grant was created', { error }) },
         // Polls are a protocol endpoint: a store outage there is OAuth's temporarily_unavailable.
         devices: { codeEntry: services.devices.codeEntry, polling: withProtocolErrors(services.devices.polling) },
       });
+      makeReplayDetectionAtomic(provider, storage.store);
       // First: its bookkeeping must wrap everything a refresh does.
       provider.use(refreshReuse.middleware);
       provider.use(labPolicy.recordLabSwitch((error) => log.error('could not record a lab switch', { error })));

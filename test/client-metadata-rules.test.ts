@@ -33,6 +33,7 @@ const clientInput: fc.Arbitrary<ClientInput> = fc.record({
   defaultResource: fc.option(fc.constantFrom(CASES, OTHER), { nil: undefined, freq: 4 }),
   tokenEndpointAuthMethod: fc.option(fc.constantFrom(...AUTH_METHODS), { nil: undefined }),
   requirePushedAuthorizationRequests: fc.option(fc.boolean(), { nil: undefined }),
+  dpopBoundAccessTokens: fc.option(fc.boolean(), { nil: undefined }),
   tokenExchangeResources: fc.option(fc.subarray([CASES, OTHER]), { nil: undefined }),
   firstParty: fc.option(fc.boolean(), { nil: undefined }),
 }, { requiredKeys: ['clientId'] });

@@ -1,8 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 
+import { dpopProof, newDpopKey } from './helpers/dpop.js';
 import { FormBrowser } from './helpers/form-login.js';
-import { backend, CMS, createSandbox, fixtureImport, freePort, john, mode, portal, postForm, spawnGatehouse, type ChildGatehouse, type Sandbox } from './helpers/harness.js';
+import { backend, basic, CMS, createSandbox, fixtureImport, freePort, john, mode, portal, postForm, spawnGatehouse, type ChildGatehouse, type Sandbox } from './helpers/harness.js';
 import { introspect, revoke } from './helpers/user-tokens.js';
 
 // Two nodes need shared servers: the embedded database belongs to one process.
@@ -59,5 +61,46 @@ import { introspect, revoke } from './helpers/user-tokens.js';
       assert.equal((await revoke(at(a), token, backend)).status, 200);
       assert.equal((await introspect(at(b), token, backend)).active, false);
     }
+  });
+
+  /**
+   * A token request to `node` as a load balancer would forward it: with the public Host (node A's),
+   * which is what a DPoP proof's htu names whichever node answers.
+   */
+  function tokenRequestVia(node: ChildGatehouse, dpop: string): Promise<{ status: number; body: Record<string, unknown>; nonce?: string }> {
+    const body = new URLSearchParams({ grant_type: 'client_credentials', resource: CMS, scope: 'cases:read' }).toString();
+    return new Promise((resolve, reject) => {
+      const req = request(`${at(node)}/token`, {
+        method: 'POST',
+        headers: { host: new URL(at(a)).host, 'content-type': 'application/x-www-form-urlencoded', authorization: basic(backend.id, backend.secret), dpop },
+      }, (res) => {
+        let text = '';
+        res.on('data', (chunk) => { text += chunk; });
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) as Record<string, unknown>, ...(res.headers['dpop-nonce'] ? { nonce: String(res.headers['dpop-nonce']) } : {}) }));
+      });
+      req.once('error', reject);
+      req.end(body);
+    });
+  }
+
+  it('a DPoP proof is used once across nodes, even when sent to both at the same moment', async () => {
+    const key = await newDpopKey();
+    for (let round = 0; round < 3; round += 1) {
+      const proof = await dpopProof(key, `${at(a)}/token`);
+      const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => tokenRequestVia(i % 2 ? b : a, proof)));
+      assert.equal(answers.filter((r) => r.status === 200).length, 1, JSON.stringify(answers.map((r) => [r.status, r.body.error])));
+      assert.ok(answers.every((r) => r.status === 200 || r.body.error === 'invalid_grant'));
+    }
+  });
+
+  it('a DPoP nonce handed out by one node is accepted by the other (one nonce secret)', async () => {
+    const key = await newDpopKey();
+    const first = await tokenRequestVia(a, await dpopProof(key, `${at(a)}/token`));
+    assert.equal(first.status, 200);
+    assert.ok(first.nonce, 'node A offers a nonce');
+    const atB = await tokenRequestVia(b, await dpopProof(key, `${at(a)}/token`, { nonce: first.nonce }));
+    assert.equal(atB.status, 200, JSON.stringify(atB.body));
+    const forged = await tokenRequestVia(b, await dpopProof(key, `${at(a)}/token`, { nonce: 'not-a-nonce-of-ours' }));
+    assert.equal(forged.body.error, 'use_dpop_nonce');
   });
 });

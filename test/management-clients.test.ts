@@ -322,6 +322,7 @@ describe(`gatehouse clients (CLI, ${mode})`, () => {
     assert.equal(created.code, 0, created.stderr);
     const out = JSON.parse(created.stdout);
     assert.equal(out.clientId, 'nightly-sync');
+    assert.equal(out.dpopBoundAccessTokens, false);
     assert.match(out.clientSecret, /^[A-Za-z0-9_-]{43}$/);
     assert.deepEqual(out.resourceScopes, ['cases:read', 'cases:write']);
     const exchanging = await runCli([
@@ -330,6 +331,10 @@ describe(`gatehouse clients (CLI, ${mode})`, () => {
     ], sandbox.env);
     assert.equal(exchanging.code, 0, exchanging.stderr);
     assert.deepEqual([JSON.parse(exchanging.stdout).tokenExchangeResources, JSON.parse(exchanging.stdout).firstParty], [['https://tts.example'], true]);
+
+    const bound = await runCli(['clients', 'create', 'bound-sync', '--grant', 'client_credentials', '--resource', CMS, '--scope', 'cases:read', '--dpop-bound', '--json'], sandbox.env);
+    assert.equal(bound.code, 0, bound.stderr);
+    assert.equal(JSON.parse(bound.stdout).dpopBoundAccessTokens, true, '--dpop-bound sets dpop_bound_access_tokens');
 
     const again = await runCli(['clients', 'create', 'nightly-sync', '--grant', 'client_credentials', '--resource', CMS], sandbox.env);
     assert.equal(again.code, 1);

@@ -16,6 +16,7 @@ export const CLIENTS_OPTIONS = {
   'auth-method': { type: 'string' },
   'default-resource': { type: 'string' },
   'require-par': { type: 'boolean' },
+  'dpop-bound': { type: 'boolean' },
   'exchange-resource': { type: 'string', multiple: true },
   'first-party': { type: 'boolean' },
 } as const;
@@ -29,6 +30,7 @@ export interface ClientsOptions {
   name?: string;
   'auth-method'?: string;
   'default-resource'?: string;
+  'dpop-bound'?: boolean;
   'exchange-resource'?: string[];
   'first-party'?: boolean;
   'require-par'?: boolean;
@@ -36,10 +38,11 @@ export interface ClientsOptions {
 
 export const CLIENTS_HELP = `gatehouse clients create CLIENT_ID [--grant G]... [--resource URI]... [--scope "a b"] [--redirect-uri URI]...
                          [--name NAME] [--auth-method client_secret_basic|client_secret_post|none] [--default-resource URI]
-                         [--exchange-resource URI]... [--first-party] [--require-par] [--json]
+                         [--exchange-resource URI]... [--first-party] [--dpop-bound] [--require-par] [--json]
                  | list [--json] | rotate-secret CLIENT_ID [--json]
   create prints a confidential client's secret once (only its hash is stored); rotate-secret prints the new one,
   and the previous one keeps working for GATEHOUSE_CLIENT_SECRET_OVERLAP_SECONDS.
+  --dpop-bound: every access token of the client must be DPoP-bound (dpop_bound_access_tokens).
   The same rules as POST /api/v1/clients. Acts on DATABASE_URL directly (with the embedded database, stop the server
   first); running nodes see a change within their client cache time (default 5 s).`;
 
@@ -113,6 +116,7 @@ function clientInput(clientId: string, options: ClientsOptions): ClientInput {
     ...(authMethod ? { tokenEndpointAuthMethod: authMethod as AuthMethod } : {}),
     ...(options['default-resource'] ? { defaultResource: options['default-resource'] } : {}),
     ...(options['require-par'] ? { requirePushedAuthorizationRequests: true } : {}),
+    ...(options['dpop-bound'] ? { dpopBoundAccessTokens: true } : {}),
     ...(options['exchange-resource'] ? { tokenExchangeResources: [...new Set(options['exchange-resource'])] } : {}),
     ...(options['first-party'] ? { firstParty: true } : {}),
   };

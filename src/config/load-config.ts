@@ -66,12 +66,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 }
 
 /**
- * What only the server needs (the CLI's migrate, keys and import do not): cookie secrets in
- * production, where they must be the same on every node.
+ * What only the server needs (the CLI's migrate, keys and import do not): cookie and DPoP nonce
+ * secrets in production, where they must be the same on every node.
  */
 export function assertServerConfig(settings: Config): void {
-  if (settings.environment === 'production' && !settings.cookieKeys) {
-    throw new ConfigError(`invalid configuration: ${envNames.cookieKeys} = (unset): is required when NODE_ENV=production`);
+  if (settings.environment !== 'production') return;
+  // Secrets every node must share: generating one per node would break sessions and DPoP nonces across nodes.
+  for (const key of ['cookieKeys', 'dpopNonceSecret'] as const) {
+    if (!settings[key]) throw new ConfigError(`invalid configuration: ${envNames[key]} = (unset): is required when NODE_ENV=production`);
   }
 }
 

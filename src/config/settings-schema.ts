@@ -13,7 +13,7 @@ export const settingsSchema = {
       'x-env': 'NODE_ENV',
       enum: ['development', 'production', 'test'],
       default: 'development',
-      description: 'development runs migrations and creates a signing key on start; production requires both to be done beforehand (`gatehouse migrate`, `gatehouse keys generate`) and requires cookieKeys.',
+      description: 'development runs migrations and creates a signing key on start; production requires both to be done beforehand (`gatehouse migrate`, `gatehouse keys generate`) and requires cookieKeys and dpopNonceSecret.',
     },
     port: {
       'x-env': 'PORT', type: 'integer', minimum: 0, maximum: 65535, default: 3000,
@@ -67,6 +67,14 @@ export const settingsSchema = {
       'x-env': 'GATEHOUSE_COOKIE_KEYS', type: 'array', minItems: 1,
       items: { type: 'string', minLength: 32 },
       description: 'Comma-separated secrets (32+ chars) that sign cookies and CSRF tokens; first one signs. Required in production; development generates keysDir/cookie-keys.json.',
+    },
+    dpopNonceSecret: {
+      'x-env': 'GATEHOUSE_DPOP_NONCE_SECRET', type: 'string', minLength: 32,
+      description: 'Secret (32+ chars) from which every node derives the DPoP nonces it hands out and accepts (RFC 9449 §8), so a nonce from one node works at any other. Required in production; development and test derive it from the first cookie key.',
+    },
+    dpopRequireNonce: {
+      'x-env': 'GATEHOUSE_DPOP_REQUIRE_NONCE', type: 'boolean', default: false,
+      description: 'Refuse DPoP proofs sent to Gatehouse (token endpoint, userinfo) that carry no server-provided nonce: the answer is use_dpop_nonce with a DPoP-Nonce header to retry with. Off: responses to DPoP requests still offer a fresh nonce, and a proof without one is accepted if its iat is within 5 minutes of Gatehouse\'s clock.',
     },
     refreshTokenReuseGraceSeconds: {
       'x-env': 'GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS', type: 'integer', minimum: 0, maximum: 300, default: 0,

@@ -9,6 +9,8 @@ import type { RevocationList } from './revocation-list.js';
 
 export type AccessTokenClaims = JWTPayload & {
   jti: string; exp: number; client_id?: string; grant_id?: string; scope?: string; lab_id?: string; lab_role?: string; roles?: string[];
+  /** RFC 9449: the thumbprint of the key a DPoP-bound token is bound to. */
+  cnf?: { jkt?: string };
 };
 
 /**

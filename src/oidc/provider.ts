@@ -17,6 +17,7 @@ import { defaultScopeMiddleware } from './default-scope.js';
 import { createDeviceFlow, DEVICE_PATH } from './device-flow.js';
 import type { DevicePolling } from '../domain/devices/device-polling.js';
 import type { UserCodeEntry } from '../domain/devices/user-code-entry.js';
+import { DPOP_SIGNING_ALGS, dpopFeature } from './dpop.js';
 import { firstPartyGrantLoader, withFirstPartyConsent, type FirstPartyConsentDeps } from './first-party-consent.js';
 import { resourceServerInfo } from './resource-server-info.js';
 import { exchangeClaimsOf, installTokenExchange, type TokenExchangeGrantDeps } from './token-exchange-grant.js';
@@ -31,6 +32,8 @@ export interface ProviderDeps {
   adapter: new (name: string) => Adapter;
   keys: PrivateJwk[];
   cookieKeys: string[];
+  /** The key DPoP nonces are derived from, the same on every node (see dpop.ts). */
+  dpopNonceKey: Buffer;
   accounts: AccountClaims;
   resources: ResourceRepository;
   views: Views;
@@ -90,6 +93,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256'],
       requestObjectSigningAlgValues: ['RS256', 'PS256', 'ES256'],
       requestObjectEncryptionAlgValues: ['RSA-OAEP-256'],
+      dPoPSigningAlgValues: DPOP_SIGNING_ALGS,
     },
     extraClientMetadata: {
       properties: [RESOURCES_PROPERTY, DEFAULT_RESOURCE_PROPERTY, RESOURCE_SCOPES_PROPERTY, CLIENT_SECRET_HASHES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY, FIRST_PARTY_PROPERTY],
@@ -123,6 +127,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => mayRevoke(client, token.clientId) },
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
+      // RFC 9449: access tokens bound to the client's key (`cnf.jkt` in the JWT); public clients'
+      // refresh tokens are bound too (oidc-provider does that for token_endpoint_auth_method none).
+      dPoP: dpopFeature({ nonceKey: deps.dpopNonceKey, requireNonce: config.dpopRequireNonce }),
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {

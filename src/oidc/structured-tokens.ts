@@ -42,7 +42,8 @@ export function installStructuredTokenSupport(provider: Provider, deps: Structur
       return;
     }
     const { grant_id: _internal, ...visible } = claims;
-    ctx.body = { ...visible, active: true, token_type: 'Bearer' };
+    // A DPoP-bound JWT shows its binding (`cnf.jkt`, already a claim) and its scheme (RFC 9449 §6.2).
+    ctx.body = { ...visible, active: true, token_type: claims.cnf?.jkt ? 'DPoP' : 'Bearer' };
   }
 
   async function revoke(ctx: KoaContextWithOIDC): Promise<void> {

@@ -5,7 +5,7 @@
  * ```ts
  * import type { AuthMiddlewareOptions } from '@gatehouse/verifier';
  *
- * const options: AuthMiddlewareOptions = { cookieName: 'cms_at', realm: 'cms', retryAfterSeconds: 10 };
+ * const options: AuthMiddlewareOptions = { cookieName: 'cms_at', realm: 'cms', retryAfterSeconds: 10, origin: 'https://cms.example.org' };
  * ```
  */
 export interface AuthMiddlewareOptions {
@@ -19,4 +19,11 @@ export interface AuthMiddlewareOptions {
   realm?: string;
   /** `Retry-After` (seconds) sent with 503 when Gatehouse cannot be reached. Default 5. */
   retryAfterSeconds?: number;
+  /**
+   * This service's public origin as clients address it (`https://cms.example.org`), for checking
+   * the `htu` of DPoP proofs. Default: taken from the request (Koa's `ctx.protocol` and `ctx.host`,
+   * which honour `app.proxy`; Express's `req.protocol` and Host header). Set it when a proxy in front of the
+   * service changes the scheme or Host.
+   */
+  origin?: string;
 }

@@ -2,9 +2,11 @@ import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTHeaderParam
 
 import type { GatehouseClaims } from './gatehouse-claims.js';
 import { createDiscovery } from './lib/discovery.js';
+import { verifyDpopProof, type DPoPRequest } from './lib/dpop-proof.js';
 import { createIntrospection } from './lib/introspection.js';
 import { mapJoseError } from './lib/map-jose-error.js';
 import { readClaims } from './lib/read-claims.js';
+import { createReplayCache } from './lib/replay-cache.js';
 import { VerifierError } from './verifier-error.js';
 
 /**
@@ -51,7 +53,63 @@ export interface VerifierOptions {
    * how late a revocation can be noticed.
    */
   introspection?: { clientId: string; clientSecret: string; cacheMs?: number };
+  /** How DPoP proofs (RFC 9449) are checked for DPoP-bound tokens. */
+  dpop?: DPoPOptions;
 }
+
+/**
+ * DPoP settings of {@link createVerifier}. Every field has a default; DPoP is always on for
+ * tokens that are DPoP-bound (`cnf.jkt`) and never needed for the others.
+ *
+ * @example
+ * ```ts
+ * import type { DPoPOptions } from '@gatehouse/verifier';
+ *
+ * // Several instances of the service behind one load balancer: share the replay check.
+ * const dpop: DPoPOptions = {
+ *   maxAgeSeconds: 60,
+ *   claimProofId: async (key, ttlSeconds) => (await redis.set(`dpop:${key}`, '1', 'EX', ttlSeconds, 'NX')) === 'OK',
+ * };
+ * ```
+ */
+export interface DPoPOptions {
+  /** How old (by its `iat`) a proof may be, in seconds, on top of `clockTolerance`. Default 60. */
+  maxAgeSeconds?: number;
+  /** Proof signing algorithms accepted (asymmetric only). Default: those Gatehouse accepts, ES256 Ed25519 EdDSA PS256 RS256. */
+  algorithms?: readonly string[];
+  /** Most proof ids the in-process replay cache remembers. Default 100000. */
+  maxReplayEntries?: number;
+  /**
+   * A replay check shared by every instance of the service (e.g. Redis `SET NX`): resolves true the
+   * first time `key` is seen within `ttlSeconds`, false for a replay. Default: an in-process cache,
+   * which catches a replay only at the same instance.
+   */
+  claimProofId?: (key: string, ttlSeconds: number) => boolean | Promise<boolean>;
+}
+
+/**
+ * Options of {@link Verifier.verify}.
+ *
+ * @example
+ * ```ts
+ * import type { VerifyOptions } from '@gatehouse/verifier';
+ *
+ * const options: VerifyOptions = {
+ *   dpop: { proof: req.headers.dpop as string, method: req.method, url: `https://cms.example.org${req.path}` },
+ * };
+ * ```
+ */
+export interface VerifyOptions {
+  /**
+   * The token came with the DPoP scheme (`Authorization: DPoP <token>`): the proof and the request
+   * it must match. Without it the token was presented as a bearer token, which a DPoP-bound token
+   * may not be.
+   */
+  dpop?: DPoPRequest;
+}
+
+const DEFAULT_DPOP_ALGS = ['ES256', 'Ed25519', 'EdDSA', 'PS256', 'RS256'] as const;
+const SYMMETRIC = /^(HS|none$)/i;
 
 /**
  * A verifier for one issuer and one audience, made by {@link createVerifier}.
@@ -70,13 +128,17 @@ export interface Verifier {
   readonly issuer: string;
   /** The audience tokens must be for; also the default `realm` of the middleware's challenges. */
   readonly audience: string;
+  /** The DPoP proof algorithms accepted: the `algs` of DPoP challenges. */
+  readonly dpopAlgorithms: readonly string[];
   /**
    * Verifies an access token offline (signature with Gatehouse's published keys, `typ` at+jwt,
-   * RS256 only, `iss`, `aud`, `exp`/`nbf`) and returns its claims.
-   * Rejects with a {@link VerifierError}: `token_missing`, `token_invalid`, `token_expired` or
-   * `keys_unavailable`.
+   * RS256 only, `iss`, `aud`, `exp`/`nbf`) and returns its claims. A DPoP-bound token (`cnf.jkt`)
+   * needs `options.dpop`, whose proof is checked too (RFC 9449 §4.3: `typ`, asymmetric `alg`,
+   * public `jwk`, `htm`, `htu`, `iat`, `jti` not seen before, `ath`, key thumbprint = `cnf.jkt`).
+   * Rejects with a {@link VerifierError}: `token_missing`, `token_invalid`, `token_expired`,
+   * `dpop_required`, `dpop_proof_invalid` or `keys_unavailable`.
    */
-  verify(token: string | undefined): Promise<GatehouseClaims>;
+  verify(token: string | undefined, options?: VerifyOptions): Promise<GatehouseClaims>;
   /**
    * Asks Gatehouse whether the token is still active (not revoked, user not blocked, membership
    * not suspended). One network call per token per `introspection.cacheMs`. Call it after
@@ -122,6 +184,20 @@ export function createVerifier(options: VerifierOptions): Verifier {
     throw new TypeError('createVerifier: introspection needs this service\'s clientId and clientSecret');
   }
 
+  const dpopAlgorithms = Object.freeze([...(options.dpop?.algorithms ?? DEFAULT_DPOP_ALGS)]);
+  if (!dpopAlgorithms.length || dpopAlgorithms.some((alg) => typeof alg !== 'string' || SYMMETRIC.test(alg))) {
+    throw new TypeError(`createVerifier: dpop.algorithms must be asymmetric JWS algorithms, got ${JSON.stringify(dpopAlgorithms)}`);
+  }
+  const maxAgeSeconds = options.dpop?.maxAgeSeconds ?? 60;
+  const maxReplayEntries = options.dpop?.maxReplayEntries ?? 100_000;
+  if (!(Number.isFinite(maxAgeSeconds) && maxAgeSeconds > 0) || !(Number.isInteger(maxReplayEntries) && maxReplayEntries > 0)) {
+    throw new TypeError('createVerifier: dpop.maxAgeSeconds and dpop.maxReplayEntries must be positive numbers');
+  }
+  const replays = createReplayCache(maxReplayEntries);
+  const proofSettings = {
+    algorithms: dpopAlgorithms, maxAgeSeconds, clockTolerance, claim: options.dpop?.claimProofId ?? replays.claim,
+  };
+
   const discovery = createDiscovery(issuer, fetchImpl, timeoutMs);
   let remoteKeys: Promise<RemoteJWKSet> | undefined;
   // One jose remote set per verifier, created once discovery names jwks_uri; jose owns the
@@ -160,7 +236,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
   }
 
-  const verifyOptions = {
+  const tokenChecks = {
     issuer,
     audience,
     algorithms: ['RS256'],
@@ -187,14 +263,22 @@ export function createVerifier(options: VerifierOptions): Verifier {
   return {
     issuer,
     audience,
-    async verify(token) {
+    dpopAlgorithms,
+    async verify(token, { dpop } = {}) {
       if (typeof token !== 'string' || token === '') throw new VerifierError('token_missing', 'no access token was presented');
+      let claims: GatehouseClaims;
       try {
-        const { payload } = await jwtVerify(token, getKey, verifyOptions);
-        return readClaims(payload);
+        const { payload } = await jwtVerify(token, getKey, tokenChecks);
+        claims = readClaims(payload);
       } catch (error) {
         throw mapJoseError(error);
       }
+      const jkt = claims.cnf?.jkt;
+      // RFC 9449 §7.2: a bound token used as a bearer token is refused, or DPoP would be optional for thieves.
+      if (jkt && !dpop) throw new VerifierError('dpop_required', 'the access token is DPoP-bound: send it with the DPoP scheme and a DPoP proof');
+      if (dpop && !jkt) throw new VerifierError('token_invalid', 'the access token is not DPoP-bound: send it with the Bearer scheme');
+      if (dpop && jkt) await verifyDpopProof(dpop, token, jkt, proofSettings);
+      return claims;
     },
     introspect,
   };

@@ -18,7 +18,12 @@ import { respondNode } from './lib/respond.js';
  * ```
  */
 export interface ExpressLikeRequest {
-  headers: { authorization?: string | undefined; cookie?: string | undefined };
+  headers: { authorization?: string | undefined; cookie?: string | undefined; dpop?: string | string[] | undefined; host?: string | undefined };
+  /** For DPoP proofs: the method, the URL (Express's `originalUrl` first) and scheme of the request. */
+  method?: string | undefined;
+  url?: string | undefined;
+  originalUrl?: string | undefined;
+  protocol?: string | undefined;
   auth?: GatehouseClaims;
 }
 
@@ -75,7 +80,17 @@ export type ExpressLikeMiddleware = (req: ExpressLikeRequest, res: ExpressLikeRe
 export function expressAuth(verifier: Verifier, options: AuthMiddlewareOptions = {}): ExpressLikeMiddleware {
   const authenticate = createAuthenticator(verifier, options);
   return function gatehouseExpressAuth(req, res, next) {
-    authenticate(req.headers.authorization, req.headers.cookie).then((outcome) => {
+    const dpop = req.headers.dpop;
+    const target = req.originalUrl ?? req.url ?? '/';
+    authenticate({
+      authorization: req.headers.authorization,
+      cookie: req.headers.cookie,
+      // Repeated DPoP headers arrive as an array or joined: either way more than one proof, refused.
+      dpop: Array.isArray(dpop) ? dpop.join(', ') : dpop,
+      method: req.method ?? 'GET',
+      origin: `${req.protocol ?? 'http'}://${req.headers.host ?? 'localhost'}`,
+      path: target.split(/[?#]/, 1)[0]!,
+    }).then((outcome) => {
       if ('challenge' in outcome) return respondNode(res, outcome.challenge);
       req.auth = outcome.claims;
       next();

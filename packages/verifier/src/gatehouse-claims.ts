@@ -71,6 +71,11 @@ export interface GatehouseClaims {
   /** The principal's roles on this resource: global ones plus those limited to `lab_id`. */
   readonly roles?: readonly string[];
   /**
+   * RFC 9449 confirmation: present on DPoP-bound tokens, with the thumbprint of the client's key.
+   * The verifier has already checked the request's DPoP proof against it.
+   */
+  readonly cnf?: { readonly jkt: string };
+  /**
    * Present on a token a service obtained by exchanging the user's token (delegation): the
    * service acting for `sub`. `client_id` is that service too. Absent on ordinary tokens.
    */

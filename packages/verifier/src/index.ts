@@ -13,7 +13,8 @@
  * @packageDocumentation
  */
 export type { AuthMiddlewareOptions } from './auth-middleware-options.js';
-export { createVerifier, type Verifier, type VerifierOptions } from './create-verifier.js';
+export { createVerifier, type DPoPOptions, type Verifier, type VerifierOptions, type VerifyOptions } from './create-verifier.js';
+export type { DPoPRequest } from './lib/dpop-proof.js';
 export { expressAuth, type ExpressLikeMiddleware, type ExpressLikeRequest, type ExpressLikeResponse } from './express-auth.js';
 export { expressRequire } from './express-require.js';
 export type { Actor, GatehouseClaims, LabRole } from './gatehouse-claims.js';

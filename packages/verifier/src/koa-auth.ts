@@ -16,6 +16,11 @@ import { respondKoa } from './lib/respond.js';
  */
 export interface KoaLikeContext {
   get(field: string): string;
+  /** For DPoP proofs: the request's method, scheme, host and path (Koa honours `app.proxy` for the middle two). */
+  readonly method: string;
+  readonly protocol: string;
+  readonly host: string;
+  readonly path: string;
   set(field: string, value: string): void;
   status: number;
   body: unknown;
@@ -35,8 +40,9 @@ export interface KoaLikeContext {
 export type KoaLikeMiddleware = (ctx: KoaLikeContext, next: () => Promise<unknown>) => Promise<void>;
 
 /**
- * Koa middleware that verifies the request's bearer token (Authorization header; the
- * `cookieName` cookie only if set) and puts the claims on `ctx.state.auth`. Otherwise it answers
+ * Koa middleware that verifies the request's access token (Authorization header, `Bearer`, or
+ * `DPoP` with a DPoP proof for DPoP-bound tokens; the `cookieName` cookie only if set) and puts
+ * the claims on `ctx.state.auth`. Otherwise it answers
  * itself, without calling the next middleware: 401 with an RFC 6750 challenge
  * (`WWW-Authenticate: Bearer realm="..."` alone when there is no token,
  * `error="invalid_token"` when it is invalid or expired), or 503 with `Retry-After` when
@@ -62,7 +68,15 @@ export type KoaLikeMiddleware = (ctx: KoaLikeContext, next: () => Promise<unknow
 export function koaAuth(verifier: Verifier, options: AuthMiddlewareOptions = {}): KoaLikeMiddleware {
   const authenticate = createAuthenticator(verifier, options);
   return async function gatehouseKoaAuth(ctx, next) {
-    const outcome = await authenticate(ctx.get('authorization') || undefined, ctx.get('cookie') || undefined);
+    const outcome = await authenticate({
+      authorization: ctx.get('authorization') || undefined,
+      cookie: ctx.get('cookie') || undefined,
+      dpop: ctx.get('dpop') || undefined,
+      method: ctx.method,
+      // Not ctx.origin: Koa 3 returns the Origin request header there.
+      origin: `${ctx.protocol}://${ctx.host}`,
+      path: ctx.path,
+    });
     if ('challenge' in outcome) return respondKoa(ctx, outcome.challenge);
     (ctx.state as { auth?: unknown }).auth = outcome.claims;
     await next();

@@ -26,7 +26,7 @@ export function koaRequire(...requirements: Requirement[]): KoaLikeMiddleware {
     try {
       await checkRequirements(binding, requirements);
     } catch (error) {
-      if (error instanceof VerifierError) return respondKoa(ctx, challengeFor(error, binding.realm, binding.retryAfterSeconds));
+      if (error instanceof VerifierError) return respondKoa(ctx, challengeFor(error, binding.realm, binding.retryAfterSeconds, binding.dpopAlgs));
       throw error;
     }
     await next();

@@ -6,6 +6,8 @@
  * | `token_missing` | 401 | no bearer token in the request |
  * | `token_invalid` | 401 | malformed, forged, wrong issuer/audience/type/algorithm, unknown key, or revoked (introspection) |
  * | `token_expired` | 401 | `exp` is past (beyond the clock tolerance) |
+ * | `dpop_required` | 401 | a DPoP-bound token (`cnf.jkt`) was presented as a bearer token (RFC 9449 §7.2) |
+ * | `dpop_proof_invalid` | 401 | the DPoP proof is missing, malformed, replayed, or does not match the request, the token or its key |
  * | `insufficient_lab` | 403 | the route needs a lab and the token acts in none |
  * | `insufficient_role` | 403 | the token lacks the resource role or lab role the route needs |
  * | `insufficient_scope` | 403 | the token lacks a scope the route needs |
@@ -23,6 +25,8 @@ export type VerifierErrorCode =
   | 'token_missing'
   | 'token_invalid'
   | 'token_expired'
+  | 'dpop_required'
+  | 'dpop_proof_invalid'
   | 'insufficient_lab'
   | 'insufficient_role'
   | 'insufficient_scope'
@@ -33,6 +37,8 @@ const statusOf: Record<VerifierErrorCode, 401 | 403 | 503> = {
   token_missing: 401,
   token_invalid: 401,
   token_expired: 401,
+  dpop_required: 401,
+  dpop_proof_invalid: 401,
   insufficient_lab: 403,
   insufficient_role: 403,
   insufficient_scope: 403,

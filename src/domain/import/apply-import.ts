@@ -137,6 +137,7 @@ function createSteps(useCases: ImportUseCases, origin: ChangeOrigin, passwords: 
         defaultResource: c.default_resource ?? null,
         tokenEndpointAuthMethod: c.token_endpoint_auth_method,
         requirePushedAuthorizationRequests: c.require_pushed_authorization_requests,
+        dpopBoundAccessTokens: c.dpop_bound_access_tokens,
         tokenExchangeResources: c.token_exchange_resources,
         firstParty: c.first_party,
       };

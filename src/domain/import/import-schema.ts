@@ -1,5 +1,5 @@
 import {
-  authMethodSchema, clientIdSchema, clientNameSchema, clientScopeSchema, firstPartySchema, grantTypesSchema, postLogoutRedirectUrisSchema, redirectUrisSchema,
+  authMethodSchema, clientIdSchema, dpopBoundAccessTokensSchema, clientNameSchema, clientScopeSchema, firstPartySchema, grantTypesSchema, postLogoutRedirectUrisSchema, redirectUrisSchema,
   requirePushedAuthorizationRequestsSchema,
 } from '../schemas/client-schemas.js';
 import { identifierSchema } from '../schemas/identifier.js';
@@ -42,6 +42,7 @@ const client = strictObject({
   },
   token_endpoint_auth_method: { ...authMethodSchema, default: 'client_secret_basic' },
   require_pushed_authorization_requests: { ...requirePushedAuthorizationRequestsSchema, default: false },
+  dpop_bound_access_tokens: { ...dpopBoundAccessTokensSchema, default: false },
   token_exchange_resources: {
     type: 'array', items: resourceReference, uniqueItems: true, maxItems: 50, default: [],
     description: 'Resources this client may get tokens for by exchanging a user\'s access token (grant type urn:ietf:params:oauth:grant-type:token-exchange); each one of resources.',

@@ -31,6 +31,8 @@ export interface ClientInput {
   tokenEndpointAuthMethod?: AuthMethod;
   /** Authorization requests only through PAR (RFC 9126). */
   requirePushedAuthorizationRequests?: boolean;
+  /** RFC 9449 `dpop_bound_access_tokens`: token requests without a DPoP proof are refused. */
+  dpopBoundAccessTokens?: boolean;
   /** Resources the client may target by token exchange (each one of resources). */
   tokenExchangeResources?: string[];
   /** Trusted first party: no consent page for its users. */
@@ -51,6 +53,8 @@ export interface ClientView {
   defaultResource?: string;
   tokenEndpointAuthMethod: string;
   requirePushedAuthorizationRequests: boolean;
+  /** Whether every access token of the client must be DPoP-bound. */
+  dpopBoundAccessTokens: boolean;
   tokenExchangeResources: string[];
   firstParty: boolean;
   /** Secrets accepted now (2 during a rotation's overlap; 0 for public clients). */
@@ -114,6 +118,7 @@ export function createClientManagement(deps: ClientManagementDeps) {
       ...(typeof m[DEFAULT_RESOURCE_PROPERTY] === 'string' ? { defaultResource: m[DEFAULT_RESOURCE_PROPERTY] as string } : {}),
       tokenEndpointAuthMethod: (m.token_endpoint_auth_method as string | undefined) ?? 'client_secret_basic',
       requirePushedAuthorizationRequests: m.require_pushed_authorization_requests === true,
+      dpopBoundAccessTokens: m.dpop_bound_access_tokens === true,
       tokenExchangeResources: (m[TOKEN_EXCHANGE_RESOURCES_PROPERTY] as string[] | undefined) ?? [],
       firstParty: m[FIRST_PARTY_PROPERTY] === true,
       secretCount: live.length,
@@ -148,6 +153,7 @@ export function createClientManagement(deps: ClientManagementDeps) {
       : input.defaultResource ?? (input.resources && before?.defaultResource && !input.resources.includes(before.defaultResource) ? undefined : before?.defaultResource);
     const clientName = input.clientName ?? before?.clientName;
     const requirePar = input.requirePushedAuthorizationRequests ?? before?.requirePushedAuthorizationRequests ?? false;
+    const dpopBound = input.dpopBoundAccessTokens ?? before?.dpopBoundAccessTokens ?? false;
     // Like the default: a new resource list drops the exchange targets it no longer holds.
     const exchangeResources = input.tokenExchangeResources ?? (before?.tokenExchangeResources ?? []).filter((uri) => resourceList.includes(uri));
     const firstParty = input.firstParty ?? before?.firstParty ?? false;
@@ -209,6 +215,7 @@ export function createClientManagement(deps: ClientManagementDeps) {
       token_endpoint_auth_method: authMethod,
       // Only when on: clients made before PAR existed keep their metadata as it was.
       ...(requirePar ? { require_pushed_authorization_requests: true } : {}),
+      ...(dpopBound ? { dpop_bound_access_tokens: true } : {}),
       [RESOURCES_PROPERTY]: resourceList,
       [RESOURCE_SCOPES_PROPERTY]: resourceScopes,
       ...(defaultResource ? { [DEFAULT_RESOURCE_PROPERTY]: defaultResource } : {}),

@@ -40,6 +40,11 @@ export const clientResourceScopesSchema = {
   type: 'array', items: scopeTokenSchema, uniqueItems: true, maxItems: 200, description: 'Resource scopes the client may be granted; each must be offered by one of its resources.',
 } as const;
 
+export const dpopBoundAccessTokensSchema = {
+  type: 'boolean',
+  description: 'Every token request of this client must carry a DPoP proof, so all its access tokens are DPoP-bound (RFC 9449 §5.2). Default false: a client may still use DPoP per request.',
+} as const;
+
 export const defaultResourceSchema = { ...resourceUriSchema, description: 'The resource a token request naming none gets (one of resources).' } as const;
 
 export const requirePushedAuthorizationRequestsSchema = {

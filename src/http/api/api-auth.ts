@@ -31,6 +31,9 @@ export function createApiAuthenticator(deps: ApiAuthDeps) {
       const reader = deps.tokens();
       const claims = await reader.verify(match[1]!, deps.audience);
       if (!claims) throw unauthorized('the access token is invalid, expired or not for this API');
+      // RFC 9449 §7.2: a DPoP-bound token must not be usable as a bearer token. The API takes
+      // Bearer only, so its callers get unbound tokens (no DPoP proof at the token endpoint).
+      if (claims.cnf?.jkt) throw unauthorized('the access token is DPoP-bound; the management API takes Bearer tokens only');
       const live = await reader.liveness(claims);
       if (!live.active) throw unauthorized('the access token is no longer active');
       const scopes = new Set((claims.scope ?? '').split(' ').filter(Boolean));

@@ -5,6 +5,8 @@ import type { AuthContext, Requirement } from '../requirement.js';
 export interface AuthBinding extends AuthContext {
   realm: string;
   retryAfterSeconds: number;
+  /** Set when the token came with the DPoP scheme: later challenges are DPoP ones too. */
+  dpopAlgs?: readonly string[];
 }
 
 // Keyed by the frozen claims object on ctx.state.auth / req.auth, so the raw token and verifier

@@ -3,20 +3,25 @@ import { VerifierError } from '../verifier-error.js';
 // RFC 6750 §2.1 b64token.
 const b64token = /^[A-Za-z0-9\-._~+/]+=*$/;
 
+/** The access token of a request and the scheme it came with. */
+export interface Credentials { scheme: 'Bearer' | 'DPoP'; token: string }
+
 /**
- * The bearer token of a request: the Authorization header first, then (only if the service opted
- * in) the named cookie. `undefined` means no credentials at all, which RFC 6750 §3.1 answers
- * without an error code; a Bearer header with a malformed value is an invalid token.
+ * The access token of a request: the Authorization header first (`Bearer`, or `DPoP` for a
+ * DPoP-bound token, RFC 9449 §7.1), then (only if the service opted in) the named cookie, which
+ * is a bearer token. `undefined` means no credentials at all, which RFC 6750 §3.1 answers without
+ * an error code; a Bearer or DPoP header with a malformed value is an invalid token.
  */
-export function readBearerToken(authorization: string | undefined, cookieHeader: string | undefined, cookieName: string | undefined): string | undefined {
+export function readCredentials(authorization: string | undefined, cookieHeader: string | undefined, cookieName: string | undefined): Credentials | undefined {
   if (authorization) {
-    const match = /^Bearer(?:\s+(.*))?$/i.exec(authorization.trim());
+    const match = /^(Bearer|DPoP)(?:\s+(.*))?$/i.exec(authorization.trim());
     if (match) {
-      const token = match[1]?.trim() ?? '';
-      if (!b64token.test(token)) throw new VerifierError('token_invalid', 'the Authorization header does not carry a well-formed bearer token');
-      return token;
+      const scheme = match[1]!.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer';
+      const token = match[2]?.trim() ?? '';
+      if (!b64token.test(token)) throw new VerifierError('token_invalid', `the Authorization header does not carry a well-formed ${scheme} token`);
+      return { scheme, token };
     }
-    // Another scheme (Basic, DPoP...) is not ours: treat as no bearer token.
+    // Another scheme (Basic...) is not ours: treat as no token.
   }
   if (cookieName && cookieHeader) {
     for (const pair of cookieHeader.split(';')) {
@@ -29,7 +34,7 @@ export function readBearerToken(authorization: string | undefined, cookieHeader:
       } catch {
         throw new VerifierError('token_invalid', 'the access token cookie is malformed');
       }
-      return value === '' ? undefined : value;
+      return value === '' ? undefined : { scheme: 'Bearer', token: value };
     }
   }
   return undefined;

@@ -14,9 +14,12 @@ const quote = (value: string) => `"${value.replace(/["\\]/g, "'").replace(/[^\x2
 /**
  * The response for a failed request. The body's `error` is the verifier's stable code (finer than
  * RFC 6750's: a client can tell expired from invalid); the WWW-Authenticate header carries the
- * RFC 6750 code: none for a missing token, `invalid_token` for 401, `insufficient_scope` for 403.
+ * standard code: none for a missing token, `invalid_token` for 401, `insufficient_scope` for 403,
+ * `invalid_dpop_proof` for a bad DPoP proof. `dpopAlgs` is given when the request used the DPoP
+ * scheme or must use it (a DPoP-bound token sent as Bearer): the challenge is then a `DPoP` one
+ * naming the accepted proof algorithms (RFC 9449 §7.1).
  */
-export function challengeFor(error: VerifierError, realm: string, retryAfterSeconds: number): Challenge {
+export function challengeFor(error: VerifierError, realm: string, retryAfterSeconds: number, dpopAlgs?: readonly string[]): Challenge {
   const body = { error: error.code, error_description: error.message };
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
   if (error.status === 503) {
@@ -25,9 +28,11 @@ export function challengeFor(error: VerifierError, realm: string, retryAfterSeco
   }
   const params = [`realm=${quote(realm)}`];
   if (error.code !== 'token_missing') {
-    params.push(`error=${quote(error.status === 403 ? 'insufficient_scope' : 'invalid_token')}`, `error_description=${quote(error.message)}`);
+    const code = error.status === 403 ? 'insufficient_scope' : error.code === 'dpop_proof_invalid' ? 'invalid_dpop_proof' : 'invalid_token';
+    params.push(`error=${quote(code)}`, `error_description=${quote(error.message)}`);
     if (error.scope) params.push(`scope=${quote(error.scope)}`);
   }
-  headers['www-authenticate'] = `Bearer ${params.join(', ')}`;
+  if (dpopAlgs) params.push(`algs=${quote(dpopAlgs.join(' '))}`);
+  headers['www-authenticate'] = `${dpopAlgs ? 'DPoP' : 'Bearer'} ${params.join(', ')}`;
   return { status: error.status, headers, body };
 }

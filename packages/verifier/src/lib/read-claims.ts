@@ -54,6 +54,13 @@ export function readClaims(payload: JWTPayload): GatehouseClaims {
   if (labId !== undefined) claims.lab_id = labId;
   if (labRole !== undefined) claims.lab_role = labRole;
   if (roles !== undefined) claims.roles = Object.freeze([...(roles as string[])]);
+  if (payload.cnf !== undefined) {
+    const cnf = payload.cnf as { jkt?: unknown } | null;
+    if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf) || (cnf.jkt !== undefined && (typeof cnf.jkt !== 'string' || cnf.jkt === ''))) throw malformed('cnf');
+    // Only the DPoP binding is understood; a token bound some other way (mTLS) is not for this verifier.
+    if (cnf.jkt === undefined) throw new VerifierError('token_invalid', 'the access token is bound by a method this verifier does not support');
+    claims.cnf = Object.freeze({ jkt: cnf.jkt as string });
+  }
   if (payload.act !== undefined) claims.act = actor(payload.act);
   return Object.freeze(claims);
 }

@@ -1,5 +1,5 @@
 import {
-  authMethodSchema, clientNameSchema, clientResourceScopesSchema, clientResourcesSchema, clientScopeSchema, defaultResourceSchema, firstPartySchema, grantTypeSchema as grantType,
+  authMethodSchema, clientNameSchema, dpopBoundAccessTokensSchema, clientResourceScopesSchema, clientResourcesSchema, clientScopeSchema, defaultResourceSchema, firstPartySchema, grantTypeSchema as grantType,
   grantTypesSchema, postLogoutRedirectUrisSchema, redirectUrisSchema, requirePushedAuthorizationRequestsSchema, tokenExchangeResourcesSchema,
 } from '../../../domain/schemas/client-schemas.js';
 import { resourceUriSchema as resourceUri } from '../../../domain/schemas/resource-schemas.js';
@@ -34,6 +34,7 @@ const writable = {
   defaultResource: defaultResourceSchema,
   tokenEndpointAuthMethod: authMethodSchema,
   requirePushedAuthorizationRequests: requirePushedAuthorizationRequestsSchema,
+  dpopBoundAccessTokens: dpopBoundAccessTokensSchema,
   tokenExchangeResources: tokenExchangeResourcesSchema,
   firstParty: firstPartySchema,
 } as const;
@@ -52,6 +53,7 @@ const clientProps = {
   defaultResource: { type: 'string' },
   tokenEndpointAuthMethod: { type: 'string' },
   requirePushedAuthorizationRequests: { type: 'boolean', description: 'Authorization requests are accepted only through PAR (RFC 9126).' },
+  dpopBoundAccessTokens: { type: 'boolean', description: 'Every access token of the client is DPoP-bound (token requests without a DPoP proof are refused).' },
   tokenExchangeResources: { type: 'array', items: { type: 'string' }, description: 'Resources the client may target by token exchange.' },
   firstParty: { type: 'boolean', description: 'Whether its users skip the consent page.' },
   secretCount: { type: 'integer', description: 'Secrets accepted now: 2 during a rotation\'s overlap, 0 for public clients. Secrets themselves are never shown again.' },
