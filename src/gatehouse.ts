@@ -78,6 +78,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
   storage = await createStorage(config, log, (observation) => metrics.storage(observation));
   const stops: Array<() => unknown> = [];
   let metricsUrl: string | undefined;
+  let server: Server | undefined;
   try {
     log.info('storage ready', {
       database: storage.databaseMode === 'postgres' ? 'postgres' : `embedded PGlite in ${config.dataDir}`,
@@ -230,13 +231,14 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       ],
     });
 
-    const server: Server = await new Promise((resolve, reject) => {
+    const listening: Server = await new Promise((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s));
       s.once('error', reject);
     });
+    server = listening;
     // Keep-alive longer than typical proxies' idle timeout, so a proxy never reuses a closed socket.
-    server.keepAliveTimeout = 65_000;
-    const port = (server.address() as AddressInfo).port;
+    listening.keepAliveTimeout = 65_000;
+    const port = (listening.address() as AddressInfo).port;
     log.info('gatehouse listening', { port, issuer: config.issuer, signing_kid: keysInSigningOrder(keyFile)[0]!.kid });
     if (config.metricsPort !== undefined) {
       const metricsServer = await startMetricsServer(metrics, config.metricsPort, config.metricsHost);
@@ -256,14 +258,16 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
         // Awaited: the token counter's last flush must reach the database before it closes.
         for (const stop of stops) await stop();
         await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
+          listening.close(() => resolve());
+          listening.closeAllConnections();
         });
         await storage.close();
       },
     };
   } catch (error) {
     for (const stop of stops) stop();
+    server?.closeAllConnections();
+    server?.close();
     await storage?.close();
     throw error;
   }

@@ -24,14 +24,21 @@ function authorization(issuer: string, client: { id: string; redirectUri: string
 describe(`trusted first-party clients skip the consent page; the grant is still recorded and listed (${mode})`, () => {
   let gh: TestGatehouse;
   let ops: string;
+  let secret: string;
   before(async () => {
     gh = await startTestGatehouse();
     ops = await serviceToken(gh.issuer, opsService);
     const created = await api(gh.issuer, ops, 'POST', '/clients', {
       clientId: intranet.id, clientName: 'Intranet', redirectUris: [intranet.redirectUri], grantTypes: ['authorization_code', 'refresh_token'],
-      scope: 'openid profile offline_access', resources: [CMS], resourceScopes: ['cases:read'], tokenEndpointAuthMethod: 'none', firstParty: true,
+      scope: 'openid profile offline_access', resources: [CMS], resourceScopes: ['cases:read'], firstParty: true,
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
+    secret = String(created.body.clientSecret);
+    // Only a client that proves who it is may skip consent.
+    const publicOne = await api(gh.issuer, ops, 'POST', '/clients', {
+      clientId: 'public-first-party', redirectUris: [intranet.redirectUri], tokenEndpointAuthMethod: 'none', firstParty: true,
+    });
+    assert.equal(publicOne.status, 400, JSON.stringify(publicOne.body));
     assert.equal(created.body.firstParty, true);
   });
   after(async () => gh?.stop());
@@ -43,7 +50,7 @@ describe(`trusted first-party clients skip the consent page; the grant is still 
     const after = await flow.browser.submit(login, '/login', { login: john.username, password: john.password });
     assert.ok(after.url.startsWith(intranet.redirectUri), `expected the callback, got ${after.status} ${after.url}:\n${after.html}`);
     const code = new URL(after.url).searchParams.get('code')!;
-    const { status, body } = await postForm(`${gh.issuer}/token`, { grant_type: 'authorization_code', client_id: intranet.id, code, redirect_uri: intranet.redirectUri, code_verifier: flow.verifier });
+    const { status, body } = await postForm(`${gh.issuer}/token`, { grant_type: 'authorization_code', code, redirect_uri: intranet.redirectUri, code_verifier: flow.verifier }, { id: intranet.id, secret });
     assert.equal(status, 200, JSON.stringify(body));
     const access = decode(String(body.access_token));
     assert.equal(access.scope, 'cases:read');
@@ -62,8 +69,8 @@ describe(`trusted first-party clients skip the consent page; the grant is still 
     const page = await again.browser.go(again.url);
     assert.ok(page.url.startsWith(intranet.redirectUri), `expected the callback, got ${page.status} ${page.url}`);
     const second = await postForm(`${gh.issuer}/token`, {
-      grant_type: 'authorization_code', client_id: intranet.id, code: new URL(page.url).searchParams.get('code')!, redirect_uri: intranet.redirectUri, code_verifier: again.verifier,
-    });
+      grant_type: 'authorization_code', code: new URL(page.url).searchParams.get('code')!, redirect_uri: intranet.redirectUri, code_verifier: again.verifier,
+    }, { id: intranet.id, secret });
     assert.equal(second.status, 200, JSON.stringify(second.body));
     assert.ok(second.body.refresh_token, 'offline_access was granted');
     assert.equal(decode(String(second.body.access_token)).grant_id, access.grant_id);

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 import { packageRoot } from '../src/config/paths.js';
 import { mode, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
@@ -21,7 +22,14 @@ describe('on a fresh machine the README\'s two commands run Gatehouse on Node 22
     assert.ok(Number(process.versions.node.split('.')[0]) >= 22, `the tests themselves run on ${process.versions.node}`);
   });
 
-  it('with only an older Node, npm start and npm test stop at once with one line saying what to do', function () {
+  it('the check names an older Node in one line saying what to do, and lets Node 22 and later pass', async () => {
+    const { nodeProblem } = await import(pathToFileURL(join(packageRoot, 'scripts/check-node.mjs')).href) as { nodeProblem(version: string): string | undefined };
+    assert.match(nodeProblem('20.20.2')!, /^gatehouse: needs Node\.js 22 or newer, found 20\.20\.2; install Node 22 LTS[^\n]*$/);
+    assert.equal(nodeProblem('22.12.0'), undefined);
+    assert.equal(nodeProblem('24.1.0'), undefined);
+  });
+
+  it('with only an older Node installed, npm start and npm test stop at once with that line (exit 1)', function () {
     if (systemNodeMajor === undefined || systemNodeMajor >= 22) this.skip();
     const result = spawnSync(SYSTEM_NODE, [join(packageRoot, 'scripts/check-node.mjs')], { encoding: 'utf8' });
     assert.equal(result.status, 1);

@@ -4,7 +4,7 @@ import { createVerifier } from '@gatehouse/verifier';
 import { generateKeyPair, SignJWT } from 'jose';
 
 import { TOKEN_EXCHANGE_GRANT } from '../src/domain/schemas/client-schemas.js';
-import { backend, CMS, mode, postForm, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+import { backend, basic, CMS, mode, postForm, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 import { api, opsService, otto, serviceToken } from './helpers/management-api.js';
 import { introspect, revoke, userTokens } from './helpers/user-tokens.js';
 
@@ -185,5 +185,18 @@ describe(`token exchange (RFC 8693): a service acts for a user at another resour
     const other = await exchange({ subject_token: subject, subject_token_type: ACCESS_TOKEN_TYPE, resource: TTS }, backend);
     assert.equal(other.status, 400);
     assert.match(String(other.body.error), /^(unauthorized_client|invalid_request)$/);
+  });
+
+  it('refuses a DPoP proof rather than ignoring it: exchanged tokens are not bound yet', async () => {
+    const subject = await ottoAtCms();
+    const response = await fetch(`${gh.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(exchanger.id, exchanger.secret), dpop: 'eyJhbGciOiJFUzI1NiJ9.e30.sig' },
+      body: new URLSearchParams({ grant_type: TOKEN_EXCHANGE_GRANT, subject_token: subject, subject_token_type: ACCESS_TOKEN_TYPE, resource: TTS }),
+    });
+    assert.equal(response.status, 400);
+    const body = await response.json() as { error: string; error_description: string };
+    assert.equal(body.error, 'invalid_request');
+    assert.match(body.error_description, /DPoP/);
   });
 });

@@ -4,7 +4,9 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import { DEFAULT_RESOURCE_PROPERTY, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY } from '../domain/client-metadata.js';
+import { StorageUnavailableError } from '../domain/errors.js';
 import type { Resource } from '../domain/types.js';
+import { TemporarilyUnavailable } from './errors.js';
 import { replayable } from '../lib/replayable-request.js';
 
 /** Endpoints that take an authorization request as a form body: PAR (RFC 9126) and device authorization (RFC 8628). */
@@ -42,7 +44,11 @@ async function defaultScope(
   clientId: string,
   requested: string | string[] | undefined,
 ): Promise<string | undefined> {
-  const client = (await deps.provider().Client.find(clientId).catch(() => undefined)) as unknown as Record<string, unknown> | undefined;
+  // A client that cannot be loaded is left to oidc-provider to refuse; a storage outage is not swallowed (503).
+  const client = (await deps.provider().Client.find(clientId).catch((error: unknown) => {
+    if (error instanceof TemporarilyUnavailable || error instanceof StorageUnavailableError) throw error;
+    return undefined;
+  })) as unknown as Record<string, unknown> | undefined;
   if (!client) return undefined;
   const allowed = (client[RESOURCES_PROPERTY] as string[] | undefined) ?? [];
   const fallback = client[DEFAULT_RESOURCE_PROPERTY] as string | undefined;

@@ -115,6 +115,12 @@ export function createDeviceFlow(deps: DeviceFlowDeps) {
         renderCodePage(ctx, { limited: true, error: 'Too many wrong codes were entered from your network. Wait a few minutes, then start again on your device.' }, 429);
         return;
       }
+      try {
+        await next();
+      } finally {
+        await deps.codeEntry.release(ctx.ip);
+      }
+      return;
     }
     await next();
     const route = ctx.oidc?.route;

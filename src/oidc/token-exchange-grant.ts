@@ -58,6 +58,12 @@ export function installTokenExchange(provider: Provider, deps: TokenExchangeGran
     if (params.requested_token_type !== undefined && params.requested_token_type !== ACCESS_TOKEN_TYPE) throw new errors.InvalidRequest(`requested_token_type must be ${ACCESS_TOKEN_TYPE}`);
     if (params.audience !== undefined) throw new errors.InvalidTarget('name the target with resource (a resource indicator), not audience');
     if (!params.resource) throw new errors.InvalidRequest('missing required parameter resource');
+    // Exchanged tokens are not DPoP-bound yet: a proof is refused rather than ignored, and a client
+    // that requires bound tokens gets none by exchange (fail closed; see docs/TOKENS.md).
+    if (ctx.get('dpop')) throw new errors.InvalidRequest('token exchange does not issue DPoP-bound tokens yet; send the request without a DPoP proof');
+    if ((ctx.oidc.client as { dpopBoundAccessTokens?: boolean } | undefined)?.dpopBoundAccessTokens) {
+      throw new errors.UnauthorizedClient('this client requires DPoP-bound tokens, which token exchange does not issue yet');
+    }
 
     const claims = await deps.tokens.verify(params.subject_token!);
     // Only a user's token can be exchanged: a service's own token has no user to act for.

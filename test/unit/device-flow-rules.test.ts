@@ -18,6 +18,7 @@ describe('unit: device flow rules', () => {
       for (let i = 0; i < 3; i += 1) {
         await entry.admit('192.0.2.1');
         await entry.recordWrongCode('192.0.2.1');
+        await entry.release('192.0.2.1');
       }
       await assert.rejects(entry.admit('192.0.2.1'), (error: unknown) => error instanceof UserCodeEntryLimitError
         && error instanceof TooManyRequestsError && error.status === 429 && error.retryAfterSeconds === 900);
@@ -25,10 +26,22 @@ describe('unit: device flow rules', () => {
 
     it('counts only wrong codes, each address on its own, and a new window starts afresh', async () => {
       const { entry, clock } = setup();
-      for (let i = 0; i < 10; i += 1) await entry.admit('192.0.2.1');
+      for (let i = 0; i < 10; i += 1) {
+        await entry.admit('192.0.2.1');
+        await entry.release('192.0.2.1');
+      }
       for (let i = 0; i < 3; i += 1) await entry.recordWrongCode('192.0.2.1');
       await entry.admit('192.0.2.2');
       clock.advance(900 * 1000);
+      await entry.admit('192.0.2.1');
+    });
+
+    it('checks one code at a time per address, so parallel guesses cannot all pass before one is counted', async () => {
+      const { entry } = setup();
+      const attempts = await Promise.allSettled(Array.from({ length: 8 }, () => entry.admit('192.0.2.1')));
+      assert.equal(attempts.filter((a) => a.status === 'fulfilled').length, 1);
+      await entry.admit('192.0.2.2');
+      await entry.release('192.0.2.1');
       await entry.admit('192.0.2.1');
     });
 

@@ -114,4 +114,9 @@ describe('unit: token exchange policy', () => {
       act: { sub: 'cms-backend', client_id: 'cms-backend' },
     });
   });
+
+  it('refuses a subject token issued only for one of the client\'s exchange targets: it serves that audience only as a target', async () => {
+    const { exchange, client, subject } = setup();
+    assert.equal(await refusal(exchange.authorize({ client, subject: { ...subject, audience: [TTS] }, resource: TTS })), 'invalid_grant');
+  });
 });

@@ -150,7 +150,8 @@ def _foreign_token(real: str) -> str:
 
 def test_an_unknown_kid_flood_costs_gatehouse_one_jwks_fetch_per_cooldown_with_concurrent_refetches_shared(issuer):
     urlopen = CountingUrlopen()
-    cooldown = 1.0
+    # Long enough that the burst below fits inside it on a loaded machine.
+    cooldown = 2.0
     verifier = verifier_for(issuer, urlopen=urlopen, jwks_cooldown_ms=cooldown * 1000)
     real = service_token()
     foreign = [_foreign_token(real) for _ in range(3)]
@@ -248,3 +249,11 @@ def test_create_verifier_refuses_bad_options():
                     {"issuer": "https://id.example", "audience": CMS, "timeout_ms": float("inf")}):
         with pytest.raises(TypeError):
             create_verifier(**options)
+
+
+def test_refuses_a_dpop_bound_token_presented_as_bearer(issuer):
+    """RFC 9449 §7.2: a token bound to a key (cnf.jkt) is refused without a proof of that key."""
+    verifier = verifier_for(issuer)
+    real = service_token()
+    error = refused(verifier, forge(real, {"cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}}), "dpop_required")
+    assert error.status == 401

@@ -23,14 +23,26 @@ export class UserCodeEntryLimitError extends TooManyRequestsError {
  */
 export function createUserCodeEntry(options: UserCodeEntryOptions) {
   const key = (ip: string) => `device-code-failures:${ip}`;
+  const checking = (ip: string) => `device-code-checking:${ip}`;
   const enabled = options.maxFailures > 0;
   return {
-    /** Throws when `ip` has used up its wrong codes; called before a code is looked up. */
+    /**
+     * Throws when `ip` has used up its wrong codes, or is checking another code right now; called
+     * before a code is looked up, and followed by `release` once the check is answered. One check
+     * at a time per address: parallel guesses would otherwise all pass the count before any of
+     * them was recorded.
+     */
     async admit(ip: string): Promise<void> {
       if (!enabled) return;
+      if (!(await options.store.claim(checking(ip), CHECK_SECONDS))) throw new UserCodeEntryLimitError(CHECK_SECONDS, options.maxFailures);
       if (((await options.store.getJson<number>(key(ip))) ?? 0) >= options.maxFailures) {
+        await options.store.delete([checking(ip)]);
         throw new UserCodeEntryLimitError(options.windowSeconds, options.maxFailures);
       }
+    },
+    /** Ends the check `admit` began (its mark also expires on its own, should this never run). */
+    async release(ip: string): Promise<void> {
+      if (enabled) await options.store.delete([checking(ip)]);
     },
     /** Counts a code that matched no device. */
     async recordWrongCode(ip: string): Promise<void> {
@@ -38,5 +50,8 @@ export function createUserCodeEntry(options: UserCodeEntryOptions) {
     },
   };
 }
+
+/** Longest a code check may hold an address's turn (the mark expires even if never released). */
+const CHECK_SECONDS = 10;
 
 export type UserCodeEntry = ReturnType<typeof createUserCodeEntry>;

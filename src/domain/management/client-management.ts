@@ -181,6 +181,8 @@ export function createClientManagement(deps: ClientManagementDeps) {
     if (requirePar && !grantTypes.includes('authorization_code')) errors.push({ field: 'requirePushedAuthorizationRequests', detail: 'applies only to the authorization_code grant' });
     if (grantTypes.includes('client_credentials') && authMethod === 'none') errors.push({ field: 'tokenEndpointAuthMethod', detail: 'a public client (none) cannot use client_credentials' });
     if (grantTypes.includes(TOKEN_EXCHANGE_GRANT) && authMethod === 'none') errors.push({ field: 'tokenEndpointAuthMethod', detail: 'a public client (none) cannot use token exchange' });
+    // Skipping consent is for a client whose identity is proven: any app on a device could claim a public one's loopback redirect.
+    if (firstParty && authMethod === 'none') errors.push({ field: 'firstParty', detail: 'a public client (none) cannot skip consent' });
 
     const offered = new Set<string>();
     for (const [i, uri] of resourceList.entries()) {

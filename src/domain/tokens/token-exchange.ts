@@ -102,7 +102,9 @@ export function createTokenExchange(deps: TokenExchangeDeps) {
   return {
     async authorize(request: ExchangeRequest): Promise<ExchangedToken> {
       const { client, subject } = request;
-      if (!subject.audience.some((aud) => client.resources.includes(aud))) {
+      // The client serves the subject token's audience: one of its resources that is not itself an
+      // exchange target (a client must not turn tokens for a target it merely may reach into more).
+      if (!subject.audience.some((aud) => client.resources.includes(aud) && !client.exchangeResources.includes(aud))) {
         throw new TokenExchangeRefused('invalid_grant', 'the subject token was not issued for a resource this client serves');
       }
       if (depth(subject.act) >= MAX_DELEGATION_DEPTH) {

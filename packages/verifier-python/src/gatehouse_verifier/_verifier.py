@@ -77,7 +77,8 @@ class Verifier:
         """Verifies an access token offline (RS256 signature with a key from Gatehouse's JWKS by
         ``kid``, ``typ`` at+jwt, ``iss``, ``aud``, ``exp``/``nbf`` with tolerance, the RFC 9068 claims)
         and returns its claims. Raises :class:`VerifierError`: ``token_missing``, ``token_invalid``,
-        ``token_expired`` or ``keys_unavailable``."""
+        ``token_expired``, ``dpop_required`` (a DPoP-bound token: refused, proofs are not checked
+        here yet) or ``keys_unavailable``."""
         if not isinstance(token, str) or token == "":
             raise VerifierError("token_missing", "no access token was presented")
         header = self._header(token)
@@ -103,6 +104,11 @@ class Verifier:
         if not _typ_is_at_jwt(header.get("typ")):
             raise VerifierError("token_invalid", "the token is not an access token (typ must be at+jwt)")
         self._check_claims(payload)
+        # A DPoP-bound token (RFC 9449: cnf.jkt) is only as good as the proof of its key, which
+        # this package does not check yet: refused, never taken as a bearer token.
+        cnf = payload.get("cnf")
+        if isinstance(cnf, dict) and cnf.get("jkt") is not None:
+            raise VerifierError("dpop_required", "the access token is DPoP-bound; this service accepts bearer tokens only")
         return read_claims(payload)
 
     def introspect(self, token: str) -> bool:
