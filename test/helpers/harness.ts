@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config/load-config.js';
 import { packageRoot } from '../../src/config/paths.js';
 import { startGatehouse, type Gatehouse } from '../../src/gatehouse.js';
+import { createDatabase, migrateLatest } from '../../src/storage/postgres/database.js';
 import { createLogger } from '../../src/logger.js';
 
 /** `npm test` runs against real Postgres + Redis when DATABASE_URL and REDIS_URL are set, else embedded. */
@@ -35,6 +36,27 @@ export interface Sandbox {
   dispose(): Promise<void>;
 }
 
+/**
+ * A migrated, empty embedded database, made once per test process: PGlite's first start
+ * (initdb) takes seconds, opening an existing data directory a fraction of one, so every embedded
+ * sandbox starts from a copy of this one instead of from nothing.
+ */
+let pgliteTemplate: Promise<string> | undefined;
+function migratedPglite(): Promise<string> {
+  pgliteTemplate ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-template-'));
+    const { db } = createDatabase({ dataDir: dir, poolMax: 1 });
+    try {
+      await migrateLatest(db);
+    } finally {
+      await db.destroy();
+    }
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    return join(dir, 'pglite');
+  })();
+  return pgliteTemplate;
+}
+
 export async function createSandbox(): Promise<Sandbox> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
   const env: Record<string, string> = {
@@ -45,6 +67,7 @@ export async function createSandbox(): Promise<Sandbox> {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
   };
   let dropDatabase = async () => {};
+  if (mode === 'embedded') cpSync(await migratedPglite(), join(env.GATEHOUSE_DATA_DIR!, 'pglite'), { recursive: true });
   if (mode === 'servers') {
     const name = `gh_test_${randomBytes(6).toString('hex')}`;
     const admin = new pg.Client({ connectionString: serverUrls.database });
