@@ -1,6 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 
+/** oidc-provider's own request body limit (lib/shared/selective_body.js): what reads a body first keeps to it. */
+export const PROVIDER_BODY_LIMIT = 56 * 1024;
+
 /**
  * The request as oidc-provider expects it: a stream it reads the body from (it reads `req`
  * itself, and warns on the console when it finds the body already consumed). The same bytes are

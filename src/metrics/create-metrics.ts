@@ -1,13 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** What storage reports about one call, for latency and error metrics. */
-export interface StorageObservation {
-  backend: 'postgres' | 'store';
-  /** `<repository>.<method>`, or `store.<method>`: a fixed set, never request input. */
-  operation: string;
-  seconds: number;
-  failed: boolean;
-}
+import type { StorageObservation } from '../storage/domain-errors.js';
 
 export type LoginOutcome = 'success' | 'failure' | 'lockout';
 

@@ -7,12 +7,12 @@ import { DEFAULT_RESOURCE_PROPERTY, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY
 import { StorageUnavailableError } from '../domain/errors.js';
 import type { Resource } from '../domain/types.js';
 import { TemporarilyUnavailable } from './errors.js';
-import { replayable } from '../lib/replayable-request.js';
+import { basicCredentials } from '../lib/basic-credentials.js';
+import { PROVIDER_BODY_LIMIT, replayable } from '../lib/replayable-request.js';
 
 /** Endpoints that take an authorization request as a form body: PAR (RFC 9126) and device authorization (RFC 8628). */
 const FORM_REQUEST_PATHS = new Set(['/request', '/device/auth']);
 /** oidc-provider's own body limit: a longer body is refused by it, untouched here. */
-const BODY_LIMIT = 56 * 1024;
 
 /**
  * OAuth 2.1 §3.2.2.1: an authorization request may omit `scope`, and the server then either
@@ -75,15 +75,15 @@ async function defaultScopeInBody(deps: Parameters<typeof defaultScopeMiddleware
   for await (const chunk of ctx.req) {
     received += (chunk as Buffer).length;
     chunks.push(chunk as Buffer);
-    if (received > BODY_LIMIT) break;
+    if (received > PROVIDER_BODY_LIMIT) break;
   }
   let bytes = Buffer.concat(chunks);
   const replay = (body: Buffer) => {
     ctx.req = replayable(ctx.req as IncomingMessage, body);
   };
-  if (received > BODY_LIMIT) return replay(bytes);
+  if (received > PROVIDER_BODY_LIMIT) return replay(bytes);
   const form = new URLSearchParams(bytes.toString('utf8'));
-  const clientId = form.get('client_id') ?? basicClientId(ctx.get('authorization'));
+  const clientId = form.get('client_id') ?? (basicCredentials(ctx.get('authorization'))?.clientId || undefined);
   if (form.has('scope') || form.has('request') || !clientId) return replay(bytes);
   const resources = form.getAll('resource');
   const scope = await defaultScope(deps, clientId, resources.length ? resources : undefined);
@@ -92,17 +92,4 @@ async function defaultScopeInBody(deps: Parameters<typeof defaultScopeMiddleware
     ctx.req.headers['content-length'] = String(bytes.length);
   }
   return replay(bytes);
-}
-
-/** The client id of an RFC 6749 §2.3.1 Basic Authorization header (form-encoded), if any. */
-function basicClientId(header: string): string | undefined {
-  const match = /^Basic\s+(.+)$/i.exec(header);
-  if (!match) return undefined;
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  try {
-    return decodeURIComponent((colon === -1 ? decoded : decoded.slice(0, colon)).replace(/\+/g, ' ')) || undefined;
-  } catch {
-    return undefined;
-  }
 }

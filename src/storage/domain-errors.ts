@@ -57,15 +57,18 @@ export async function guardStorage<T>(operation: () => Promise<T>): Promise<T> {
 
 const isAsyncGeneratorFunction = (fn: unknown) => (fn as { constructor?: { name?: string } })?.constructor?.name === 'AsyncGeneratorFunction';
 
-/**
- * Wraps every method of a repository or store so that what it throws is translated with
- * toDomainError: adapters implement the domain's ports and speak its errors, so no caller ever
- * reads a SQLSTATE.
- */
-/** Where timings of storage calls go (the metrics), with the name of what was called. */
-export interface StorageObserver {
-  (observation: { backend: 'postgres' | 'store'; operation: string; seconds: number; failed: boolean }): void;
+/** What storage reports about one call, for latency and error metrics. */
+export interface StorageObservation {
+  backend: 'postgres' | 'store';
+  /** `<repository>.<method>`, or `store.<method>`: a fixed set, never request input. */
+  operation: string;
+  seconds: number;
+  /** The backend could not answer (an answer such as a duplicate is not a failure). */
+  failed: boolean;
 }
+
+/** Where timings of storage calls go (the metrics). */
+export type StorageObserver = (observation: StorageObservation) => void;
 
 export interface ObservedAs { backend: 'postgres' | 'store'; name: string; observe?: StorageObserver }
 

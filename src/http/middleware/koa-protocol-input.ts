@@ -3,11 +3,10 @@ import { parse as parseForm } from 'node:querystring';
 import type { Context, Middleware } from 'koa';
 import { errors } from 'oidc-provider';
 
-import { replayable } from '../../lib/replayable-request.js';
+import { basicCredentials } from '../../lib/basic-credentials.js';
+import { PROVIDER_BODY_LIMIT, replayable } from '../../lib/replayable-request.js';
 import { findUnstorable, unstorableReason, type UnstorableValue } from '../../lib/storable-text.js';
 
-/** oidc-provider's own body limit (lib/shared/selective_body.js): the same requests pass as before. */
-const PROVIDER_BODY_LIMIT = 56 * 1024;
 
 /**
  * Endpoints a person's browser navigates to (authorization, logout, device code entry and its
@@ -33,7 +32,7 @@ export function protocolInputMiddleware(): Middleware {
     const pathProblem = unstorableReason(decodedPath(ctx));
     if (pathProblem) found.push({ pointer: 'the path', detail: pathProblem });
     found.push(...parameters(ctx.query));
-    found.push(...basicCredentials(ctx.get('authorization')));
+    found.push(...basicCredentialProblems(ctx.get('authorization')));
     if (['POST', 'PUT', 'PATCH'].includes(ctx.method)) {
       const type = ctx.is('application/x-www-form-urlencoded', 'application/json');
       if (type) {
@@ -93,21 +92,12 @@ function jwtContents(name: string, jwt: string): UnstorableValue[] {
 }
 
 /** RFC 6749 §2.3.1: both halves are form-encoded, and oidc-provider looks the client id up. */
-function basicCredentials(header: string): UnstorableValue[] {
-  const match = /^Basic\s+(.+)$/i.exec(header);
-  if (!match) return [];
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  const halves = colon === -1 ? [decoded] : [decoded.slice(0, colon), decoded.slice(colon + 1)];
-  return halves.flatMap((half, index) => {
-    let text = half;
-    try {
-      text = decodeURIComponent(half.replace(/\+/g, ' '));
-    } catch {
-      // oidc-provider refuses it as malformed
-    }
-    const detail = unstorableReason(text);
-    return detail ? [{ pointer: `the Authorization header's ${index === 0 ? 'client id' : 'client secret'}`, detail }] : [];
+function basicCredentialProblems(header: string): UnstorableValue[] {
+  const credentials = basicCredentials(header);
+  if (!credentials) return [];
+  return ([['client id', credentials.clientId], ['client secret', credentials.secret]] as const).flatMap(([name, text]) => {
+    const detail = text === undefined ? undefined : unstorableReason(text);
+    return detail ? [{ pointer: `the Authorization header's ${name}`, detail }] : [];
   });
 }
 
