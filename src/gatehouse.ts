@@ -35,6 +35,11 @@ import { installStructuredTokenSupport } from './oidc/structured-tokens.js';
 import { createMetrics } from './metrics/create-metrics.js';
 import { metricsMiddleware } from './metrics/koa-metrics.js';
 import { createMetricsRoutes, startMetricsServer } from './metrics/metrics-routes.js';
+import { createOutboxRelay, webhookFanOut } from './domain/events/outbox-relay.js';
+import { createWebhookDispatcher } from './domain/events/webhook-dispatcher.js';
+import { createAmqpSink } from './events/amqp-sink.js';
+import { startBackgroundLoop } from './events/background-loop.js';
+import { createWebhookSender } from './events/webhook-sender.js';
 import { createServices, type Services } from './services.js';
 import { createStorage, type Storage } from './storage/create-storage.js';
 
@@ -62,6 +67,32 @@ function scheduleSweep(services: Services, log: Logger): () => void {
   }, 10 * 60_000);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/**
+ * The outbox relays of this node: RabbitMQ (when configured), the webhook fan-out and the
+ * webhook deliveries. Every node runs them; leases keep any two from doing the same work.
+ */
+function startEventRelays(config: Config, storage: Storage, services: Services, log: Logger): Array<() => Promise<void>> {
+  const loop = (name: string, task: () => Promise<number>) => startBackgroundLoop(name, task, { idleMs: config.eventsPollMs, log });
+  const lease = storage.leaseRelayCursor;
+  const stops: Array<() => Promise<void>> = [];
+  if (config.amqpUrl) {
+    const sink = createAmqpSink({ url: config.amqpUrl, exchange: config.amqpExchange });
+    const relay = createOutboxRelay({ name: `amqp:${config.amqpExchange}`, lease, sink });
+    stops.push(loop('event relay to RabbitMQ', () => relay.relayOnce()), () => sink.close());
+  }
+  const fanOut = createOutboxRelay({ name: 'webhooks', lease, sink: webhookFanOut });
+  const dispatcher = createWebhookDispatcher({
+    webhooks: storage.repos.webhooks,
+    send: createWebhookSender({ policy: { allowPrivateNetworks: config.outboundAllowPrivateNetworks, allowHttp: config.outboundAllowHttp }, timeoutMs: config.webhookTimeoutSeconds * 1000 }),
+    audit: services.audit,
+    clock: services.clock,
+    retryDelaysSeconds: config.webhookRetryDelaysSeconds,
+    leaseSeconds: config.webhookTimeoutSeconds * 3 + 5,
+  });
+  stops.push(loop('webhook fan-out', () => fanOut.relayOnce()), loop('webhook deliveries', () => dispatcher.deliverDue()));
+  return stops;
 }
 
 export class StartupError extends AppError {
@@ -126,6 +157,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
 
     await services.revocations.warm();
     stops.push(scheduleSweep(services, log));
+    stops.push(...startEventRelays(config, storage, services, log));
     stops.push(tokenIssuance.start());
 
     await services.ensureApiResource();
@@ -189,7 +221,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       log.info('import applied', { file: config.importFile, ...summary });
     }
 
-    const operations = createManagementOperations(services);
+    const operations = createManagementOperations(services, { eventsPollMs: config.eventsPollMs });
     const apiRouter = createApiRouter({
       operations,
       auth: createApiAuthenticator({ tokens: () => currentTokens!, audience: config.apiResource }),

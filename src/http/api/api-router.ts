@@ -68,6 +68,7 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
 
       const result = await operation.handle({
         caller, params, query, body, requestId: ctx.state.requestId as string | undefined, ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined,
+        accept: ctx.get('accept') || undefined, lastEventId: ctx.get('last-event-id') || undefined,
       });
       for (const [name, value] of Object.entries(result.headers ?? {})) ctx.set(name, value);
       ctx.status = result.status ?? (result.body === undefined ? 204 : 200);

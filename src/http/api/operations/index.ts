@@ -8,9 +8,11 @@ import { createRoleOperations } from './role-operations.js';
 import { createSessionOperations } from './session-operations.js';
 import { createStatisticsOperations } from './statistics-operations.js';
 import { createUserOperations } from './user-operations.js';
+import { createEventOperations } from './event-operations.js';
+import { createWebhookOperations } from './webhook-operations.js';
 
 /** Every operation of /api/v1, in the order the OpenAPI document lists them. */
-export function createManagementOperations(deps: Services): ApiOperation[] {
+export function createManagementOperations(deps: Services, options: { eventsPollMs: number }): ApiOperation[] {
   return [
     ...createUserOperations(deps),
     ...createRoleOperations(deps),
@@ -20,5 +22,7 @@ export function createManagementOperations(deps: Services): ApiOperation[] {
     ...createSessionOperations(deps),
     ...createStatisticsOperations(deps),
     ...createAuditOperations(deps),
+    ...createEventOperations(deps, { pollMs: options.eventsPollMs }),
+    ...createWebhookOperations(deps),
   ];
 }
