@@ -9,7 +9,7 @@ export function createFakeEventRepository(state: FakeState): EventRepository {
     },
     async after(seq, filter, limit) {
       return state.events
-        .filter((e) => e.seq > seq && (!filter.types?.length || filter.types.includes(e.type)) && (filter.labId === undefined || e.labIds.includes(filter.labId)))
+        .filter((e) => e.seq > seq && (!filter.types?.length || filter.types.includes(e.type)) && (filter.labId === undefined || e.labIds.includes(filter.labId)) && (filter.since === undefined || e.time >= filter.since))
         .slice(0, limit)
         .map((e) => copy(e));
     },

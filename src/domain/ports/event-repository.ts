@@ -6,6 +6,8 @@ export interface EventFilter {
   types?: readonly string[];
   /** Only events concerning this lab. */
   labId?: string;
+  /** Only events at or after this time. */
+  since?: Date;
 }
 
 /** The transactional outbox: events appended with the change that caused them, read in commit order. */

@@ -37,6 +37,7 @@ export function createEventRepository(db: Database): EventRepository {
       const query = db('events').select().where('seq', '>', seq).orderBy('seq').limit(limit);
       if (filter.types?.length) query.whereIn('type', [...filter.types]);
       if (filter.labId !== undefined) query.whereRaw('? = ANY(lab_ids)', [filter.labId]);
+      if (filter.since !== undefined) query.where('occurred_at', '>=', filter.since);
       return ((await query) as EventRow[]).map(toStoredEvent);
     },
 

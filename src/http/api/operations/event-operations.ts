@@ -10,7 +10,7 @@ import { confinedLab } from '../caller.js';
 import type { Services } from '../../../services.js';
 import { idSchema, strictObject } from '../schemas.js';
 
-interface FeedQuery { after?: string; types?: string; lab?: string; limit: number }
+interface FeedQuery { after?: string; since?: string; types?: string; lab?: string; limit: number }
 
 const HEARTBEAT_MS = 15_000;
 
@@ -62,6 +62,7 @@ export function createEventOperations({ eventFeed }: Pick<Services, 'eventFeed'>
       query: strictObject({
         after: cursorSchema,
         types: { type: 'string', maxLength: 2000, pattern: '^[a-z_.]+(,[a-z_.]+)*$', description: 'Comma-separated event types.' },
+        since: { type: 'string', format: 'date-time', description: 'Only events at or after this time (e.g. a verifier starting up reads back one token lifetime).' },
         lab: { ...idSchema, description: 'Only events concerning this lab (a lab admin: always their own).' },
         limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100, description: 'Most events in one JSON page.' },
       }),
@@ -76,7 +77,7 @@ export function createEventOperations({ eventFeed }: Pick<Services, 'eventFeed'>
           throw new ValidationError('unknown event type', unknown.map(([t]) => ({ field: 'types', detail: `${t} is not an event type` })));
         }
         const confined = confinedLab(caller);
-        const filter: EventFilter = { types, labId: confined ?? query.lab };
+        const filter: EventFilter = { types, labId: confined ?? query.lab, ...(query.since ? { since: new Date(query.since) } : {}) };
         if (confined !== undefined && query.lab !== undefined && query.lab !== confined) return { body: { items: [], next: query.after ?? '0' } };
         const resume = lastEventId && /^\d{1,16}$/.test(lastEventId) ? lastEventId : query.after;
         const after = resume === 'latest' ? await eventFeed.latestCursor() : Number(resume ?? 0);
