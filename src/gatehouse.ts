@@ -40,6 +40,7 @@ import { createWebhookDispatcher } from './domain/events/webhook-dispatcher.js';
 import { createAmqpSink } from './events/amqp-sink.js';
 import { startBackgroundLoop } from './events/background-loop.js';
 import { createWebhookSender } from './events/webhook-sender.js';
+import { buildAsyncApiDocument } from './http/api/asyncapi.js';
 import { createServices, type Services } from './services.js';
 import { createStorage, type Storage } from './storage/create-storage.js';
 
@@ -179,7 +180,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       provider.use(refreshReuse.middleware);
       provider.use(labPolicy.recordLabSwitch((error) => log.error('could not record a lab switch', { error })));
       currentTokens = tokens;
-      installStructuredTokenSupport(provider, { tokens: currentTokens, revocations: services.revocations, grants: services.grants, audit });
+      installStructuredTokenSupport(provider, { tokens: currentTokens, labs: withProtocolErrors(services.labAccess), revocations: services.revocations, grants: services.grants, audit });
       provider.on('server_error', (_ctx, error) => log.error('oidc-provider server error', { error }));
       // JWT access tokens are 'issued' (not stored), opaque ones 'saved'; client credentials are their own kind.
       const countToken = (token: { clientId?: string }) => { if (token.clientId) tokenIssuance.count(token.clientId); };
@@ -226,6 +227,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       operations,
       auth: createApiAuthenticator({ tokens: () => currentTokens!, audience: config.apiResource }),
       openApi: buildOpenApiDocument(operations, { issuer: config.issuer, audience: config.apiResource, version: packageVersion() }),
+      asyncApi: buildAsyncApiDocument({ issuer: config.issuer, version: packageVersion(), amqpExchange: config.amqpExchange }),
       renderDocs: (ctx, document) => views.render(ctx, 'api-docs', { document }),
     });
     const app = createHttpApp({

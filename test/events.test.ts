@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import amqp from 'amqplib';
 import { Webhook } from 'standardwebhooks';
 
+import { createAjv } from '../src/config/ajv.js';
+import { EVENT_TYPES } from '../src/domain/events/event-types.js';
 import { checkOutboundUrl, OutboundRefusedError, postOutbound } from '../src/lib/outbound-request.js';
 import { mode, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 import { eventually } from './helpers/eventually.js';
@@ -230,5 +232,25 @@ describe(`events: outbox, feed, webhooks, RabbitMQ (${mode})`, () => {
     } finally {
       await connection.close();
     }
+  });
+
+  it('publishes the event schema once: in the OpenAPI components and as an AsyncAPI 3 document, which the events match', async () => {
+    const asyncApi = await (await fetch(`${gh.issuer}/api/v1/asyncapi.json`)).json() as Record<string, any>;
+    assert.equal(asyncApi.asyncapi, '3.0.0');
+    const resolve = (ref: string) => ref.slice(2).split('/').reduce((node: any, key: string) => node?.[key], asyncApi);
+    for (const type of Object.keys(EVENT_TYPES)) {
+      const channel = asyncApi.channels[type];
+      assert.equal(channel.address, type);
+      assert.equal(channel.bindings.amqp.exchange.name, exchange);
+      const message = resolve(channel.messages[type].$ref);
+      assert.equal(message.payload.allOf[1].properties.type.const, type);
+      assert.ok(resolve(asyncApi.operations[`publish.${type}`].channel.$ref), type);
+    }
+    const openApi = await (await fetch(`${gh.issuer}/api/v1/openapi.json`)).json() as Record<string, any>;
+    assert.deepEqual(openApi.components.schemas.Event, asyncApi.components.schemas.Event);
+    const validate = createAjv().compile(asyncApi.components.schemas.Event);
+    const feed = await api(gh.issuer, ops, 'GET', '/events?limit=50');
+    assert.ok(feed.body.items.length > 0);
+    for (const event of feed.body.items) assert.ok(validate(event), JSON.stringify(validate.errors));
   });
 });

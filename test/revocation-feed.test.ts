@@ -4,7 +4,7 @@ import { clientCredentialsToken, createRevocationFeed, createVerifier, VerifierE
 
 import { CMS, john, mode, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 import { api, opsService, serviceToken } from './helpers/management-api.js';
-import { revoke, userTokens } from './helpers/user-tokens.js';
+import { introspect, revoke, userTokens } from './helpers/user-tokens.js';
 
 /** Verifies until the verifier refuses the token; answers the error and how long it took. */
 async function refusedWithin(check: () => Promise<unknown>, timeoutMs: number): Promise<{ error: VerifierError; ms: number }> {
@@ -97,5 +97,23 @@ describe(`offline verification honours revocation through the event feed (${mode
     } finally {
       flaky.stop();
     }
+  });
+});
+
+describe(`introspection answers the present (${mode})`, () => {
+  let gh: TestGatehouse;
+  before(async () => { gh = await startTestGatehouse(); });
+  after(async () => gh?.stop());
+
+  it('a role withdrawn after issue is absent from the introspection answer at once; the token stays active', async () => {
+    const ops = await serviceToken(gh.issuer, opsService, 'users:read users:write');
+    const userId = (await api(gh.issuer, ops, 'GET', `/users?q=${john.username}`)).body.items.find((u: { username: string }) => u.username === john.username).id;
+    assert.equal((await api(gh.issuer, ops, 'POST', `/users/${userId}/roles`, { resource: CMS, role: 'manager' })).status, 201);
+    const tokens = await userTokens(gh.issuer, { scope: 'openid cases:read', resource: CMS });
+    assert.deepEqual((await introspect(gh.issuer, tokens.access_token)).roles, ['manager', 'technician']);
+    assert.equal((await api(gh.issuer, ops, 'DELETE', `/users/${userId}/roles?resource=${encodeURIComponent(CMS)}&role=manager`)).status, 204);
+    const now = await introspect(gh.issuer, tokens.access_token);
+    assert.equal(now.active, true);
+    assert.deepEqual(now.roles, ['technician']);
   });
 });
