@@ -41,6 +41,10 @@ import { createAmqpSink } from './events/amqp-sink.js';
 import { startBackgroundLoop } from './events/background-loop.js';
 import { createWebhookSender } from './events/webhook-sender.js';
 import { buildAsyncApiDocument } from './http/api/asyncapi.js';
+import { createSharedSignals, type SharedSignals } from './domain/ssf/shared-signals.js';
+import { createSetPusher, createSetSigner } from './events/security-event-tokens.js';
+import { checkOutboundUrl, type OutboundPolicy } from './lib/outbound-request.js';
+import { createSsfRoutes } from './http/routes/ssf-routes.js';
 import { createServices, type Services } from './services.js';
 import { createStorage, type Storage } from './storage/create-storage.js';
 
@@ -70,11 +74,13 @@ function scheduleSweep(services: Services, log: Logger): () => void {
   return () => clearInterval(timer);
 }
 
+const outboundPolicy = (config: Config): OutboundPolicy => ({ allowPrivateNetworks: config.outboundAllowPrivateNetworks, allowHttp: config.outboundAllowHttp });
+
 /**
  * The outbox relays of this node: RabbitMQ (when configured), the webhook fan-out and the
  * webhook deliveries. Every node runs them; leases keep any two from doing the same work.
  */
-function startEventRelays(config: Config, storage: Storage, services: Services, log: Logger): Array<() => Promise<void>> {
+function startEventRelays(config: Config, storage: Storage, services: Services, sharedSignals: SharedSignals, log: Logger): Array<() => Promise<void>> {
   const loop = (name: string, task: () => Promise<number>) => startBackgroundLoop(name, task, { idleMs: config.eventsPollMs, log });
   const lease = storage.leaseRelayCursor;
   const stops: Array<() => Promise<void>> = [];
@@ -86,13 +92,16 @@ function startEventRelays(config: Config, storage: Storage, services: Services, 
   const fanOut = createOutboxRelay({ name: 'webhooks', lease, sink: webhookFanOut });
   const dispatcher = createWebhookDispatcher({
     webhooks: storage.repos.webhooks,
-    send: createWebhookSender({ policy: { allowPrivateNetworks: config.outboundAllowPrivateNetworks, allowHttp: config.outboundAllowHttp }, timeoutMs: config.webhookTimeoutSeconds * 1000 }),
+    send: createWebhookSender({ policy: outboundPolicy(config), timeoutMs: config.webhookTimeoutSeconds * 1000 }),
     audit: services.audit,
     clock: services.clock,
     retryDelaysSeconds: config.webhookRetryDelaysSeconds,
     leaseSeconds: config.webhookTimeoutSeconds * 3 + 5,
   });
   stops.push(loop('webhook fan-out', () => fanOut.relayOnce()), loop('webhook deliveries', () => dispatcher.deliverDue()));
+  const signals = createOutboxRelay({ name: 'ssf', lease, sink: sharedSignals.sink });
+  const push = createSetPusher({ policy: outboundPolicy(config), timeoutMs: config.webhookTimeoutSeconds * 1000 });
+  stops.push(loop('security event tokens', () => signals.relayOnce()), loop('security event push', () => sharedSignals.pushDue(push, config.webhookTimeoutSeconds * 3 + 5)));
   return stops;
 }
 
@@ -158,7 +167,14 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
 
     await services.revocations.warm();
     stops.push(scheduleSweep(services, log));
-    stops.push(...startEventRelays(config, storage, services, log));
+    let signingKeys = keyFile;
+    const sharedSignals = createSharedSignals({
+      issuer: config.issuer, ssf: repos.ssf, change: services.change, clock: services.clock,
+      sign: createSetSigner(() => keysInSigningOrder(signingKeys)[0]!),
+      checkUrl: async (url) => { await checkOutboundUrl(url, outboundPolicy(config)); },
+      retryDelaysSeconds: config.webhookRetryDelaysSeconds,
+    });
+    stops.push(...startEventRelays(config, storage, services, sharedSignals, log));
     stops.push(tokenIssuance.start());
 
     await services.ensureApiResource();
@@ -214,6 +230,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     current = build(keyFile);
     stops.push(watchKeyFile(config.keysDir, config.keysReloadSeconds, log, (file) => {
       current = build(file);
+      signingKeys = file;
     }));
     if (config.importFile) {
       // After the provider is built: imported clients are checked by its metadata validation, as the API's are.
@@ -222,7 +239,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       log.info('import applied', { file: config.importFile, ...summary });
     }
 
-    const operations = createManagementOperations(services, { eventsPollMs: config.eventsPollMs });
+    const operations = createManagementOperations(services, { eventsPollMs: config.eventsPollMs, sharedSignals });
     const apiRouter = createApiRouter({
       operations,
       auth: createApiAuthenticator({ tokens: () => currentTokens!, audience: config.apiResource }),
@@ -243,6 +260,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
           store: () => storage.store.ping(),
         }),
         createStaticRoutes(),
+        createSsfRoutes(config.issuer),
         createMetricsRoutes(metrics, config.metricsToken),
         // Before the API router, whose catch-all answers 404 for anything else under /api/v1.
         createRegistrationRoutes(services),

@@ -105,6 +105,8 @@ export function createServices(deps: ServicesDeps) {
 
   return {
     clock,
+    /** Runs a change with its audit row and events in one transaction (for use cases built in the composition root). */
+    change,
     /** Revoked tokens and grants (durable list, fast copy). */
     revocations,
     grants,

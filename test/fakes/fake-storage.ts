@@ -143,6 +143,7 @@ export function createFakeStorage(options: { clock?: ReturnType<typeof createFak
     statistics: withFaults('statistics', createFakeStatistics(state)),
     events: withFaults('events', createFakeEventRepository(state)),
     webhooks: unsupported('webhooks'),
+    ssf: unsupported('ssf'),
   };
 
   let queue: Promise<unknown> = Promise.resolve();

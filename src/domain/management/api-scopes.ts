@@ -10,6 +10,7 @@ export const API_SCOPES = {
   'events:read': 'Read the event feed and follow it live (lab admins: their lab\'s events).',
   'webhooks:read': 'Read webhook subscriptions and their delivery log.',
   'webhooks:write': 'Create, change and delete webhook subscriptions; redeliver.',
+  'ssf:manage': 'Shared Signals receivers: configure their own streams, poll and acknowledge SETs.',
 } as const;
 
 export type ApiScope = keyof typeof API_SCOPES;

@@ -11,6 +11,7 @@ import type { TenancyRepository } from './tenancy-repository.js';
 import type { TokenCountRepository } from './token-count-repository.js';
 import type { UserRepository } from './user-repository.js';
 import type { WebhookRepository } from './webhook-repository.js';
+import type { SsfRepository } from './ssf-repository.js';
 
 /** Every repository over one connection (or one transaction). */
 export interface Repositories {
@@ -28,6 +29,8 @@ export interface Repositories {
   /** The transactional outbox. */
   events: EventRepository;
   webhooks: WebhookRepository;
+  /** Shared Signals streams and their SETs. */
+  ssf: SsfRepository;
 }
 
 /**

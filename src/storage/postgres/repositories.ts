@@ -6,6 +6,7 @@ import { createClientRepository } from './client-repository.js';
 import type { Database } from './database.js';
 import { createEventRepository } from './event-repository.js';
 import { createWebhookRepository } from './webhook-repository.js';
+import { createSsfRepository } from './ssf-repository.js';
 import { createGrantOriginRepository } from './grant-origin-repository.js';
 import { createLabRepository } from './lab-repository.js';
 import { createOidcPayloadRepository } from './oidc-payload-repository.js';
@@ -33,6 +34,7 @@ export function createRepositories(db: Database, observe?: StorageObserver): Rep
     statistics: wrap('statistics', createStatisticsRepository(db)),
     events: wrap('events', createEventRepository(db)),
     webhooks: wrap('webhooks', createWebhookRepository(db)),
+    ssf: wrap('ssf', createSsfRepository(db)),
   };
 }
 
