@@ -74,6 +74,22 @@ function scheduleSweep(services: Services, log: Logger): () => void {
   return () => clearInterval(timer);
 }
 
+/**
+ * Records a newly published signing key (`signing_key.rotated`) once for the whole cluster:
+ * every node notices the rotated key file, the first to claim the kid in the shared store records it.
+ */
+async function announceSigningKey(storage: Storage, services: Services, kid: string, activatesAt: string | undefined): Promise<void> {
+  const claim = `signing-key-announced:${kid}`;
+  if (!(await storage.store.claim(claim, 90 * 86_400))) return;
+  try {
+    await services.audit.record({ actor: 'system:keys', action: 'signing_key.rotated', target: `key:${kid}`, details: { kid, activatesAt: activatesAt ?? null } });
+  } catch (error) {
+    // Another node's next reload, or this one's, may try again.
+    await storage.store.delete([claim]).catch(() => undefined);
+    throw error;
+  }
+}
+
 const outboundPolicy = (config: Config): OutboundPolicy => ({ allowPrivateNetworks: config.outboundAllowPrivateNetworks, allowHttp: config.outboundAllowHttp });
 
 /**
@@ -218,9 +234,11 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
         });
       });
       provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
+        const accountId = ctx.oidc?.session?.accountId;
         audit.recordLater({
           actor: ctx.oidc?.client ? `client:${ctx.oidc.client.clientId}` : 'anonymous',
           action: 'logout',
+          ...(accountId ? { target: `user:${accountId}` } : {}),
           requestId: ctx.state?.requestId as string | undefined,
           ip: ctx.ip,
         });
@@ -229,8 +247,12 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     };
     current = build(keyFile);
     stops.push(watchKeyFile(config.keysDir, config.keysReloadSeconds, log, (file) => {
+      const known = new Set(signingKeys.keys.map((k) => k.kid));
       current = build(file);
       signingKeys = file;
+      for (const key of file.keys.filter((k) => !known.has(k.kid))) {
+        announceSigningKey(storage, services, key.kid, file.meta[key.kid]?.activates_at).catch((error: unknown) => log.error('could not record a rotated signing key', { kid: key.kid, error }));
+      }
     }));
     if (config.importFile) {
       // After the provider is built: imported clients are checked by its metadata validation, as the API's are.

@@ -110,7 +110,8 @@ const DERIVATIONS: Record<string, Derive> = {
       user_id: t.user, all: true, session_ids: before?.sessions ?? [], grant_ids: before?.grants ?? [],
     });
   },
-  'logout': (t, d) => one('session.ended', `user:${t.user ?? d.sub}`, [], { user_id: t.user ?? d.sub, all: false, reason: 'logout', grant_ids: d.grant_ids ?? [] }),
+  // RP-initiated logout: published when the session's user is known.
+  'logout': (t, d) => (t.user ? one('session.ended', `user:${t.user}`, [], { user_id: t.user, all: false, reason: 'logout', grant_ids: d.grant_ids ?? [] }) : []),
   'grant.revoked': grantRevoked('revoked'),
   'authorization_code.reuse_detected': grantRevoked('authorization_code_reuse'),
   'refresh_token.reuse_detected': grantRevoked('refresh_token_reuse'),
