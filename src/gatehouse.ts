@@ -24,6 +24,7 @@ import { createViews } from './interactions/views.js';
 import type { Logger } from './logger.js';
 import { createAccessTokenReader, type AccessTokenReader } from './oidc/access-token-reader.js';
 import { createAdapterClass } from './oidc/adapter.js';
+import { createBackchannelLogout } from './oidc/backchannel-logout.js';
 import { watchKeyFile } from './oidc/key-watcher.js';
 import { ensureDevCookieKeys, ensureKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, type KeyFile } from './oidc/keys.js';
 import { createLabPolicy } from './oidc/lab-policy.js';
@@ -102,9 +103,24 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     let current: Provider | undefined;
     const serving = () => current!;
     const { repos } = storage;
+    let signingKey = keysInSigningOrder(keyFile)[0]!;
+    const logouts = createBackchannelLogout({
+      issuer: config.issuer,
+      signingKey: () => signingKey,
+      async findClient(clientId) {
+        const metadata = (await repos.clients.findRecord(clientId))?.metadata;
+        if (!metadata) return undefined;
+        const uri = metadata.backchannel_logout_uri;
+        return { uri: typeof uri === 'string' ? uri : undefined, sessionRequired: metadata.backchannel_logout_session_required === true };
+      },
+      attempts: config.backchannelLogoutAttempts,
+      allowInternalAddresses: config.outboundAllowInternal,
+      log,
+    });
+    stops.push(() => logouts.close());
     let forgetClient: (clientId: string) => void = () => {};
     const services = createServices({
-      config, storage, log,
+      config, storage, log, logouts,
       validateClientMetadata: (metadata) => serving().Client.validate(metadata),
       forgetClient: (clientId) => forgetClient(clientId),
     });
@@ -134,9 +150,10 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     let currentTokens: AccessTokenReader | undefined;
     const build = (keys: KeyFile): Provider => {
       const ordered = keysInSigningOrder(keys);
+      signingKey = ordered[0]!;
       const tokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations: services.revocations, accounts: services.accounts, labs: services.labAccess, maxVerified: config.cacheMaxEntries });
       const provider = createProvider({
-        config, adapter, keys: ordered, cookieKeys, dpopNonceKey: nonceKey, accounts, resources, views, labPolicy,
+        config, adapter, keys: ordered, cookieKeys, dpopNonceKey: nonceKey, accounts, resources, views, labPolicy, logouts,
         tokenExchange: { tokens, exchange: services.tokenExchange },
         firstParty: { recordGrantOrigin: services.grantOrigins.record, onError: (error) => log.warn('could not record where a grant was created', { error }) },
         // Polls are a protocol endpoint: a store outage there is OAuth's temporarily_unavailable.

@@ -13,6 +13,7 @@ import { createStatistics } from './domain/management/statistics.js';
 import { createTokenIssuanceCounter } from './domain/management/token-issuance.js';
 import { createUserManagement } from './domain/management/user-management.js';
 import { systemClock, type Clock } from './domain/ports/clock.js';
+import type { LogoutNotifier } from './domain/ports/logout-notifier.js';
 import type { Repositories, Transaction } from './domain/ports/repositories.js';
 import { createLabAccess } from './domain/tenancy/lab-access.js';
 import { createTokenExchange } from './domain/tokens/token-exchange.js';
@@ -47,6 +48,8 @@ export interface ServicesDeps {
   validateClientMetadata?: MetadataValidator;
   /** Drops this process's cached copy of a client after a change (the server's adapter); a no-op elsewhere. */
   forgetClient?: (clientId: string) => void;
+  /** Back-channel logout for sessions ended outside the browser (the server's sender; nobody elsewhere). */
+  logouts?: LogoutNotifier;
 }
 
 /**
@@ -64,7 +67,7 @@ export function createServices(deps: ServicesDeps) {
   const change = createAuditedChange({ transaction: storage.transaction, clock });
   const revocations = createRevocationList({ repository: repos.revocations, store });
   const grants = createGrantRevoker({ payloads: repos.payloads, revocations });
-  const browserSessions = createSessionDirectory({ store, now: () => clock.now().getTime() });
+  const browserSessions = createSessionDirectory({ store, now: () => clock.now().getTime(), logouts: deps.logouts });
   const access = Object.assign(createAccessTerminator({ payloads: repos.payloads, grants, sessions: browserSessions }), { revokeGrant: grants.revokeGrant });
   const labAccess = createLabAccess({ tenancy: repos.tenancy });
   const audit = createAuditLog({ repository: repos.audit, clock, onError: (error, event) => log.error('audit append failed', { error, action: event.action }) });
@@ -152,6 +155,7 @@ export function createServices(deps: ServicesDeps) {
         const deferred = {
           endAllAccessOf: async (userId: string) => void afterCommit.push(() => access.endAllAccessOf(userId)),
           revokeGrant: async (grantId: string) => void afterCommit.push(() => access.revokeGrant(grantId)),
+          endSessionsOf: async (userId: string) => void afterCommit.push(() => access.endSessionsOf(userId)),
         };
         const result = await storage.transaction((txRepos, nested) => work(management(txRepos, nested, deferred)));
         for (const step of afterCommit) await step();

@@ -168,6 +168,14 @@ export const settingsSchema = {
       'x-env': 'GATEHOUSE_METRICS_TOKEN', type: 'string', minLength: 16,
       description: 'Serve /metrics on the public port too, to requests with `Authorization: Bearer <this token>` (others get 404).',
     },
+    backchannelLogoutAttempts: {
+      'x-env': 'GATEHOUSE_BACKCHANNEL_LOGOUT_ATTEMPTS', type: 'integer', minimum: 1, maximum: 20, default: 6,
+      description: 'Tries per client to deliver a back-channel logout token (the first and the retries, waiting 1 s, 2 s, 4 s… between them), in the background.',
+    },
+    outboundAllowInternal: {
+      'x-env': 'GATEHOUSE_OUTBOUND_ALLOW_INTERNAL', type: 'boolean', default: false,
+      description: 'Let calls Gatehouse makes to URLs clients registered (back-channel logout) reach loopback, private and link-local addresses. Off: such URLs are refused (SSRF protection); on only when clients are on an internal network.',
+    },
     logLevel: {
       'x-env': 'LOG_LEVEL', enum: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info',
       description: 'Minimum level of the JSON log lines written to stdout.',

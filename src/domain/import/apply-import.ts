@@ -140,6 +140,9 @@ function createSteps(useCases: ImportUseCases, origin: ChangeOrigin, passwords: 
         dpopBoundAccessTokens: c.dpop_bound_access_tokens,
         tokenExchangeResources: c.token_exchange_resources,
         firstParty: c.first_party,
+        logoutEndsOfflineGrants: c.logout_ends_offline_grants,
+        backchannelLogoutUri: c.backchannel_logout_uri ?? null,
+        backchannelLogoutSessionRequired: c.backchannel_logout_session_required,
       };
       const existing = await orUndefined(clients.get(c.client_id));
       if (!existing) {

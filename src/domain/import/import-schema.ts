@@ -1,5 +1,5 @@
 import {
-  authMethodSchema, clientIdSchema, dpopBoundAccessTokensSchema, clientNameSchema, clientScopeSchema, firstPartySchema, grantTypesSchema, postLogoutRedirectUrisSchema, redirectUrisSchema,
+  authMethodSchema, clientIdSchema, dpopBoundAccessTokensSchema, clientNameSchema, clientScopeSchema, firstPartySchema, grantTypesSchema, logoutEndsOfflineGrantsSchema, backchannelLogoutUriSchema, backchannelLogoutSessionRequiredSchema, postLogoutRedirectUrisSchema, redirectUrisSchema,
   requirePushedAuthorizationRequestsSchema,
 } from '../schemas/client-schemas.js';
 import { identifierSchema } from '../schemas/identifier.js';
@@ -48,6 +48,9 @@ const client = strictObject({
     description: 'Resources this client may get tokens for by exchanging a user\'s access token (grant type urn:ietf:params:oauth:grant-type:token-exchange); each one of resources.',
   },
   first_party: { ...firstPartySchema, default: false },
+  logout_ends_offline_grants: { ...logoutEndsOfflineGrantsSchema, default: false },
+  backchannel_logout_uri: backchannelLogoutUriSchema,
+  backchannel_logout_session_required: { ...backchannelLogoutSessionRequiredSchema, default: false },
   roles: {
     type: 'array', default: [], description: 'Resource roles a service client holds (client_credentials tokens carry them). The list replaces the client\'s roles.',
     items: strictObject({ resource: resourceReference, role: roleNameSchema }, ['resource', 'role']),

@@ -248,7 +248,11 @@ export function createUserManagement(deps: {
       return { [PREPARED]: await hashChecked(password, context) };
     },
 
-    /** Sets (or replaces) a password; the policy applies and only the fact is audited. */
+    /**
+     * Sets (or replaces) a password; the policy applies and only the fact is audited. The user's
+     * browser sessions end (signed in with the old password; their clients get back-channel
+     * logout); grants and their tokens stay, as a blocked account's would not.
+     */
     async setPassword(origin: ChangeOrigin, userId: string, password: string | PreparedPassword, authority: Authority): Promise<void> {
       const user = await find(userId, authority.confinedTo);
       assertMayTouchAdmin(user, authority, 'set the password of');
@@ -261,6 +265,7 @@ export function createUserManagement(deps: {
         await tx.users.setPasswordHash(userId, passwordHash);
         await record('user.password_set', `user:${userId}`, {});
       });
+      await deps.access.endSessionsOf(userId);
     },
 
     /**

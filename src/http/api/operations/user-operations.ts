@@ -160,7 +160,7 @@ export function createUserOperations({ users }: Pick<Services, 'users'>): ApiOpe
 
     defineOperation<{ userId: string }, Record<string, never>, SchemaType<typeof passwordBody>>({
       operationId: 'setUserPassword', method: 'put', path: '/users/{userId}/password', tag: 'Users', summary: 'Set a user\'s password',
-      description: 'Lab admins may set passwords of users who belong to their lab alone (not of platform admins or of users with other labs). Existing sessions and tokens are left as they are.',
+      description: 'Lab admins may set passwords of users who belong to their lab alone (not of platform admins or of users with other labs). The user\'s browser sessions end (their clients with a back-channel logout URI get a logout token); grants and tokens are left as they are.',
       access: { scope: 'users:write', labAdmin: true },
       params: userParams,
       body: passwordBody,
