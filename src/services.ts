@@ -26,6 +26,7 @@ import { createSelfRegistration } from './domain/users/self-registration.js';
 import { createDevicePolling } from './domain/devices/device-polling.js';
 import { createUserCodeEntry } from './domain/devices/user-code-entry.js';
 import type { Logger } from './logger.js';
+import { createUserAttributeSchema } from './config/user-attributes.js';
 import { createAccessTerminator } from './oidc/access-terminator.js';
 import { createAccountClaims } from './oidc/account-claims.js';
 import { createGrantRevoker } from './oidc/grant-revoker.js';
@@ -75,6 +76,7 @@ export function createServices(deps: ServicesDeps) {
     repository: repos.tokenCounts, clock, onError: (error) => log.warn('could not write token counts; kept for the next flush', { error }),
   });
   const passwordPolicy = createPasswordPolicy({ minLength: config.passwordMinLength });
+  const userAttributes = createUserAttributeSchema(config.userAttributes as Record<string, unknown>);
 
   /**
    * The management use cases over a set of repositories and the transactions their changes run
@@ -84,10 +86,10 @@ export function createServices(deps: ServicesDeps) {
   function management(over: Repositories, transaction: Transaction, endAccess = access) {
     const audited = createAuditedChange({ transaction, clock });
     return {
-      users: createUserManagement({ repos: over, change: audited, hasher, access: endAccess, passwordPolicy }),
+      users: createUserManagement({ repos: over, change: audited, hasher, access: endAccess, passwordPolicy, attributes: userAttributes }),
       labs: createLabManagement({ labs: over.labs, change: audited }),
       roles: createRoleManagement({ repos: over, change: audited }),
-      resources: createResourceManagement({ resources: over.resources, clients: over.clients, change: audited, apiResource: config.apiResource }),
+      resources: createResourceManagement({ resources: over.resources, clients: over.clients, change: audited, apiResource: config.apiResource, attributeNames: userAttributes.names }),
       clients: createClientManagement({
         clients: over.clients,
         resources: over.resources,

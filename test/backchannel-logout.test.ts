@@ -101,8 +101,7 @@ function assertLogoutToken(token: { payload: JWTPayload; header: Record<string, 
   assert.equal(token.header.typ, 'logout+jwt');
 }
 
-describe(`back-channel logout and what RP-initiated logout ends (${mode})`, function () {
-  this.timeout(30_000);
+describe(`back-channel logout and what RP-initiated logout ends (${mode})`, () => {
   let gh: TestGatehouse;
   const receiver = new LogoutReceiver();
   let johnId: string;

@@ -11,6 +11,7 @@ import {
 } from '../domain/client-metadata.js';
 import { CLIENT_SECRET_HASHES_PROPERTY, isSecretHashList, verifyClientSecret, type ClientSecretHash } from '../domain/clients/client-secret.js';
 import { scopeClaims, type AccountClaims } from './account-claims.js';
+import { userTokenClaims } from '../domain/claims/token-claims.js';
 import type { PrivateJwk } from './keys.js';
 import type { LabPolicy } from './lab-policy.js';
 import { defaultScopeMiddleware } from './default-scope.js';
@@ -176,6 +177,13 @@ export function createProvider(deps: ProviderDeps): Provider {
       if (grantId) extra.grant_id = grantId;
       // An exchanged token's lab, roles and act were decided by the exchange policy.
       Object.assign(extra, exchangeClaimsOf(token) ?? await deps.labPolicy.accessTokenClaims(ctx, token as never));
+      // The user claims the resource chose (`tokenClaims`): e.g. email, a user_id alias, a company_id.
+      const accountId = (token as { accountId?: string }).accountId;
+      const chosen = accountId ? (await resources.get(String(token.resourceServer.audience)))?.tokenClaims : undefined;
+      if (accountId && chosen?.length) {
+        const user = await accounts.findActiveUser(accountId);
+        if (user) Object.assign(extra, userTokenClaims(user, chosen));
+      }
       return extra;
     },
     async findAccount(_ctx, sub) {
