@@ -126,6 +126,18 @@ describe(`back-channel logout and what RP-initiated logout ends (${mode})`, () =
     assert.equal(discovery.backchannel_logout_session_supported, true);
   });
 
+  it('the client settings go through the API: a back-channel URI must be https (http only on loopback) without a fragment', async () => {
+    for (const uri of ['http://rp.example/logout', 'https://rp.example/logout#x', 'ftp://rp.example/logout', 'not a uri']) {
+      const refused = await api(gh.issuer, ops, 'PATCH', `/clients/${portal.id}`, { backchannelLogoutUri: uri });
+      assert.equal(refused.status, 400, uri);
+      assert.equal(refused.headers.get('content-type'), 'application/problem+json');
+    }
+    const shown = await api(gh.issuer, ops, 'GET', `/clients/${portal.id}`);
+    assert.equal(shown.body.backchannelLogoutUri, receiver.url);
+    assert.equal(shown.body.backchannelLogoutSessionRequired, true);
+    assert.equal(shown.body.logoutEndsOfflineGrants, false);
+  });
+
   it('RP-initiated logout: the logout token is retried in the background (the logout never waits); offline grants survive by default', async () => {
     const { browser, tokens } = await signIn(gh.issuer);
     const { sid } = decodeJwt(tokens.id_token!);

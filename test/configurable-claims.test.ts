@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 
 import { decodeJwt } from 'jose';
 
+import { parseImportDocument } from '../src/config/import-document.js';
 import { ConfigError, loadConfig } from '../src/config/load-config.js';
 import { CMS, mode, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 import { api, opsService, serviceToken } from './helpers/management-api.js';
@@ -77,5 +78,25 @@ describe(`configurable claims: custom user attributes and per-resource access-to
     const plain = decodeJwt((await userTokens(gh.issuer, { scope: 'openid', resource: CMS })).access_token);
     assert.equal(plain.email, undefined);
     assert.equal(plain.company_id, undefined);
+  });
+
+  it('the import sets token claims, attributes and the logout settings, and re-applying it changes nothing', async () => {
+    const doc = () => parseImportDocument(JSON.stringify({
+      resources: [{ uri: 'https://tickets.example', name: 'Tickets', scopes: ['tickets:read'], token_claims: ['user_id', 'email', 'company_id'] }],
+      clients: [{
+        client_id: 'ticket-desk', client_secret: 's3cret-value-ticket-desk', redirect_uris: ['https://desk.example/cb'], scope: 'openid offline_access',
+        resources: ['https://tickets.example'], logout_ends_offline_grants: true, backchannel_logout_uri: 'https://desk.example/logout',
+      }],
+      users: [{ username: 'tess', attributes: { company_id: 'globex', employee_number: 7 } }],
+    }), 'inline');
+    await gh.gatehouse.services.applyImport(doc(), { actor: 'test:import' });
+    assert.deepEqual((await gh.gatehouse.services.resources.get('https://tickets.example')).tokenClaims, ['user_id', 'email', 'company_id']);
+    const desk = await gh.gatehouse.services.clients.get('ticket-desk');
+    assert.equal(desk.logoutEndsOfflineGrants, true);
+    assert.equal(desk.backchannelLogoutUri, 'https://desk.example/logout');
+    assert.deepEqual((await gh.gatehouse.services.users.findByUsername('tess'))!.attributes, { company_id: 'globex', employee_number: 7 });
+
+    await gh.gatehouse.services.applyImport(doc(), { actor: 'test:reimport' });
+    assert.deepEqual(await gh.gatehouse.storage.db('audit_log').select('action').where({ actor: 'test:reimport' }), []);
   });
 });

@@ -182,7 +182,7 @@ function createSteps(useCases: ImportUseCases, origin: ChangeOrigin, passwords: 
           ...(u.family_name !== undefined ? { familyName: u.family_name } : {}),
           isAdmin: u.admin,
           // The file's set replaces the user's: attributes it no longer names are removed (null).
-          ...(u.attributes && !sameValue(JSON.stringify(found.attributes), JSON.stringify(u.attributes))
+          ...(u.attributes && !sameAttributes(found.attributes, u.attributes)
             ? { attributes: { ...Object.fromEntries(Object.keys(found.attributes).map((k) => [k, null])), ...u.attributes } } : {}),
         } satisfies UserChange);
         if (change) await users.update(origin, id, change, OPERATOR);
@@ -223,6 +223,12 @@ function clientDifferences(current: ClientView, wanted: Omit<ClientInput, 'clien
   const change: Omit<ClientInput, 'clientId'> = differences(current, rest) ?? {};
   if ((defaultResource ?? undefined) !== current.defaultResource) change.defaultResource = defaultResource ?? null;
   return Object.keys(change).length ? change : undefined;
+}
+
+/** Attribute sets compare by name and value, whatever order the database keeps the names in. */
+function sameAttributes(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const names = Object.keys(a);
+  return names.length === Object.keys(b).length && names.every((name) => name in b && JSON.stringify(a[name]) === JSON.stringify(b[name]));
 }
 
 /** Lists compare as sets (the order of scopes or roles in a file means nothing); everything else by value. */
