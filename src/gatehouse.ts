@@ -24,6 +24,7 @@ import { createViews } from './interactions/views.js';
 import type { Logger } from './logger.js';
 import { createAccessTokenReader, type AccessTokenReader } from './oidc/access-token-reader.js';
 import { createAdapterClass } from './oidc/adapter.js';
+import { createBackchannelLogout } from './oidc/backchannel-logout.js';
 import { watchKeyFile } from './oidc/key-watcher.js';
 import { ensureDevCookieKeys, ensureKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, type KeyFile } from './oidc/keys.js';
 import { createLabPolicy } from './oidc/lab-policy.js';
@@ -159,9 +160,24 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     let current: Provider | undefined;
     const serving = () => current!;
     const { repos } = storage;
+    let signingKey = keysInSigningOrder(keyFile)[0]!;
+    const logouts = createBackchannelLogout({
+      issuer: config.issuer,
+      signingKey: () => signingKey,
+      async findClient(clientId) {
+        const metadata = (await repos.clients.findRecord(clientId))?.metadata;
+        if (!metadata) return undefined;
+        const uri = metadata.backchannel_logout_uri;
+        return { uri: typeof uri === 'string' ? uri : undefined, sessionRequired: metadata.backchannel_logout_session_required === true };
+      },
+      attempts: config.backchannelLogoutAttempts,
+      policy: outboundPolicy(config),
+      log,
+    });
+    stops.push(() => logouts.close());
     let forgetClient: (clientId: string) => void = () => {};
     const services = createServices({
-      config, storage, log,
+      config, storage, log, logouts,
       validateClientMetadata: (metadata) => serving().Client.validate(metadata),
       forgetClient: (clientId) => forgetClient(clientId),
     });
@@ -183,10 +199,9 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
 
     await services.revocations.warm();
     stops.push(scheduleSweep(services, log));
-    let signingKeys = keyFile;
     const sharedSignals = createSharedSignals({
       issuer: config.issuer, ssf: repos.ssf, change: services.change, clock: services.clock,
-      sign: createSetSigner(() => keysInSigningOrder(signingKeys)[0]!),
+      sign: createSetSigner(() => signingKey),
       checkUrl: async (url) => { await checkOutboundUrl(url, outboundPolicy(config)); },
       retryDelaysSeconds: config.webhookRetryDelaysSeconds,
     });
@@ -199,9 +214,10 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     let currentTokens: AccessTokenReader | undefined;
     const build = (keys: KeyFile): Provider => {
       const ordered = keysInSigningOrder(keys);
+      signingKey = ordered[0]!;
       const tokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations: services.revocations, accounts: services.accounts, labs: services.labAccess, maxVerified: config.cacheMaxEntries });
       const provider = createProvider({
-        config, adapter, keys: ordered, cookieKeys, dpopNonceKey: nonceKey, accounts, resources, views, labPolicy,
+        config, adapter, keys: ordered, cookieKeys, dpopNonceKey: nonceKey, accounts, resources, views, labPolicy, logouts,
         tokenExchange: { tokens, exchange: services.tokenExchange },
         firstParty: { recordGrantOrigin: services.grantOrigins.record, onError: (error) => log.warn('could not record where a grant was created', { error }) },
         // Polls are a protocol endpoint: a store outage there is OAuth's temporarily_unavailable.
@@ -246,10 +262,11 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       return provider;
     };
     current = build(keyFile);
+    let published = new Set(keyFile.keys.map((k) => k.kid));
     stops.push(watchKeyFile(config.keysDir, config.keysReloadSeconds, log, (file) => {
-      const known = new Set(signingKeys.keys.map((k) => k.kid));
+      const known = published;
+      published = new Set(file.keys.map((k) => k.kid));
       current = build(file);
-      signingKeys = file;
       for (const key of file.keys.filter((k) => !known.has(k.kid))) {
         announceSigningKey(storage, services, key.kid, file.meta[key.kid]?.activates_at).catch((error: unknown) => log.error('could not record a rotated signing key', { kid: key.kid, error }));
       }

@@ -13,6 +13,7 @@ import { createStatistics } from './domain/management/statistics.js';
 import { createTokenIssuanceCounter } from './domain/management/token-issuance.js';
 import { createUserManagement } from './domain/management/user-management.js';
 import { systemClock, type Clock } from './domain/ports/clock.js';
+import type { LogoutNotifier } from './domain/ports/logout-notifier.js';
 import type { Repositories, Transaction } from './domain/ports/repositories.js';
 import { createLabAccess } from './domain/tenancy/lab-access.js';
 import { createTokenExchange } from './domain/tokens/token-exchange.js';
@@ -28,6 +29,7 @@ import { createWebhookManagement } from './domain/events/webhook-management.js';
 import type { EventFilter } from './domain/ports/event-repository.js';
 import { checkOutboundUrl } from './lib/outbound-request.js';
 import type { Logger } from './logger.js';
+import { createUserAttributeSchema } from './config/user-attributes.js';
 import { createAccessTerminator } from './oidc/access-terminator.js';
 import { createAccountClaims } from './oidc/account-claims.js';
 import { createGrantRevoker } from './oidc/grant-revoker.js';
@@ -50,6 +52,8 @@ export interface ServicesDeps {
   validateClientMetadata?: MetadataValidator;
   /** Drops this process's cached copy of a client after a change (the server's adapter); a no-op elsewhere. */
   forgetClient?: (clientId: string) => void;
+  /** Back-channel logout for sessions ended outside the browser (the server's sender; nobody elsewhere). */
+  logouts?: LogoutNotifier;
 }
 
 /**
@@ -67,7 +71,7 @@ export function createServices(deps: ServicesDeps) {
   const change = createAuditedChange({ transaction: storage.transaction, clock });
   const revocations = createRevocationList({ repository: repos.revocations, store });
   const grants = createGrantRevoker({ payloads: repos.payloads, revocations });
-  const browserSessions = createSessionDirectory({ store, now: () => clock.now().getTime() });
+  const browserSessions = createSessionDirectory({ store, now: () => clock.now().getTime(), logouts: deps.logouts });
   const access = Object.assign(createAccessTerminator({ payloads: repos.payloads, grants, sessions: browserSessions }), { revokeGrant: grants.revokeGrant });
   const labAccess = createLabAccess({ tenancy: repos.tenancy });
   const audit = createAuditLog({ transaction: storage.transaction, clock, onError: (error, event) => log.error('audit append failed', { error, action: event.action }) });
@@ -75,6 +79,7 @@ export function createServices(deps: ServicesDeps) {
     repository: repos.tokenCounts, clock, onError: (error) => log.warn('could not write token counts; kept for the next flush', { error }),
   });
   const passwordPolicy = createPasswordPolicy({ minLength: config.passwordMinLength });
+  const userAttributes = createUserAttributeSchema(config.userAttributes as Record<string, unknown>);
 
   /**
    * The management use cases over a set of repositories and the transactions their changes run
@@ -84,10 +89,10 @@ export function createServices(deps: ServicesDeps) {
   function management(over: Repositories, transaction: Transaction, endAccess = access) {
     const audited = createAuditedChange({ transaction, clock });
     return {
-      users: createUserManagement({ repos: over, change: audited, hasher, access: endAccess, passwordPolicy }),
+      users: createUserManagement({ repos: over, change: audited, hasher, access: endAccess, passwordPolicy, attributes: userAttributes }),
       labs: createLabManagement({ labs: over.labs, change: audited }),
       roles: createRoleManagement({ repos: over, change: audited }),
-      resources: createResourceManagement({ resources: over.resources, clients: over.clients, change: audited, apiResource: config.apiResource }),
+      resources: createResourceManagement({ resources: over.resources, clients: over.clients, change: audited, apiResource: config.apiResource, attributeNames: userAttributes.names }),
       clients: createClientManagement({
         clients: over.clients,
         resources: over.resources,
@@ -167,6 +172,7 @@ export function createServices(deps: ServicesDeps) {
         const deferred = {
           endAllAccessOf: async (userId: string) => void afterCommit.push(() => access.endAllAccessOf(userId)),
           revokeGrant: async (grantId: string) => void afterCommit.push(() => access.revokeGrant(grantId)),
+          endSessionsOf: async (userId: string) => void afterCommit.push(() => access.endSessionsOf(userId)),
         };
         const result = await storage.transaction((txRepos, nested) => work(management(txRepos, nested, deferred)));
         for (const step of afterCommit) await step();

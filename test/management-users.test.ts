@@ -41,7 +41,7 @@ describe(`management API: users (${mode})`, () => {
     assert.equal(created.headers.get('location'), `/api/v1/users/${id}`);
     assert.deepEqual(
       { ...created.body, id: undefined, createdAt: undefined, updatedAt: undefined },
-      { id: undefined, username: 'Alice.Smith', email: 'alice@example.org', emailVerified: false, givenName: 'Alice', familyName: 'Smith', status: 'active', isAdmin: false, createdAt: undefined, updatedAt: undefined, labs: [{ labId: 'lab-1', role: 'member', status: 'active' }] },
+      { id: undefined, username: 'Alice.Smith', email: 'alice@example.org', emailVerified: false, givenName: 'Alice', familyName: 'Smith', status: 'active', isAdmin: false, createdAt: undefined, updatedAt: undefined, labs: [{ labId: 'lab-1', role: 'member', status: 'active' }], roles: [], attributes: {} },
     );
     assert.ok(!JSON.stringify(created.body).includes('argon2'), 'no hash in the answer');
 

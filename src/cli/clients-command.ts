@@ -19,6 +19,8 @@ export const CLIENTS_OPTIONS = {
   'dpop-bound': { type: 'boolean' },
   'exchange-resource': { type: 'string', multiple: true },
   'first-party': { type: 'boolean' },
+  'logout-ends-offline-grants': { type: 'boolean' },
+  'backchannel-logout-uri': { type: 'string' },
 } as const;
 
 export interface ClientsOptions {
@@ -34,15 +36,20 @@ export interface ClientsOptions {
   'exchange-resource'?: string[];
   'first-party'?: boolean;
   'require-par'?: boolean;
+  'logout-ends-offline-grants'?: boolean;
+  'backchannel-logout-uri'?: string;
 }
 
 export const CLIENTS_HELP = `gatehouse clients create CLIENT_ID [--grant G]... [--resource URI]... [--scope "a b"] [--redirect-uri URI]...
                          [--name NAME] [--auth-method client_secret_basic|client_secret_post|none] [--default-resource URI]
-                         [--exchange-resource URI]... [--first-party] [--dpop-bound] [--require-par] [--json]
+                         [--exchange-resource URI]... [--first-party] [--dpop-bound] [--require-par]
+                         [--logout-ends-offline-grants] [--backchannel-logout-uri URI] [--json]
                  | list [--json] | rotate-secret CLIENT_ID [--json]
   create prints a confidential client's secret once (only its hash is stored); rotate-secret prints the new one,
   and the previous one keeps working for GATEHOUSE_CLIENT_SECRET_OVERLAP_SECONDS.
   --dpop-bound: every access token of the client must be DPoP-bound (dpop_bound_access_tokens).
+  --logout-ends-offline-grants: RP-initiated logout also ends the client's offline_access grants.
+  --backchannel-logout-uri: where logout tokens are POSTed (Back-Channel Logout 1.0; they carry sid).
   The same rules as POST /api/v1/clients. Acts on DATABASE_URL directly (with the embedded database, stop the server
   first); running nodes see a change within their client cache time (default 5 s).`;
 
@@ -119,5 +126,7 @@ function clientInput(clientId: string, options: ClientsOptions): ClientInput {
     ...(options['dpop-bound'] ? { dpopBoundAccessTokens: true } : {}),
     ...(options['exchange-resource'] ? { tokenExchangeResources: [...new Set(options['exchange-resource'])] } : {}),
     ...(options['first-party'] ? { firstParty: true } : {}),
+    ...(options['logout-ends-offline-grants'] ? { logoutEndsOfflineGrants: true } : {}),
+    ...(options['backchannel-logout-uri'] ? { backchannelLogoutUri: options['backchannel-logout-uri'], backchannelLogoutSessionRequired: true } : {}),
   };
 }

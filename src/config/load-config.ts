@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 
 import { createAjv, describeErrors } from './ajv.js';
 import { settingsSchema } from './settings-schema.js';
+import { createUserAttributeSchema } from './user-attributes.js';
 
 import type { SchemaType } from '../domain/schemas/schema-type.js';
 
@@ -42,7 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     const value = env[envName];
     if (value === undefined || value === '') continue;
     sources.set(key, envName);
-    raw[key] = (settingsSchema.properties[key as keyof Properties] as { type?: string }).type === 'array' ? value.split(',').map((s) => s.trim()) : value;
+    raw[key] = key === 'userAttributes' ? parseJsonSetting(envName, value) : (settingsSchema.properties[key as keyof Properties] as { type?: string }).type === 'array' ? value.split(',').map((s) => s.trim()) : value;
   }
 
   if (!validate(raw)) {
@@ -51,6 +52,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       return sources.get(key) ?? envNames[key as keyof Properties] ?? key;
     });
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+  }
+
+  try {
+    createUserAttributeSchema(raw.userAttributes as Record<string, unknown>);
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: ${sources.get('userAttributes') ?? 'userAttributes'}: ${(error as Error).message}`);
   }
 
   const issuer = raw.issuer ?? `http://localhost:${raw.port}`;
@@ -104,4 +111,13 @@ export function settingsTable(): string {
     return `| \`${s['x-env']}\` | \`${key}\` | ${dflt} | ${s.description} |`;
   });
   return ['| environment | config file key | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+/** A setting given as JSON in an environment variable; a bad one names the variable. */
+function parseJsonSetting(envName: string, value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: ${envName}: expected JSON (${(error as Error).message})`);
+  }
 }

@@ -200,6 +200,14 @@ export const settingsSchema = {
       'x-env': 'GATEHOUSE_OUTBOUND_ALLOW_HTTP', type: 'boolean',
       description: 'Allow plain-http webhook URLs. Unset: allowed in development and test, refused in production.',
     },
+    userAttributes: {
+      'x-env': 'GATEHOUSE_USER_ATTRIBUTES', type: 'object', default: {},
+      description: 'Custom user attributes, as a JSON object of name → JSON Schema (e.g. `{"company_id": {"type": "string", "maxLength": 64}}`); names match ^[a-z][a-z0-9_]{0,63}$ and are not claims Gatehouse issues. Set through the management API (`attributes`) and the import; a resource lists the ones its access tokens carry (`tokenClaims`).',
+    },
+    backchannelLogoutAttempts: {
+      'x-env': 'GATEHOUSE_BACKCHANNEL_LOGOUT_ATTEMPTS', type: 'integer', minimum: 1, maximum: 20, default: 6,
+      description: 'Tries per client to deliver a back-channel logout token (the first and the retries, waiting 1 s, 2 s, 4 s… between them), in the background.',
+    },
     logLevel: {
       'x-env': 'LOG_LEVEL', enum: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info',
       description: 'Minimum level of the JSON log lines written to stdout.',

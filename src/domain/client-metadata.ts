@@ -9,3 +9,8 @@ export const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'lab
 export const TOKEN_EXCHANGE_RESOURCES_PROPERTY = 'urn:gatehouse:token_exchange_resources';
 /** A trusted first-party client: its users are not shown the consent page (the grant is still created and recorded). */
 export const FIRST_PARTY_PROPERTY = 'urn:gatehouse:first_party';
+/**
+ * RP-initiated logout ends this client's grants even when they hold offline_access (which
+ * otherwise, as OIDC intends, outlive the browser session): its tokens die with the session.
+ */
+export const LOGOUT_ENDS_OFFLINE_GRANTS_PROPERTY = 'urn:gatehouse:logout_ends_offline_grants';

@@ -16,6 +16,8 @@ export interface User {
   familyName?: string;
   status: UserStatus;
   isAdmin: boolean;
+  /** Custom attributes, valid against the configured schema (configuration `userAttributes`). */
+  attributes: Record<string, unknown>;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -45,6 +47,8 @@ export interface Resource {
   accessTokenTtl: number;
   scopes: string[];
   roles: string[];
+  /** User claims its access tokens carry (standard ones such as `email`, `user_id`, or custom attributes); absent: none. */
+  tokenClaims?: string[];
 }
 
 export interface ResourceRole {

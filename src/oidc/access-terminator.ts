@@ -10,5 +10,8 @@ export function createAccessTerminator(deps: { payloads: PayloadRepository; gran
       for (const grantId of await deps.payloads.grantIdsOfAccount(userId)) await deps.grants.revokeGrant(grantId);
       await deps.sessions.endAll(userId);
     },
+    async endSessionsOf(userId: string): Promise<void> {
+      await deps.sessions.endAll(userId);
+    },
   };
 }

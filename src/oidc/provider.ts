@@ -7,10 +7,11 @@ import { createErrorPage, wantsHtml } from '../interactions/error-page.js';
 import type { ResourceRepository } from '../domain/ports/resource-repository.js';
 import type { Resource } from '../domain/types.js';
 import {
-  DEFAULT_RESOURCE_PROPERTY, FIRST_PARTY_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY,
+  DEFAULT_RESOURCE_PROPERTY, FIRST_PARTY_PROPERTY, LOGOUT_ENDS_OFFLINE_GRANTS_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY,
 } from '../domain/client-metadata.js';
 import { CLIENT_SECRET_HASHES_PROPERTY, isSecretHashList, verifyClientSecret, type ClientSecretHash } from '../domain/clients/client-secret.js';
 import { scopeClaims, type AccountClaims } from './account-claims.js';
+import { userTokenClaims } from '../domain/claims/token-claims.js';
 import type { PrivateJwk } from './keys.js';
 import type { LabPolicy } from './lab-policy.js';
 import { defaultScopeMiddleware } from './default-scope.js';
@@ -22,6 +23,7 @@ import { firstPartyGrantLoader, withFirstPartyConsent, type FirstPartyConsentDep
 import { resourceServerInfo } from './resource-server-info.js';
 import { exchangeClaimsOf, installTokenExchange, type TokenExchangeGrantDeps } from './token-exchange-grant.js';
 import { createLookupCache } from './lookup-cache.js';
+import type { LogoutNotifier } from '../domain/ports/logout-notifier.js';
 import { mayIntrospect, mayRevoke } from './token-policies.js';
 
 /** The routes of oidc-provider a person's browser navigates to (the rest are called by programs). */
@@ -45,6 +47,8 @@ export interface ProviderDeps {
   tokenExchange: TokenExchangeGrantDeps;
   /** Trusted first-party clients skip the consent page: where their grants are recorded. */
   firstParty: FirstPartyConsentDeps;
+  /** Back-channel logout: RP-initiated logout hands its logout tokens here (sent in the background). */
+  logouts: LogoutNotifier;
 }
 
 /**
@@ -80,6 +84,11 @@ export function createProvider(deps: ProviderDeps): Provider {
     // Revoking any token of a grant ends the grant, so the JWTs minted from it die too (oidc-provider
     // would keep the grant when an access token is revoked, leaving sibling JWTs active).
     revokeGrantPolicy: () => true,
+    // Whether a login's tokens end with the browser session: RP-initiated logout revokes the
+    // grants of those that do. offline_access grants outlive it (OIDC's intent) unless the
+    // client asks that logout end them too.
+    expiresWithSession: async (ctx, source) => !source.scopes.has('offline_access')
+      || (ctx.oidc.client as unknown as Record<string, unknown> | undefined)?.[LOGOUT_ENDS_OFFLINE_GRANTS_PROPERTY] === true,
     rotateRefreshToken: (ctx) => deps.labPolicy.beforeRefreshRotation(ctx),
     conformIdTokenClaims: true,
     clientDefaults: { id_token_signed_response_alg: 'RS256', grant_types: ['authorization_code'], response_types: ['code'] },
@@ -96,7 +105,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       dPoPSigningAlgValues: DPOP_SIGNING_ALGS,
     },
     extraClientMetadata: {
-      properties: [RESOURCES_PROPERTY, DEFAULT_RESOURCE_PROPERTY, RESOURCE_SCOPES_PROPERTY, CLIENT_SECRET_HASHES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY, FIRST_PARTY_PROPERTY],
+      properties: [RESOURCES_PROPERTY, DEFAULT_RESOURCE_PROPERTY, RESOURCE_SCOPES_PROPERTY, CLIENT_SECRET_HASHES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY, FIRST_PARTY_PROPERTY, LOGOUT_ENDS_OFFLINE_GRANTS_PROPERTY],
       validator(_ctx, key, value) {
         if (key === CLIENT_SECRET_HASHES_PROPERTY && value !== undefined && !isSecretHashList(value)) {
           throw new errors.InvalidClientMetadata(`${CLIENT_SECRET_HASHES_PROPERTY} must be a list of { hash, createdAt, expiresAt? }`);
@@ -107,8 +116,8 @@ export function createProvider(deps: ProviderDeps): Provider {
         if (key === DEFAULT_RESOURCE_PROPERTY && value !== undefined && typeof value !== 'string') {
           throw new errors.InvalidClientMetadata(`${DEFAULT_RESOURCE_PROPERTY} must be a string`);
         }
-        if (key === FIRST_PARTY_PROPERTY && value !== undefined && typeof value !== 'boolean') {
-          throw new errors.InvalidClientMetadata(`${FIRST_PARTY_PROPERTY} must be a boolean`);
+        if ((key === FIRST_PARTY_PROPERTY || key === LOGOUT_ENDS_OFFLINE_GRANTS_PROPERTY) && value !== undefined && typeof value !== 'boolean') {
+          throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
         }
       },
     },
@@ -130,6 +139,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       // RFC 9449: access tokens bound to the client's key (`cnf.jkt` in the JWT); public clients'
       // refresh tokens are bound too (oidc-provider does that for token_endpoint_auth_method none).
       dPoP: dpopFeature({ nonceKey: deps.dpopNonceKey, requireNonce: config.dpopRequireNonce }),
+      // OIDC Back-Channel Logout 1.0: client metadata and discovery; sending is Gatehouse's (below).
+      backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {
@@ -166,6 +177,13 @@ export function createProvider(deps: ProviderDeps): Provider {
       if (grantId) extra.grant_id = grantId;
       // An exchanged token's lab, roles and act were decided by the exchange policy.
       Object.assign(extra, exchangeClaimsOf(token) ?? await deps.labPolicy.accessTokenClaims(ctx, token as never));
+      // The user claims the resource chose (`tokenClaims`): e.g. email, a user_id alias, a company_id.
+      const accountId = (token as { accountId?: string }).accountId;
+      const chosen = accountId ? (await resources.get(String(token.resourceServer.audience)))?.tokenClaims : undefined;
+      if (accountId && chosen?.length) {
+        const user = await accounts.findActiveUser(accountId);
+        if (user) Object.assign(extra, userTokenClaims(user, chosen));
+      }
       return extra;
     },
     async findAccount(_ctx, sub) {
@@ -212,6 +230,11 @@ export function createProvider(deps: ProviderDeps): Provider {
   // never-accepted placeholder, so client_secret_basic/post are checked against the hashes.
   provider.Client.prototype.compareClientSecret = function compareClientSecret(this: Record<string, unknown>, actual: string) {
     return verifyClientSecret(actual, this[CLIENT_SECRET_HASHES_PROPERTY] as ClientSecretHash[] | undefined);
+  };
+  // oidc-provider would POST logout tokens itself while the logout request waits, without retry;
+  // Gatehouse's sender does it in the background, with retries, for every way a session ends.
+  provider.Client.prototype.backchannelLogout = async function backchannelLogout(this: { clientId: string }, sub: string, sid: string) {
+    deps.logouts.notify([{ clientId: this.clientId, accountId: sub, sid }]);
   };
   provider.use(deviceFlow.middleware);
   installTokenExchange(provider, deps.tokenExchange);

@@ -33,7 +33,11 @@ export function createFakeUserRepository(state: FakeState, clock: Clock): UserRe
     const memberships = state.members.filter((m) => m.userId === user.id && (memberOf === undefined || m.labId === memberOf));
     if (memberOf !== undefined && !memberships.length) return undefined;
     const labs = memberships.map((m) => ({ labId: m.labId, role: m.role, status: m.status })).sort(byKeys((l) => l.labId));
-    return { ...withoutSecret(user), labs };
+    const roles = state.roles
+      .filter((r) => r.principalType === 'user' && r.principalId === user.id && (memberOf === undefined || r.labId === undefined || r.labId === memberOf))
+      .map((r) => ({ resourceUri: r.resourceUri, role: r.role, ...(r.labId ? { labId: r.labId } : {}) }))
+      .sort(byKeys((r) => r.resourceUri, (r) => r.role, (r) => r.labId ?? ''));
+    return { ...withoutSecret(user), labs, roles };
   }
 
   function matches(user: UserRow, filter: DirectoryFilter, memberOf?: string): boolean {
@@ -77,7 +81,7 @@ export function createFakeUserRepository(state: FakeState, clock: Clock): UserRe
     async insert(user) {
       assertUnique(user);
       const now = clock.now();
-      const created: UserRow = { id: user.id, username: user.username, emailVerified: false, isAdmin: false, status: 'active', createdAt: now, updatedAt: now };
+      const created: UserRow = { id: user.id, username: user.username, emailVerified: false, isAdmin: false, attributes: {}, status: 'active', createdAt: now, updatedAt: now };
       applyWrite(created, user);
       state.users.push(created);
     },

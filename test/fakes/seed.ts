@@ -12,7 +12,7 @@ export function createSeeder(storage: FakeStorage) {
   const stamps = () => ({ createdAt: clock.now(), updatedAt: clock.now() });
   return {
     user(fields: Partial<UserRow> & { username: string }): UserRow {
-      const row: UserRow = { id: `u-${fields.username}`, emailVerified: false, isAdmin: false, status: 'active', ...stamps(), ...fields };
+      const row: UserRow = { id: `u-${fields.username}`, emailVerified: false, isAdmin: false, attributes: {}, status: 'active', ...stamps(), ...fields };
       state.users.push(row);
       return row;
     },

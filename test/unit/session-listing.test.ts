@@ -17,7 +17,7 @@ function setup() {
     grantOrigins: fixture.repos.grantOrigins,
     sessions,
     grants: { revokeGrant: async (grantId) => void revoked.push(grantId) },
-    access: { endAllAccessOf: async (userId) => void ended.push(userId) },
+    access: { endAllAccessOf: async (userId) => void ended.push(userId), endSessionsOf: async () => {} },
     change: fixture.change,
   });
   seed.lab('lab-a');

@@ -18,7 +18,7 @@ function setup() {
     repos: fixture.repos,
     change: fixture.change,
     hasher: createFakePasswordHasher(),
-    access: { endAllAccessOf: async (userId) => void ended.push(userId) },
+    access: { endAllAccessOf: async (userId) => void ended.push(userId), endSessionsOf: async () => {} },
     passwordPolicy: createPasswordPolicy({ minLength: 12 }),
   });
   const { seed } = fixture;

@@ -100,10 +100,10 @@ function createSteps(useCases: ImportUseCases, origin: ChangeOrigin, passwords: 
     async resource(r: NonNullable<ImportDocument['resources']>[number]) {
       const existing = await orUndefined(resources.get(r.uri));
       if (!existing) {
-        await resources.create(origin, { uri: r.uri, name: r.name, accessTokenTtl: r.access_token_ttl, scopes: r.scopes, roles: r.roles });
+        await resources.create(origin, { uri: r.uri, name: r.name, accessTokenTtl: r.access_token_ttl, scopes: r.scopes, roles: r.roles, tokenClaims: r.token_claims });
         return;
       }
-      const change = differences(existing, { name: r.name, accessTokenTtl: r.access_token_ttl, scopes: r.scopes, roles: r.roles });
+      const change = differences(existing, { name: r.name, accessTokenTtl: r.access_token_ttl, scopes: r.scopes, roles: r.roles, tokenClaims: r.token_claims });
       if (change) await resources.update(origin, r.uri, change);
     },
 
@@ -140,6 +140,9 @@ function createSteps(useCases: ImportUseCases, origin: ChangeOrigin, passwords: 
         dpopBoundAccessTokens: c.dpop_bound_access_tokens,
         tokenExchangeResources: c.token_exchange_resources,
         firstParty: c.first_party,
+        logoutEndsOfflineGrants: c.logout_ends_offline_grants,
+        backchannelLogoutUri: c.backchannel_logout_uri ?? null,
+        backchannelLogoutSessionRequired: c.backchannel_logout_session_required,
       };
       const existing = await orUndefined(clients.get(c.client_id));
       if (!existing) {
@@ -165,7 +168,7 @@ function createSteps(useCases: ImportUseCases, origin: ChangeOrigin, passwords: 
       if (!found) {
         const created = await users.create(origin, {
           ...(u.id ? { id: u.id } : {}), username: u.username, email: u.email, emailVerified: u.email_verified, givenName: u.given_name, familyName: u.family_name,
-          password: prepared(u.username), isAdmin: u.admin,
+          password: prepared(u.username), isAdmin: u.admin, ...(u.attributes ? { attributes: u.attributes } : {}),
           labs: u.memberships.map((m) => ({ labId: m.lab, role: m.role, ...(m.status ? { status: m.status } : {}) })),
         }, OPERATOR);
         id = created.id;
@@ -178,6 +181,9 @@ function createSteps(useCases: ImportUseCases, origin: ChangeOrigin, passwords: 
           ...(u.given_name !== undefined ? { givenName: u.given_name } : {}),
           ...(u.family_name !== undefined ? { familyName: u.family_name } : {}),
           isAdmin: u.admin,
+          // The file's set replaces the user's: attributes it no longer names are removed (null).
+          ...(u.attributes && !sameAttributes(found.attributes, u.attributes)
+            ? { attributes: { ...Object.fromEntries(Object.keys(found.attributes).map((k) => [k, null])), ...u.attributes } } : {}),
         } satisfies UserChange);
         if (change) await users.update(origin, id, change, OPERATOR);
         const password = prepared(u.username);
@@ -217,6 +223,12 @@ function clientDifferences(current: ClientView, wanted: Omit<ClientInput, 'clien
   const change: Omit<ClientInput, 'clientId'> = differences(current, rest) ?? {};
   if ((defaultResource ?? undefined) !== current.defaultResource) change.defaultResource = defaultResource ?? null;
   return Object.keys(change).length ? change : undefined;
+}
+
+/** Attribute sets compare by name and value, whatever order the database keeps the names in. */
+function sameAttributes(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const names = Object.keys(a);
+  return names.length === Object.keys(b).length && names.every((name) => name in b && JSON.stringify(a[name]) === JSON.stringify(b[name]));
 }
 
 /** Lists compare as sets (the order of scopes or roles in a file means nothing); everything else by value. */

@@ -1,15 +1,15 @@
 import {
-  authMethodSchema, clientIdSchema, dpopBoundAccessTokensSchema, clientNameSchema, clientScopeSchema, firstPartySchema, grantTypesSchema, postLogoutRedirectUrisSchema, redirectUrisSchema,
+  authMethodSchema, clientIdSchema, dpopBoundAccessTokensSchema, clientNameSchema, clientScopeSchema, firstPartySchema, grantTypesSchema, logoutEndsOfflineGrantsSchema, backchannelLogoutUriSchema, backchannelLogoutSessionRequiredSchema, postLogoutRedirectUrisSchema, redirectUrisSchema,
   requirePushedAuthorizationRequestsSchema,
 } from '../schemas/client-schemas.js';
 import { identifierSchema } from '../schemas/identifier.js';
 import { labIdSchema, labNameSchema, labStatusSchema, membershipRoleSchema, membershipStatusSchema } from '../schemas/lab-schemas.js';
 import {
-  accessTokenTtlSchema, DEFAULT_ACCESS_TOKEN_TTL, resourceNameSchema, resourceRolesSchema, resourceScopesSchema, resourceUriSchema, roleNameSchema,
+  accessTokenTtlSchema, DEFAULT_ACCESS_TOKEN_TTL, resourceNameSchema, resourceRolesSchema, resourceScopesSchema, resourceUriSchema, roleNameSchema, tokenClaimsSchema,
 } from '../schemas/resource-schemas.js';
 import type { SchemaType } from '../schemas/schema-type.js';
 import { strictObject } from '../schemas/strict-object.js';
-import { emailSchema, passwordSchema, personNameSchema, usernameSchema, userStatusSchema } from '../schemas/user-schemas.js';
+import { emailSchema, passwordSchema, personNameSchema, userAttributesSchema, usernameSchema, userStatusSchema } from '../schemas/user-schemas.js';
 
 /** A resource as a client or a role names it: a resource indicator, or `{issuer}/…` for one of Gatehouse's own. */
 const resourceReference = {
@@ -22,6 +22,7 @@ const resource = strictObject({
   access_token_ttl: { ...accessTokenTtlSchema, default: DEFAULT_ACCESS_TOKEN_TTL },
   scopes: { ...resourceScopesSchema, default: [] },
   roles: { ...resourceRolesSchema, default: [] },
+  token_claims: { ...tokenClaimsSchema, default: [] },
 }, ['uri', 'name']);
 
 const client = strictObject({
@@ -48,6 +49,9 @@ const client = strictObject({
     description: 'Resources this client may get tokens for by exchanging a user\'s access token (grant type urn:ietf:params:oauth:grant-type:token-exchange); each one of resources.',
   },
   first_party: { ...firstPartySchema, default: false },
+  logout_ends_offline_grants: { ...logoutEndsOfflineGrantsSchema, default: false },
+  backchannel_logout_uri: backchannelLogoutUriSchema,
+  backchannel_logout_session_required: { ...backchannelLogoutSessionRequiredSchema, default: false },
   roles: {
     type: 'array', default: [], description: 'Resource roles a service client holds (client_credentials tokens carry them). The list replaces the client\'s roles.',
     items: strictObject({ resource: resourceReference, role: roleNameSchema }, ['resource', 'role']),
@@ -69,6 +73,7 @@ const user = strictObject({
   given_name: personNameSchema,
   family_name: personNameSchema,
   admin: { type: 'boolean', default: false },
+  attributes: { ...userAttributesSchema, description: 'Custom attributes declared in configuration (userAttributes). Omitted: left as they are; given: these replace the user\'s attributes.' },
   status: { ...userStatusSchema, description: 'Omitted: new users are active, existing users keep their status (a block made by an operator survives a re-import).' },
   memberships: {
     type: 'array', default: [], description: 'Memberships to create or change; memberships the file does not name are left alone.',

@@ -4,7 +4,7 @@ import type { ClientMetadata, ClientRecord, ClientRepository } from '../ports/cl
 import type { Repositories } from '../ports/repositories.js';
 import type { ResourceRepository } from '../ports/resource-repository.js';
 import {
-  DEFAULT_RESOURCE_PROPERTY, FIRST_PARTY_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY,
+  DEFAULT_RESOURCE_PROPERTY, FIRST_PARTY_PROPERTY, LOGOUT_ENDS_OFFLINE_GRANTS_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY,
 } from '../client-metadata.js';
 import {
   CLIENT_SECRET_HASHES_PROPERTY, IMPORTED_SECRET_PROPERTY, generateClientSecret, hashClientSecret, isLive, isPlaceholder, isSecretHashList, rotateSecretHashes, unusableSecretPlaceholder, type ClientSecretHash,
@@ -37,6 +37,12 @@ export interface ClientInput {
   tokenExchangeResources?: string[];
   /** Trusted first party: no consent page for its users. */
   firstParty?: boolean;
+  /** RP-initiated logout also ends its offline_access grants. */
+  logoutEndsOfflineGrants?: boolean;
+  /** Back-Channel Logout 1.0 endpoint; null removes it (in a change). */
+  backchannelLogoutUri?: string | null;
+  /** Logout tokens carry `sid`. */
+  backchannelLogoutSessionRequired?: boolean;
 }
 
 /** A client as shown: never its secrets or their hashes, only how many are accepted and when the previous one stops. */
@@ -57,6 +63,9 @@ export interface ClientView {
   dpopBoundAccessTokens: boolean;
   tokenExchangeResources: string[];
   firstParty: boolean;
+  logoutEndsOfflineGrants: boolean;
+  backchannelLogoutUri?: string;
+  backchannelLogoutSessionRequired: boolean;
   /** Secrets accepted now (2 during a rotation's overlap; 0 for public clients). */
   secretCount: number;
   /** When the secret(s) replaced by the last rotation stop being accepted. */
@@ -121,6 +130,9 @@ export function createClientManagement(deps: ClientManagementDeps) {
       dpopBoundAccessTokens: m.dpop_bound_access_tokens === true,
       tokenExchangeResources: (m[TOKEN_EXCHANGE_RESOURCES_PROPERTY] as string[] | undefined) ?? [],
       firstParty: m[FIRST_PARTY_PROPERTY] === true,
+      logoutEndsOfflineGrants: m[LOGOUT_ENDS_OFFLINE_GRANTS_PROPERTY] === true,
+      ...(typeof m.backchannel_logout_uri === 'string' ? { backchannelLogoutUri: m.backchannel_logout_uri } : {}),
+      backchannelLogoutSessionRequired: m.backchannel_logout_session_required === true,
       secretCount: live.length,
       ...(ending.length ? { previousSecretExpiresAt: ending[ending.length - 1] } : {}),
       createdAt: record.createdAt,
@@ -157,6 +169,9 @@ export function createClientManagement(deps: ClientManagementDeps) {
     // Like the default: a new resource list drops the exchange targets it no longer holds.
     const exchangeResources = input.tokenExchangeResources ?? (before?.tokenExchangeResources ?? []).filter((uri) => resourceList.includes(uri));
     const firstParty = input.firstParty ?? before?.firstParty ?? false;
+    const logoutEndsOfflineGrants = input.logoutEndsOfflineGrants ?? before?.logoutEndsOfflineGrants ?? false;
+    const backchannelLogoutUri = input.backchannelLogoutUri === null ? undefined : input.backchannelLogoutUri ?? before?.backchannelLogoutUri;
+    const backchannelSessionRequired = input.backchannelLogoutSessionRequired ?? before?.backchannelLogoutSessionRequired ?? false;
 
     // `scope` is the import's single string: its OIDC part replaces the OIDC scopes; resource
     // scopes in it (with resourceScopes) replace the resource scopes. Scopes not given stay.
@@ -183,6 +198,11 @@ export function createClientManagement(deps: ClientManagementDeps) {
     if (grantTypes.includes(TOKEN_EXCHANGE_GRANT) && authMethod === 'none') errors.push({ field: 'tokenEndpointAuthMethod', detail: 'a public client (none) cannot use token exchange' });
     // Skipping consent is for a client whose identity is proven: any app on a device could claim a public one's loopback redirect.
     if (firstParty && authMethod === 'none') errors.push({ field: 'firstParty', detail: 'a public client (none) cannot skip consent' });
+    if (backchannelLogoutUri !== undefined) {
+      // The same rule as redirect URIs (https; http only on loopback; no fragment, as the spec says).
+      const problem = redirectUriProblem(backchannelLogoutUri);
+      if (problem) errors.push({ field: 'backchannelLogoutUri', detail: problem });
+    }
 
     const offered = new Set<string>();
     for (const [i, uri] of resourceList.entries()) {
@@ -223,6 +243,9 @@ export function createClientManagement(deps: ClientManagementDeps) {
       ...(defaultResource ? { [DEFAULT_RESOURCE_PROPERTY]: defaultResource } : {}),
       ...(exchangeResources.length ? { [TOKEN_EXCHANGE_RESOURCES_PROPERTY]: exchangeResources } : {}),
       ...(firstParty ? { [FIRST_PARTY_PROPERTY]: true } : {}),
+      ...(logoutEndsOfflineGrants ? { [LOGOUT_ENDS_OFFLINE_GRANTS_PROPERTY]: true } : {}),
+      ...(backchannelLogoutUri ? { backchannel_logout_uri: backchannelLogoutUri } : {}),
+      ...(backchannelSessionRequired ? { backchannel_logout_session_required: true } : {}),
       ...(hashes ? { [CLIENT_SECRET_HASHES_PROPERTY]: hashes } : {}),
       ...(imported !== undefined ? { [IMPORTED_SECRET_PROPERTY]: imported } : {}),
     };
@@ -406,6 +429,8 @@ const FIELD_OF: Record<string, string> = {
   require_pushed_authorization_requests: 'requirePushedAuthorizationRequests',
   [RESOURCES_PROPERTY]: 'resources', [RESOURCE_SCOPES_PROPERTY]: 'resourceScopes', [DEFAULT_RESOURCE_PROPERTY]: 'defaultResource',
   [TOKEN_EXCHANGE_RESOURCES_PROPERTY]: 'tokenExchangeResources', [FIRST_PARTY_PROPERTY]: 'firstParty',
+  [LOGOUT_ENDS_OFFLINE_GRANTS_PROPERTY]: 'logoutEndsOfflineGrants', backchannel_logout_uri: 'backchannelLogoutUri',
+  backchannel_logout_session_required: 'backchannelLogoutSessionRequired',
 };
 
 /** oidc-provider names the failing property first (`redirect_uris must …`); '' (the whole client) when it names none of ours. */

@@ -6,6 +6,7 @@ import { OIDC_SCOPES } from '../client-metadata.js';
 import { ConflictError, DuplicateError, NotFoundError, ValidationError } from '../errors.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
 import { RESOURCE_SCOPES_PROPERTY } from '../client-metadata.js';
+import { STANDARD_TOKEN_CLAIMS } from '../claims/token-claims.js';
 
 export type ResourceInput = SchemaType<typeof newResourceSchema>;
 export type ResourceChange = SchemaType<typeof resourceChangeSchema>;
@@ -16,6 +17,8 @@ export interface ResourceManagementDeps {
   change: AuditedChange;
   /** The management API's own resource: Gatehouse keeps it in step with its scopes, so nobody else may change it. */
   apiResource: string;
+  /** Custom attributes declared in configuration: claims a resource may choose besides the standard ones. */
+  attributeNames?: readonly string[];
 }
 
 const DEFAULT_TTL = 300;
@@ -42,6 +45,16 @@ export function createResourceManagement(deps: ResourceManagementDeps) {
     }
   }
 
+  const claimable = new Set<string>([...STANDARD_TOKEN_CLAIMS, ...(deps.attributeNames ?? [])]);
+  function checkTokenClaims(claims: string[] | undefined): void {
+    const unknown = (claims ?? []).map((c, i) => [c, i] as const).filter(([c]) => !claimable.has(c));
+    if (unknown.length) {
+      throw new ValidationError('a token claim is neither a standard user claim nor a declared attribute', unknown.map(([c, i]) => ({
+        field: `tokenClaims.${i}`, detail: `${c} is not one of ${[...claimable].join(', ')}`,
+      })));
+    }
+  }
+
   async function find(uri: string): Promise<ResourceRecord> {
     const resource = await deps.resources.findRecord(uri);
     if (!resource) throw new NotFoundError('resource');
@@ -55,9 +68,10 @@ export function createResourceManagement(deps: ResourceManagementDeps) {
 
     async create(origin: ChangeOrigin, input: ResourceInput): Promise<ResourceRecord> {
       checkScopes(input.scopes);
+      checkTokenClaims(input.tokenClaims);
       return deps.change(origin, async (repos, record) => {
         try {
-          await repos.resources.insert({ uri: input.uri, name: input.name, accessTokenTtl: input.accessTokenTtl ?? DEFAULT_TTL, scopes: input.scopes ?? [], roles: input.roles ?? [] });
+          await repos.resources.insert({ uri: input.uri, name: input.name, accessTokenTtl: input.accessTokenTtl ?? DEFAULT_TTL, scopes: input.scopes ?? [], roles: input.roles ?? [], tokenClaims: input.tokenClaims ?? [] });
         } catch (error) {
           if (error instanceof DuplicateError) throw new ConflictError(`a resource ${input.uri} already exists`, { fields: [{ field: 'uri', detail: 'is taken' }] });
           throw error;
@@ -73,6 +87,7 @@ export function createResourceManagement(deps: ResourceManagementDeps) {
       await find(uri);
       assertNotManaged(uri);
       checkScopes(change.scopes);
+      checkTokenClaims(change.tokenClaims);
       return deps.change(origin, async (repos, record) => {
         const before = await repos.resources.findRecord(uri);
         if (!before) throw new NotFoundError('resource');
@@ -101,6 +116,7 @@ export function createResourceManagement(deps: ResourceManagementDeps) {
         }
         await repos.resources.replace({
           uri, name: change.name ?? before.name, accessTokenTtl: change.accessTokenTtl ?? before.accessTokenTtl, scopes: change.scopes ?? before.scopes, roles: change.roles ?? before.roles,
+          tokenClaims: change.tokenClaims ?? before.tokenClaims ?? [],
         });
         const after = (await repos.resources.findRecord(uri))!;
         await record('resource.updated', `resource:${uri}`, { before, after });

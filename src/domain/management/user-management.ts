@@ -11,6 +11,7 @@ import { randomIds, type IdGenerator } from '../ports/id-generator.js';
 import type { Paging } from '../ports/paging.js';
 import type { AuditedChange, ChangeOrigin } from './audited-change.js';
 import { describeRoles } from './role-management.js';
+import { mergeAttributes, noUserAttributes, type UserAttributeSchema } from '../claims/user-attributes.js';
 
 const usernameRegExp = new RegExp(USERNAME_PATTERN);
 
@@ -76,9 +77,19 @@ export function createUserManagement(deps: {
   hasher: PasswordHasher;
   access: AccessTerminator;
   passwordPolicy: PasswordPolicy;
+  /** The custom attributes declared in configuration. */
+  attributes?: UserAttributeSchema;
   ids?: IdGenerator;
 }) {
   const { repos, change, hasher, passwordPolicy } = deps;
+  const attributeSchema = deps.attributes ?? noUserAttributes;
+
+  /** A complete attribute set, checked against the declared schemas. */
+  function checkedAttributes(attributes: Record<string, unknown>): Record<string, unknown> {
+    const errors = attributeSchema.check(attributes);
+    if (errors.length) throw new ValidationError('the attributes do not match their declared schemas', errors);
+    return attributes;
+  }
   const newId = deps.ids ?? randomIds;
 
   async function find(userId: string, confinedTo?: string): Promise<DirectoryUser> {
@@ -155,6 +166,9 @@ export function createUserManagement(deps: {
     async create(origin: ChangeOrigin, input: NewUser, authority: Authority): Promise<DirectoryUser> {
       if (!usernameRegExp.test(input.username)) throw new ValidationError('the username is invalid', [{ field: 'username', detail: `must match ${USERNAME_PATTERN}` }]);
       if (input.isAdmin && !authority.mayGrantAdmin) throw new ForbiddenError('only platform admins may create platform admins');
+      // Attributes may carry what services decide access by (a company id): not a lab admin's to set.
+      if (input.attributes && authority.confinedTo !== undefined) throw new ForbiddenError('lab admins may not set attributes');
+      const attributes = checkedAttributes(input.attributes ?? {});
       let memberships: Array<{ labId: string; role: string; status?: MembershipStatus }>;
       if (authority.confinedTo !== undefined) {
         if (input.labs) throw new ValidationError('lab admins add the user to their own lab with `membership`', [{ field: 'labs', detail: 'is not for lab admins; give membership' }]);
@@ -183,7 +197,7 @@ export function createUserManagement(deps: {
           await tx.users.insert({
             // A lab admin cannot vouch for an address: relying parties trust email_verified.
             id, username: input.username, email: input.email, emailVerified: authority.confinedTo === undefined ? input.emailVerified ?? false : false,
-            givenName: input.givenName, familyName: input.familyName, isAdmin: input.isAdmin ?? false, passwordHash,
+            givenName: input.givenName, familyName: input.familyName, isAdmin: input.isAdmin ?? false, passwordHash, attributes,
           });
         } catch (error) {
           throw conflictFromIndex(error) ?? error;
@@ -216,9 +230,11 @@ export function createUserManagement(deps: {
         const taken = await tx.users.taken(input, userId);
         if (taken.username || taken.email) throw conflict(taken);
         const emailChanged = input.email !== undefined && (input.email ?? undefined)?.toLowerCase() !== before.email?.toLowerCase();
+        const { attributes: attributeChange, ...profile } = input;
+        const attributes = attributeChange ? checkedAttributes(mergeAttributes(before.attributes, attributeChange)) : undefined;
         try {
           // A new address is unverified unless the caller says otherwise.
-          await tx.users.update(userId, { ...input, ...(emailChanged && input.emailVerified === undefined ? { emailVerified: false } : {}) });
+          await tx.users.update(userId, { ...profile, ...(attributes ? { attributes } : {}), ...(emailChanged && input.emailVerified === undefined ? { emailVerified: false } : {}) });
         } catch (error) {
           throw conflictFromIndex(error) ?? error;
         }
@@ -248,7 +264,11 @@ export function createUserManagement(deps: {
       return { [PREPARED]: await hashChecked(password, context) };
     },
 
-    /** Sets (or replaces) a password; the policy applies and only the fact is audited. */
+    /**
+     * Sets (or replaces) a password; the policy applies and only the fact is audited. The user's
+     * browser sessions end (signed in with the old password; their clients get back-channel
+     * logout); grants and their tokens stay, as a blocked account's would not.
+     */
     async setPassword(origin: ChangeOrigin, userId: string, password: string | PreparedPassword, authority: Authority): Promise<void> {
       const user = await find(userId, authority.confinedTo);
       assertMayTouchAdmin(user, authority, 'set the password of');
@@ -261,6 +281,7 @@ export function createUserManagement(deps: {
         await tx.users.setPasswordHash(userId, passwordHash);
         await record('user.password_set', `user:${userId}`, {});
       });
+      await deps.access.endSessionsOf(userId);
     },
 
     /**

@@ -1,4 +1,4 @@
-import type { MembershipStatus, User, UserStatus, UserWithSecret } from '../types.js';
+import type { MembershipStatus, ResourceRole, User, UserStatus, UserWithSecret } from '../types.js';
 import type { Page, Paging } from './paging.js';
 
 /** The fields a write sets; on update, undefined leaves a field alone and null clears it. */
@@ -12,13 +12,19 @@ export interface UserWrite {
   isAdmin?: boolean;
   passwordHash?: string;
   status?: UserStatus;
+  /** The whole attribute set (already merged and validated). */
+  attributes?: Record<string, unknown>;
 }
 
 /** One of a user's lab memberships, as directory lookups show it. */
 export interface UserLab { labId: string; role: string; status: MembershipStatus }
 
-/** A user as the management API shows them: never a password hash. */
-export interface DirectoryUser extends User { labs: UserLab[] }
+/**
+ * A user as the management API shows them: never a password hash. With their resource roles, so
+ * one lookup (or one batch) answers who someone is and what they may do; a lab admin's view
+ * holds only global roles and those limited to their lab.
+ */
+export interface DirectoryUser extends User { labs: UserLab[]; roles: ResourceRole[] }
 
 export interface DirectoryFilter {
   /** Case-insensitive substring of username, email, given or family name. */

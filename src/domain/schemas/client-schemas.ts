@@ -60,3 +60,17 @@ export const tokenExchangeResourcesSchema = {
 export const firstPartySchema = {
   type: 'boolean', description: 'A trusted first-party client: its users are not shown the consent page (the grant is still created, recorded and listed). Default false.',
 } as const;
+
+export const logoutEndsOfflineGrantsSchema = {
+  type: 'boolean',
+  description: 'RP-initiated logout also ends this client\'s offline_access grants: after the person logs out, its refresh tokens fail and its access tokens introspect inactive. Default false: offline grants outlive the browser session, as OpenID Connect intends.',
+} as const;
+
+export const backchannelLogoutUriSchema = {
+  type: 'string', format: 'uri', pattern: '^https?://', maxLength: 2000,
+  description: 'OpenID Connect Back-Channel Logout 1.0: where Gatehouse POSTs a logout token when a session the client took part in ends (RP-initiated logout, a session ended through the API, the user blocked, deleted or given a new password).',
+} as const;
+
+export const backchannelLogoutSessionRequiredSchema = {
+  type: 'boolean', description: 'Logout tokens to this client carry `sid` (the session id its ID tokens carry). Default false (they always carry `sub`).',
+} as const;

@@ -27,7 +27,12 @@ export const resourceRolesSchema = {
 /** A resource named in a role assignment (the role's catalogue decides whether it exists). */
 export const resourceReferenceSchema = { type: 'string', minLength: 1, maxLength: 2000, description: 'The resource indicator (e.g. https://cms.example).' } as const;
 
-const resourceFields = { name: resourceNameSchema, accessTokenTtl: accessTokenTtlSchema, scopes: resourceScopesSchema, roles: resourceRolesSchema } as const;
+export const tokenClaimsSchema = {
+  type: 'array', items: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,63}$' }, uniqueItems: true, maxItems: 64,
+  description: 'User claims this resource\'s access tokens carry: any of user_id (the subject again), preferred_username, email, email_verified, name, given_name, family_name, and the custom attributes declared in configuration (userAttributes). Default [].',
+} as const;
+
+const resourceFields = { name: resourceNameSchema, accessTokenTtl: accessTokenTtlSchema, scopes: resourceScopesSchema, roles: resourceRolesSchema, tokenClaims: tokenClaimsSchema } as const;
 /** A new resource (POST /resources). */
 export const newResourceSchema = strictObject({ uri: resourceUriSchema, ...resourceFields }, ['uri', 'name']);
 /** A change to a resource (PATCH /resources/{resourceUri}). */

@@ -27,6 +27,18 @@ export const passwordSchema = {
 export const USER_STATUSES = ['active', 'blocked'] as const;
 export const userStatusSchema = { enum: USER_STATUSES } as const;
 
+/** Custom attributes: the configured schema (GATEHOUSE_USER_ATTRIBUTES) decides the names and values; this only bounds the input. */
+export const userAttributesSchema = {
+  type: 'object', maxProperties: 64,
+  description: 'Custom attributes declared in configuration (`userAttributes`), e.g. `{"company_id": "acme"}`; validated against their declared JSON Schemas. Platform admins and services only.',
+} as const;
+
+/** A change of attributes: given names are set, `null` removes one, names not given stay. */
+export const userAttributesChangeSchema = {
+  ...userAttributesSchema,
+  description: 'Attributes to set; `null` removes one; attributes not named stay as they are.',
+} as const;
+
 /** A new user (POST /users; the CLI's `users create` and the import build the same). */
 export const newUserSchema = strictObject({
   username: usernameSchema, email: emailSchema, emailVerified: { type: 'boolean' }, givenName: personNameSchema, familyName: personNameSchema, password: passwordSchema,
@@ -36,11 +48,13 @@ export const newUserSchema = strictObject({
     items: strictObject({ labId: identifierSchema, role: membershipRoleSchema, status: membershipStatusSchema }, ['labId', 'role']),
   },
   membership: strictObject({ role: membershipRoleSchema, status: membershipStatusSchema }, ['role'], { description: 'Lab admins only: the membership in their lab.' }),
+  attributes: userAttributesSchema,
 }, ['username']);
 
 /** A change to a user's profile (PATCH /users/{userId}); null clears an optional field. */
 export const userChangeSchema = strictObject({
   username: usernameSchema, email: nullable(emailSchema), emailVerified: { type: 'boolean' }, givenName: nullable(personNameSchema), familyName: nullable(personNameSchema), isAdmin: { type: 'boolean' },
+  attributes: userAttributesChangeSchema,
 }, [], { minProperties: 1 });
 
 /** Self-registration (POST /registrations): no lab, no roles. */

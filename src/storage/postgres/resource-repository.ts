@@ -5,12 +5,14 @@ import type { Database } from './database.js';
 import type { ResourceRecord, ResourceRepository } from '../../domain/ports/resource-repository.js';
 
 export function createResourceRepository(db: Database): ResourceRepository {
-  const toResource = (r: { uri: string; name: string; access_token_ttl: number; scopes: unknown; roles: unknown }): Resource => ({
+  const json = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value) as string[];
+  const toResource = (r: { uri: string; name: string; access_token_ttl: number; scopes: unknown; roles: unknown; token_claims?: unknown }): Resource => ({
     uri: r.uri,
     name: r.name,
     accessTokenTtl: r.access_token_ttl,
     scopes: (typeof r.scopes === 'string' ? JSON.parse(r.scopes) : r.scopes) as string[],
     roles: (typeof r.roles === 'string' ? JSON.parse(r.roles) : r.roles) as string[],
+    tokenClaims: json(r.token_claims ?? []),
   });
   const toRecord = (r: { uri: string; name: string; access_token_ttl: number; scopes: unknown; roles: unknown; created_at: unknown; updated_at: unknown }): ResourceRecord => ({
     ...toResource(r), createdAt: new Date(r.created_at as string), updatedAt: new Date(r.updated_at as string),
@@ -21,6 +23,8 @@ export function createResourceRepository(db: Database): ResourceRepository {
     access_token_ttl: resource.accessTokenTtl,
     scopes: JSON.stringify(resource.scopes),
     roles: JSON.stringify(resource.roles),
+    // Left alone when not given (Gatehouse's own upsert of the management API resource).
+    ...(resource.tokenClaims ? { token_claims: JSON.stringify(resource.tokenClaims) } : {}),
   });
   return {
     async upsert(resource: Resource): Promise<void> {

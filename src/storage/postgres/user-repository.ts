@@ -14,6 +14,7 @@ interface UserRow {
   status: 'active' | 'blocked';
   blocked_reason?: string | null;
   is_admin: boolean;
+  attributes: unknown;
   created_at: Date;
   updated_at: Date;
 }
@@ -28,6 +29,7 @@ function toUser(row: UserRow): UserWithSecret {
     familyName: row.family_name ?? undefined,
     status: row.status,
     isAdmin: row.is_admin,
+    attributes: (typeof row.attributes === 'string' ? JSON.parse(row.attributes) : row.attributes ?? {}) as Record<string, unknown>,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
     passwordHash: row.password_hash ?? undefined,
@@ -35,12 +37,13 @@ function toUser(row: UserRow): UserWithSecret {
 }
 
 /** Columns a directory entry reads: everything but the password hash and the block reason. */
-const DIRECTORY_COLUMNS = ['u.id', 'u.username', 'u.email', 'u.email_verified', 'u.given_name', 'u.family_name', 'u.status', 'u.is_admin', 'u.created_at', 'u.updated_at'];
+const DIRECTORY_COLUMNS = ['u.id', 'u.username', 'u.email', 'u.email_verified', 'u.given_name', 'u.family_name', 'u.status', 'u.is_admin', 'u.attributes', 'u.created_at', 'u.updated_at'];
 
 function toDirectoryUser(row: Record<string, unknown>): DirectoryUser {
   const { passwordHash: _none, ...user } = toUser(row as unknown as UserRow);
   const labs = typeof row.labs === 'string' ? JSON.parse(row.labs) as UserLab[] : (row.labs as UserLab[] | null) ?? [];
-  return { ...user, labs };
+  const roles = (typeof row.roles === 'string' ? JSON.parse(row.roles) : row.roles ?? []) as Array<{ resourceUri: string; role: string; labId: string | null }>;
+  return { ...user, labs, roles: roles.map((r) => ({ resourceUri: r.resourceUri, role: r.role, ...(r.labId ? { labId: r.labId } : {}) })) };
 }
 
 export function createUserRepository(db: Database): UserRepository {
@@ -152,7 +155,7 @@ export function createUserRepository(db: Database): UserRepository {
       // for the page's rows (the outer query): the filters are the expensive part.
       const matching = where(db('users as u').select(...DIRECTORY_COLUMNS, db.raw('count(*) over () AS total')))
         .orderBy('u.username').orderBy('u.id').limit(page.limit).offset(page.offset);
-      const rows = await db.select('u.*', labsOf(memberOf)).from(matching.as('u')).orderBy('u.username').orderBy('u.id');
+      const rows = await db.select('u.*', labsOf(memberOf), rolesOf(memberOf)).from(matching.as('u')).orderBy('u.username').orderBy('u.id');
       let total = rows.length ? Number(rows[0].total) : 0;
       if (!rows.length && page.offset > 0) {
         // Past the end: the window had no row to report on.
@@ -172,9 +175,18 @@ export function createUserRepository(db: Database): UserRepository {
     );
   }
 
-  /** Users with their memberships as one JSON column: a whole batch is one query. */
+  /** A user's resource roles (for `memberOf`, global ones and those limited to it) as one JSON column of a query over `u`. */
+  function rolesOf(memberOf?: string) {
+    return db.raw(
+      `(SELECT coalesce(json_agg(json_build_object('resourceUri', r.resource_uri, 'role', r.role, 'labId', r.lab_id) ORDER BY r.resource_uri, r.role, coalesce(r.lab_id, '')), '[]'::json)
+        FROM resource_roles r WHERE r.principal_type = 'user' AND r.principal_id = u.id${memberOf === undefined ? '' : ' AND (r.lab_id IS NULL OR r.lab_id = ?)'}) AS roles`,
+      memberOf === undefined ? [] : [memberOf],
+    );
+  }
+
+  /** Users with their memberships and roles as JSON columns: a whole batch is one query. */
   function directory(memberOf?: string) {
-    const query = db('users as u').select(...DIRECTORY_COLUMNS, labsOf(memberOf));
+    const query = db('users as u').select(...DIRECTORY_COLUMNS, labsOf(memberOf), rolesOf(memberOf));
     if (memberOf !== undefined) query.whereExists(db('memberships as mm').select(db.raw('1')).whereRaw('mm.user_id = u.id').where('mm.lab_id', memberOf));
     return query;
   }
@@ -191,5 +203,6 @@ function toRow(user: Partial<UserWrite>): Partial<UserRow> {
   if (user.isAdmin !== undefined) row.is_admin = user.isAdmin;
   if (user.passwordHash !== undefined) row.password_hash = user.passwordHash;
   if (user.status !== undefined) row.status = user.status;
+  if (user.attributes !== undefined) row.attributes = JSON.stringify(user.attributes);
   return row;
 }

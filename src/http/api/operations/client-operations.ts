@@ -1,5 +1,5 @@
 import {
-  authMethodSchema, clientNameSchema, dpopBoundAccessTokensSchema, clientResourceScopesSchema, clientResourcesSchema, clientScopeSchema, defaultResourceSchema, firstPartySchema, grantTypeSchema as grantType,
+  authMethodSchema, clientNameSchema, dpopBoundAccessTokensSchema, clientResourceScopesSchema, clientResourcesSchema, clientScopeSchema, defaultResourceSchema, firstPartySchema, grantTypeSchema as grantType, logoutEndsOfflineGrantsSchema, backchannelLogoutUriSchema, backchannelLogoutSessionRequiredSchema,
   grantTypesSchema, postLogoutRedirectUrisSchema, redirectUrisSchema, requirePushedAuthorizationRequestsSchema, tokenExchangeResourcesSchema,
 } from '../../../domain/schemas/client-schemas.js';
 import { resourceUriSchema as resourceUri } from '../../../domain/schemas/resource-schemas.js';
@@ -37,9 +37,12 @@ const writable = {
   dpopBoundAccessTokens: dpopBoundAccessTokensSchema,
   tokenExchangeResources: tokenExchangeResourcesSchema,
   firstParty: firstPartySchema,
+  logoutEndsOfflineGrants: logoutEndsOfflineGrantsSchema,
+  backchannelLogoutUri: backchannelLogoutUriSchema,
+  backchannelLogoutSessionRequired: backchannelLogoutSessionRequiredSchema,
 } as const;
 const createClientBody = strictObject({ clientId: { ...clientId, description: 'Chosen id; generated when omitted.' }, ...writable });
-const updateClientBody = strictObject({ ...writable, defaultResource: nullable(defaultResourceSchema) }, [], { minProperties: 1 });
+const updateClientBody = strictObject({ ...writable, defaultResource: nullable(defaultResourceSchema), backchannelLogoutUri: nullable(backchannelLogoutUriSchema) }, [], { minProperties: 1 });
 
 const clientProps = {
   clientId,
@@ -56,6 +59,9 @@ const clientProps = {
   dpopBoundAccessTokens: { type: 'boolean', description: 'Every access token of the client is DPoP-bound (token requests without a DPoP proof are refused).' },
   tokenExchangeResources: { type: 'array', items: { type: 'string' }, description: 'Resources the client may target by token exchange.' },
   firstParty: { type: 'boolean', description: 'Whether its users skip the consent page.' },
+  logoutEndsOfflineGrants: { type: 'boolean', description: 'Whether RP-initiated logout also ends its offline_access grants.' },
+  backchannelLogoutUri: { type: 'string', description: 'Where logout tokens are POSTed (Back-Channel Logout 1.0).' },
+  backchannelLogoutSessionRequired: { type: 'boolean', description: 'Whether its logout tokens carry `sid`.' },
   secretCount: { type: 'integer', description: 'Secrets accepted now: 2 during a rotation\'s overlap, 0 for public clients. Secrets themselves are never shown again.' },
   previousSecretExpiresAt: { ...timestamp, description: 'When the secret replaced by the last rotation stops being accepted.' },
   createdAt: timestamp,
@@ -63,6 +69,7 @@ const clientProps = {
 };
 const clientRequired = [
   'clientId', 'redirectUris', 'postLogoutRedirectUris', 'grantTypes', 'scope', 'resources', 'resourceScopes', 'tokenEndpointAuthMethod', 'tokenExchangeResources', 'firstParty',
+  'logoutEndsOfflineGrants', 'backchannelLogoutSessionRequired',
   'requirePushedAuthorizationRequests', 'secretCount', 'createdAt', 'updatedAt',
 ] as const;
 const clientSchema = strictObject(clientProps, clientRequired);

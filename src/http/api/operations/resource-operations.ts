@@ -13,11 +13,11 @@ const updateResourceBody = resourceChangeSchema;
 
 const resourceSchema = strictObject({
   ...newResourceSchema.properties, createdAt: timestamp, updatedAt: timestamp,
-}, ['uri', 'name', 'accessTokenTtl', 'scopes', 'roles', 'createdAt', 'updatedAt']);
+}, ['uri', 'name', 'accessTokenTtl', 'scopes', 'roles', 'tokenClaims', 'createdAt', 'updatedAt']);
 const resourceParams = strictObject({ resourceUri: { ...resourceUri, description: 'The resource URI, percent-encoded as one path segment.' } }, ['resourceUri']);
 
 /** Shown with ISO timestamps, in a stable field order. */
-const show = (r: ResourceRecord) => ({ uri: r.uri, name: r.name, accessTokenTtl: r.accessTokenTtl, scopes: r.scopes, roles: r.roles, createdAt: r.createdAt, updatedAt: r.updatedAt });
+const show = (r: ResourceRecord) => ({ uri: r.uri, name: r.name, accessTokenTtl: r.accessTokenTtl, scopes: r.scopes, roles: r.roles, tokenClaims: r.tokenClaims ?? [], createdAt: r.createdAt, updatedAt: r.updatedAt });
 
 /** /resources: the APIs tokens are issued for. Platform admins and services only. */
 export function createResourceOperations({ resources }: Pick<Services, 'resources'>): ApiOperation[] {

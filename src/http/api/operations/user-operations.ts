@@ -29,7 +29,12 @@ export const userSchema = strictObject({
     type: 'array', description: 'Memberships (a lab admin sees only the one in their lab).',
     items: strictObject({ labId: idSchema, role: memberRole, status: memberStatus }, ['labId', 'role', 'status']),
   },
-}, ['id', 'username', 'emailVerified', 'status', 'isAdmin', 'createdAt', 'updatedAt', 'labs']);
+  roles: {
+    type: 'array', description: 'Resource roles, each global or limited to one lab (a lab admin sees the global ones and those in their lab).',
+    items: strictObject({ resourceUri: { type: 'string' }, role: { type: 'string' }, labId: idSchema }, ['resourceUri', 'role']),
+  },
+  attributes: { type: 'object', description: 'Custom attributes (configuration `userAttributes`).' },
+}, ['id', 'username', 'emailVerified', 'status', 'isAdmin', 'createdAt', 'updatedAt', 'labs', 'roles', 'attributes']);
 
 const userParams = strictObject({ userId: idSchema }, ['userId']);
 
@@ -88,6 +93,7 @@ export function createUserOperations({ users }: Pick<Services, 'users'>): ApiOpe
       description: [
         'Platform admins and services may add memberships with `labs`. A lab admin must give `membership` (the role in their lab): their new user joins their lab.',
         'Only platform admins may set `isAdmin: true`. Without `password` the user cannot sign in until one is set.',
+        '`attributes` are the custom attributes declared in configuration (`userAttributes`), each checked against its JSON Schema (400 naming `attributes.<name>`); lab admins may not set them.',
       ].join('\n\n'),
       access: { scope: 'users:write', labAdmin: true },
       body: createUserBody,
@@ -105,7 +111,7 @@ export function createUserOperations({ users }: Pick<Services, 'users'>): ApiOpe
 
     defineOperation<Record<string, never>, Record<string, never>, SchemaType<typeof batchBody>>({
       operationId: 'batchUsers', method: 'post', path: '/users:batch', tag: 'Users', summary: 'Look up many users by id',
-      description: `Up to ${MAX_BATCH_IDS} distinct ids in one query. Ids that match no user come back in \`unknown\` (in request order); for a lab admin so do users outside their lab.`,
+      description: `Up to ${MAX_BATCH_IDS} distinct ids in one query, each user with memberships, resource roles and attributes. Ids that match no user come back in \`unknown\` (in request order); for a lab admin so do users outside their lab.`,
       access: { scope: 'users:read', labAdmin: true },
       body: batchBody,
       responses: {
@@ -131,7 +137,7 @@ export function createUserOperations({ users }: Pick<Services, 'users'>): ApiOpe
 
     defineOperation<{ userId: string }, Record<string, never>, SchemaType<typeof updateUserBody>>({
       operationId: 'updateUser', method: 'patch', path: '/users/{userId}', tag: 'Users', summary: 'Change a user\'s profile',
-      description: 'Lab admins may change only `givenName` and `familyName`, of members of their lab who are not platform admins. Only platform admins change `isAdmin`. A changed email becomes unverified unless `emailVerified` is given. `null` clears an optional field.',
+      description: 'Lab admins may change only `givenName` and `familyName`, of members of their lab who are not platform admins. Only platform admins change `isAdmin`. A changed email becomes unverified unless `emailVerified` is given. `null` clears an optional field. `attributes` sets the attributes it names (`null` removes one) and keeps the others; the result must match the declared schemas.',
       access: { scope: 'users:write', labAdmin: true },
       params: userParams,
       body: updateUserBody,
@@ -160,7 +166,7 @@ export function createUserOperations({ users }: Pick<Services, 'users'>): ApiOpe
 
     defineOperation<{ userId: string }, Record<string, never>, SchemaType<typeof passwordBody>>({
       operationId: 'setUserPassword', method: 'put', path: '/users/{userId}/password', tag: 'Users', summary: 'Set a user\'s password',
-      description: 'Lab admins may set passwords of users who belong to their lab alone (not of platform admins or of users with other labs). Existing sessions and tokens are left as they are.',
+      description: 'Lab admins may set passwords of users who belong to their lab alone (not of platform admins or of users with other labs). The user\'s browser sessions end (their clients with a back-channel logout URI get a logout token); grants and tokens are left as they are.',
       access: { scope: 'users:write', labAdmin: true },
       params: userParams,
       body: passwordBody,
