@@ -1,5 +1,6 @@
 import type { ChainedAuditEntry } from '../../src/domain/audit/audit-chain.js';
 import type { ClientMetadata } from '../../src/domain/ports/client-repository.js';
+import type { EmailTokenRecord } from '../../src/domain/ports/email-token-repository.js';
 import type { TokenCount } from '../../src/domain/ports/token-count-repository.js';
 import type { LabStatus, MembershipStatus, PrincipalType, Resource, UserWithSecret } from '../../src/domain/types.js';
 
@@ -27,10 +28,11 @@ export interface FakeState {
   grantLabs: Record<string, string>;
   grants: GrantRow[];
   tokenCounts: TokenCount[];
+  emailTokens: Array<EmailTokenRecord & { usedAt?: Date }>;
 }
 
 export const emptyState = (): FakeState => ({
-  users: [], labs: [], members: [], roles: [], resources: [], clients: [], audit: [], grantLabs: {}, grants: [], tokenCounts: [],
+  users: [], labs: [], members: [], roles: [], resources: [], clients: [], audit: [], grantLabs: {}, grants: [], tokenCounts: [], emailTokens: [],
 });
 
 /** Copies out of (and into) the state, as a database would: callers never share its objects. */

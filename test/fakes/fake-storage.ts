@@ -5,6 +5,7 @@ import type { StatisticsRepository } from '../../src/domain/ports/statistics-rep
 import type { TokenCountRepository } from '../../src/domain/ports/token-count-repository.js';
 import { createFakeAuditRepository } from './fake-audit-repository.js';
 import { createFakeClientRepository } from './fake-client-repository.js';
+import { createFakeEmailTokenRepository } from './fake-email-token-repository.js';
 import { createFakeClock } from './fake-clock.js';
 import { createFakeLabRepository } from './fake-lab-repository.js';
 import { createFakeResourceRepository } from './fake-resource-repository.js';
@@ -140,6 +141,7 @@ export function createFakeStorage(options: { clock?: ReturnType<typeof createFak
     grantOrigins: withFaults('grantOrigins', createFakeGrantOrigins(state, clock)),
     tokenCounts: withFaults('tokenCounts', createFakeTokenCounts(state)),
     statistics: withFaults('statistics', createFakeStatistics(state)),
+    emailTokens: withFaults('emailTokens', createFakeEmailTokenRepository(state)),
   };
 
   let queue: Promise<unknown> = Promise.resolve();
