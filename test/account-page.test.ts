@@ -12,7 +12,9 @@ describe(`the account page /account (${mode})`, () => {
   let gh: TestGatehouse;
   let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
 
-  before(async () => {
+  before(async function () {
+    // A file run alone also makes the embedded database template first (seconds, more on a busy machine).
+    this.timeout(120_000);
     smtp = await startSmtpSink();
     gh = await startTestGatehouse({ SMTP_URL: smtp.url });
   });

@@ -25,7 +25,9 @@ describe(`password reset and address verification by mail (${mode}, real SMTP se
   let gh: TestGatehouse;
   let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
 
-  before(async () => {
+  before(async function () {
+    // A file run alone also makes the embedded database template first (seconds, more on a busy machine).
+    this.timeout(120_000);
     smtp = await startSmtpSink();
     gh = await startTestGatehouse({ SMTP_URL: smtp.url, GATEHOUSE_SELF_REGISTRATION: 'true', GATEHOUSE_MAIL_MAX_PER_ADDRESS: '3', GATEHOUSE_MAIL_MAX_PER_IP: '1000' });
   });
@@ -167,6 +169,19 @@ describe(`password reset and address verification by mail (${mode}, real SMTP se
     assert.equal(otherBrowser.status, 403);
     await email().drain();
     assert.equal(smtp.mails.filter((m) => m.to.includes('mary@test.com')).length, 1, 'only the first test\'s mail');
+  });
+
+  it('refuses malformed input on the pages with a 400 page before anything is looked up: a NUL, a repeated or unknown field', async () => {
+    const browser = new FormBrowser(NEVER);
+    const form = await browser.go(`${gh.issuer}/password-reset`);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(form.html)![1]!;
+    const nul = await browser.go(`${gh.issuer}/password-reset`, { method: 'POST', form: { csrf, email: 'john\u0000@test.com' } });
+    assert.equal(nul.status, 400);
+    assert.match(nul.html, /<title>[^<]+ · Gatehouse<\/title>/, 'the HTML error page');
+    const unknownField = await browser.go(`${gh.issuer}/password-reset`, { method: 'POST', form: { csrf, email: 'john@test.com', admin: 'yes' } });
+    assert.equal(unknownField.status, 400);
+    assert.equal((await browser.go(`${gh.issuer}/password-reset/new?token=a&token=b`)).status, 400);
+    assert.equal((await browser.go(`${gh.issuer}/email/verify?token=${'%00'.repeat(3)}`)).status, 400);
   });
 
   it('verifies the address of a self-registered account through the mailed link (email_verified becomes true)', async () => {
