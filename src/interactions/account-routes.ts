@@ -14,7 +14,7 @@ import {
 } from '../domain/schemas/account-schemas.js';
 import { servesPeople } from '../http/middleware/koa-errors.js';
 import type { AccountSignIn } from './account-sign-in.js';
-import { checkPageInput, readPageForm, SECURE_COOKIE } from './page-forms.js';
+import { checkPageInput, readPageForm, pageCookieOptions } from './page-forms.js';
 import type { Views } from './views.js';
 
 export const ACCOUNT_PATH = '/account';
@@ -75,7 +75,7 @@ export function createAccountRoutes(deps: AccountRoutesDeps): Router {
   const router = new Router({ prefix: ACCOUNT_PATH });
   router.use(servesPeople());
   const { views } = deps;
-  const cookie = (ctx: Context) => ({ ...SECURE_COOKIE(ctx), path: ACCOUNT_PATH });
+  const cookie = (ctx: Context) => ({ ...pageCookieOptions(ctx), path: ACCOUNT_PATH });
 
   async function startSignIn(ctx: Context): Promise<void> {
     const pending = await deps.sessions.beginSignIn();

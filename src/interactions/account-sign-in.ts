@@ -52,6 +52,7 @@ export function createAccountSignIn(deps: AccountSignInDeps) {
         method: 'POST',
         headers: { authorization: basicAuthorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: pending.codeVerifier }),
+        signal: AbortSignal.timeout(10_000),
       }).catch((error: unknown) => { throw new AccountSignInError('the token endpoint could not be reached', error); });
       const tokens = await response.json().catch(() => ({})) as { id_token?: string; access_token?: string; error?: string };
       if (!response.ok || !tokens.id_token || !tokens.access_token) throw new AccountSignInError(`the code was refused (${tokens.error ?? response.status})`);

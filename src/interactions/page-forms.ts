@@ -50,7 +50,8 @@ export async function readPageForm<T>(ctx: Context, schema: object, issuerOrigin
   return checkPageInput<T>(schema, { ...(ctx.request.body as Record<string, unknown> | undefined ?? {}) }, 'body');
 }
 
-export const SECURE_COOKIE = (ctx: Context) => ({ httpOnly: true, sameSite: 'lax' as const, secure: ctx.secure, overwrite: true });
+/** Cookies of Gatehouse's own pages: script cannot read them, other sites' posts do not carry them, HTTPS-only behind TLS. */
+export const pageCookieOptions = (ctx: Context) => ({ httpOnly: true, sameSite: 'lax' as const, secure: ctx.secure, overwrite: true });
 
 /**
  * CSRF protection for pages with no session (password reset, email verification): a random
@@ -65,7 +66,7 @@ export function createAnonymousCsrf(secret: string, cookieName = 'gatehouse.form
       let value = ctx.cookies.get(cookieName);
       if (!value || !/^[A-Za-z0-9_-]{43}$/.test(value)) {
         value = randomBytes(32).toString('base64url');
-        ctx.cookies.set(cookieName, value, { ...SECURE_COOKIE(ctx), path: '/' });
+        ctx.cookies.set(cookieName, value, { ...pageCookieOptions(ctx), path: '/' });
       }
       return mac(value);
     },
