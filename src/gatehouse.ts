@@ -20,6 +20,14 @@ import { createStaticRoutes } from './http/routes/static-routes.js';
 import { createCsrf } from './interactions/csrf.js';
 import { createErrorPage } from './interactions/error-page.js';
 import { createInteractionRoutes } from './interactions/interaction-routes.js';
+import { createAccountRoutes } from './interactions/account-routes.js';
+import { createAccountSignIn } from './interactions/account-sign-in.js';
+import { createEmailRoutes } from './interactions/email-routes.js';
+import { createAnonymousCsrf } from './interactions/page-forms.js';
+import { accountClientSecret } from './domain/account/account-client.js';
+import { PASSWORD_RESET_PATH } from './domain/email/email-link-paths.js';
+import type { Mailer } from './domain/ports/mailer.js';
+import { createNodemailerMailer } from './mail/nodemailer-mailer.js';
 import { createViews } from './interactions/views.js';
 import type { Logger } from './logger.js';
 import { createAccessTokenReader, type AccessTokenReader } from './oidc/access-token-reader.js';
@@ -136,6 +144,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
   storage = await createStorage(config, log, (observation) => metrics.storage(observation));
   const stops: Array<() => unknown> = [];
   let metricsUrl: string | undefined;
+  let mailer: Mailer | undefined;
   let server: Server | undefined;
   try {
     log.info('storage ready', {
@@ -176,8 +185,11 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     });
     stops.push(() => logouts.close());
     let forgetClient: (clientId: string) => void = () => {};
+    mailer = config.smtpUrl
+      ? createNodemailerMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom ?? `Gatehouse <no-reply@${new URL(config.issuer).hostname}>` })
+      : undefined;
     const services = createServices({
-      config, storage, log, logouts,
+      config, storage, log, logouts, mailer,
       validateClientMetadata: (metadata) => serving().Client.validate(metadata),
       forgetClient: (clientId) => forgetClient(clientId),
     });
@@ -209,6 +221,9 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     stops.push(tokenIssuance.start());
 
     await services.ensureApiResource();
+    await services.ensureAccountClient(cookieKeys);
+    // Mail still being sent when the server stops is waited for (its links are already stored).
+    stops.push(async () => { await services.email?.drain(); await mailer?.close(); });
 
     const views = createViews();
     let currentTokens: AccessTokenReader | undefined;
@@ -278,6 +293,9 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       log.info('import applied', { file: config.importFile, ...summary });
     }
 
+    // This node's own address, known once it listens: the account page exchanges its codes there.
+    let localUrl = '';
+    const issuerOrigin = new URL(config.issuer).origin;
     const operations = createManagementOperations(services, { eventsPollMs: config.eventsPollMs, sharedSignals });
     const apiRouter = createApiRouter({
       operations,
@@ -304,8 +322,18 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
         // Before the API router, whose catch-all answers 404 for anything else under /api/v1.
         createRegistrationRoutes(services),
         apiRouter,
+        ...(services.email ? [createEmailRoutes({ email: services.email, views, csrf: createAnonymousCsrf(cookieKeys[0]!), issuerOrigin })] : []),
+        createAccountRoutes({
+          account: services.account,
+          sessions: services.accountSessions,
+          signIn: createAccountSignIn({ issuer: config.issuer, clientSecret: accountClientSecret(cookieKeys[0]!), localUrl: () => localUrl, provider: serving }),
+          views,
+          issuerOrigin,
+          mailEnabled: services.email !== undefined,
+        }),
         createInteractionRoutes({
           provider: serving,
+          passwordResetPath: services.email ? PASSWORD_RESET_PATH : undefined,
           login: async (attempt) => {
             const outcome = await services.login(attempt);
             metrics.login(outcome.ok ? 'success' : outcome.reason === 'locked_out' ? 'lockout' : 'failure');
@@ -314,7 +342,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
           csrf: createCsrf(cookieKeys[0]!),
           views,
           log,
-          issuerOrigin: new URL(config.issuer).origin,
+          issuerOrigin,
           displayName: services.displayName,
           labs: services.labAccess,
           recordGrantOrigin: services.grantOrigins.record,
@@ -329,7 +357,9 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     server = listening;
     // Keep-alive longer than typical proxies' idle timeout, so a proxy never reuses a closed socket.
     listening.keepAliveTimeout = 65_000;
-    const port = (listening.address() as AddressInfo).port;
+    const { port, address } = listening.address() as AddressInfo;
+    const loopback = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
+    localUrl = `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}`;
     log.info('gatehouse listening', { port, issuer: config.issuer, signing_kid: keysInSigningOrder(keyFile)[0]!.kid });
     if (config.metricsPort !== undefined) {
       const metricsServer = await startMetricsServer(metrics, config.metricsPort, config.metricsHost);
@@ -357,6 +387,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     };
   } catch (error) {
     for (const stop of stops) stop();
+    await mailer?.close();
     server?.closeAllConnections();
     server?.close();
     await storage?.close();

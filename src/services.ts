@@ -1,4 +1,11 @@
 import type { Config } from './config/load-config.js';
+import { ensureAccountClient } from './domain/account/account-client.js';
+import { createAccountSelfService } from './domain/account/account-self-service.js';
+import { createAccountSessions } from './domain/account/account-sessions.js';
+import { createEmailFlows } from './domain/email/email-flows.js';
+import { emailLinks } from './domain/email/email-link-paths.js';
+import { createMailRateLimit } from './domain/email/mail-rate-limit.js';
+import type { Mailer } from './domain/ports/mailer.js';
 import { createAuditLog } from './domain/audit/audit-log.js';
 import { createAuditTrail } from './domain/audit/audit-trail.js';
 import { createApplyImport } from './domain/import/apply-import.js';
@@ -39,6 +46,10 @@ import type { Storage } from './storage/create-storage.js';
 
 const REGISTRATIONS_PER_WINDOW = 10;
 const REGISTRATION_WINDOW_SECONDS = 3600;
+/** The account page's own session: short, and never longer than the Gatehouse session behind it. */
+const ACCOUNT_SESSION_SECONDS = 1800;
+/** Time a person has to sign in to the account page once sent to the login page. */
+const ACCOUNT_SIGN_IN_SECONDS = 600;
 
 export interface ServicesDeps {
   config: Config;
@@ -54,6 +65,8 @@ export interface ServicesDeps {
   forgetClient?: (clientId: string) => void;
   /** Back-channel logout for sessions ended outside the browser (the server's sender; nobody elsewhere). */
   logouts?: LogoutNotifier;
+  /** Outgoing mail (the server passes one when SMTP_URL is set): without it the mail flows do not exist. */
+  mailer?: Mailer;
 }
 
 /**
@@ -107,6 +120,21 @@ export function createServices(deps: ServicesDeps) {
   }
   const managed = management(repos, storage.transaction);
   const { users } = managed;
+  const throttle = createLoginThrottle({ store, maxFailures: config.loginMaxFailures, lockoutSeconds: config.loginLockoutSeconds });
+  const sessions = createSessionListing({
+    users: repos.users, labs: repos.labs, grantOrigins: repos.grantOrigins, sessions: browserSessions, grants, access, change,
+  });
+  /** Password reset and address verification by mail; undefined without SMTP (their pages then do not exist). */
+  const email = deps.mailer
+    ? createEmailFlows({
+      users: repos.users, tokens: repos.emailTokens, change, audit, mailer: deps.mailer, clock, hasher, passwordPolicy, access,
+      rateLimit: createMailRateLimit({ store, perAddress: config.mailMaxPerAddress, perIp: config.mailMaxPerIp, windowSeconds: config.mailRateWindowSeconds }),
+      clearLockout: (userId) => throttle.reset(`user:${userId}`),
+      links: emailLinks(config.issuer),
+      ttlSeconds: { passwordReset: config.passwordResetTtlSeconds, emailVerification: config.emailVerificationTtlSeconds },
+      onError: (error, what) => log.error('mail flow failed after the answer', { error, what }),
+    })
+    : undefined;
 
   return {
     clock,
@@ -135,18 +163,30 @@ export function createServices(deps: ServicesDeps) {
       after: (cursor: number, filter: EventFilter, limit: number) => repos.events.after(cursor, filter, limit),
       latestCursor: () => repos.events.latestSeq(),
     },
-    sessions: createSessionListing({
-      users: repos.users, labs: repos.labs, grantOrigins: repos.grantOrigins, sessions: browserSessions, grants, access, change,
+    sessions,
+    email,
+    /** What people do to their own account on /account. */
+    account: createAccountSelfService({
+      users: repos.users, change, audit, hasher, passwordPolicy, throttle, sessions, browserSessions, email,
+      clientName: async (clientId) => ((await repos.clients.find(clientId))?.client_name as string | undefined) ?? clientId,
     }),
+    /** The account page's sessions and sign-ins in progress (in the store). */
+    accountSessions: createAccountSessions({ store, ttlSeconds: ACCOUNT_SESSION_SECONDS, signInTtlSeconds: ACCOUNT_SIGN_IN_SECONDS }),
+    /** Registers the account page's own client (secret derived from the cookie keys). */
+    ensureAccountClient: (cookieKeys: readonly string[]) => ensureAccountClient(repos.clients, { issuer: config.issuer, cookieKeys, now: clock.now() }),
     statistics: createStatistics({ statistics: repos.statistics, tokenCounts: repos.tokenCounts, tokenIssuance, sessions: browserSessions }),
     login: createLogin({
       authenticate: createAuthenticateUser({ users: repos.users, hasher }),
-      throttle: createLoginThrottle({ store, maxFailures: config.loginMaxFailures, lockoutSeconds: config.loginLockoutSeconds }),
+      throttle,
       audit,
     }),
     /** Undefined when self-registration is off (the route then does not exist). */
     registration: config.selfRegistration
-      ? createSelfRegistration({ users, store, perWindow: REGISTRATIONS_PER_WINDOW, windowSeconds: REGISTRATION_WINDOW_SECONDS })
+      ? createSelfRegistration({
+        users, store, perWindow: REGISTRATIONS_PER_WINDOW, windowSeconds: REGISTRATION_WINDOW_SECONDS,
+        verifyEmail: email ? (userId, address, origin) => email.sendVerification(userId, address, origin, 'registration') : undefined,
+        onVerifyError: (error) => log.warn('no verification mail for a new account', { error }),
+      })
       : undefined,
     /** Device authorization grant (RFC 8628): the wrong-user-code budget per address, and the pace of token polls. */
     devices: {
@@ -190,6 +230,7 @@ export function createServices(deps: ServicesDeps) {
         grant_origins: await repos.grantOrigins.deleteOrphans(),
         token_counts: await repos.tokenCounts.deleteBefore(new Date(clock.now().getTime() - 31 * 86_400_000)),
         events: await repos.events.deleteBefore(new Date(clock.now().getTime() - config.eventRetentionDays * 86_400_000)),
+        email_tokens: await repos.emailTokens.deleteExpired(clock.now()),
       };
     },
   };

@@ -140,6 +140,34 @@ export const settingsSchema = {
       'x-env': 'GATEHOUSE_SELF_REGISTRATION', type: 'boolean', default: false,
       description: 'Open the public POST /api/v1/registrations endpoint (people create their own account, with no lab).',
     },
+    smtpUrl: {
+      'x-env': 'SMTP_URL', type: 'string', pattern: '^smtps?://',
+      description: 'Where mail goes out (nodemailer connection URL: smtp://user:pass@host:587 uses STARTTLS when offered, smtps://host:465 implicit TLS). Unset: no mail, and the flows that need it are off — no password reset (no "forgot password" link, its pages answer 404), no address verification or change on the account page.',
+    },
+    mailFrom: {
+      'x-env': 'GATEHOUSE_MAIL_FROM', type: 'string', minLength: 3, maxLength: 320,
+      description: 'The From of Gatehouse\'s mails. Default "Gatehouse <no-reply@ISSUER host>".',
+    },
+    passwordResetTtlSeconds: {
+      'x-env': 'GATEHOUSE_PASSWORD_RESET_TTL_SECONDS', type: 'integer', minimum: 60, maximum: 86400, default: 1800,
+      description: 'How long a password reset link works (once).',
+    },
+    emailVerificationTtlSeconds: {
+      'x-env': 'GATEHOUSE_EMAIL_VERIFICATION_TTL_SECONDS', type: 'integer', minimum: 300, maximum: 604800, default: 86400,
+      description: 'How long an address verification link works (once).',
+    },
+    mailMaxPerAddress: {
+      'x-env': 'GATEHOUSE_MAIL_MAX_PER_ADDRESS', type: 'integer', minimum: 0, maximum: 1000, default: 5,
+      description: 'Reset and verification mails one address may be sent per mailRateWindowSeconds (counted for any typed address, so the limit reveals nothing); past it the page answers 429. 0: no limit.',
+    },
+    mailMaxPerIp: {
+      'x-env': 'GATEHOUSE_MAIL_MAX_PER_IP', type: 'integer', minimum: 0, maximum: 100000, default: 20,
+      description: 'Reset and verification mails one client IP may ask for per mailRateWindowSeconds. 0: no limit.',
+    },
+    mailRateWindowSeconds: {
+      'x-env': 'GATEHOUSE_MAIL_RATE_WINDOW_SECONDS', type: 'integer', minimum: 1, maximum: 86400, default: 3600,
+      description: 'The window of the mail limits.',
+    },
     clientSecretOverlapSeconds: {
       'x-env': 'GATEHOUSE_CLIENT_SECRET_OVERLAP_SECONDS', type: 'integer', minimum: 0, maximum: 2592000, default: 86400,
       description: 'After a client secret is rotated, the previous one keeps working this long, so services can roll over.',

@@ -25,6 +25,8 @@ export interface InteractionDeps {
   displayName: (accountId: string) => Promise<string>;
   labs: LabAccess;
   /** Remembers where a new grant was consented to (shown in the user's sessions/devices list). */
+  /** Where "Forgot your password?" leads; undefined without mail (then there is no such link). */
+  passwordResetPath?: string;
   recordGrantOrigin?: (origin: { grantId: string; accountId: string; clientId: string; ip: string; userAgent?: string }) => Promise<void>;
 }
 
@@ -67,7 +69,7 @@ export function createInteractionRoutes(deps: InteractionDeps): Router {
   }
 
   function renderLogin(ctx: Context, details: Details, name: string, extra: { login?: string; error?: string } = {}, status = 200) {
-    deps.views.render(ctx, 'login', { uid: details.uid, csrf: deps.csrf.tokenFor(details.uid), clientName: name, login: extra.login ?? '', error: extra.error }, status);
+    deps.views.render(ctx, 'login', { uid: details.uid, csrf: deps.csrf.tokenFor(details.uid), clientName: name, login: extra.login ?? '', error: extra.error, resetPath: deps.passwordResetPath }, status);
   }
 
   router.get('/', async (ctx) => {

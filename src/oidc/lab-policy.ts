@@ -1,6 +1,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { errors, interactionPolicy } from 'oidc-provider';
 
+import { ACCOUNT_CLIENT_ID } from '../domain/account/account-client.js';
 import { LabAccessDenied, type ActingLab, type LabAccess } from '../domain/tenancy/lab-access.js';
 import { createLookupCache, type LookupCacheOptions } from './lookup-cache.js';
 
@@ -39,7 +40,8 @@ export function createLabPolicy(labs: LabAccess, options: { clientRolesCache: Lo
     { name: SELECT_LAB_PROMPT, requestable: false },
     new interactionPolicy.Check('lab_not_selected', 'the user must choose the lab to act in', async (ctx) => {
       const accountId = ctx.oidc.session?.accountId;
-      if (!accountId) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      // The account page acts in no lab: its sign-in never asks for one.
+      if (!accountId || ctx.oidc.client?.clientId === ACCOUNT_CLIENT_ID) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
       return (await labs.needsChoice(grantIdOf(ctx), accountId, requestedLab(ctx)))
         ? interactionPolicy.Check.REQUEST_PROMPT
         : interactionPolicy.Check.NO_NEED_TO_PROMPT;

@@ -1,6 +1,7 @@
 import type { StoredEvent } from '../../src/domain/events/domain-event.js';
 import type { ChainedAuditEntry } from '../../src/domain/audit/audit-chain.js';
 import type { ClientMetadata } from '../../src/domain/ports/client-repository.js';
+import type { EmailTokenRecord } from '../../src/domain/ports/email-token-repository.js';
 import type { TokenCount } from '../../src/domain/ports/token-count-repository.js';
 import type { LabStatus, MembershipStatus, PrincipalType, Resource, UserWithSecret } from '../../src/domain/types.js';
 
@@ -29,10 +30,11 @@ export interface FakeState {
   grants: GrantRow[];
   tokenCounts: TokenCount[];
   events: StoredEvent[];
+  emailTokens: Array<EmailTokenRecord & { usedAt?: Date }>;
 }
 
 export const emptyState = (): FakeState => ({
-  users: [], labs: [], members: [], roles: [], resources: [], clients: [], audit: [], grantLabs: {}, grants: [], tokenCounts: [], events: [],
+  users: [], labs: [], members: [], roles: [], resources: [], clients: [], audit: [], grantLabs: {}, grants: [], tokenCounts: [], events: [], emailTokens: [],
 });
 
 /** Copies out of (and into) the state, as a database would: callers never share its objects. */

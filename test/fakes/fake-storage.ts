@@ -6,6 +6,7 @@ import type { TokenCountRepository } from '../../src/domain/ports/token-count-re
 import { createFakeAuditRepository } from './fake-audit-repository.js';
 import { createFakeEventRepository } from './fake-event-repository.js';
 import { createFakeClientRepository } from './fake-client-repository.js';
+import { createFakeEmailTokenRepository } from './fake-email-token-repository.js';
 import { createFakeClock } from './fake-clock.js';
 import { createFakeLabRepository } from './fake-lab-repository.js';
 import { createFakeResourceRepository } from './fake-resource-repository.js';
@@ -144,6 +145,7 @@ export function createFakeStorage(options: { clock?: ReturnType<typeof createFak
     events: withFaults('events', createFakeEventRepository(state)),
     webhooks: unsupported('webhooks'),
     ssf: unsupported('ssf'),
+    emailTokens: withFaults('emailTokens', createFakeEmailTokenRepository(state)),
   };
 
   let queue: Promise<unknown> = Promise.resolve();

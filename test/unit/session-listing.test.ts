@@ -97,3 +97,15 @@ describe('unit: session listing', () => {
     assert.equal(state.audit.at(-1)!.details.labId, 'lab-a');
   });
 });
+
+describe('unit: session listing, "sign out everywhere else"', () => {
+  it('ends every other session and revokes every grant except those the kept session holds, recording what ended', async () => {
+    const { listing, sessions, revoked, state } = setup();
+    assert.deepEqual(await listing.endOthers(origin, 'u-bob', 'older'), { sessions: 1, grants: 1 });
+    assert.deepEqual((await sessions.sessionsOf('u-bob')).map((s) => s.id), ['older']);
+    assert.deepEqual(revoked, ['g-none'], 'g-a and g-b belong to the kept session');
+    const row = state.audit.at(-1)!;
+    assert.equal(row.action, 'sessions.revoked_others');
+    assert.deepEqual(row.details, { kept: 'older', before: { sessions: ['newer'], grants: ['g-none'] } });
+  });
+});

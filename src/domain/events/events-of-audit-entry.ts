@@ -86,6 +86,10 @@ const DERIVATIONS: Record<string, Derive> = {
     return events;
   },
   'user.email_verified': userEvent('user.email_verified'),
+  // The address verified by its link (on /account or after registration): it may have changed too.
+  'email.verified': (t, d) => [...userEvent('user.updated', () => ({ previous: d.before }))(t, d), ...userEvent('user.email_verified')(t, d)],
+  'user.profile_updated': userEvent('user.updated', (d) => ({ previous: d.before })),
+  'password_reset.completed': (t) => one('user.password_changed', `user:${t.user}`, [], { user_id: t.user, via: 'reset' }),
   'user.deleted': userEvent('user.deleted'),
   'user.blocked': userEvent('user.blocked', (d) => ({ reason: d.reason })),
   'user.restored': userEvent('user.restored'),

@@ -80,6 +80,26 @@ export function createSessionListing(deps: SessionListingDeps) {
       await audited(origin, 'grant.revoked', `user:${userId}/grant:${grantId}`, { before: { clientId: grant.clientId, createdAt: grant.createdAt, labId: grant.labId } });
     },
 
+    /**
+     * "Sign out everywhere else": every browser session but `keepSessionId` ends, and every grant
+     * but those that session holds is revoked (grants outlive sessions: a phone app's refresh
+     * token has no browser session), so only the device the person is using keeps access.
+     */
+    async endOthers(origin: ChangeOrigin, userId: string, keepSessionId: string): Promise<{ sessions: number; grants: number }> {
+      await assertVisible(userId, undefined);
+      const [sessions, grants] = await Promise.all([deps.sessions.sessionsOf(userId), visibleGrants(userId, undefined)]);
+      const kept = sessions.find((s) => s.id === keepSessionId);
+      const keptGrants = new Set(Object.values(kept?.grantOf ?? {}));
+      const endedSessions = sessions.filter((s) => s.id !== keepSessionId);
+      const revoked = grants.filter((g) => !keptGrants.has(g.id));
+      for (const session of endedSessions) await deps.sessions.end(userId, session.id);
+      for (const grant of revoked) await deps.grants.revokeGrant(grant.id);
+      await audited(origin, 'sessions.revoked_others', `user:${userId}`, {
+        kept: keepSessionId, before: { sessions: endedSessions.map((s) => s.id), grants: revoked.map((g) => g.id) },
+      });
+      return { sessions: endedSessions.length, grants: revoked.length };
+    },
+
     /** Every session, and every grant (a lab admin: every grant they can see). */
     async endAll(origin: ChangeOrigin, userId: string, confinedTo: string | undefined, mayTouchAdmin: boolean): Promise<void> {
       await assertMayEnd(userId, confinedTo, mayTouchAdmin);

@@ -340,7 +340,7 @@ export function createUserManagement(deps: {
      * answer as for a new account (the audit log tells the two apart), and the password is hashed
      * either way so the answers take as long.
      */
-    async register(origin: ChangeOrigin, input: Registration): Promise<{ created: boolean }> {
+    async register(origin: ChangeOrigin, input: Registration): Promise<{ created: boolean; userId?: string }> {
       if (!usernameRegExp.test(input.username)) throw new ValidationError('the username is invalid', [{ field: 'username', detail: `must match ${USERNAME_PATTERN}` }]);
       const passwordHash = await hashChecked(input.password, input);
       const id = newId();
@@ -360,7 +360,7 @@ export function createUserManagement(deps: {
           await tx.users.insert({ id, username: input.username, email: input.email, givenName: input.givenName, familyName: input.familyName, passwordHash });
           const after = (await tx.users.findInDirectory(id))!;
           await record('user.registered', `user:${id}`, { after });
-          return { created: true };
+          return { created: true, userId: id };
         });
       } catch (error) {
         if (error instanceof ConflictError || error instanceof DuplicateError) return duplicate();

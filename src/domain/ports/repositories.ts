@@ -1,6 +1,7 @@
 import type { AuditRepository } from './audit-repository.js';
 import type { ClientRepository } from './client-repository.js';
 import type { EventRepository } from './event-repository.js';
+import type { EmailTokenRepository } from './email-token-repository.js';
 import type { GrantOriginRepository } from './grant-origin-repository.js';
 import type { LabRepository } from './lab-repository.js';
 import type { PayloadRepository } from './payload-repository.js';
@@ -31,6 +32,7 @@ export interface Repositories {
   webhooks: WebhookRepository;
   /** Shared Signals streams and their SETs. */
   ssf: SsfRepository;
+  emailTokens: EmailTokenRepository;
 }
 
 /**

@@ -9,6 +9,10 @@ export interface SelfRegistrationOptions {
   /** Registrations one address may attempt per window. */
   perWindow: number;
   windowSeconds: number;
+  /** Sends the new account's address a verification link (when mail is configured). */
+  verifyEmail?: (userId: string, email: string, origin: ChangeOrigin) => Promise<void>;
+  /** A verification mail that could not be asked for (its budget spent): the account exists all the same. */
+  onVerifyError?: (error: unknown) => void;
 }
 
 /** Too many registrations from one address: `retryAfterSeconds` says when the window ends at the latest. */
@@ -31,7 +35,13 @@ export function createSelfRegistration(options: SelfRegistrationOptions) {
         throw new RegistrationLimitError(options.windowSeconds, options.perWindow);
       }
     },
-    register: (origin: ChangeOrigin, input: Registration): Promise<{ created: boolean }> => options.users.register(origin, input),
+    async register(origin: ChangeOrigin, input: Registration): Promise<{ created: boolean }> {
+      const { created, userId } = await options.users.register(origin, input);
+      if (created && userId && options.verifyEmail) {
+        await options.verifyEmail(userId, input.email, origin).catch((error: unknown) => options.onVerifyError?.(error));
+      }
+      return { created };
+    },
   };
 }
 

@@ -7,6 +7,7 @@ import type { Database } from './database.js';
 import { createEventRepository } from './event-repository.js';
 import { createWebhookRepository } from './webhook-repository.js';
 import { createSsfRepository } from './ssf-repository.js';
+import { createEmailTokenRepository } from './email-token-repository.js';
 import { createGrantOriginRepository } from './grant-origin-repository.js';
 import { createLabRepository } from './lab-repository.js';
 import { createOidcPayloadRepository } from './oidc-payload-repository.js';
@@ -35,6 +36,7 @@ export function createRepositories(db: Database, observe?: StorageObserver): Rep
     events: wrap('events', createEventRepository(db)),
     webhooks: wrap('webhooks', createWebhookRepository(db)),
     ssf: wrap('ssf', createSsfRepository(db)),
+    emailTokens: wrap('emailTokens', createEmailTokenRepository(db)),
   };
 }
 
