@@ -24,6 +24,8 @@ import { createViews } from './interactions/views.js';
 import type { Logger } from './logger.js';
 import { createAccessTokenReader, type AccessTokenReader } from './oidc/access-token-reader.js';
 import { createAdapterClass } from './oidc/adapter.js';
+import { createRegisteredClientStore } from './oidc/client-registration.js';
+import { createGuardedFetch } from './http/outbound/guarded-fetch.js';
 import { watchKeyFile } from './oidc/key-watcher.js';
 import { ensureDevCookieKeys, ensureKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, type KeyFile } from './oidc/keys.js';
 import { createLabPolicy } from './oidc/lab-policy.js';
@@ -63,6 +65,10 @@ function scheduleSweep(services: Services, log: Logger): () => void {
   timer.unref();
   return () => clearInterval(timer);
 }
+
+/** oidc-provider's outbound calls (metadata documents, jwks_uri): its own per-purpose limits apply within these. */
+const OUTBOUND_TIMEOUT_MS = 2500;
+const OUTBOUND_MAX_BYTES = 256 * 1024;
 
 export class StartupError extends AppError {
   constructor(message: string) {
@@ -107,6 +113,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       config, storage, log,
       validateClientMetadata: (metadata) => serving().Client.validate(metadata),
       forgetClient: (clientId) => forgetClient(clientId),
+      issueInitialAccessToken: ({ expiresInSeconds, policies }) => new (serving().InitialAccessToken)({ expiresIn: expiresInSeconds, ...(policies ? { policies } : {}) }).save(),
     });
     const { audit, tokenIssuance } = services;
 
@@ -117,7 +124,12 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     });
     // Bounded: keyed by whatever client id a request names.
     const clientCache = { max: config.cacheMaxEntries, ttlSeconds: config.clientCacheSeconds };
-    const adapter = createAdapterClass({ payloads: repos.payloads, clients: repos.clients, store: storage.store, grants: services.grants, refreshReuse, clientCache });
+    const registeredClients = config.dynamicRegistration === 'off' ? undefined : createRegisteredClientStore({ clients: services.clients, resources: config.dynamicClientResources });
+    const adapter = createAdapterClass({ payloads: repos.payloads, clients: repos.clients, store: storage.store, grants: services.grants, refreshReuse, clientCache, registeredClients });
+    const outboundFetch = createGuardedFetch({
+      timeoutMs: OUTBOUND_TIMEOUT_MS, maxBytes: OUTBOUND_MAX_BYTES, allowPrivateAddresses: config.outboundAllowPrivateAddresses,
+      ...(config.outboundCaFile ? { ca: readFileSync(config.outboundCaFile, 'utf8') } : {}),
+    });
     forgetClient = (clientId) => adapter.forgetClient(clientId);
     // What oidc-provider calls back into answers a storage outage with 503, as the adapter does.
     const accounts = withProtocolErrors(services.accounts);
@@ -136,7 +148,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       const ordered = keysInSigningOrder(keys);
       const tokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations: services.revocations, accounts: services.accounts, labs: services.labAccess, maxVerified: config.cacheMaxEntries });
       const provider = createProvider({
-        config, adapter, keys: ordered, cookieKeys, dpopNonceKey: nonceKey, accounts, resources, views, labPolicy,
+        config, adapter, keys: ordered, cookieKeys, dpopNonceKey: nonceKey, accounts, resources, views, labPolicy, outboundFetch,
         tokenExchange: { tokens, exchange: services.tokenExchange },
         firstParty: { recordGrantOrigin: services.grantOrigins.record, onError: (error) => log.warn('could not record where a grant was created', { error }) },
         // Polls are a protocol endpoint: a store outage there is OAuth's temporarily_unavailable.

@@ -1,6 +1,7 @@
 import type { Config } from './config/load-config.js';
 import { createAuditLog } from './domain/audit/audit-log.js';
 import { createAuditTrail } from './domain/audit/audit-trail.js';
+import { createInitialAccessTokens, type InitialAccessTokenIssuer } from './domain/clients/initial-access-tokens.js';
 import { createApplyImport } from './domain/import/apply-import.js';
 import { createAuditedChange } from './domain/management/audited-change.js';
 import { createClientManagement, type MetadataValidator } from './domain/management/client-management.js';
@@ -34,6 +35,8 @@ import type { Storage } from './storage/create-storage.js';
 
 const REGISTRATIONS_PER_WINDOW = 10;
 const REGISTRATION_WINDOW_SECONDS = 3600;
+/** The longest an initial access token may live: it is a standing licence to register clients. */
+const INITIAL_ACCESS_TOKEN_MAX_SECONDS = 30 * 86_400;
 
 export interface ServicesDeps {
   config: Config;
@@ -47,6 +50,8 @@ export interface ServicesDeps {
   validateClientMetadata?: MetadataValidator;
   /** Drops this process's cached copy of a client after a change (the server's adapter); a no-op elsewhere. */
   forgetClient?: (clientId: string) => void;
+  /** Issues an initial access token through the server's provider (dynamic client registration); absent in the CLI. */
+  issueInitialAccessToken?: InitialAccessTokenIssuer;
 }
 
 /**
@@ -115,6 +120,13 @@ export function createServices(deps: ServicesDeps) {
     tokenExchange: createTokenExchange({ resources: repos.resources, labs: labAccess, audit, clock }),
     tokenIssuance,
     ...managed,
+    /** Initial access tokens for dynamic client registration (RFC 7591): created by operators, shown once, stored hashed. */
+    initialAccessTokens: createInitialAccessTokens({
+      payloads: repos.payloads,
+      change,
+      issue: config.dynamicRegistration === 'initial-access-token' ? deps.issueInitialAccessToken : undefined,
+      maxLifetimeSeconds: INITIAL_ACCESS_TOKEN_MAX_SECONDS,
+    }),
     sessions: createSessionListing({
       users: repos.users, labs: repos.labs, grantOrigins: repos.grantOrigins, sessions: browserSessions, grants, access, change,
     }),

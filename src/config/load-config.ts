@@ -42,7 +42,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     const value = env[envName];
     if (value === undefined || value === '') continue;
     sources.set(key, envName);
-    raw[key] = key === 'cookieKeys' ? value.split(',').map((s) => s.trim()) : value;
+    raw[key] = (settingsSchema.properties[key as keyof Properties] as { type?: string }).type === 'array' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
   }
 
   if (!validate(raw)) {
@@ -62,6 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     dataDir: resolve(cwd, raw.dataDir),
     keysDir: resolve(cwd, raw.keysDir),
     ...(raw.importFile ? { importFile: resolve(cwd, raw.importFile) } : {}),
+    ...(raw.outboundCaFile ? { outboundCaFile: resolve(cwd, raw.outboundCaFile) } : {}),
   };
 }
 

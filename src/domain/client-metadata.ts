@@ -9,3 +9,7 @@ export const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'lab
 export const TOKEN_EXCHANGE_RESOURCES_PROPERTY = 'urn:gatehouse:token_exchange_resources';
 /** A trusted first-party client: its users are not shown the consent page (the grant is still created and recorded). */
 export const FIRST_PARTY_PROPERTY = 'urn:gatehouse:first_party';
+/** A client registered through RFC 7591 (or changed through RFC 7592): only such a client may be changed by its registration access token. */
+export const REGISTERED_PROPERTY = 'urn:gatehouse:registered';
+/** Where Gatehouse keeps its own client metadata: a registrant may not set any of it. */
+export const GATEHOUSE_PROPERTY_PREFIX = 'urn:gatehouse:';

@@ -7,8 +7,11 @@ import { createErrorPage, wantsHtml } from '../interactions/error-page.js';
 import type { ResourceRepository } from '../domain/ports/resource-repository.js';
 import type { Resource } from '../domain/types.js';
 import {
-  DEFAULT_RESOURCE_PROPERTY, FIRST_PARTY_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY,
+  DEFAULT_RESOURCE_PROPERTY, FIRST_PARTY_PROPERTY, OIDC_SCOPES, REGISTERED_PROPERTY, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY,
 } from '../domain/client-metadata.js';
+import type { GuardedFetch } from '../http/outbound/guarded-fetch.js';
+import { clientIdMetadataDocumentFeature } from './client-id-metadata-documents.js';
+import { registrationBodyMiddleware, registrationFeatures } from './client-registration.js';
 import { CLIENT_SECRET_HASHES_PROPERTY, isSecretHashList, verifyClientSecret, type ClientSecretHash } from '../domain/clients/client-secret.js';
 import { scopeClaims, type AccountClaims } from './account-claims.js';
 import type { PrivateJwk } from './keys.js';
@@ -45,6 +48,8 @@ export interface ProviderDeps {
   tokenExchange: TokenExchangeGrantDeps;
   /** Trusted first-party clients skip the consent page: where their grants are recorded. */
   firstParty: FirstPartyConsentDeps;
+  /** What oidc-provider fetches (client ID metadata documents, jwks_uri) goes through the SSRF guard. */
+  outboundFetch: GuardedFetch;
 }
 
 /**
@@ -61,7 +66,11 @@ export function createProvider(deps: ProviderDeps): Provider {
     (uri) => deps.resources.find(uri),
   );
 
-  const allowedResources = (client: { [key: string]: unknown }): string[] => (client[RESOURCES_PROPERTY] as string[] | undefined) ?? [];
+  // A client known by its metadata document is stored nowhere: it gets the resources of the open-client policy.
+  const byDocument = (client: { [key: string]: unknown }) => client.clientIdMetadataDocument === true;
+  const allowedResources = (client: { [key: string]: unknown }): string[] => (byDocument(client)
+    ? [...config.dynamicClientResources]
+    : (client[RESOURCES_PROPERTY] as string[] | undefined) ?? []);
 
   const configuration: Configuration = {
     adapter: deps.adapter,
@@ -96,7 +105,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       dPoPSigningAlgValues: DPOP_SIGNING_ALGS,
     },
     extraClientMetadata: {
-      properties: [RESOURCES_PROPERTY, DEFAULT_RESOURCE_PROPERTY, RESOURCE_SCOPES_PROPERTY, CLIENT_SECRET_HASHES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY, FIRST_PARTY_PROPERTY],
+      properties: [RESOURCES_PROPERTY, DEFAULT_RESOURCE_PROPERTY, RESOURCE_SCOPES_PROPERTY, CLIENT_SECRET_HASHES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY, FIRST_PARTY_PROPERTY, REGISTERED_PROPERTY],
       validator(_ctx, key, value) {
         if (key === CLIENT_SECRET_HASHES_PROPERTY && value !== undefined && !isSecretHashList(value)) {
           throw new errors.InvalidClientMetadata(`${CLIENT_SECRET_HASHES_PROPERTY} must be a list of { hash, createdAt, expiresAt? }`);
@@ -107,8 +116,8 @@ export function createProvider(deps: ProviderDeps): Provider {
         if (key === DEFAULT_RESOURCE_PROPERTY && value !== undefined && typeof value !== 'string') {
           throw new errors.InvalidClientMetadata(`${DEFAULT_RESOURCE_PROPERTY} must be a string`);
         }
-        if (key === FIRST_PARTY_PROPERTY && value !== undefined && typeof value !== 'boolean') {
-          throw new errors.InvalidClientMetadata(`${FIRST_PARTY_PROPERTY} must be a boolean`);
+        if ((key === FIRST_PARTY_PROPERTY || key === REGISTERED_PROPERTY) && value !== undefined && typeof value !== 'boolean') {
+          throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
         }
       },
     },
@@ -126,6 +135,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       },
       revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => mayRevoke(client, token.clientId) },
       userinfo: { enabled: true },
+      // RFC 7591/7592, off unless configured; clients are stored through the adapter by the management rules.
+      ...registrationFeatures(config.dynamicRegistration),
+      clientIdMetadataDocument: clientIdMetadataDocumentFeature({ enabled: config.clientIdMetadataDocuments, hosts: config.clientIdMetadataDocumentHosts }),
       clientCredentials: { enabled: true },
       // RFC 9449: access tokens bound to the client's key (`cnf.jkt` in the JWT); public clients'
       // refresh tokens are bound too (oidc-provider does that for token_endpoint_auth_method none).
@@ -143,7 +155,9 @@ export function createProvider(deps: ProviderDeps): Provider {
         enabled: true,
         async defaultResource(_ctx, client, oneOf) {
           if (oneOf) return oneOf;
-          return (client as unknown as Record<string, unknown>)[DEFAULT_RESOURCE_PROPERTY] as string | undefined;
+          const metadata = client as unknown as Record<string, unknown>;
+          if (byDocument(metadata)) return config.dynamicClientResources.length === 1 ? config.dynamicClientResources[0] : undefined;
+          return metadata[DEFAULT_RESOURCE_PROPERTY] as string | undefined;
         },
         // A token request without `resource` gets the resource the authorization asked for.
         useGrantedResource: async () => true,
@@ -153,7 +167,7 @@ export function createProvider(deps: ProviderDeps): Provider {
           if (!resource || !allowedResources(metadata).includes(indicator)) {
             throw new errors.InvalidTarget('resource is unknown or not allowed for this client');
           }
-          const clientScopes = new Set((metadata[RESOURCE_SCOPES_PROPERTY] as string[] | undefined) ?? []);
+          const clientScopes = new Set(byDocument(metadata) ? resource.scopes : (metadata[RESOURCE_SCOPES_PROPERTY] as string[] | undefined) ?? []);
           return resourceServerInfo(resource, resource.scopes.filter((s) => clientScopes.has(s)));
         },
       },
@@ -200,6 +214,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       ctx.type = 'application/json; charset=utf-8';
       ctx.body = out;
     },
+    fetch: deps.outboundFetch as NonNullable<Configuration['fetch']>,
     clientBasedCORS(_ctx, origin, client) {
       return client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false;
     },
@@ -213,6 +228,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.Client.prototype.compareClientSecret = function compareClientSecret(this: Record<string, unknown>, actual: string) {
     return verifyClientSecret(actual, this[CLIENT_SECRET_HASHES_PROPERTY] as ClientSecretHash[] | undefined);
   };
+  provider.use(registrationBodyMiddleware(config.dynamicRegistration));
   provider.use(deviceFlow.middleware);
   installTokenExchange(provider, deps.tokenExchange);
   provider.use(defaultScopeMiddleware({ provider: () => provider, findResource: (uri) => resources.get(uri) }));

@@ -20,6 +20,9 @@ export { expressRequire } from './express-require.js';
 export type { Actor, GatehouseClaims, LabRole } from './gatehouse-claims.js';
 export { koaAuth, type KoaLikeContext, type KoaLikeMiddleware } from './koa-auth.js';
 export { koaRequire } from './koa-require.js';
+export {
+  expressProtectedResource, koaProtectedResource, protectedResource, type ProtectedResource, type ProtectedResourceMetadata, type ProtectedResourceOptions,
+} from './protected-resource.js';
 export { requireActive } from './require-active.js';
 export { requireLab } from './require-lab.js';
 export { requireRole } from './require-role.js';

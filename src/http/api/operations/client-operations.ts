@@ -56,6 +56,7 @@ const clientProps = {
   dpopBoundAccessTokens: { type: 'boolean', description: 'Every access token of the client is DPoP-bound (token requests without a DPoP proof are refused).' },
   tokenExchangeResources: { type: 'array', items: { type: 'string' }, description: 'Resources the client may target by token exchange.' },
   firstParty: { type: 'boolean', description: 'Whether its users skip the consent page.' },
+  registeredDynamically: { type: 'boolean', description: 'Registered by the client itself (RFC 7591 at /reg), not made by an operator. It can change or delete itself with its registration access token (RFC 7592).' },
   secretCount: { type: 'integer', description: 'Secrets accepted now: 2 during a rotation\'s overlap, 0 for public clients. Secrets themselves are never shown again.' },
   previousSecretExpiresAt: { ...timestamp, description: 'When the secret replaced by the last rotation stops being accepted.' },
   createdAt: timestamp,
@@ -63,7 +64,7 @@ const clientProps = {
 };
 const clientRequired = [
   'clientId', 'redirectUris', 'postLogoutRedirectUris', 'grantTypes', 'scope', 'resources', 'resourceScopes', 'tokenEndpointAuthMethod', 'tokenExchangeResources', 'firstParty',
-  'requirePushedAuthorizationRequests', 'secretCount', 'createdAt', 'updatedAt',
+  'requirePushedAuthorizationRequests', 'registeredDynamically', 'secretCount', 'createdAt', 'updatedAt',
 ] as const;
 const clientSchema = strictObject(clientProps, clientRequired);
 const secret = { type: 'string', description: 'The client secret. Shown only in this response: store it now.' } as const;
