@@ -6,6 +6,7 @@ import * as oidc from 'openid-client';
 import { clientIdMetadataDocumentFeature } from '../src/oidc/client-id-metadata-documents.js';
 import { loginAndConsent } from './helpers/form-login.js';
 import { CMS, john, mode, postForm, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+import { api, opsService, serviceToken } from './helpers/management-api.js';
 import { selfSignedCertificate, startHttpsServer } from './helpers/tls.js';
 
 const CALLBACK = 'http://127.0.0.1:9/cimd-cb';
@@ -53,9 +54,14 @@ describe(`client ID metadata documents: an https client_id is the client's metad
     return url;
   };
 
-  it('is advertised in discovery', async () => {
+  it('is advertised in discovery; dynamic registration, off by default, is not', async () => {
     const discovery = await (await fetch(`${gh.issuer}/.well-known/oauth-authorization-server`)).json() as Record<string, unknown>;
     assert.equal(discovery.client_id_metadata_document_supported, true);
+    assert.equal(discovery.registration_endpoint, undefined);
+    const registration = await fetch(`${gh.issuer}/reg`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [CALLBACK] }) });
+    assert.equal(registration.status, 404);
+    const ops = await serviceToken(gh.issuer, opsService);
+    assert.equal((await api(gh.issuer, ops, 'POST', '/initial-access-tokens', {})).status, 400, 'no initial access tokens either');
   });
 
   it('signs a person in for a client known only by its document URL, with a token for the policy\'s resource', async () => {

@@ -29,23 +29,7 @@ async function manage(url: string, token: string, method: string, body?: unknown
 }
 
 describe(`dynamic client registration, RFC 7591/7592 (${mode})`, () => {
-  describe('off by default', () => {
-    let gh: TestGatehouse;
-    before(async () => { gh = await startTestGatehouse(); });
-    after(async () => gh?.stop());
-
-    it('has no registration endpoint, in discovery or at /reg, and refuses to create initial access tokens', async () => {
-      const discovery = await (await fetch(`${gh.issuer}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
-      assert.equal(discovery.registration_endpoint, undefined);
-      assert.equal(discovery.client_id_metadata_document_supported, undefined);
-      const { status } = await register(gh.issuer, registration);
-      assert.equal(status, 404);
-      const ops = await serviceToken(gh.issuer, opsService);
-      const created = await api(gh.issuer, ops, 'POST', '/initial-access-tokens', {});
-      assert.equal(created.status, 400, JSON.stringify(created.body));
-    });
-  });
-
+  // Off by default: test/client-id-metadata-documents.test.ts checks it on its server (default registration settings).
   describe('gated by initial access tokens', () => {
     let gh: TestGatehouse;
     let ops: string;
@@ -149,6 +133,12 @@ describe(`dynamic client registration, RFC 7591/7592 (${mode})`, () => {
       const hostile = await manage(body.registration_client_uri, updated.body.registration_access_token, 'PUT', { ...current, redirect_uris: ['http://evil.example/cb'] });
       assert.equal(hostile.status, 400);
       assert.equal(hostile.body.error, 'invalid_redirect_uri');
+
+      const byOperator = await api(gh.issuer, ops, 'PATCH', `/clients/${body.client_id}`, { clientName: 'Renamed by an operator' });
+      assert.equal(byOperator.body.registeredDynamically, true, 'an operator\'s change keeps it a registered client');
+      const reread = await manage(body.registration_client_uri, updated.body.registration_access_token, 'GET');
+      assert.equal(reread.body.client_name, 'Renamed by an operator');
+      assert.equal(typeof reread.body.client_id_issued_at, 'number');
 
       const deleted = await manage(body.registration_client_uri, updated.body.registration_access_token, 'DELETE');
       assert.equal(deleted.status, 204);

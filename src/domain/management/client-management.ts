@@ -229,6 +229,8 @@ export function createClientManagement(deps: ClientManagementDeps) {
       ...(firstParty ? { [FIRST_PARTY_PROPERTY]: true } : {}),
       ...(hashes ? { [CLIENT_SECRET_HASHES_PROPERTY]: hashes } : {}),
       ...(imported !== undefined ? { [IMPORTED_SECRET_PROPERTY]: imported } : {}),
+      // A registered client stays one (and keeps what it said about itself) through an operator's change.
+      ...(current?.[REGISTERED_PROPERTY] === true ? { ...descriptiveFields(current), [REGISTERED_PROPERTY]: true } : {}),
     };
     try {
       await deps.validateMetadata?.(metadata);
