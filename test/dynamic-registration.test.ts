@@ -145,6 +145,12 @@ describe(`dynamic client registration, RFC 7591/7592 (${mode})`, () => {
       assert.equal((await api(gh.issuer, ops, 'GET', `/clients/${body.client_id}`)).status, 404);
     });
 
+    it('lets concurrent registrations with one single-use token register exactly one client', async () => {
+      const iat = await newToken(true);
+      const answers = await Promise.all(Array.from({ length: 5 }, () => register(gh.issuer, registration, iat.token)));
+      assert.deepEqual(answers.map((a) => a.status).sort(), [201, 401, 401, 401, 401]);
+    });
+
     it('revokes an initial access token', async () => {
       const iat = await newToken(false);
       assert.equal((await api(gh.issuer, ops, 'DELETE', `/initial-access-tokens/${iat.id}`)).status, 204);
