@@ -25,7 +25,7 @@ import type { Logger } from './logger.js';
 import { createAccessTokenReader, type AccessTokenReader } from './oidc/access-token-reader.js';
 import { createAdapterClass } from './oidc/adapter.js';
 import { createRegisteredClientStore } from './oidc/client-registration.js';
-import { createGuardedFetch } from './http/outbound/guarded-fetch.js';
+import { createOutboundFetch } from './lib/outbound-fetch.js';
 import { watchKeyFile } from './oidc/key-watcher.js';
 import { ensureDevCookieKeys, ensureKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, type KeyFile } from './oidc/keys.js';
 import { createLabPolicy } from './oidc/lab-policy.js';
@@ -37,6 +37,16 @@ import { installStructuredTokenSupport } from './oidc/structured-tokens.js';
 import { createMetrics } from './metrics/create-metrics.js';
 import { metricsMiddleware } from './metrics/koa-metrics.js';
 import { createMetricsRoutes, startMetricsServer } from './metrics/metrics-routes.js';
+import { createOutboxRelay, webhookFanOut } from './domain/events/outbox-relay.js';
+import { createWebhookDispatcher } from './domain/events/webhook-dispatcher.js';
+import { createAmqpSink } from './events/amqp-sink.js';
+import { startBackgroundLoop } from './events/background-loop.js';
+import { createWebhookSender } from './events/webhook-sender.js';
+import { buildAsyncApiDocument } from './http/api/asyncapi.js';
+import { createSharedSignals, type SharedSignals } from './domain/ssf/shared-signals.js';
+import { createSetPusher, createSetSigner } from './events/security-event-tokens.js';
+import { checkOutboundUrl, type OutboundPolicy } from './lib/outbound-request.js';
+import { createSsfRoutes } from './http/routes/ssf-routes.js';
 import { createServices, type Services } from './services.js';
 import { createStorage, type Storage } from './storage/create-storage.js';
 
@@ -69,6 +79,37 @@ function scheduleSweep(services: Services, log: Logger): () => void {
 /** oidc-provider's outbound calls (metadata documents, jwks_uri): its own per-purpose limits apply within these. */
 const OUTBOUND_TIMEOUT_MS = 2500;
 const OUTBOUND_MAX_BYTES = 256 * 1024;
+
+const outboundPolicy = (config: Config): OutboundPolicy => ({ allowPrivateNetworks: config.outboundAllowPrivateNetworks, allowHttp: config.outboundAllowHttp });
+
+/**
+ * The outbox relays of this node: RabbitMQ (when configured), the webhook fan-out and the
+ * webhook deliveries. Every node runs them; leases keep any two from doing the same work.
+ */
+function startEventRelays(config: Config, storage: Storage, services: Services, sharedSignals: SharedSignals, log: Logger): Array<() => Promise<void>> {
+  const loop = (name: string, task: () => Promise<number>) => startBackgroundLoop(name, task, { idleMs: config.eventsPollMs, log });
+  const lease = storage.leaseRelayCursor;
+  const stops: Array<() => Promise<void>> = [];
+  if (config.amqpUrl) {
+    const sink = createAmqpSink({ url: config.amqpUrl, exchange: config.amqpExchange });
+    const relay = createOutboxRelay({ name: `amqp:${config.amqpExchange}`, lease, sink });
+    stops.push(loop('event relay to RabbitMQ', () => relay.relayOnce()), () => sink.close());
+  }
+  const fanOut = createOutboxRelay({ name: 'webhooks', lease, sink: webhookFanOut });
+  const dispatcher = createWebhookDispatcher({
+    webhooks: storage.repos.webhooks,
+    send: createWebhookSender({ policy: outboundPolicy(config), timeoutMs: config.webhookTimeoutSeconds * 1000 }),
+    audit: services.audit,
+    clock: services.clock,
+    retryDelaysSeconds: config.webhookRetryDelaysSeconds,
+    leaseSeconds: config.webhookTimeoutSeconds * 3 + 5,
+  });
+  stops.push(loop('webhook fan-out', () => fanOut.relayOnce()), loop('webhook deliveries', () => dispatcher.deliverDue()));
+  const signals = createOutboxRelay({ name: 'ssf', lease, sink: sharedSignals.sink });
+  const push = createSetPusher({ policy: outboundPolicy(config), timeoutMs: config.webhookTimeoutSeconds * 1000 });
+  stops.push(loop('security event tokens', () => signals.relayOnce()), loop('security event push', () => sharedSignals.pushDue(push, config.webhookTimeoutSeconds * 3 + 5)));
+  return stops;
+}
 
 export class StartupError extends AppError {
   constructor(message: string) {
@@ -126,8 +167,9 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     const clientCache = { max: config.cacheMaxEntries, ttlSeconds: config.clientCacheSeconds };
     const registeredClients = config.dynamicRegistration === 'off' ? undefined : createRegisteredClientStore({ clients: services.clients, resources: config.dynamicClientResources });
     const adapter = createAdapterClass({ payloads: repos.payloads, clients: repos.clients, store: storage.store, grants: services.grants, refreshReuse, clientCache, registeredClients });
-    const outboundFetch = createGuardedFetch({
-      timeoutMs: OUTBOUND_TIMEOUT_MS, maxBytes: OUTBOUND_MAX_BYTES, allowPrivateAddresses: config.outboundAllowPrivateAddresses,
+    // https only, whatever webhooks may use: oidc-provider fetches metadata documents and jwks_uri.
+    const outboundFetch = createOutboundFetch({
+      policy: { ...outboundPolicy(config), allowHttp: false }, timeoutMs: OUTBOUND_TIMEOUT_MS, maxBytes: OUTBOUND_MAX_BYTES,
       ...(config.outboundCaFile ? { ca: readFileSync(config.outboundCaFile, 'utf8') } : {}),
     });
     forgetClient = (clientId) => adapter.forgetClient(clientId);
@@ -138,6 +180,14 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
 
     await services.revocations.warm();
     stops.push(scheduleSweep(services, log));
+    let signingKeys = keyFile;
+    const sharedSignals = createSharedSignals({
+      issuer: config.issuer, ssf: repos.ssf, change: services.change, clock: services.clock,
+      sign: createSetSigner(() => keysInSigningOrder(signingKeys)[0]!),
+      checkUrl: async (url) => { await checkOutboundUrl(url, outboundPolicy(config)); },
+      retryDelaysSeconds: config.webhookRetryDelaysSeconds,
+    });
+    stops.push(...startEventRelays(config, storage, services, sharedSignals, log));
     stops.push(tokenIssuance.start());
 
     await services.ensureApiResource();
@@ -159,7 +209,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       provider.use(refreshReuse.middleware);
       provider.use(labPolicy.recordLabSwitch((error) => log.error('could not record a lab switch', { error })));
       currentTokens = tokens;
-      installStructuredTokenSupport(provider, { tokens: currentTokens, revocations: services.revocations, grants: services.grants, audit });
+      installStructuredTokenSupport(provider, { tokens: currentTokens, labs: withProtocolErrors(services.labAccess), revocations: services.revocations, grants: services.grants, audit });
       provider.on('server_error', (_ctx, error) => log.error('oidc-provider server error', { error }));
       // JWT access tokens are 'issued' (not stored), opaque ones 'saved'; client credentials are their own kind.
       const countToken = (token: { clientId?: string }) => { if (token.clientId) tokenIssuance.count(token.clientId); };
@@ -193,6 +243,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     current = build(keyFile);
     stops.push(watchKeyFile(config.keysDir, config.keysReloadSeconds, log, (file) => {
       current = build(file);
+      signingKeys = file;
     }));
     if (config.importFile) {
       // After the provider is built: imported clients are checked by its metadata validation, as the API's are.
@@ -201,11 +252,12 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       log.info('import applied', { file: config.importFile, ...summary });
     }
 
-    const operations = createManagementOperations(services);
+    const operations = createManagementOperations(services, { eventsPollMs: config.eventsPollMs, sharedSignals });
     const apiRouter = createApiRouter({
       operations,
       auth: createApiAuthenticator({ tokens: () => currentTokens!, audience: config.apiResource }),
       openApi: buildOpenApiDocument(operations, { issuer: config.issuer, audience: config.apiResource, version: packageVersion() }),
+      asyncApi: buildAsyncApiDocument({ issuer: config.issuer, version: packageVersion(), amqpExchange: config.amqpExchange }),
       renderDocs: (ctx, document) => views.render(ctx, 'api-docs', { document }),
     });
     const app = createHttpApp({
@@ -221,6 +273,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
           store: () => storage.store.ping(),
         }),
         createStaticRoutes(),
+        createSsfRoutes(config.issuer),
         createMetricsRoutes(metrics, config.metricsToken),
         // Before the API router, whose catch-all answers 404 for anything else under /api/v1.
         createRegistrationRoutes(services),

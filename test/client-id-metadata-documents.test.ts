@@ -36,7 +36,7 @@ describe(`client ID metadata documents: an https client_id is the client's metad
     gh = await startTestGatehouse({
       GATEHOUSE_CLIENT_ID_METADATA_DOCUMENTS: 'true', GATEHOUSE_DYNAMIC_CLIENT_RESOURCES: CMS,
       // The documents live on this machine, behind a test CA: both relaxations are for tests only.
-      GATEHOUSE_OUTBOUND_ALLOW_PRIVATE_ADDRESSES: 'true', GATEHOUSE_OUTBOUND_CA_FILE: tls.certFile,
+      GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: 'true', GATEHOUSE_OUTBOUND_CA_FILE: tls.certFile,
     });
   });
   after(async () => {

@@ -9,7 +9,7 @@ import type { Resource } from '../domain/types.js';
 import {
   DEFAULT_RESOURCE_PROPERTY, FIRST_PARTY_PROPERTY, OIDC_SCOPES, REGISTERED_PROPERTY, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY,
 } from '../domain/client-metadata.js';
-import type { GuardedFetch } from '../http/outbound/guarded-fetch.js';
+import type { OutboundFetch } from '../lib/outbound-fetch.js';
 import { clientIdMetadataDocumentFeature } from './client-id-metadata-documents.js';
 import { registrationBodyMiddleware, registrationFeatures } from './client-registration.js';
 import { CLIENT_SECRET_HASHES_PROPERTY, isSecretHashList, verifyClientSecret, type ClientSecretHash } from '../domain/clients/client-secret.js';
@@ -49,7 +49,7 @@ export interface ProviderDeps {
   /** Trusted first-party clients skip the consent page: where their grants are recorded. */
   firstParty: FirstPartyConsentDeps;
   /** What oidc-provider fetches (client ID metadata documents, jwks_uri) goes through the SSRF guard. */
-  outboundFetch: GuardedFetch;
+  outboundFetch: OutboundFetch;
 }
 
 /**
