@@ -33,6 +33,8 @@ import type { Logger } from './logger.js';
 import { createAccessTokenReader, type AccessTokenReader } from './oidc/access-token-reader.js';
 import { createAdapterClass } from './oidc/adapter.js';
 import { createBackchannelLogout } from './oidc/backchannel-logout.js';
+import { createRegisteredClientStore } from './oidc/client-registration.js';
+import { createOutboundFetch } from './lib/outbound-fetch.js';
 import { watchKeyFile } from './oidc/key-watcher.js';
 import { ensureDevCookieKeys, ensureKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, type KeyFile } from './oidc/keys.js';
 import { createLabPolicy } from './oidc/lab-policy.js';
@@ -98,6 +100,9 @@ async function announceSigningKey(storage: Storage, services: Services, kid: str
     throw error;
   }
 }
+/** oidc-provider's outbound calls (metadata documents, jwks_uri): its own per-purpose limits apply within these. */
+const OUTBOUND_TIMEOUT_MS = 2500;
+const OUTBOUND_MAX_BYTES = 256 * 1024;
 
 const outboundPolicy = (config: Config): OutboundPolicy => ({ allowPrivateNetworks: config.outboundAllowPrivateNetworks, allowHttp: config.outboundAllowHttp });
 
@@ -192,6 +197,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       config, storage, log, logouts, mailer,
       validateClientMetadata: (metadata) => serving().Client.validate(metadata),
       forgetClient: (clientId) => forgetClient(clientId),
+      issueInitialAccessToken: ({ expiresInSeconds, policies }) => new (serving().InitialAccessToken)({ expiresIn: expiresInSeconds, ...(policies ? { policies } : {}) }).save(),
     });
     const { audit, tokenIssuance } = services;
 
@@ -202,7 +208,13 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     });
     // Bounded: keyed by whatever client id a request names.
     const clientCache = { max: config.cacheMaxEntries, ttlSeconds: config.clientCacheSeconds };
-    const adapter = createAdapterClass({ payloads: repos.payloads, clients: repos.clients, store: storage.store, grants: services.grants, refreshReuse, clientCache });
+    const registeredClients = config.dynamicRegistration === 'off' ? undefined : createRegisteredClientStore({ clients: services.clients, resources: config.dynamicClientResources });
+    const adapter = createAdapterClass({ payloads: repos.payloads, clients: repos.clients, store: storage.store, grants: services.grants, refreshReuse, clientCache, registeredClients });
+    // https only, whatever webhooks may use: oidc-provider fetches metadata documents and jwks_uri.
+    const outboundFetch = createOutboundFetch({
+      policy: { ...outboundPolicy(config), allowHttp: false }, timeoutMs: OUTBOUND_TIMEOUT_MS, maxBytes: OUTBOUND_MAX_BYTES,
+      ...(config.outboundCaFile ? { ca: readFileSync(config.outboundCaFile, 'utf8') } : {}),
+    });
     forgetClient = (clientId) => adapter.forgetClient(clientId);
     // What oidc-provider calls back into answers a storage outage with 503, as the adapter does.
     const accounts = withProtocolErrors(services.accounts);
@@ -232,7 +244,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       signingKey = ordered[0]!;
       const tokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations: services.revocations, accounts: services.accounts, labs: services.labAccess, maxVerified: config.cacheMaxEntries });
       const provider = createProvider({
-        config, adapter, keys: ordered, cookieKeys, dpopNonceKey: nonceKey, accounts, resources, views, labPolicy, logouts,
+        config, adapter, keys: ordered, cookieKeys, dpopNonceKey: nonceKey, accounts, resources, views, labPolicy, logouts, outboundFetch,
         tokenExchange: { tokens, exchange: services.tokenExchange },
         firstParty: { recordGrantOrigin: services.grantOrigins.record, onError: (error) => log.warn('could not record where a grant was created', { error }) },
         // Polls are a protocol endpoint: a store outage there is OAuth's temporarily_unavailable.

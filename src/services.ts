@@ -8,6 +8,7 @@ import { createMailRateLimit } from './domain/email/mail-rate-limit.js';
 import type { Mailer } from './domain/ports/mailer.js';
 import { createAuditLog } from './domain/audit/audit-log.js';
 import { createAuditTrail } from './domain/audit/audit-trail.js';
+import { createInitialAccessTokens, type InitialAccessTokenIssuer } from './domain/clients/initial-access-tokens.js';
 import { createApplyImport } from './domain/import/apply-import.js';
 import { createAuditedChange } from './domain/management/audited-change.js';
 import { createClientManagement, type MetadataValidator } from './domain/management/client-management.js';
@@ -50,6 +51,8 @@ const REGISTRATION_WINDOW_SECONDS = 3600;
 const ACCOUNT_SESSION_SECONDS = 1800;
 /** Time a person has to sign in to the account page once sent to the login page. */
 const ACCOUNT_SIGN_IN_SECONDS = 600;
+/** The longest an initial access token may live: it is a standing licence to register clients. */
+const INITIAL_ACCESS_TOKEN_MAX_SECONDS = 30 * 86_400;
 
 export interface ServicesDeps {
   config: Config;
@@ -67,6 +70,8 @@ export interface ServicesDeps {
   logouts?: LogoutNotifier;
   /** Outgoing mail (the server passes one when SMTP_URL is set): without it the mail flows do not exist. */
   mailer?: Mailer;
+  /** Issues an initial access token through the server's provider (dynamic client registration); absent in the CLI. */
+  issueInitialAccessToken?: InitialAccessTokenIssuer;
 }
 
 /**
@@ -153,6 +158,13 @@ export function createServices(deps: ServicesDeps) {
     tokenExchange: createTokenExchange({ resources: repos.resources, labs: labAccess, audit, clock }),
     tokenIssuance,
     ...managed,
+    /** Initial access tokens for dynamic client registration (RFC 7591): created by operators, shown once, stored hashed. */
+    initialAccessTokens: createInitialAccessTokens({
+      payloads: repos.payloads,
+      change,
+      issue: config.dynamicRegistration === 'initial-access-token' ? deps.issueInitialAccessToken : undefined,
+      maxLifetimeSeconds: INITIAL_ACCESS_TOKEN_MAX_SECONDS,
+    }),
     /** Webhook subscriptions and their delivery log (the relays that deliver run in the server). */
     webhooks: createWebhookManagement({
       webhooks: repos.webhooks, labs: repos.labs, change, clock,

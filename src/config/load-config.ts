@@ -70,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     dataDir: resolve(cwd, raw.dataDir),
     keysDir: resolve(cwd, raw.keysDir),
     ...(raw.importFile ? { importFile: resolve(cwd, raw.importFile) } : {}),
+    ...(raw.outboundCaFile ? { outboundCaFile: resolve(cwd, raw.outboundCaFile) } : {}),
   };
 }
 

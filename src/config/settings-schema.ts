@@ -168,6 +168,26 @@ export const settingsSchema = {
       'x-env': 'GATEHOUSE_MAIL_RATE_WINDOW_SECONDS', type: 'integer', minimum: 1, maximum: 86400, default: 3600,
       description: 'The window of the mail limits.',
     },
+    dynamicRegistration: {
+      'x-env': 'GATEHOUSE_DYNAMIC_REGISTRATION', enum: ['off', 'initial-access-token', 'open'], default: 'off',
+      description: 'Dynamic client registration (RFC 7591) at /reg, and management of a registered client with its registration access token (RFC 7592). off: no /reg. initial-access-token: a registration must carry an initial access token an operator created (POST /api/v1/initial-access-tokens). open: anyone may register (for MCP clients on a closed network; every client still gets only dynamicClientResources).',
+    },
+    dynamicClientResources: {
+      'x-env': 'GATEHOUSE_DYNAMIC_CLIENT_RESOURCES', type: 'array', default: [], items: { type: 'string', format: 'uri' },
+      description: 'Comma-separated resource URIs a dynamically registered client or a client identified by a metadata document may ask tokens for (with any of their scopes). Empty: such clients get only OpenID Connect scopes.',
+    },
+    clientIdMetadataDocuments: {
+      'x-env': 'GATEHOUSE_CLIENT_ID_METADATA_DOCUMENTS', type: 'boolean', default: false,
+      description: 'Accept an https URL as client_id and fetch the client\'s metadata from it (OAuth Client ID Metadata Documents, used by MCP clients); discovery then advertises client_id_metadata_document_supported. Fetched with SSRF protection: https only, public addresses only (see outboundAllowPrivateNetworks), 5 KiB, 2.5 s, no redirects; at most 100 documents cached, 30 s to 1 h each.',
+    },
+    clientIdMetadataDocumentHosts: {
+      'x-env': 'GATEHOUSE_CLIENT_ID_METADATA_DOCUMENT_HOSTS', type: 'array', default: [], items: { type: 'string', minLength: 1 },
+      description: 'Comma-separated host names whose metadata documents are fetched (exact match). Empty: any public host.',
+    },
+    outboundCaFile: {
+      'x-env': 'GATEHOUSE_OUTBOUND_CA_FILE', type: 'string', minLength: 1,
+      description: 'A PEM file of certificate authorities trusted for outbound https calls besides the system\'s (a private CA).',
+    },
     clientSecretOverlapSeconds: {
       'x-env': 'GATEHOUSE_CLIENT_SECRET_OVERLAP_SECONDS', type: 'integer', minimum: 0, maximum: 2592000, default: 86400,
       description: 'After a client secret is rotated, the previous one keeps working this long, so services can roll over.',
@@ -222,7 +242,7 @@ export const settingsSchema = {
     },
     outboundAllowPrivateNetworks: {
       'x-env': 'GATEHOUSE_OUTBOUND_ALLOW_PRIVATE', type: 'boolean', default: false,
-      description: 'Allow requests Gatehouse is told to make (webhook deliveries) to private, loopback, link-local and reserved addresses. Off: such targets are refused when configured and at connect time (SSRF protection).',
+      description: 'Allow requests Gatehouse is told to make (webhook deliveries, client ID metadata documents) to private, loopback, link-local and reserved addresses. Off: such targets are refused when configured and at connect time (SSRF protection).',
     },
     outboundAllowHttp: {
       'x-env': 'GATEHOUSE_OUTBOUND_ALLOW_HTTP', type: 'boolean',

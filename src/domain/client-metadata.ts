@@ -14,3 +14,7 @@ export const FIRST_PARTY_PROPERTY = 'urn:gatehouse:first_party';
  * otherwise, as OIDC intends, outlive the browser session): its tokens die with the session.
  */
 export const LOGOUT_ENDS_OFFLINE_GRANTS_PROPERTY = 'urn:gatehouse:logout_ends_offline_grants';
+/** A client registered through RFC 7591 (or changed through RFC 7592): only such a client may be changed by its registration access token. */
+export const REGISTERED_PROPERTY = 'urn:gatehouse:registered';
+/** Where Gatehouse keeps its own client metadata: a registrant may not set any of it. */
+export const GATEHOUSE_PROPERTY_PREFIX = 'urn:gatehouse:';

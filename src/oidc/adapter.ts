@@ -10,6 +10,8 @@ import { durableKinds, type GrantRevoker } from './grant-revoker.js';
 import type { RefreshReusePolicy } from './refresh-reuse-policy.js';
 import { accountSessionsKey } from './session-directory.js';
 import { createLookupCache, type LookupCacheOptions } from './lookup-cache.js';
+import { storedTokenId } from '../domain/clients/initial-access-tokens.js';
+import type { RegisteredClientStore } from './client-registration.js';
 
 export interface AdapterDeps {
   payloads: PayloadRepository;
@@ -19,9 +21,16 @@ export interface AdapterDeps {
   refreshReuse: RefreshReusePolicy;
   /** How long, and how many, clients' metadata is kept in-process (changes reach every node within the TTL). */
   clientCache: LookupCacheOptions;
+  /** Clients oidc-provider registers, changes or deletes (RFC 7591/7592); absent: registration is off. */
+  registeredClients?: RegisteredClientStore;
 }
 
-const durable = new Set<string>(durableKinds);
+/**
+ * Bearer credentials for registration: kept in Postgres (a client must manage itself after a Redis
+ * restart) under the SHA-256 of their value, so a database read reveals no usable token.
+ */
+const hashedKinds = new Set(['InitialAccessToken', 'RegistrationAccessToken']);
+const durable = new Set<string>([...durableKinds, ...hashedKinds]);
 
 /** The adapter class, plus a way to make a client change apply in this process at once. */
 export type GatehouseAdapterClass = (new (name: string) => Adapter) & {
@@ -39,6 +48,11 @@ export type GatehouseAdapterClass = (new (name: string) => Adapter) & {
 export function createAdapterClass(deps: AdapterDeps): GatehouseAdapterClass {
   // Keyed by whatever client_id a request names, unknown ones included: bounded by clientCache.max.
   const clientCache = createLookupCache(deps.clientCache, async (id) => (await deps.clients.find(id)) as AdapterPayload | undefined);
+  // oidc-provider writes clients only through registration, which is off without a store.
+  const registered = (): RegisteredClientStore => {
+    if (!deps.registeredClients) throw new Error('client registration is off');
+    return deps.registeredClients;
+  };
 
   return class GatehouseAdapter implements Adapter {
     readonly name: string;
@@ -62,8 +76,18 @@ export function createAdapterClass(deps: AdapterDeps): GatehouseAdapterClass {
       return `oidc:${this.name}:${id}`;
     }
 
+    /** The id a model is stored under: the token's hash for registration credentials. */
+    private storedId(id: string) {
+      return hashedKinds.has(this.name) ? storedTokenId(id) : id;
+    }
+
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
       await translate(async () => {
+        if (this.name === 'Client') return registered().save(payload as AdapterPayload & { client_id: string });
+        if (hashedKinds.has(this.name)) {
+          const { jti: _value, ...withoutValue } = payload;
+          return deps.payloads.upsert(this.name, this.storedId(id), withoutValue, expiresIn);
+        }
         if (this.isDurable) return deps.payloads.upsert(this.name, id, payload as Record<string, unknown>, expiresIn);
         await deps.store.setJson(this.key(id), payload, expiresIn);
         const ttl = expiresIn ?? 3600;
@@ -85,9 +109,14 @@ export function createAdapterClass(deps: AdapterDeps): GatehouseAdapterClass {
           }
           return payload;
         }
-        const stored = await deps.payloads.find(this.name, id);
+        const stored = await deps.payloads.find(this.name, this.storedId(id));
         if (!stored) return undefined;
         const payload = stored.payload as AdapterPayload;
+        if (hashedKinds.has(this.name)) {
+          // A single-use initial access token that has been used is gone.
+          if (stored.consumedAtMs !== undefined) return undefined;
+          return { ...payload, jti: id };
+        }
         if (stored.consumedAtMs !== undefined) {
           payload.consumed = Math.floor(stored.consumedAtMs / 1000);
           if (this.name === 'RefreshToken') await deps.refreshReuse.refuseInnocentReuse(id, stored.consumedAtMs);
@@ -114,7 +143,7 @@ export function createAdapterClass(deps: AdapterDeps): GatehouseAdapterClass {
       await translate(async () => {
         if (this.isDurable) {
           if (this.name === 'RefreshToken') await deps.refreshReuse.beforeConsume(id);
-          await deps.payloads.consume(this.name, id);
+          await deps.payloads.consume(this.name, this.storedId(id));
           if (this.name === 'RefreshToken') deps.refreshReuse.consumed(id);
           return;
         }
@@ -128,7 +157,8 @@ export function createAdapterClass(deps: AdapterDeps): GatehouseAdapterClass {
     async destroy(id: string): Promise<void> {
       await translate(async () => {
         if (this.name === 'Grant') return deps.grants.revokeGrant(id);
-        if (this.isDurable) return deps.payloads.destroy(this.name, id);
+        if (this.name === 'Client') return registered().remove(id);
+        if (this.isDurable) return deps.payloads.destroy(this.name, this.storedId(id));
         await deps.store.delete([this.key(id)]);
       });
     }

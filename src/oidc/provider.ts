@@ -7,8 +7,11 @@ import { createErrorPage, wantsHtml } from '../interactions/error-page.js';
 import type { ResourceRepository } from '../domain/ports/resource-repository.js';
 import type { Resource } from '../domain/types.js';
 import {
-  DEFAULT_RESOURCE_PROPERTY, FIRST_PARTY_PROPERTY, LOGOUT_ENDS_OFFLINE_GRANTS_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY,
+  DEFAULT_RESOURCE_PROPERTY, FIRST_PARTY_PROPERTY, LOGOUT_ENDS_OFFLINE_GRANTS_PROPERTY, OIDC_SCOPES, REGISTERED_PROPERTY, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY,
 } from '../domain/client-metadata.js';
+import type { OutboundFetch } from '../lib/outbound-fetch.js';
+import { clientIdMetadataDocumentFeature } from './client-id-metadata-documents.js';
+import { registrationBodyMiddleware, registrationFeatures } from './client-registration.js';
 import { CLIENT_SECRET_HASHES_PROPERTY, isSecretHashList, verifyClientSecret, type ClientSecretHash } from '../domain/clients/client-secret.js';
 import { scopeClaims, type AccountClaims } from './account-claims.js';
 import { userTokenClaims } from '../domain/claims/token-claims.js';
@@ -49,6 +52,8 @@ export interface ProviderDeps {
   firstParty: FirstPartyConsentDeps;
   /** Back-channel logout: RP-initiated logout hands its logout tokens here (sent in the background). */
   logouts: LogoutNotifier;
+  /** What oidc-provider fetches (client ID metadata documents, jwks_uri) goes through the SSRF guard. */
+  outboundFetch: OutboundFetch;
 }
 
 /**
@@ -65,7 +70,11 @@ export function createProvider(deps: ProviderDeps): Provider {
     (uri) => deps.resources.find(uri),
   );
 
-  const allowedResources = (client: { [key: string]: unknown }): string[] => (client[RESOURCES_PROPERTY] as string[] | undefined) ?? [];
+  // A client known by its metadata document is stored nowhere: it gets the resources of the open-client policy.
+  const byDocument = (client: { [key: string]: unknown }) => client.clientIdMetadataDocument === true;
+  const allowedResources = (client: { [key: string]: unknown }): string[] => (byDocument(client)
+    ? [...config.dynamicClientResources]
+    : (client[RESOURCES_PROPERTY] as string[] | undefined) ?? []);
 
   const configuration: Configuration = {
     adapter: deps.adapter,
@@ -105,7 +114,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       dPoPSigningAlgValues: DPOP_SIGNING_ALGS,
     },
     extraClientMetadata: {
-      properties: [RESOURCES_PROPERTY, DEFAULT_RESOURCE_PROPERTY, RESOURCE_SCOPES_PROPERTY, CLIENT_SECRET_HASHES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY, FIRST_PARTY_PROPERTY, LOGOUT_ENDS_OFFLINE_GRANTS_PROPERTY],
+      properties: [RESOURCES_PROPERTY, DEFAULT_RESOURCE_PROPERTY, RESOURCE_SCOPES_PROPERTY, CLIENT_SECRET_HASHES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY, FIRST_PARTY_PROPERTY, LOGOUT_ENDS_OFFLINE_GRANTS_PROPERTY, REGISTERED_PROPERTY],
       validator(_ctx, key, value) {
         if (key === CLIENT_SECRET_HASHES_PROPERTY && value !== undefined && !isSecretHashList(value)) {
           throw new errors.InvalidClientMetadata(`${CLIENT_SECRET_HASHES_PROPERTY} must be a list of { hash, createdAt, expiresAt? }`);
@@ -116,7 +125,7 @@ export function createProvider(deps: ProviderDeps): Provider {
         if (key === DEFAULT_RESOURCE_PROPERTY && value !== undefined && typeof value !== 'string') {
           throw new errors.InvalidClientMetadata(`${DEFAULT_RESOURCE_PROPERTY} must be a string`);
         }
-        if ((key === FIRST_PARTY_PROPERTY || key === LOGOUT_ENDS_OFFLINE_GRANTS_PROPERTY) && value !== undefined && typeof value !== 'boolean') {
+        if ((key === FIRST_PARTY_PROPERTY || key === LOGOUT_ENDS_OFFLINE_GRANTS_PROPERTY || key === REGISTERED_PROPERTY) && value !== undefined && typeof value !== 'boolean') {
           throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
         }
       },
@@ -135,6 +144,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       },
       revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => mayRevoke(client, token.clientId) },
       userinfo: { enabled: true },
+      // RFC 7591/7592, off unless configured; clients are stored through the adapter by the management rules.
+      ...registrationFeatures(config.dynamicRegistration),
+      clientIdMetadataDocument: clientIdMetadataDocumentFeature({ enabled: config.clientIdMetadataDocuments, hosts: config.clientIdMetadataDocumentHosts }),
       clientCredentials: { enabled: true },
       // RFC 9449: access tokens bound to the client's key (`cnf.jkt` in the JWT); public clients'
       // refresh tokens are bound too (oidc-provider does that for token_endpoint_auth_method none).
@@ -154,7 +166,9 @@ export function createProvider(deps: ProviderDeps): Provider {
         enabled: true,
         async defaultResource(_ctx, client, oneOf) {
           if (oneOf) return oneOf;
-          return (client as unknown as Record<string, unknown>)[DEFAULT_RESOURCE_PROPERTY] as string | undefined;
+          const metadata = client as unknown as Record<string, unknown>;
+          if (byDocument(metadata)) return config.dynamicClientResources.length === 1 ? config.dynamicClientResources[0] : undefined;
+          return metadata[DEFAULT_RESOURCE_PROPERTY] as string | undefined;
         },
         // A token request without `resource` gets the resource the authorization asked for.
         useGrantedResource: async () => true,
@@ -164,7 +178,7 @@ export function createProvider(deps: ProviderDeps): Provider {
           if (!resource || !allowedResources(metadata).includes(indicator)) {
             throw new errors.InvalidTarget('resource is unknown or not allowed for this client');
           }
-          const clientScopes = new Set((metadata[RESOURCE_SCOPES_PROPERTY] as string[] | undefined) ?? []);
+          const clientScopes = new Set(byDocument(metadata) ? resource.scopes : (metadata[RESOURCE_SCOPES_PROPERTY] as string[] | undefined) ?? []);
           return resourceServerInfo(resource, resource.scopes.filter((s) => clientScopes.has(s)));
         },
       },
@@ -218,6 +232,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       ctx.type = 'application/json; charset=utf-8';
       ctx.body = out;
     },
+    fetch: deps.outboundFetch as NonNullable<Configuration['fetch']>,
     clientBasedCORS(_ctx, origin, client) {
       return client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false;
     },
@@ -236,6 +251,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.Client.prototype.backchannelLogout = async function backchannelLogout(this: { clientId: string }, sub: string, sid: string) {
     deps.logouts.notify([{ clientId: this.clientId, accountId: sub, sid }]);
   };
+  provider.use(registrationBodyMiddleware(config.dynamicRegistration));
   provider.use(deviceFlow.middleware);
   installTokenExchange(provider, deps.tokenExchange);
   provider.use(defaultScopeMiddleware({ provider: () => provider, findResource: (uri) => resources.get(uri) }));

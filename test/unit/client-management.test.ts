@@ -198,6 +198,41 @@ describe('unit: client management', () => {
     });
   });
 
+  describe('saveRegistered (RFC 7591/7592, as oidc-provider hands a registration over)', () => {
+    const registered = (extra: Record<string, unknown> = {}): ClientMetadata => ({
+      client_id: 'dyn-1', client_name: 'Tool', redirect_uris: ['http://127.0.0.1:9/cb'], grant_types: ['authorization_code'], token_endpoint_auth_method: 'none',
+      client_id_issued_at: 1700000000, ...extra,
+    });
+
+    it('takes the policy\'s resources (all their scopes unless some are named), never the registrant\'s Gatehouse metadata, and records it', async () => {
+      const { clients, stored, actions } = setup();
+      const view = await clients.saveRegistered(origin, registered({ [FIRST_PARTY_PROPERTY]: true, [RESOURCES_PROPERTY]: ['https://other.example'] }), { resources: [api] });
+      assert.deepEqual([view.resources, view.resourceScopes, view.defaultResource, view.firstParty, view.registeredDynamically], [[api], ['cases:read', 'cases:write'], api, false, true]);
+      assert.equal(stored('dyn-1').client_id_issued_at, 1700000000, 'descriptive fields are kept');
+      const narrowed = await clients.saveRegistered(origin, registered({ [RESOURCE_SCOPES_PROPERTY]: ['cases:read'] }), { resources: [api] });
+      assert.deepEqual(narrowed.resourceScopes, ['cases:read']);
+      assert.deepEqual(actions(), ['client.registered', 'client.registration_updated']);
+    });
+
+    it('stores a secret oidc-provider generated only as its hash, and keeps it through an update that carries the placeholder', async () => {
+      const { clients, stored, hashes, clock } = setup();
+      const secret = 'generated-by-oidc-provider-0123456789abcdef';
+      await clients.saveRegistered(origin, registered({ token_endpoint_auth_method: 'client_secret_basic', client_secret: secret }), { resources: [api] });
+      assert.ok(!JSON.stringify(stored('dyn-1')).includes(secret) && isPlaceholder(stored('dyn-1').client_secret));
+      await clients.saveRegistered(origin, registered({ token_endpoint_auth_method: 'client_secret_basic', client_secret: stored('dyn-1').client_secret, client_name: 'Renamed' }), { resources: [api] });
+      assert.ok(verifyClientSecret(secret, hashes('dyn-1'), clock.now().getTime()));
+    });
+
+    it('refuses service grants and the management rules\' refusals, and never changes or deletes an operator\'s client', async () => {
+      const { clients } = setup();
+      await refused(clients.saveRegistered(origin, registered({ grant_types: ['authorization_code', 'client_credentials'], token_endpoint_auth_method: 'client_secret_basic' }), { resources: [api] }), ValidationError);
+      await refused(clients.saveRegistered(origin, registered({ redirect_uris: ['http://evil.example/cb'] }), { resources: [api] }), ValidationError);
+      await clients.create(origin, { clientId: 'portal', ...web, resources: [api] });
+      await refused(clients.saveRegistered(origin, { ...registered(), client_id: 'portal' }, { resources: [api] }), ConflictError);
+      await refused(clients.removeRegistered(origin, 'portal'), ConflictError);
+    });
+  });
+
   describe('remove', () => {
     it('revokes the grants users gave the client, deletes it with its roles and records how many grants went', async () => {
       const { clients, seed, state, revoked, forgotten } = setup();

@@ -26,4 +26,11 @@ export interface AuthMiddlewareOptions {
    * service changes the scheme or Host.
    */
   origin?: string;
+  /**
+   * The URL of this service's protected resource metadata (RFC 9728), named as
+   * `resource_metadata="…"` in every WWW-Authenticate challenge, so a client that knows only the
+   * service (an MCP client, for one) finds Gatehouse from the first 401. Use
+   * {@link protectedResource}'s `metadataUrl`.
+   */
+  resourceMetadata?: string;
 }

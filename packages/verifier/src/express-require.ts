@@ -24,7 +24,7 @@ export function expressRequire(...requirements: Requirement[]): ExpressLikeMiddl
     checkRequirements(binding, requirements).then(
       () => next(),
       (error: unknown) => {
-        if (error instanceof VerifierError) return respondNode(res, challengeFor(error, binding.realm, binding.retryAfterSeconds, binding.dpopAlgs));
+        if (error instanceof VerifierError) return respondNode(res, challengeFor(error, binding.realm, binding.retryAfterSeconds, binding.dpopAlgs, binding.resourceMetadata));
         next(error);
       },
     );

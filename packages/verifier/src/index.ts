@@ -21,6 +21,9 @@ export type { Actor, GatehouseClaims, LabRole } from './gatehouse-claims.js';
 export { koaAuth, type KoaLikeContext, type KoaLikeMiddleware } from './koa-auth.js';
 export { koaRequire } from './koa-require.js';
 export { clientCredentialsToken, createRevocationFeed, type RevocableToken, type RevocationFeed, type RevocationFeedOptions } from './revocation-feed.js';
+export {
+  expressProtectedResource, koaProtectedResource, protectedResource, type ProtectedResource, type ProtectedResourceMetadata, type ProtectedResourceOptions,
+} from './protected-resource.js';
 export { requireActive } from './require-active.js';
 export { requireLab } from './require-lab.js';
 export { requireRole } from './require-role.js';

@@ -26,7 +26,7 @@ export function koaRequire(...requirements: Requirement[]): KoaLikeMiddleware {
     try {
       await checkRequirements(binding, requirements);
     } catch (error) {
-      if (error instanceof VerifierError) return respondKoa(ctx, challengeFor(error, binding.realm, binding.retryAfterSeconds, binding.dpopAlgs));
+      if (error instanceof VerifierError) return respondKoa(ctx, challengeFor(error, binding.realm, binding.retryAfterSeconds, binding.dpopAlgs, binding.resourceMetadata));
       throw error;
     }
     await next();

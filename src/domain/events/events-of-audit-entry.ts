@@ -123,6 +123,9 @@ const DERIVATIONS: Record<string, Derive> = {
   'client.created': client('client.created'),
   'client.updated': client('client.updated'),
   'client.deleted': client('client.deleted'),
+  // A client that registered itself (RFC 7591) or changed itself (RFC 7592) is news like any other.
+  'client.registered': client('client.created'),
+  'client.registration_updated': client('client.updated'),
   'client.secret_rotated': (t, d) => one('client.secret_rotated', `client:${t.client}`, [], { client_id: t.client, previous_secret_expires_at: d.previousSecretExpiresAt ?? null }),
   'resource.created': resource('resource.created'),
   'resource.updated': resource('resource.updated'),

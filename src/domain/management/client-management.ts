@@ -4,8 +4,9 @@ import type { ClientMetadata, ClientRecord, ClientRepository } from '../ports/cl
 import type { Repositories } from '../ports/repositories.js';
 import type { ResourceRepository } from '../ports/resource-repository.js';
 import {
-  DEFAULT_RESOURCE_PROPERTY, FIRST_PARTY_PROPERTY, LOGOUT_ENDS_OFFLINE_GRANTS_PROPERTY, OIDC_SCOPES, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY,
+  DEFAULT_RESOURCE_PROPERTY, FIRST_PARTY_PROPERTY, LOGOUT_ENDS_OFFLINE_GRANTS_PROPERTY, OIDC_SCOPES, REGISTERED_PROPERTY, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY,
 } from '../client-metadata.js';
+import { descriptiveFields, registeredClientInput } from '../clients/registered-client.js';
 import {
   CLIENT_SECRET_HASHES_PROPERTY, IMPORTED_SECRET_PROPERTY, generateClientSecret, hashClientSecret, isLive, isPlaceholder, isSecretHashList, rotateSecretHashes, unusableSecretPlaceholder, type ClientSecretHash,
 } from '../clients/client-secret.js';
@@ -66,6 +67,8 @@ export interface ClientView {
   logoutEndsOfflineGrants: boolean;
   backchannelLogoutUri?: string;
   backchannelLogoutSessionRequired: boolean;
+  /** Registered by the client itself (RFC 7591), not made by an operator. */
+  registeredDynamically: boolean;
   /** Secrets accepted now (2 during a rotation's overlap; 0 for public clients). */
   secretCount: number;
   /** When the secret(s) replaced by the last rotation stop being accepted. */
@@ -133,6 +136,7 @@ export function createClientManagement(deps: ClientManagementDeps) {
       logoutEndsOfflineGrants: m[LOGOUT_ENDS_OFFLINE_GRANTS_PROPERTY] === true,
       ...(typeof m.backchannel_logout_uri === 'string' ? { backchannelLogoutUri: m.backchannel_logout_uri } : {}),
       backchannelLogoutSessionRequired: m.backchannel_logout_session_required === true,
+      registeredDynamically: m[REGISTERED_PROPERTY] === true,
       secretCount: live.length,
       ...(ending.length ? { previousSecretExpiresAt: ending[ending.length - 1] } : {}),
       createdAt: record.createdAt,
@@ -248,6 +252,8 @@ export function createClientManagement(deps: ClientManagementDeps) {
       ...(backchannelSessionRequired ? { backchannel_logout_session_required: true } : {}),
       ...(hashes ? { [CLIENT_SECRET_HASHES_PROPERTY]: hashes } : {}),
       ...(imported !== undefined ? { [IMPORTED_SECRET_PROPERTY]: imported } : {}),
+      // A registered client stays one (and keeps what it said about itself) through an operator's change.
+      ...(current?.[REGISTERED_PROPERTY] === true ? { ...descriptiveFields(current), [REGISTERED_PROPERTY]: true } : {}),
     };
     try {
       await deps.validateMetadata?.(metadata);
@@ -259,7 +265,7 @@ export function createClientManagement(deps: ClientManagementDeps) {
     return metadata;
   }
 
-  return {
+  const clientManagement = {
     view,
 
     async get(clientId: string): Promise<ClientView> {
@@ -342,6 +348,43 @@ export function createClientManagement(deps: ClientManagementDeps) {
     },
 
     /**
+     * Stores a client registered (RFC 7591) or changed by its registration access token
+     * (RFC 7592), as oidc-provider hands it over after its own checks: held to the same rules as
+     * an operator's client, with Gatehouse's metadata (resources) from the registration policy.
+     * A secret oidc-provider generated is stored only as its hash (the registrant got it in the
+     * response). An operator-made client cannot be changed this way.
+     */
+    async saveRegistered(origin: ChangeOrigin, metadata: ClientMetadata, policy: { resources: readonly string[] }): Promise<ClientView> {
+      const clientId = metadata.client_id;
+      const input = registeredClientInput(metadata, policy.resources);
+      const secret = typeof metadata.client_secret === 'string' && !isPlaceholder(metadata.client_secret) ? metadata.client_secret : undefined;
+      const hashes = secret ? [{ hash: hashClientSecret(secret), createdAt: new Date(now()).toISOString() }] : undefined;
+      const client = await deps.change(origin, async (repos, record) => {
+        const current = await repos.clients.findForUpdate(clientId);
+        if (current && current.metadata[REGISTERED_PROPERTY] !== true) throw new ConflictError('only a dynamically registered client can be changed through registration');
+        if (!input.resourceScopes) {
+          const offered = await Promise.all(policy.resources.map(async (uri) => (await repos.resources.find(uri))?.scopes ?? []));
+          input.resourceScopes = [...new Set(offered.flat())];
+        }
+        const built = await buildMetadata(repos.resources, clientId, input, current?.metadata, hashes);
+        const stored = { ...built, ...descriptiveFields(metadata), [REGISTERED_PROPERTY]: true };
+        if (current) await repos.clients.replace(stored);
+        else await repos.clients.insert(stored);
+        const after = view(await findRecord(clientId, repos));
+        await record(current ? 'client.registration_updated' : 'client.registered', `client:${clientId}`, current ? { before: view(current), after } : { after });
+        return after;
+      });
+      deps.forgetClient?.(clientId);
+      return client;
+    },
+
+    /** Deletes a dynamically registered client at its own request (RFC 7592), as `remove` does. */
+    async removeRegistered(origin: ChangeOrigin, clientId: string): Promise<void> {
+      if ((await findRecord(clientId)).metadata[REGISTERED_PROPERTY] !== true) throw new ConflictError('only a dynamically registered client can be deleted through registration');
+      await clientManagement.remove(origin, clientId);
+    },
+
+    /**
      * Deletes a client with its resource roles, and revokes the grants users gave it (their
      * refresh tokens and the access tokens minted from them die with them).
      */
@@ -391,6 +434,7 @@ export function createClientManagement(deps: ClientManagementDeps) {
       return { clientId, clientSecret: secret, ...result };
     },
   };
+  return clientManagement;
 }
 
 export type ClientManagement = ReturnType<typeof createClientManagement>;
@@ -428,7 +472,7 @@ const FIELD_OF: Record<string, string> = {
   grant_types: 'grantTypes', response_types: 'grantTypes', scope: 'scope', token_endpoint_auth_method: 'tokenEndpointAuthMethod',
   require_pushed_authorization_requests: 'requirePushedAuthorizationRequests',
   [RESOURCES_PROPERTY]: 'resources', [RESOURCE_SCOPES_PROPERTY]: 'resourceScopes', [DEFAULT_RESOURCE_PROPERTY]: 'defaultResource',
-  [TOKEN_EXCHANGE_RESOURCES_PROPERTY]: 'tokenExchangeResources', [FIRST_PARTY_PROPERTY]: 'firstParty',
+  [TOKEN_EXCHANGE_RESOURCES_PROPERTY]: 'tokenExchangeResources', [FIRST_PARTY_PROPERTY]: 'firstParty', dpop_bound_access_tokens: 'dpopBoundAccessTokens',
   [LOGOUT_ENDS_OFFLINE_GRANTS_PROPERTY]: 'logoutEndsOfflineGrants', backchannel_logout_uri: 'backchannelLogoutUri',
   backchannel_logout_session_required: 'backchannelLogoutSessionRequired',
 };

@@ -22,4 +22,6 @@ export interface PayloadRepository {
   /** Grants of an account, for revoking everything a blocked user holds. */
   grantIdsOfAccount(accountId: string): Promise<string[]>;
   deleteExpired(): Promise<number>;
+  /** Unexpired models of one kind, newest first (initial access tokens, for the management API). */
+  listByKind(kind: string, limit: number): Promise<Array<StoredPayload & { id: string }>>;
 }

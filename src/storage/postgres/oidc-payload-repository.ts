@@ -56,6 +56,21 @@ export function createOidcPayloadRepository(db: Database): PayloadRepository {
       return table().where({ kind: 'Grant', account_id: accountId }).pluck('id');
     },
 
+    /** Unexpired models of one kind, newest first. */
+    async listByKind(kind: string, limit: number): Promise<Array<StoredPayload & { id: string }>> {
+      const rows = await table()
+        .select('id', 'payload', 'consumed_at')
+        .where({ kind })
+        .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', db.fn.now()))
+        .orderByRaw("(payload->>'iat')::bigint desc, id")
+        .limit(limit);
+      return rows.map((row: { id: string; payload: unknown; consumed_at: unknown }) => ({
+        id: row.id,
+        payload: (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as Record<string, unknown>,
+        ...(row.consumed_at ? { consumedAtMs: new Date(row.consumed_at as string).getTime() } : {}),
+      }));
+    },
+
     async deleteExpired(): Promise<number> {
       return table().where('expires_at', '<', db.fn.now()).delete();
     },

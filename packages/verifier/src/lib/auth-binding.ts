@@ -7,6 +7,8 @@ export interface AuthBinding extends AuthContext {
   retryAfterSeconds: number;
   /** Set when the token came with the DPoP scheme: later challenges are DPoP ones too. */
   dpopAlgs?: readonly string[];
+  /** The RFC 9728 metadata URL later challenges name too. */
+  resourceMetadata?: string;
 }
 
 // Keyed by the frozen claims object on ctx.state.auth / req.auth, so the raw token and verifier

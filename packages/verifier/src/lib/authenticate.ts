@@ -26,6 +26,7 @@ export function createAuthenticator(verifier: Verifier, options: AuthMiddlewareO
   const realm = options.realm ?? verifier.audience;
   const retryAfterSeconds = options.retryAfterSeconds ?? 5;
   const origin = options.origin?.replace(/\/+$/, '');
+  const { resourceMetadata } = options;
   return async (request: RequestParts): Promise<Outcome> => {
     const usesDpop = /^DPoP(?:\s|$)/i.test(request.authorization?.trim() ?? '');
     try {
@@ -33,13 +34,13 @@ export function createAuthenticator(verifier: Verifier, options: AuthMiddlewareO
       const dpop = credentials?.scheme === 'DPoP' ? { proof: request.dpop, method: request.method, url: `${origin ?? request.origin}${request.path}` } : undefined;
       const claims = await verifier.verify(credentials?.token, dpop ? { dpop } : {});
       const dpopAlgs = dpop ? verifier.dpopAlgorithms : undefined;
-      bindAuth({ claims, token: credentials!.token, verifier, realm, retryAfterSeconds, ...(dpopAlgs ? { dpopAlgs } : {}) });
+      bindAuth({ claims, token: credentials!.token, verifier, realm, retryAfterSeconds, ...(dpopAlgs ? { dpopAlgs } : {}), ...(resourceMetadata ? { resourceMetadata } : {}) });
       return { claims };
     } catch (error) {
       if (!(error instanceof VerifierError)) throw error;
       // The DPoP scheme is answered in kind; a DPoP-bound token sent as Bearer learns it must use DPoP.
       const dpopChallenge = usesDpop || error.code === 'dpop_required' || error.code === 'dpop_proof_invalid';
-      return { challenge: challengeFor(error, realm, retryAfterSeconds, dpopChallenge ? verifier.dpopAlgorithms : undefined) };
+      return { challenge: challengeFor(error, realm, retryAfterSeconds, dpopChallenge ? verifier.dpopAlgorithms : undefined, resourceMetadata) };
     }
   };
 }

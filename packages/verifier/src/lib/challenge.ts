@@ -17,9 +17,10 @@ const quote = (value: string) => `"${value.replace(/["\\]/g, "'").replace(/[^\x2
  * standard code: none for a missing token, `invalid_token` for 401, `insufficient_scope` for 403,
  * `invalid_dpop_proof` for a bad DPoP proof. `dpopAlgs` is given when the request used the DPoP
  * scheme or must use it (a DPoP-bound token sent as Bearer): the challenge is then a `DPoP` one
- * naming the accepted proof algorithms (RFC 9449 §7.1).
+ * naming the accepted proof algorithms (RFC 9449 §7.1). `resourceMetadata` is the URL of the
+ * service's protected resource metadata (RFC 9728), named in every challenge.
  */
-export function challengeFor(error: VerifierError, realm: string, retryAfterSeconds: number, dpopAlgs?: readonly string[]): Challenge {
+export function challengeFor(error: VerifierError, realm: string, retryAfterSeconds: number, dpopAlgs?: readonly string[], resourceMetadata?: string): Challenge {
   const body = { error: error.code, error_description: error.message };
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
   if (error.status === 503) {
@@ -27,6 +28,8 @@ export function challengeFor(error: VerifierError, realm: string, retryAfterSeco
     return { status: 503, headers, body };
   }
   const params = [`realm=${quote(realm)}`];
+  // RFC 9728 §5.1: where a client finds this resource's metadata, and from it the authorization server.
+  if (resourceMetadata) params.push(`resource_metadata=${quote(resourceMetadata)}`);
   if (error.code !== 'token_missing') {
     const code = error.status === 403 ? 'insufficient_scope' : error.code === 'dpop_proof_invalid' ? 'invalid_dpop_proof' : 'invalid_token';
     params.push(`error=${quote(code)}`, `error_description=${quote(error.message)}`);

@@ -62,6 +62,7 @@ const clientProps = {
   logoutEndsOfflineGrants: { type: 'boolean', description: 'Whether RP-initiated logout also ends its offline_access grants.' },
   backchannelLogoutUri: { type: 'string', description: 'Where logout tokens are POSTed (Back-Channel Logout 1.0).' },
   backchannelLogoutSessionRequired: { type: 'boolean', description: 'Whether its logout tokens carry `sid`.' },
+  registeredDynamically: { type: 'boolean', description: 'Registered by the client itself (RFC 7591 at /reg), not made by an operator. It can change or delete itself with its registration access token (RFC 7592).' },
   secretCount: { type: 'integer', description: 'Secrets accepted now: 2 during a rotation\'s overlap, 0 for public clients. Secrets themselves are never shown again.' },
   previousSecretExpiresAt: { ...timestamp, description: 'When the secret replaced by the last rotation stops being accepted.' },
   createdAt: timestamp,
@@ -70,7 +71,7 @@ const clientProps = {
 const clientRequired = [
   'clientId', 'redirectUris', 'postLogoutRedirectUris', 'grantTypes', 'scope', 'resources', 'resourceScopes', 'tokenEndpointAuthMethod', 'tokenExchangeResources', 'firstParty',
   'logoutEndsOfflineGrants', 'backchannelLogoutSessionRequired',
-  'requirePushedAuthorizationRequests', 'secretCount', 'createdAt', 'updatedAt',
+  'requirePushedAuthorizationRequests', 'registeredDynamically', 'secretCount', 'createdAt', 'updatedAt',
 ] as const;
 const clientSchema = strictObject(clientProps, clientRequired);
 const secret = { type: 'string', description: 'The client secret. Shown only in this response: store it now.' } as const;

@@ -2,6 +2,7 @@ import type { ApiOperation } from '../api-operation.js';
 import type { Services } from '../../../services.js';
 import { createAuditOperations } from './audit-operations.js';
 import { createClientOperations } from './client-operations.js';
+import { createInitialAccessTokenOperations } from './initial-access-token-operations.js';
 import { createLabOperations } from './lab-operations.js';
 import { createResourceOperations } from './resource-operations.js';
 import { createRoleOperations } from './role-operations.js';
@@ -21,6 +22,7 @@ export function createManagementOperations(deps: Services, options: { eventsPoll
     ...createLabOperations(deps),
     ...createResourceOperations(deps),
     ...createClientOperations(deps),
+    ...createInitialAccessTokenOperations(deps),
     ...createSessionOperations(deps),
     ...createStatisticsOperations(deps),
     ...createAuditOperations(deps),
