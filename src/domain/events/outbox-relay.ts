@@ -31,9 +31,4 @@ export function createOutboxRelay(deps: { name: string; lease: LeaseRelayCursor;
 export type OutboxRelay = ReturnType<typeof createOutboxRelay>;
 
 /** The webhook fan-out: each event becomes one pending delivery per subscription that wants it, in the relay's transaction. */
-export const webhookFanOut: EventSink = async (events, repos) => {
-  for (const event of events) {
-    const subscribers = await repos.webhooks.matching(event);
-    await repos.webhooks.enqueue(subscribers.map((s) => ({ webhookId: s.id, eventSeq: event.seq, subject: event.subject })));
-  }
-};
+export const webhookFanOut: EventSink = (events, repos) => repos.webhooks.enqueueFor(events);

@@ -23,7 +23,11 @@ export interface WebhookDispatcherDeps {
   /** Deliveries in flight at once per node. */
   concurrency?: number;
   random?: () => number;
+  /** Told each attempt's outcome (the metrics count them): delivered, to be retried, or failed for good. */
+  observe?: (outcome: DeliveryOutcomeKind) => void;
 }
+
+export type DeliveryOutcomeKind = 'delivered' | 'retry' | 'failed';
 
 /**
  * Delivers due webhook deliveries: leased per row (several nodes share the work, none does it
@@ -34,9 +38,11 @@ export interface WebhookDispatcherDeps {
 export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
   const delays = deps.retryDelaysSeconds ?? DEFAULT_RETRY_DELAYS_SECONDS;
   const random = deps.random ?? Math.random;
-  const concurrency = deps.concurrency ?? 16;
+  const concurrency = deps.concurrency ?? 32;
+  const observe = deps.observe ?? (() => {});
 
-  async function deliver({ delivery, url, secret, event }: ClaimedDelivery): Promise<void> {
+  /** Answers the subscription when the attempt succeeded (its failing mark is cleared once per batch). */
+  async function deliver({ delivery, url, secret, event }: ClaimedDelivery): Promise<string | undefined> {
     const now = () => deps.clock.now();
     let outcome: { status?: number; error?: string };
     try {
@@ -47,8 +53,8 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
     }
     if (outcome.error === undefined) {
       await deps.webhooks.finish(delivery.id, { status: 'delivered', lastStatus: outcome.status, finishedAt: now() });
-      await deps.webhooks.setFailing(delivery.webhookId, null);
-      return;
+      observe('delivered');
+      return delivery.webhookId;
     }
     await deps.webhooks.setFailing(delivery.webhookId, now());
     const delay = delays[delivery.attempts - 1];
@@ -57,12 +63,15 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
       await deps.webhooks.finish(delivery.id, {
         status: 'pending', nextAttemptAt: new Date(now().getTime() + jittered * 1000), lastStatus: outcome.status, lastError: outcome.error,
       });
-      return;
+      observe('retry');
+      return undefined;
     }
     await deps.webhooks.finish(delivery.id, { status: 'failed', lastStatus: outcome.status, lastError: outcome.error, finishedAt: now() });
+    observe('failed');
     const reason = `delivery ${delivery.id} (${delivery.eventType}) failed ${delivery.attempts} times: ${outcome.error}`.slice(0, 500);
     await deps.webhooks.update(delivery.webhookId, { enabled: false, disabledReason: reason });
     await deps.audit.record({ actor: 'system:webhooks', action: 'webhook.disabled', target: `webhook:${delivery.webhookId}`, details: { reason, attempts: delivery.attempts } });
+    return undefined;
   }
 
   return {
@@ -70,7 +79,11 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
     async deliverDue(): Promise<number> {
       const now = deps.clock.now();
       const claimed = await deps.webhooks.claimDue(now, concurrency, new Date(now.getTime() + deps.leaseSeconds * 1000));
-      await Promise.all(claimed.map(deliver));
+      const succeeded = await Promise.all(claimed.map(deliver));
+      // One write per subscription and batch, not per delivery: a subscription whose delivery
+      // went through is healthy again (one that failed in this batch was marked failing above).
+      const failed = new Set(claimed.filter((_, i) => succeeded[i] === undefined).map((c) => c.delivery.webhookId));
+      for (const webhookId of new Set(succeeded)) if (webhookId !== undefined && !failed.has(webhookId)) await deps.webhooks.setFailing(webhookId, null);
       return claimed.length;
     },
   };

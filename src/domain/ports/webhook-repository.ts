@@ -65,10 +65,11 @@ export interface WebhookRepository {
   list(labId: string | undefined, paging: Paging): Promise<Page<WebhookRecord>>;
   update(id: string, change: WebhookChange): Promise<boolean>;
   delete(id: string): Promise<boolean>;
-  /** Enabled subscriptions that want this event (its type, its labs). */
-  matching(event: StoredEvent): Promise<Array<{ id: string }>>;
-  /** One pending delivery per (subscription, event); an existing pair is left as it is. */
-  enqueue(deliveries: Array<{ webhookId: string; eventSeq: number; subject: string }>): Promise<void>;
+  /**
+   * One pending delivery per event and enabled subscription that wants it (its type, its labs),
+   * for a whole relay batch at once (every event between its first and last position); an existing (subscription, event) pair is left as it is.
+   */
+  enqueueFor(events: readonly StoredEvent[]): Promise<void>;
   /**
    * Leases due deliveries until `leaseUntil`: for each subscription and subject only the oldest
    * unfinished one (so a subject's events arrive in order), skipping rows another node holds.
