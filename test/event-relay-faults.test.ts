@@ -5,10 +5,9 @@ import type { AddressInfo } from 'node:net';
 
 import amqp from 'amqplib';
 import pg from 'pg';
-import { v7 as uuidv7 } from 'uuid';
 
-import { AUDIT_LOCK } from '../src/storage/postgres/audit-repository.js';
 import { eventually } from './helpers/eventually.js';
+import { relaysStarted, writeOutboxEvents } from './helpers/outbox-events.js';
 import { createSandbox, mode, spawnGatehouse, type ChildGatehouse, type Sandbox } from './helpers/harness.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 
@@ -111,11 +110,7 @@ async function startReceiver(arrivals: Arrival[]) {
     nodes.push(await spawnGatehouse(env)); // migrates
     nodes.push(await spawnGatehouse(env));
     await direct.query('INSERT INTO webhooks (id, url, secret) VALUES ($1, $2, $3)', ['wh-faults', receiver.url, `whsec_${randomBytes(32).toString('base64')}`]);
-    // A relay starts from the end of the outbox when it first runs: wait for both before writing.
-    await eventually(async () => {
-      const { rows } = await direct.query('SELECT count(*)::int AS n FROM relay_cursors WHERE name = ANY($1)', [[`amqp:${exchange}`, 'webhooks']]);
-      return rows[0].n === 2 ? true : undefined;
-    }, { what: 'both relays started' });
+    await relaysStarted(direct, [`amqp:${exchange}`, 'webhooks']);
   });
 
   after(async () => {
@@ -128,27 +123,9 @@ async function startReceiver(arrivals: Arrival[]) {
     await sandbox?.dispose();
   });
 
-  /** Writes a wave of events straight into the outbox, the way the audited changes do (under the audit lock, in order). */
   async function writeWave(count: number) {
-    const client = await direct.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
-      const rows = Array.from({ length: count }, () => {
-        const n = written.size;
-        const id = uuidv7();
-        written.set(id, n);
-        return { id, subject: `user:u${n % SUBJECTS}`, n };
-      });
-      await client.query(
-        `INSERT INTO events (id, type, occurred_at, actor, subject, data)
-         SELECT id, 'user.updated', now(), 'client:faults', subject, jsonb_build_object('n', n) FROM unnest($1::uuid[], $2::text[], $3::int[]) AS t(id, subject, n)`,
-        [rows.map((r) => r.id), rows.map((r) => r.subject), rows.map((r) => r.n)],
-      );
-      await client.query('COMMIT');
-    } finally {
-      client.release();
-    }
+    const ids = await writeOutboxEvents(direct, count, { firstN: written.size, subjects: SUBJECTS });
+    for (const id of ids) written.set(id, written.size);
   }
 
   const distinct = (arrivals: Arrival[]) => new Set(arrivals.map((a) => a.id)).size;

@@ -38,11 +38,14 @@ export type DeliveryOutcomeKind = 'delivered' | 'retry' | 'failed';
 export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
   const delays = deps.retryDelaysSeconds ?? DEFAULT_RETRY_DELAYS_SECONDS;
   const random = deps.random ?? Math.random;
-  const concurrency = deps.concurrency ?? 32;
+  const concurrency = deps.concurrency ?? 64;
   const observe = deps.observe ?? (() => {});
 
-  /** Answers the subscription when the attempt succeeded (its failing mark is cleared once per batch). */
-  async function deliver({ delivery, url, secret, event }: ClaimedDelivery): Promise<string | undefined> {
+  /**
+   * Sends one delivery. A success is only reported back (the batch records all of them in one
+   * write); a failure is recorded here. Answers the HTTP status of a success, undefined otherwise.
+   */
+  async function deliver({ delivery, url, secret, event }: ClaimedDelivery): Promise<number | undefined> {
     const now = () => deps.clock.now();
     let outcome: { status?: number; error?: string };
     try {
@@ -51,11 +54,7 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
     } catch (error) {
       outcome = { error: error instanceof Error ? error.message : String(error) };
     }
-    if (outcome.error === undefined) {
-      await deps.webhooks.finish(delivery.id, { status: 'delivered', lastStatus: outcome.status, finishedAt: now() });
-      observe('delivered');
-      return delivery.webhookId;
-    }
+    if (outcome.error === undefined) return outcome.status!;
     await deps.webhooks.setFailing(delivery.webhookId, now());
     const delay = delays[delivery.attempts - 1];
     if (delay !== undefined) {
@@ -79,11 +78,18 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
     async deliverDue(): Promise<number> {
       const now = deps.clock.now();
       const claimed = await deps.webhooks.claimDue(now, concurrency, new Date(now.getTime() + deps.leaseSeconds * 1000));
-      const succeeded = await Promise.all(claimed.map(deliver));
-      // One write per subscription and batch, not per delivery: a subscription whose delivery
-      // went through is healthy again (one that failed in this batch was marked failing above).
-      const failed = new Set(claimed.filter((_, i) => succeeded[i] === undefined).map((c) => c.delivery.webhookId));
-      for (const webhookId of new Set(succeeded)) if (webhookId !== undefined && !failed.has(webhookId)) await deps.webhooks.setFailing(webhookId, null);
+      const statuses = await Promise.all(claimed.map(deliver));
+      // One write per answer status (commits are what limit throughput), then one per
+      // subscription that is healthy again (one that failed in this batch stays marked failing).
+      const delivered = new Map<number, number[]>();
+      statuses.forEach((status, i) => { if (status !== undefined) delivered.set(status, [...(delivered.get(status) ?? []), claimed[i]!.delivery.id]); });
+      for (const [status, ids] of delivered) {
+        await deps.webhooks.finish(ids, { status: 'delivered', lastStatus: status, finishedAt: deps.clock.now() });
+        ids.forEach(() => observe('delivered'));
+      }
+      const failed = new Set(claimed.filter((_, i) => statuses[i] === undefined).map((c) => c.delivery.webhookId));
+      const healthy = new Set(claimed.filter((_, i) => statuses[i] !== undefined).map((c) => c.delivery.webhookId));
+      for (const webhookId of healthy) if (!failed.has(webhookId)) await deps.webhooks.setFailing(webhookId, null);
       return claimed.length;
     },
   };

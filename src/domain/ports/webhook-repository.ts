@@ -75,7 +75,8 @@ export interface WebhookRepository {
    * unfinished one (so a subject's events arrive in order), skipping rows another node holds.
    */
   claimDue(now: Date, limit: number, leaseUntil: Date): Promise<ClaimedDelivery[]>;
-  finish(deliveryId: number, outcome: DeliveryOutcome): Promise<void>;
+  /** Records an attempt's outcome; several deliveries with the same outcome in one write. */
+  finish(deliveryIds: number | readonly number[], outcome: DeliveryOutcome): Promise<void>;
   /** Marks a subscription failing since `since` (kept if already failing), or healthy (null). */
   setFailing(webhookId: string, since: Date | null): Promise<void>;
   deliveries(webhookId: string, paging: Paging): Promise<Page<DeliveryRecord>>;

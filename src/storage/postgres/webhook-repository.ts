@@ -98,8 +98,8 @@ export function createWebhookRepository(db: Database): WebhookRepository {
         }));
       });
     },
-    async finish(deliveryId, outcome) {
-      await db('webhook_deliveries').where('id', deliveryId).update({
+    async finish(deliveryIds, outcome) {
+      await db('webhook_deliveries').whereIn('id', typeof deliveryIds === 'number' ? [deliveryIds] : [...deliveryIds]).update({
         status: outcome.status, leased_until: null, next_attempt_at: outcome.nextAttemptAt ?? db.fn.now(),
         last_status: outcome.lastStatus ?? null, last_error: outcome.lastError ?? null, finished_at: outcome.finishedAt ?? null,
       });
