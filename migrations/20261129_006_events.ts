@@ -56,7 +56,12 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('finished_at', { useTz: true });
     t.unique(['webhook_id', 'event_seq']);
     t.index(['status', 'next_attempt_at']);
-    t.index(['webhook_id', 'subject', 'event_seq']);
+  });
+  // What the claim of due deliveries reads (the oldest pending delivery per subscription and
+  // subject): only pending rows, so the query stays fast however long the delivery log grows.
+  await knex.raw("CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (webhook_id, subject, event_seq) WHERE status = 'pending'");
+  await knex.schema.alterTable('webhook_deliveries', (t) => {
+    t.index(['webhook_id', 'id']);
   });
 }
 

@@ -43,7 +43,7 @@ import { dpopNonceKey, makeReplayDetectionAtomic } from './oidc/dpop.js';
 import { createProvider } from './oidc/provider.js';
 import { createRefreshReusePolicy } from './oidc/refresh-reuse-policy.js';
 import { installStructuredTokenSupport } from './oidc/structured-tokens.js';
-import { createMetrics } from './metrics/create-metrics.js';
+import { createMetrics, type Metrics } from './metrics/create-metrics.js';
 import { metricsMiddleware } from './metrics/koa-metrics.js';
 import { createMetricsRoutes, startMetricsServer } from './metrics/metrics-routes.js';
 import { createOutboxRelay, webhookFanOut } from './domain/events/outbox-relay.js';
@@ -110,16 +110,22 @@ const outboundPolicy = (config: Config): OutboundPolicy => ({ allowPrivateNetwor
  * The outbox relays of this node: RabbitMQ (when configured), the webhook fan-out and the
  * webhook deliveries. Every node runs them; leases keep any two from doing the same work.
  */
-function startEventRelays(config: Config, storage: Storage, services: Services, sharedSignals: SharedSignals, log: Logger): Array<() => Promise<void>> {
+function startEventRelays(config: Config, storage: Storage, services: Services, sharedSignals: SharedSignals, metrics: Metrics, log: Logger): Array<() => Promise<void>> {
   const loop = (name: string, task: () => Promise<number>) => startBackgroundLoop(name, task, { idleMs: config.eventsPollMs, log });
   const lease = storage.leaseRelayCursor;
   const stops: Array<() => Promise<void>> = [];
-  if (config.amqpUrl) {
-    const sink = createAmqpSink({ url: config.amqpUrl, exchange: config.amqpExchange });
-    const relay = createOutboxRelay({ name: `amqp:${config.amqpExchange}`, lease, sink });
-    stops.push(loop('event relay to RabbitMQ', () => relay.relayOnce()), () => sink.close());
+  const counted = (relay: keyof ReturnType<typeof relayCursors>, task: () => Promise<number>) => async () => {
+    const count = await task();
+    metrics.eventsRelayed(relay, count);
+    return count;
+  };
+  const cursors = relayCursors(config);
+  if (cursors.rabbitmq) {
+    const sink = createAmqpSink({ url: config.amqpUrl!, exchange: config.amqpExchange });
+    const relay = createOutboxRelay({ name: cursors.rabbitmq, lease, sink });
+    stops.push(loop('event relay to RabbitMQ', counted('rabbitmq', () => relay.relayOnce())), () => sink.close());
   }
-  const fanOut = createOutboxRelay({ name: 'webhooks', lease, sink: webhookFanOut });
+  const fanOut = createOutboxRelay({ name: cursors.webhooks, lease, sink: webhookFanOut });
   const dispatcher = createWebhookDispatcher({
     webhooks: storage.repos.webhooks,
     send: createWebhookSender({ policy: outboundPolicy(config), timeoutMs: config.webhookTimeoutSeconds * 1000 }),
@@ -127,12 +133,25 @@ function startEventRelays(config: Config, storage: Storage, services: Services, 
     clock: services.clock,
     retryDelaysSeconds: config.webhookRetryDelaysSeconds,
     leaseSeconds: config.webhookTimeoutSeconds * 3 + 5,
+    observe: (outcome) => metrics.webhookDelivery(outcome),
   });
-  stops.push(loop('webhook fan-out', () => fanOut.relayOnce()), loop('webhook deliveries', () => dispatcher.deliverDue()));
+  stops.push(loop('webhook fan-out', counted('webhooks', () => fanOut.relayOnce())), loop('webhook deliveries', () => dispatcher.deliverDue()));
   const signals = createOutboxRelay({ name: 'ssf', lease, sink: sharedSignals.sink });
   const push = createSetPusher({ policy: outboundPolicy(config), timeoutMs: config.webhookTimeoutSeconds * 1000 });
   stops.push(loop('security event tokens', () => signals.relayOnce()), loop('security event push', () => sharedSignals.pushDue(push, config.webhookTimeoutSeconds * 3 + 5)));
   return stops;
+}
+
+/** The relays a node runs (metrics label) and the outbox cursor each one leases. */
+function relayCursors(config: Config): { rabbitmq?: string; webhooks: string } {
+  return { ...(config.amqpUrl ? { rabbitmq: `amqp:${config.amqpExchange}` } : {}), webhooks: 'webhooks' };
+}
+
+/** The metrics' relay lag, labelled by relay rather than by cursor name. */
+async function relayLagByRelay(config: Config, storage: Storage): Promise<Map<string, number>> {
+  const cursors = Object.entries(relayCursors(config)) as Array<[string, string]>;
+  const lags = await storage.relayLag(cursors.map(([, cursor]) => cursor));
+  return new Map(cursors.filter(([, cursor]) => lags.has(cursor)).map(([relay, cursor]) => [relay, lags.get(cursor)!]));
 }
 
 export class StartupError extends AppError {
@@ -145,7 +164,7 @@ export class StartupError extends AppError {
 export async function startGatehouse(config: Config, log: Logger): Promise<Gatehouse> {
   let storage: Storage | undefined;
   // Counted from the first query on: storage reports each call's time to the metrics.
-  const metrics = createMetrics({ poolStats: () => storage?.poolStats() });
+  const metrics = createMetrics({ poolStats: () => storage?.poolStats(), relayLag: async () => (storage ? relayLagByRelay(config, storage) : new Map()) });
   storage = await createStorage(config, log, (observation) => metrics.storage(observation));
   const stops: Array<() => unknown> = [];
   let metricsUrl: string | undefined;
@@ -229,7 +248,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       checkUrl: async (url) => { await checkOutboundUrl(url, outboundPolicy(config)); },
       retryDelaysSeconds: config.webhookRetryDelaysSeconds,
     });
-    stops.push(...startEventRelays(config, storage, services, sharedSignals, log));
+    stops.push(...startEventRelays(config, storage, services, sharedSignals, metrics, log));
     stops.push(tokenIssuance.start());
 
     await services.ensureApiResource();

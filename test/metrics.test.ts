@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { packageRoot } from '../src/config/paths.js';
 
 import { backend, CMS, mode, portal, postForm, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+import { eventually } from './helpers/eventually.js';
 import { FormBrowser, loginAndConsent } from './helpers/form-login.js';
+import { api, opsService, serviceToken } from './helpers/management-api.js';
 
 const TOKEN = 'metrics-scraper-token-0123456789';
 
@@ -32,7 +34,7 @@ const value = (samples: Sample[], name: string, labels: Record<string, string> =
 describe(`Prometheus metrics (${mode})`, () => {
   let gh: TestGatehouse;
   before(async () => {
-    gh = await startTestGatehouse({ GATEHOUSE_METRICS_PORT: '0', GATEHOUSE_METRICS_TOKEN: TOKEN });
+    gh = await startTestGatehouse({ GATEHOUSE_METRICS_PORT: '0', GATEHOUSE_METRICS_TOKEN: TOKEN, GATEHOUSE_EVENTS_POLL_MS: '50' });
   });
   after(async () => gh?.stop());
 
@@ -76,6 +78,30 @@ describe(`Prometheus metrics (${mode})`, () => {
     // Labels come from fixed sets: a raw path never becomes a series.
     await fetch(`${gh.issuer}/no/such/path/${Math.random()}`);
     assert.ok(!(await scrape()).some((s) => (s.labels.route ?? '').includes('no/such')));
+  });
+
+  it('counts events relayed per relay and webhook deliveries by outcome, and shows each relay\'s lag', async () => {
+    const before = await scrape();
+    const ops = await serviceToken(gh.issuer, opsService, 'labs:write');
+    const relayed = async (than: Sample[]) => eventually(async () => {
+      const samples = await scrape();
+      return value(samples, 'gatehouse_events_relayed_total', { relay: 'webhooks' }) > value(than, 'gatehouse_events_relayed_total', { relay: 'webhooks' }) ? samples : undefined;
+    }, { what: 'an event relayed' });
+    assert.equal((await api(gh.issuer, ops, 'POST', '/labs', { id: 'lab-metrics', name: 'Metrics' })).status, 201);
+    const caughtUp = await relayed(before);
+    assert.equal(value(caughtUp, 'gatehouse_event_relay_lag_seconds', { relay: 'webhooks' }), 0, 'caught up');
+    if (mode === 'servers') {
+      // The webhook relay's cursor held by another transaction: the relay skips it, the new event waits, and the lag shows it.
+      await gh.gatehouse.storage.db.transaction(async (trx) => {
+        await trx('relay_cursors').where({ name: 'webhooks' }).forUpdate().first();
+        assert.equal((await api(gh.issuer, ops, 'PATCH', '/labs/lab-metrics', { name: 'Metrics 2' })).status, 200);
+        await new Promise((r) => setTimeout(r, 200));
+        assert.ok(value(await scrape(), 'gatehouse_event_relay_lag_seconds', { relay: 'webhooks' }) >= 0.2, 'the lag is the age of the waiting event');
+      });
+      await relayed(caughtUp);
+    }
+    const text = await (await fetch(gh.gatehouse.metricsUrl!)).text();
+    assert.match(text, /^# TYPE gatehouse_webhook_deliveries_total counter$/m);
   });
 
   it('the Grafana dashboard beside docker-compose.yml queries only metrics Gatehouse exports', async () => {

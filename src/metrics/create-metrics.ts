@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+import type { DeliveryOutcomeKind } from '../domain/events/webhook-dispatcher.js';
 import type { StorageObservation } from '../storage/domain-errors.js';
 
 export type LoginOutcome = 'success' | 'failure' | 'lockout';
@@ -10,7 +11,11 @@ export type LoginOutcome = 'success' | 'failure' | 'lockout';
  * (route names, grant types, registered client ids, outcomes), never from raw request input, so
  * series cannot grow without bound.
  */
-export function createMetrics(options: { poolStats?: () => { used: number; free: number; pending: number; max: number } | undefined } = {}) {
+export function createMetrics(options: {
+  poolStats?: () => { used: number; free: number; pending: number; max: number } | undefined;
+  /** Per relay of this node, the age in seconds of the oldest event it has still to take; read at scrape time. */
+  relayLag?: () => Promise<Map<string, number>>;
+} = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'gatehouse_' });
 
@@ -38,6 +43,18 @@ export function createMetrics(options: { poolStats?: () => { used: number; free:
     },
   });
 
+  const relayed = new Counter({ name: 'gatehouse_events_relayed_total', help: 'Outbox events handed to a sink (confirmed by RabbitMQ, or queued as webhook deliveries), by relay; a repeat after a failure counts again.', labelNames: ['relay'], registers: [registry] });
+  const deliveries = new Counter({ name: 'gatehouse_webhook_deliveries_total', help: 'Webhook delivery attempts, by outcome (delivered, retry: failed and scheduled again, failed: gave up).', labelNames: ['outcome'], registers: [registry] });
+  new Gauge({
+    name: 'gatehouse_event_relay_lag_seconds', help: 'Age of the oldest event a relay has still to take (0 when caught up), by relay; read from the database at scrape time.', labelNames: ['relay'], registers: [registry],
+    async collect() {
+      // A database outage must not fail the whole scrape: the lag is then simply absent.
+      const lags = await options.relayLag?.().catch(() => undefined);
+      this.reset();
+      for (const [relay, seconds] of lags ?? []) this.set({ relay }, seconds);
+    },
+  });
+
   return {
     registry,
     /** The exposition text (Prometheus text format 0.0.4). */
@@ -53,6 +70,9 @@ export function createMetrics(options: { poolStats?: () => { used: number; free:
     revoked: () => revocations.inc(),
     login: (outcome: LoginOutcome) => logins.inc({ outcome }),
     reuseDetected: (grantType: string) => reuse.inc({ grant_type: grantType }),
+    /** `relay` is one of the node's relays (rabbitmq, webhooks), a fixed set. */
+    eventsRelayed: (relay: string, count: number) => { if (count > 0) relayed.inc({ relay }, count); },
+    webhookDelivery: (outcome: DeliveryOutcomeKind) => deliveries.inc({ outcome }),
     storage(observation: StorageObservation): void {
       storage.observe({ backend: observation.backend, operation: observation.operation, failed: String(observation.failed) }, observation.seconds);
       if (observation.failed) storageErrors.inc({ backend: observation.backend });

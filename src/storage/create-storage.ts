@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import { guardStorage, withDomainErrors, type StorageObserver } from './domain-errors.js';
 import { createMemoryStore } from './memory/memory-store.js';
 import { createDatabase, migrateLatest, pendingMigrations, type Database } from './postgres/database.js';
-import { createRelayCursorLease, createRepositories, createTransaction } from './postgres/repositories.js';
+import { createRelayCursorLease, createRelayLag, createRepositories, createTransaction } from './postgres/repositories.js';
 import { createRedisStore } from './redis/redis-store.js';
 
 /**
@@ -18,6 +18,8 @@ export interface Storage {
   transaction: Transaction;
   /** The outbox relays' cursors, each leased to one node at a time. */
   leaseRelayCursor: LeaseRelayCursor;
+  /** Age in seconds of the oldest event each named relay has still to take (for the metrics). */
+  relayLag(names: readonly string[]): Promise<Map<string, number>>;
   store: Store;
   databaseMode: 'postgres' | 'embedded';
   pingDatabase(): Promise<void>;
@@ -52,6 +54,7 @@ export async function createStorage(
     repos: createRepositories(db, observe),
     transaction: createTransaction(db, observe),
     leaseRelayCursor: createRelayCursorLease(db, observe),
+    relayLag: createRelayLag(db),
     store: withDomainErrors(store, { backend: 'store', name: 'store', observe }),
     databaseMode: mode,
     poolStats() {

@@ -23,7 +23,11 @@ export interface WebhookDispatcherDeps {
   /** Deliveries in flight at once per node. */
   concurrency?: number;
   random?: () => number;
+  /** Told each attempt's outcome (the metrics count them): delivered, to be retried, or failed for good. */
+  observe?: (outcome: DeliveryOutcomeKind) => void;
 }
+
+export type DeliveryOutcomeKind = 'delivered' | 'retry' | 'failed';
 
 /**
  * Delivers due webhook deliveries: leased per row (several nodes share the work, none does it
@@ -34,9 +38,14 @@ export interface WebhookDispatcherDeps {
 export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
   const delays = deps.retryDelaysSeconds ?? DEFAULT_RETRY_DELAYS_SECONDS;
   const random = deps.random ?? Math.random;
-  const concurrency = deps.concurrency ?? 16;
+  const concurrency = deps.concurrency ?? 64;
+  const observe = deps.observe ?? (() => {});
 
-  async function deliver({ delivery, url, secret, event }: ClaimedDelivery): Promise<void> {
+  /**
+   * Sends one delivery. A success is only reported back (the batch records all of them in one
+   * write); a failure is recorded here. Answers the HTTP status of a success, undefined otherwise.
+   */
+  async function deliver({ delivery, url, secret, event }: ClaimedDelivery): Promise<number | undefined> {
     const now = () => deps.clock.now();
     let outcome: { status?: number; error?: string };
     try {
@@ -45,11 +54,7 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
     } catch (error) {
       outcome = { error: error instanceof Error ? error.message : String(error) };
     }
-    if (outcome.error === undefined) {
-      await deps.webhooks.finish(delivery.id, { status: 'delivered', lastStatus: outcome.status, finishedAt: now() });
-      await deps.webhooks.setFailing(delivery.webhookId, null);
-      return;
-    }
+    if (outcome.error === undefined) return outcome.status!;
     await deps.webhooks.setFailing(delivery.webhookId, now());
     const delay = delays[delivery.attempts - 1];
     if (delay !== undefined) {
@@ -57,12 +62,15 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
       await deps.webhooks.finish(delivery.id, {
         status: 'pending', nextAttemptAt: new Date(now().getTime() + jittered * 1000), lastStatus: outcome.status, lastError: outcome.error,
       });
-      return;
+      observe('retry');
+      return undefined;
     }
     await deps.webhooks.finish(delivery.id, { status: 'failed', lastStatus: outcome.status, lastError: outcome.error, finishedAt: now() });
+    observe('failed');
     const reason = `delivery ${delivery.id} (${delivery.eventType}) failed ${delivery.attempts} times: ${outcome.error}`.slice(0, 500);
     await deps.webhooks.update(delivery.webhookId, { enabled: false, disabledReason: reason });
     await deps.audit.record({ actor: 'system:webhooks', action: 'webhook.disabled', target: `webhook:${delivery.webhookId}`, details: { reason, attempts: delivery.attempts } });
+    return undefined;
   }
 
   return {
@@ -70,7 +78,18 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
     async deliverDue(): Promise<number> {
       const now = deps.clock.now();
       const claimed = await deps.webhooks.claimDue(now, concurrency, new Date(now.getTime() + deps.leaseSeconds * 1000));
-      await Promise.all(claimed.map(deliver));
+      const statuses = await Promise.all(claimed.map(deliver));
+      // One write per answer status (commits are what limit throughput), then one per
+      // subscription that is healthy again (one that failed in this batch stays marked failing).
+      const delivered = new Map<number, number[]>();
+      statuses.forEach((status, i) => { if (status !== undefined) delivered.set(status, [...(delivered.get(status) ?? []), claimed[i]!.delivery.id]); });
+      for (const [status, ids] of delivered) {
+        await deps.webhooks.finish(ids, { status: 'delivered', lastStatus: status, finishedAt: deps.clock.now() });
+        ids.forEach(() => observe('delivered'));
+      }
+      const failed = new Set(claimed.filter((_, i) => statuses[i] === undefined).map((c) => c.delivery.webhookId));
+      const healthy = new Set(claimed.filter((_, i) => statuses[i] !== undefined).map((c) => c.delivery.webhookId));
+      for (const webhookId of healthy) if (!failed.has(webhookId)) await deps.webhooks.setFailing(webhookId, null);
       return claimed.length;
     },
   };

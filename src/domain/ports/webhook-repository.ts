@@ -65,16 +65,18 @@ export interface WebhookRepository {
   list(labId: string | undefined, paging: Paging): Promise<Page<WebhookRecord>>;
   update(id: string, change: WebhookChange): Promise<boolean>;
   delete(id: string): Promise<boolean>;
-  /** Enabled subscriptions that want this event (its type, its labs). */
-  matching(event: StoredEvent): Promise<Array<{ id: string }>>;
-  /** One pending delivery per (subscription, event); an existing pair is left as it is. */
-  enqueue(deliveries: Array<{ webhookId: string; eventSeq: number; subject: string }>): Promise<void>;
+  /**
+   * One pending delivery per event and enabled subscription that wants it (its type, its labs),
+   * for a whole relay batch at once (every event between its first and last position); an existing (subscription, event) pair is left as it is.
+   */
+  enqueueFor(events: readonly StoredEvent[]): Promise<void>;
   /**
    * Leases due deliveries until `leaseUntil`: for each subscription and subject only the oldest
    * unfinished one (so a subject's events arrive in order), skipping rows another node holds.
    */
   claimDue(now: Date, limit: number, leaseUntil: Date): Promise<ClaimedDelivery[]>;
-  finish(deliveryId: number, outcome: DeliveryOutcome): Promise<void>;
+  /** Records an attempt's outcome; several deliveries with the same outcome in one write. */
+  finish(deliveryIds: number | readonly number[], outcome: DeliveryOutcome): Promise<void>;
   /** Marks a subscription failing since `since` (kept if already failing), or healthy (null). */
   setFailing(webhookId: string, since: Date | null): Promise<void>;
   deliveries(webhookId: string, paging: Paging): Promise<Page<DeliveryRecord>>;

@@ -23,14 +23,18 @@ export function createEventRepository(db: Database): EventRepository {
   return {
     async append(events) {
       if (events.length === 0) return;
-      await db.transaction(async (trx) => {
-        // The audit log's lock, held to the end of the enclosing transaction: positions are
-        // taken in commit order, so a cursor never skips an event that commits late.
-        await trx.raw('SELECT pg_advisory_xact_lock(?)', [AUDIT_LOCK]);
-        await trx('events').insert(events.map((e) => ({
-          id: e.id, type: e.type, occurred_at: e.time, actor: e.actor, subject: e.subject, lab_ids: e.labIds, data: JSON.stringify(e.data),
-        })));
-      });
+      // One statement, one round trip inside the section the audit lock serialises: the lock
+      // (the audit log's, held to the end of the enclosing transaction) is taken before any row
+      // gets its position, so positions follow commit order and a cursor never skips an event
+      // that commits late.
+      await db.raw(`
+        INSERT INTO events (id, type, occurred_at, actor, subject, lab_ids, data)
+        SELECT e.id, e.type, e.occurred_at, e.actor, e.subject, e.lab_ids, e.data
+        FROM (SELECT pg_advisory_xact_lock(?)) AS audit_lock,
+          jsonb_to_recordset(?::jsonb) AS e(id uuid, type text, occurred_at timestamptz, actor text, subject text, lab_ids text[], data jsonb)`,
+      [AUDIT_LOCK, JSON.stringify(events.map((e) => ({
+        id: e.id, type: e.type, occurred_at: e.time.toISOString(), actor: e.actor, subject: e.subject, lab_ids: e.labIds, data: e.data,
+      })))]);
     },
 
     async after(seq: number, filter: EventFilter, limit: number) {

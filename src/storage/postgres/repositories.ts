@@ -63,3 +63,16 @@ export function createRelayCursorLease(db: Database, observe?: StorageObserver):
     });
   });
 }
+
+/**
+ * How far behind each relay is: the age in seconds of the oldest event past its cursor (0 when
+ * it has caught up). Relays not started yet are absent.
+ */
+export function createRelayLag(db: Database) {
+  return async (names: readonly string[]): Promise<Map<string, number>> => {
+    const rows = await db('relay_cursors as r').whereIn('r.name', [...names]).select('r.name', db.raw(
+      'coalesce(extract(epoch FROM now() - (SELECT e.occurred_at FROM events e WHERE e.seq > r.after_seq ORDER BY e.seq LIMIT 1)), 0) AS lag',
+    )) as Array<{ name: string; lag: string | number }>;
+    return new Map(rows.map((r) => [r.name, Math.max(0, Number(r.lag))]));
+  };
+}

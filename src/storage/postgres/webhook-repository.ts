@@ -61,16 +61,18 @@ export function createWebhookRepository(db: Database): WebhookRepository {
     async delete(id) {
       return affectedRows(await db('webhooks').where('id', id).delete()) > 0;
     },
-    async matching(event) {
-      return db('webhooks').select('id').where('enabled', true)
-        .andWhere((q) => { q.whereRaw("event_types = '{}'").orWhereRaw('? = ANY(event_types)', [event.type]); })
-        .andWhere((q) => { q.whereNull('lab_id').orWhereIn('lab_id', event.labIds.length ? event.labIds : ['']); })
-        .orderBy('id') as Promise<Array<{ id: string }>>;
-    },
-    async enqueue(deliveries) {
-      if (deliveries.length === 0) return;
-      await db('webhook_deliveries').insert(deliveries.map((d) => ({ webhook_id: d.webhookId, event_seq: d.eventSeq, subject: d.subject })))
-        .onConflict(['webhook_id', 'event_seq']).ignore();
+    async enqueueFor(events) {
+      if (events.length === 0) return;
+      // One statement per batch (not a query per event): the fan-out keeps up with the relay.
+      // A relay batch is every event between its first and last position, so a range selects it.
+      await db.raw(`
+        INSERT INTO webhook_deliveries (webhook_id, event_seq, subject)
+        SELECT w.id, e.seq, e.subject FROM events e JOIN webhooks w ON w.enabled
+          AND (w.event_types = '{}' OR e.type = ANY(w.event_types))
+          AND (w.lab_id IS NULL OR w.lab_id = ANY(e.lab_ids))
+        WHERE e.seq BETWEEN ? AND ?
+        ORDER BY e.seq, w.id
+        ON CONFLICT (webhook_id, event_seq) DO NOTHING`, [events[0]!.seq, events.at(-1)!.seq]);
     },
     async claimDue(now, limit, leaseUntil): Promise<ClaimedDelivery[]> {
       return db.transaction(async (trx) => {
@@ -96,8 +98,8 @@ export function createWebhookRepository(db: Database): WebhookRepository {
         }));
       });
     },
-    async finish(deliveryId, outcome) {
-      await db('webhook_deliveries').where('id', deliveryId).update({
+    async finish(deliveryIds, outcome) {
+      await db('webhook_deliveries').whereIn('id', typeof deliveryIds === 'number' ? [deliveryIds] : [...deliveryIds]).update({
         status: outcome.status, leased_until: null, next_attempt_at: outcome.nextAttemptAt ?? db.fn.now(),
         last_status: outcome.lastStatus ?? null, last_error: outcome.lastError ?? null, finished_at: outcome.finishedAt ?? null,
       });
