@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 import urllib.request
 from typing import Any, Callable, Dict, List
@@ -15,6 +16,7 @@ from gatehouse_verifier import (IntrospectionOptions, VerifierError, client_cred
                                 create_verifier, challenge_for)
 from gatehouse_verifier._http import default_urlopen
 from offline_revocation import verifier_honouring_revocations
+from test_docs import ROOT
 
 OPS = client_credentials("ops-service")
 
@@ -167,3 +169,15 @@ def test_entries_are_kept_until_the_tokens_they_cover_expire_and_the_first_read_
     now["t"] += 600
     feed._catch_up()
     assert feed.size == 0 and not feed.is_revoked(jti="x", sub="u1", iat=0)
+
+
+def test_the_readme_recipe_runs(issuer):
+    readme = (ROOT / "packages/verifier-python/README.md").read_text(encoding="utf8")
+    recipe = re.search(r"^## Revocation feed\n.*?^```python\n(.*?)^```$", readme, flags=re.DOTALL | re.MULTILINE).group(1)
+    scope: Dict[str, Any] = {"ISSUER": issuer, "FEED_CLIENT_ID": OPS["id"], "FEED_CLIENT_SECRET": OPS["secret"]}
+    exec(recipe, scope)  # noqa: S102 - the README's own code, run as written
+    try:
+        assert not scope["feed"].stale
+        assert scope["verifier"].verify(service_token())["client_id"] == "cms-backend"
+    finally:
+        scope["feed"].stop()
