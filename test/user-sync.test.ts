@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,6 +12,7 @@ import type { SyncOutcome } from '../examples/user-sync/sync-outcome.js';
 import { createJsonFileUserStore, type LocalUser, type UserStore } from '../examples/user-sync/user-store.js';
 import { startWebhookReceiver } from '../examples/user-sync/webhook-receiver.js';
 import { eventually } from './helpers/eventually.js';
+import { packageRoot } from '../src/config/paths.js';
 import { freePort, mode, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 import { api, opsService, serviceToken } from './helpers/management-api.js';
 
@@ -140,5 +142,43 @@ describe(`examples/user-sync: a User Service kept in sync from Gatehouse's event
     });
     assert.equal(forged.status, 401);
     assert.equal(stores.webhook.get('x'), undefined);
+  });
+
+  it('runs as a process (main.ts), over RabbitMQ and over webhooks, as its README shows', async () => {
+    const port = await freePort();
+    const made = await api(gh.issuer, ops, 'POST', '/webhooks', { url: `http://127.0.0.1:${port}/gatehouse-events`, eventTypes: USER_SYNC_EVENT_TYPES });
+    const files = { amqp: join(dir, 'main-amqp.json'), webhook: join(dir, 'main-webhook.json') };
+    const main = join(packageRoot, 'dist/examples/user-sync/main.js');
+    const children = [
+      spawn(process.execPath, [main], { env: { PATH: process.env.PATH, AMQP_URL, GATEHOUSE_AMQP_EXCHANGE: exchange, USER_SYNC_QUEUE: `${queue}.main`, USER_SYNC_FILE: files.amqp }, stdio: 'ignore' }),
+      spawn(process.execPath, [main], { env: { PATH: process.env.PATH, USER_SYNC_TRANSPORT: 'webhook', WEBHOOK_SECRET: made.body.secret, PORT: String(port), USER_SYNC_FILE: files.webhook }, stdio: 'ignore' }),
+    ];
+    try {
+      // The queue must exist before the event is published: wait for the consumer's binding.
+      const connection = await amqp.connect(AMQP_URL);
+      try {
+        await eventually(async () => {
+          const channel = await connection.createChannel();
+          channel.on('error', () => undefined);
+          try {
+            return (await channel.checkQueue(`${queue}.main`)).consumerCount > 0 ? true : undefined;
+          } catch {
+            return undefined;
+          }
+        }, { what: 'the consumer\'s queue', timeoutMs: 15_000 });
+      } finally {
+        await connection.close();
+      }
+      const created = await api(gh.issuer, ops, 'POST', '/users', { username: 'mainly', email: 'mainly@example.org' });
+      for (const file of Object.values(files)) {
+        await eventually(async () => (existsSync(file) && JSON.parse(readFileSync(file, 'utf8')).users[created.body.id]?.username === 'mainly' ? true : undefined), { what: file, timeoutMs: 15_000 });
+      }
+    } finally {
+      for (const child of children) child.kill();
+      await api(gh.issuer, ops, 'DELETE', `/webhooks/${made.body.webhook.id}`);
+      const connection = await amqp.connect(AMQP_URL);
+      await (await connection.createChannel()).deleteQueue(`${queue}.main`);
+      await connection.close();
+    }
   });
 });
