@@ -19,6 +19,7 @@ const PYTHON = '/usr/bin/python3';
 const TTS = 'https://tts.example';
 const USERS = 'https://users.example';
 const mary = { username: 'mary', password: 'pass123-long-enough' };
+const pia = { username: 'pia', password: 'pass123-long-enough' };
 
 /**
  * The fixture import plus what the Python examples need: the ticket service's `Technician` role on
@@ -36,6 +37,8 @@ function pythonImport(dir: string): string {
   portal.resources.push(TTS, USERS);
   portal.scope += ' tickets:read profile:read';
   doc.users.find((u) => u.username === 'john')!.roles!.push({ resource: TTS, role: 'Technician' });
+  // The revocation feed test blocks pia: a user of her own, so no other test loses its tokens.
+  doc.users.push({ ...doc.users.find((u) => u.username === 'john')!, username: pia.username, email: 'pia@test.com', roles: [] } as never);
   const file = join(dir, 'python-import.json');
   writeFileSync(file, JSON.stringify(doc));
   return file;
@@ -68,6 +71,9 @@ describe(`Python gatehouse-verifier (packages/verifier-python) against a real Ga
     tokens.mary_lab2_cms = String(switched.body.access_token);
     tokens.john_tts = (await userTokens(gh.issuer, { scope: 'openid tickets:read', resource: TTS, user: john })).access_token;
     tokens.mary_tts = (await userTokens(gh.issuer, { scope: 'openid tickets:read', resource: TTS, user: mary, extra: { lab: 'lab-1' } })).access_token;
+    // Two logins (grants): revoking the first token must leave the second valid until pia is blocked.
+    tokens.pia_cms_first = (await userTokens(gh.issuer, { scope: cms, resource: CMS, user: pia })).access_token;
+    tokens.pia_cms_second = (await userTokens(gh.issuer, { scope: cms, resource: CMS, user: pia })).access_token;
     tokens.john_users = (await userTokens(gh.issuer, { scope: 'openid profile:read', resource: USERS, user: john })).access_token;
 
     const serviceToken = async () => String((await postForm(`${gh.issuer}/token`, { grant_type: 'client_credentials', resource: CMS, scope: 'cases:read' }, backend)).body.access_token);
@@ -130,7 +136,7 @@ describe(`Python gatehouse-verifier (packages/verifier-python) against a real Ga
     assert.deepEqual(probe.output.trim().split('\n'), ['True', "['PyJWT', 'cryptography']", '[]', 'True']);
   });
 
-  it('passes its pytest suite (verifier, tampering, JWKS cooldown, outage, rotation, Flask/Django/FastAPI examples) on Debian\'s PyJWT and cryptography', async () => {
+  it('passes its pytest suite (verifier, tampering, JWKS cooldown, outage, rotation, revocation feed, Flask/Django/FastAPI examples) on Debian\'s PyJWT and cryptography', async () => {
     const { code, output } = await run(PYTHON, ['-m', 'pytest', 'packages/verifier-python/tests', '-q', '-p', 'no:cacheprovider', '-rs', ...(process.env.PYTEST_ARGS?.split(' ') ?? [])], {
       cwd: packageRoot,
       env: {

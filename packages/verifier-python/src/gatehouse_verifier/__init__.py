@@ -9,7 +9,8 @@ from ._challenge import Challenge, challenge_for
 from ._claims import GatehouseClaims
 from ._errors import VerifierError, VerifierErrorCode
 from ._requirements import AuthContext, Requirement, require_active, require_lab, require_role, require_scope
-from ._verifier import IntrospectionOptions, Verifier, create_verifier
+from ._revocation_feed import RevocationFeed, client_credentials_token, create_revocation_feed
+from ._verifier import IntrospectionOptions, Revocations, Verifier, create_verifier
 
 __all__ = [
     "AuthContext",
@@ -18,10 +19,14 @@ __all__ = [
     "GatehouseClaims",
     "IntrospectionOptions",
     "Requirement",
+    "RevocationFeed",
+    "Revocations",
     "Verifier",
     "VerifierError",
     "VerifierErrorCode",
     "challenge_for",
+    "client_credentials_token",
+    "create_revocation_feed",
     "create_verifier",
     "read_bearer_token",
     "require_active",

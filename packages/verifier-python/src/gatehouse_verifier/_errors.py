@@ -7,24 +7,28 @@ VerifierErrorCode = Literal[
     "token_missing",
     "token_invalid",
     "token_expired",
+    "token_revoked",
     "dpop_required",
     "insufficient_lab",
     "insufficient_role",
     "insufficient_scope",
     "keys_unavailable",
     "introspection_unavailable",
+    "revocations_unavailable",
 ]
 
 STATUS_OF: Dict[str, int] = {
     "token_missing": 401,
     "token_invalid": 401,
     "token_expired": 401,
+    "token_revoked": 401,
     "dpop_required": 401,
     "insufficient_lab": 403,
     "insufficient_role": 403,
     "insufficient_scope": 403,
     "keys_unavailable": 503,
     "introspection_unavailable": 503,
+    "revocations_unavailable": 503,
 }
 
 

@@ -7,7 +7,7 @@ import json
 import math
 import time
 from dataclasses import dataclass
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Literal, Optional
 from urllib.parse import urlparse
 
 import jwt
@@ -19,6 +19,7 @@ from ._errors import VerifierError
 from ._http import UrlOpen, default_urlopen
 from ._introspection import Introspection
 from ._jwks import KeySet
+from ._revocation_feed import RevocationFeed
 
 # RFC 9068 section 2.2: required in every JWT access token.
 REQUIRED_CLAIMS = ("iss", "aud", "exp", "iat", "sub", "client_id", "jti")
@@ -41,6 +42,18 @@ class IntrospectionOptions:
     cache_ms: float = 10_000
 
 
+@dataclass(frozen=True)
+class Revocations:
+    """Refuse revoked tokens offline: ``feed`` (see :func:`create_revocation_feed`) keeps a copy of
+    what Gatehouse revoked (tokens, grants, ended sessions, blocked or deleted users). When the copy
+    is stale (Gatehouse unreachable beyond its ``stale_after_ms``), ``when_stale`` decides:
+    ``"fail"`` refuses with ``revocations_unavailable`` (503); ``"introspect"`` asks Gatehouse per
+    token (needs the ``introspection`` option) until the feed catches up."""
+
+    feed: RevocationFeed
+    when_stale: Literal["fail", "introspect"] = "fail"
+
+
 def _b64decode(segment: str) -> bytes:
     return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
 
@@ -56,7 +69,7 @@ class Verifier:
 
     def __init__(self, issuer: str, audience: str, clock_tolerance: float, jwks_cooldown_ms: float,
                  jwks_cache_max_age_ms: float, timeout_ms: float, introspection: Optional[IntrospectionOptions],
-                 urlopen: UrlOpen) -> None:
+                 urlopen: UrlOpen, revocations: Optional[Revocations] = None) -> None:
         self.issuer = issuer
         self.audience = audience
         self._tolerance = clock_tolerance
@@ -72,13 +85,15 @@ class Verifier:
                 self._introspection_endpoint, introspection.client_id, introspection.client_secret,
                 introspection.cache_ms, 10_000, timeout, urlopen,
             )
+        self._revocations = revocations
 
     def verify(self, token: Optional[str]) -> GatehouseClaims:
         """Verifies an access token offline (RS256 signature with a key from Gatehouse's JWKS by
         ``kid``, ``typ`` at+jwt, ``iss``, ``aud``, ``exp``/``nbf`` with tolerance, the RFC 9068 claims)
         and returns its claims. Raises :class:`VerifierError`: ``token_missing``, ``token_invalid``,
         ``token_expired``, ``dpop_required`` (a DPoP-bound token: refused, proofs are not checked
-        here yet) or ``keys_unavailable``."""
+        here yet) or ``keys_unavailable``; with ``revocations``, also ``token_revoked`` and
+        ``revocations_unavailable`` (or ``introspection_unavailable`` when it falls back)."""
         if not isinstance(token, str) or token == "":
             raise VerifierError("token_missing", "no access token was presented")
         header = self._header(token)
@@ -109,7 +124,23 @@ class Verifier:
         cnf = payload.get("cnf")
         if isinstance(cnf, dict) and cnf.get("jkt") is not None:
             raise VerifierError("dpop_required", "the access token is DPoP-bound; this service accepts bearer tokens only")
-        return read_claims(payload)
+        claims = read_claims(payload)
+        if self._revocations is not None:
+            grant_id = payload.get("grant_id")
+            self._check_not_revoked(token, claims, grant_id if isinstance(grant_id, str) else None)
+        return claims
+
+    def _check_not_revoked(self, token: str, claims: GatehouseClaims, grant_id: Optional[str]) -> None:
+        assert self._revocations is not None
+        feed = self._revocations.feed
+        if feed.stale:
+            if self._revocations.when_stale == "fail":
+                raise VerifierError("revocations_unavailable", "the list of revoked tokens is out of date")
+            if not self.introspect(token):
+                raise VerifierError("token_revoked", "the access token has been revoked")
+            return
+        if feed.is_revoked(jti=claims["jti"], sub=claims["sub"], iat=claims["iat"], grant_id=grant_id):
+            raise VerifierError("token_revoked", "the access token has been revoked")
 
     def introspect(self, token: str) -> bool:
         """Asks Gatehouse whether the token is still active (not revoked, user not blocked,
@@ -166,12 +197,13 @@ class Verifier:
 def create_verifier(*, issuer: str, audience: str, clock_tolerance: float = 5, jwks_cooldown_ms: float = 30_000,
                     jwks_cache_max_age_ms: float = 600_000, timeout_ms: float = 5_000,
                     introspection: Optional[IntrospectionOptions] = None,
-                    urlopen: Optional[UrlOpen] = None) -> Verifier:
+                    urlopen: Optional[UrlOpen] = None, revocations: Optional[Revocations] = None) -> Verifier:
     """Creates a verifier for Gatehouse access tokens. Nothing is fetched until the first token
     arrives; then discovery is fetched once and the JWKS is cached (``jwks_cache_max_age_ms``) and
     refetched on an unknown ``kid`` at most once per ``jwks_cooldown_ms``, concurrent refetches
     shared. ``timeout_ms`` bounds every request to Gatehouse. ``urlopen(request, timeout)`` replaces
-    urllib's for every request to Gatehouse (proxies, tests).
+    urllib's for every request to Gatehouse (proxies, tests). ``revocations`` refuses tokens that
+    Gatehouse revoked, offline (:class:`Revocations`).
 
     >>> verifier = create_verifier(issuer="https://id.example.org", audience="https://cms.example")
     """
@@ -191,6 +223,11 @@ def create_verifier(*, issuer: str, audience: str, clock_tolerance: float = 5, j
     if introspection is not None and not (isinstance(introspection.client_id, str) and introspection.client_id
                                           and isinstance(introspection.client_secret, str)):
         raise TypeError("create_verifier: introspection needs this service's client_id and client_secret")
+    if revocations is not None:
+        if revocations.when_stale not in ("fail", "introspect"):
+            raise TypeError(f"create_verifier: revocations.when_stale must be 'fail' or 'introspect', got {revocations.when_stale!r}")
+        if revocations.when_stale == "introspect" and introspection is None:
+            raise TypeError("create_verifier: revocations.when_stale 'introspect' needs the introspection option")
     return Verifier(issuer, audience, clock_tolerance, jwks_cooldown_ms, jwks_cache_max_age_ms, timeout_ms,
-                    introspection, urlopen or default_urlopen)
+                    introspection, urlopen or default_urlopen, revocations)
 
