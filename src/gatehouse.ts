@@ -27,7 +27,7 @@ import { createAdapterClass } from './oidc/adapter.js';
 import { watchKeyFile } from './oidc/key-watcher.js';
 import { ensureDevCookieKeys, ensureKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, type KeyFile } from './oidc/keys.js';
 import { createLabPolicy } from './oidc/lab-policy.js';
-import { withProtocolErrors } from './oidc/errors.js';
+import { answerStorageOutagesWith503, withProtocolErrors } from './oidc/errors.js';
 import { dpopNonceKey, makeReplayDetectionAtomic } from './oidc/dpop.js';
 import { createProvider } from './oidc/provider.js';
 import { createRefreshReusePolicy } from './oidc/refresh-reuse-policy.js';
@@ -113,6 +113,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     // The protocol layer: oidc-provider's adapter and policies over the same ports.
     const refreshReuse = createRefreshReusePolicy({
       store: storage.store, payloads: repos.payloads, clock: services.clock, graceSeconds: config.refreshTokenReuseGraceSeconds,
+      retrySeconds: config.refreshTokenRetrySeconds,
       onError: (error) => log.error('could not give back a refresh token after a failed refresh', { error }),
     });
     // Bounded: keyed by whatever client id a request names.
@@ -145,6 +146,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       makeReplayDetectionAtomic(provider, storage.store);
       // First: its bookkeeping must wrap everything a refresh does.
       provider.use(refreshReuse.middleware);
+      provider.use(answerStorageOutagesWith503(provider));
       provider.use(labPolicy.recordLabSwitch((error) => log.error('could not record a lab switch', { error })));
       currentTokens = tokens;
       installStructuredTokenSupport(provider, { tokens: currentTokens, revocations: services.revocations, grants: services.grants, audit });

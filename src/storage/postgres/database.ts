@@ -32,8 +32,10 @@ export function createDatabase({ databaseUrl, dataDir, poolMax, onWarning = () =
       mode: 'postgres',
       db: knex({
         client: 'pg',
-        connection: { connectionString: databaseUrl, connectionTimeoutMillis: 2000 },
-        pool: { min: 0, max: poolMax },
+        // A partition leaves sockets open but silent: without a read timeout a query would wait
+        // forever. Gatehouse's queries are small and indexed; 10 s means the server is not answering.
+        connection: { connectionString: databaseUrl, connectionTimeoutMillis: 2000, query_timeout: QUERY_TIMEOUT_MS },
+        pool: { min: 0, max: poolMax, afterCreate: dropOnReadTimeout },
         acquireConnectionTimeout: 3000,
         // knex otherwise puts the SQL with its bound values (token ids, hashes) into error messages.
         compileSqlOnError: false,
@@ -47,6 +49,26 @@ export function createDatabase({ databaseUrl, dataDir, poolMax, onWarning = () =
     mode: 'embedded',
     db: knex({ client: ClientPgLite as unknown as typeof knex.Client, dialect: 'postgres', connection: { filename }, compileSqlOnError: false } as Knex.Config),
   };
+}
+
+const QUERY_TIMEOUT_MS = 10_000;
+
+interface PgConnection {
+  query(config: unknown, callback?: (error: Error | null, result: unknown) => void): unknown;
+  connection?: { stream?: { destroy(): void } };
+}
+
+/**
+ * After a read timeout the connection's protocol state is unknown (the query may still be on
+ * the wire): close it, so the pool drops it instead of queueing the next query behind it.
+ */
+function dropOnReadTimeout(connection: PgConnection, done: (error: Error | null, connection: PgConnection) => void): void {
+  const query = connection.query.bind(connection);
+  connection.query = (config, callback) => query(config, callback && ((error, result) => {
+    if (error?.message === 'Query read timeout') connection.connection?.stream?.destroy();
+    callback(error, result);
+  }));
+  done(null, connection);
 }
 
 function knexLog(onWarning: (message: string) => void): Knex.Config['log'] {
