@@ -15,13 +15,14 @@ import { buildOpenApiDocument } from './http/api/openapi.js';
 import { createManagementOperations } from './http/api/operations/index.js';
 import { createHttpApp } from './http/app.js';
 import { createHealthRoutes } from './http/routes/health-routes.js';
+import { createTraceContext } from './http/middleware/koa-trace-context.js';
 import { createRegistrationRoutes } from './http/routes/registration-routes.js';
 import { createStaticRoutes } from './http/routes/static-routes.js';
 import { createCsrf } from './interactions/csrf.js';
 import { createErrorPage } from './interactions/error-page.js';
 import { createInteractionRoutes } from './interactions/interaction-routes.js';
 import { createViews } from './interactions/views.js';
-import type { Logger } from './logger.js';
+import { withContext, type Logger } from './logger.js';
 import { createAccessTokenReader, type AccessTokenReader } from './oidc/access-token-reader.js';
 import { createAdapterClass } from './oidc/adapter.js';
 import { watchKeyFile } from './oidc/key-watcher.js';
@@ -36,6 +37,7 @@ import { createMetrics } from './metrics/create-metrics.js';
 import { metricsMiddleware } from './metrics/koa-metrics.js';
 import { createMetricsRoutes, startMetricsServer } from './metrics/metrics-routes.js';
 import { createServices, type Services } from './services.js';
+import { createAvailabilityLog } from './storage/availability-log.js';
 import { createStorage, type Storage } from './storage/create-storage.js';
 
 export interface Gatehouse {
@@ -64,6 +66,19 @@ function scheduleSweep(services: Services, log: Logger): () => void {
   return () => clearInterval(timer);
 }
 
+/**
+ * What answers 503 while Redis (the store) is down and Postgres is up: everything that keeps
+ * short-lived or replay state there (docs/DEPLOYMENT.md, "Readiness"). client_credentials
+ * issuance, discovery and JWKS keep working.
+ */
+const STORE_FEATURES = [
+  'sign-in and consent pages (sessions, interactions)', 'authorization code grant', 'refresh token grant',
+  'introspection and revocation', 'userinfo', 'device authorization grant', 'pushed authorization requests',
+  'DPoP proofs', 'token exchange', 'management API',
+];
+
+const causeOf = (error: unknown) => (error instanceof Error && error.cause !== undefined ? error.cause : error);
+
 export class StartupError extends AppError {
   constructor(message: string) {
     super('startup_failed', 500, message, { expose: true });
@@ -71,11 +86,19 @@ export class StartupError extends AppError {
 }
 
 /** The composition root: config → storage → services (use cases) → provider → http → listen. */
-export async function startGatehouse(config: Config, log: Logger): Promise<Gatehouse> {
+export async function startGatehouse(config: Config, baseLog: Logger): Promise<Gatehouse> {
+  // Every line written while serving a request carries its trace and request ids.
+  const trace = createTraceContext();
+  const log = withContext(baseLog, trace.current);
   let storage: Storage | undefined;
-  // Counted from the first query on: storage reports each call's time to the metrics.
+  // Counted from the first query on: storage reports each call's time to the metrics, and its
+  // availability changes to the log (one line per change, not one per failed call).
   const metrics = createMetrics({ poolStats: () => storage?.poolStats() });
-  storage = await createStorage(config, log, (observation) => metrics.storage(observation));
+  const availability = createAvailabilityLog(log);
+  storage = await createStorage(config, log, (observation) => {
+    metrics.storage(observation);
+    availability.observe(observation);
+  });
   const stops: Array<() => unknown> = [];
   let metricsUrl: string | undefined;
   let server: Server | undefined;
@@ -201,14 +224,18 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     const app = createHttpApp({
       log,
       observe: metricsMiddleware(metrics),
+      trace: trace.middleware(),
       cookieKeys,
       trustProxy: config.trustProxy,
       errorPage: createErrorPage(views),
       provider: serving,
       routers: [
         createHealthRoutes({
-          database: () => storage.pingDatabase(),
-          store: () => storage.store.ping(),
+          checks: {
+            database: { check: () => storage.pingDatabase(), essential: true, report: (ok, at, reason) => availability.checked('postgres', ok, at, causeOf(reason)) },
+            store: { check: () => storage.store.ping(), essential: false, report: (ok, at, reason) => availability.checked('store', ok, at, causeOf(reason)) },
+          },
+          impaired: { store: STORE_FEATURES },
         }),
         createStaticRoutes(),
         createMetricsRoutes(metrics, config.metricsToken),

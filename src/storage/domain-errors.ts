@@ -78,6 +78,8 @@ export interface StorageObservation {
   seconds: number;
   /** The backend could not answer (an answer such as a duplicate is not a failure). */
   failed: boolean;
+  /** When it failed: what the driver said (for the one log line an outage gets). */
+  reason?: unknown;
 }
 
 /** Where timings of storage calls go (the metrics). */
@@ -130,7 +132,8 @@ export function withDomainErrors<T extends object>(target: T, as?: ObservedAs): 
 }
 
 function observer(observe: StorageObserver, backend: 'postgres' | 'store', operation: string) {
-  return (started: bigint, error?: unknown) => observe({
-    backend, operation, seconds: Number(process.hrtime.bigint() - started) / 1e9, failed: error instanceof StorageUnavailableError,
-  });
+  return (started: bigint, error?: unknown) => {
+    const failed = error instanceof StorageUnavailableError;
+    observe({ backend, operation, seconds: Number(process.hrtime.bigint() - started) / 1e9, failed, ...(failed ? { reason: error.cause } : {}) });
+  };
 }

@@ -72,7 +72,8 @@ function dropOnReadTimeout(connection: PgConnection, done: (error: Error | null,
 }
 
 function knexLog(onWarning: (message: string) => void): Knex.Config['log'] {
-  const toLine = (message: unknown) => onWarning(message instanceof Error ? `${message.name}: ${message.message}` : String(message));
+  // One line, no stack (knex puts the error's stack into its message strings).
+  const toLine = (message: unknown) => onWarning((message instanceof Error ? `${message.name}: ${message.message}` : String(message)).split('\n', 1)[0]!);
   return { warn: toLine, error: toLine, deprecate: toLine, debug: () => {} };
 }
 
