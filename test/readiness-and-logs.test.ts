@@ -5,6 +5,7 @@ import { startGatehouse, type Gatehouse } from '../src/gatehouse.js';
 import { createLogger } from '../src/logger.js';
 import { backend, CMS, createSandbox, fixtureImport, freePort, mode, postForm, type Sandbox } from './helpers/harness.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
+import { userTokens } from './helpers/user-tokens.js';
 
 type Line = Record<string, unknown> & { level: string; msg: string };
 
@@ -58,6 +59,7 @@ type Line = Record<string, unknown> & { level: string; msg: string };
   });
 
   it('Redis down: 200 degraded naming what does not work, and client_credentials issuance still works', async () => {
+    const user = await userTokens(issuer);
     redis.cut();
     try {
       const { status, body } = await readiness();
@@ -70,6 +72,8 @@ type Line = Record<string, unknown> & { level: string; msg: string };
       assert.equal((await fetch(`${issuer}/jwks`)).status, 200);
       const introspected = await postForm(`${issuer}/token/introspection`, { token: String(issued.body.access_token) }, backend);
       assert.equal(introspected.status, 503, 'introspection is listed as unavailable, and is');
+      const userinfo = await fetch(`${issuer}/me`, { headers: { authorization: `Bearer ${user.access_token}` } });
+      assert.equal(userinfo.status === 200, !body.unavailable_features!.includes('userinfo'), `userinfo answered ${userinfo.status}: the list says what is true`);
     } finally {
       redis.restore();
     }
