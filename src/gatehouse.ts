@@ -68,12 +68,13 @@ function scheduleSweep(services: Services, log: Logger): () => void {
 
 /**
  * What answers 503 while Redis (the store) is down and Postgres is up: everything that keeps
- * short-lived or replay state there (docs/DEPLOYMENT.md, "Readiness"). client_credentials
- * issuance, discovery and JWKS keep working.
+ * short-lived or replay state there, or checks the revocation list's copy (docs/DEPLOYMENT.md,
+ * "Readiness"). client_credentials issuance, userinfo with a token from before, discovery and
+ * JWKS keep working (test/readiness-and-logs.test.ts checks issuance and userinfo).
  */
 const STORE_FEATURES = [
   'sign-in and consent pages (sessions, interactions)', 'authorization code grant', 'refresh token grant',
-  'introspection and revocation', 'userinfo', 'device authorization grant', 'pushed authorization requests',
+  'introspection and revocation', 'device authorization grant', 'pushed authorization requests',
   'DPoP proofs', 'token exchange', 'management API',
 ];
 
