@@ -36,6 +36,16 @@ import { installStructuredTokenSupport } from './oidc/structured-tokens.js';
 import { createMetrics } from './metrics/create-metrics.js';
 import { metricsMiddleware } from './metrics/koa-metrics.js';
 import { createMetricsRoutes, startMetricsServer } from './metrics/metrics-routes.js';
+import { createOutboxRelay, webhookFanOut } from './domain/events/outbox-relay.js';
+import { createWebhookDispatcher } from './domain/events/webhook-dispatcher.js';
+import { createAmqpSink } from './events/amqp-sink.js';
+import { startBackgroundLoop } from './events/background-loop.js';
+import { createWebhookSender } from './events/webhook-sender.js';
+import { buildAsyncApiDocument } from './http/api/asyncapi.js';
+import { createSharedSignals, type SharedSignals } from './domain/ssf/shared-signals.js';
+import { createSetPusher, createSetSigner } from './events/security-event-tokens.js';
+import { checkOutboundUrl, type OutboundPolicy } from './lib/outbound-request.js';
+import { createSsfRoutes } from './http/routes/ssf-routes.js';
 import { createServices, type Services } from './services.js';
 import { createAvailabilityLog } from './storage/availability-log.js';
 import { createStorage, type Storage } from './storage/create-storage.js';
@@ -79,6 +89,37 @@ const STORE_FEATURES = [
 ];
 
 const causeOf = (error: unknown) => (error instanceof Error && error.cause !== undefined ? error.cause : error);
+
+const outboundPolicy = (config: Config): OutboundPolicy => ({ allowPrivateNetworks: config.outboundAllowPrivateNetworks, allowHttp: config.outboundAllowHttp });
+
+/**
+ * The outbox relays of this node: RabbitMQ (when configured), the webhook fan-out and the
+ * webhook deliveries. Every node runs them; leases keep any two from doing the same work.
+ */
+function startEventRelays(config: Config, storage: Storage, services: Services, sharedSignals: SharedSignals, log: Logger): Array<() => Promise<void>> {
+  const loop = (name: string, task: () => Promise<number>) => startBackgroundLoop(name, task, { idleMs: config.eventsPollMs, log });
+  const lease = storage.leaseRelayCursor;
+  const stops: Array<() => Promise<void>> = [];
+  if (config.amqpUrl) {
+    const sink = createAmqpSink({ url: config.amqpUrl, exchange: config.amqpExchange });
+    const relay = createOutboxRelay({ name: `amqp:${config.amqpExchange}`, lease, sink });
+    stops.push(loop('event relay to RabbitMQ', () => relay.relayOnce()), () => sink.close());
+  }
+  const fanOut = createOutboxRelay({ name: 'webhooks', lease, sink: webhookFanOut });
+  const dispatcher = createWebhookDispatcher({
+    webhooks: storage.repos.webhooks,
+    send: createWebhookSender({ policy: outboundPolicy(config), timeoutMs: config.webhookTimeoutSeconds * 1000 }),
+    audit: services.audit,
+    clock: services.clock,
+    retryDelaysSeconds: config.webhookRetryDelaysSeconds,
+    leaseSeconds: config.webhookTimeoutSeconds * 3 + 5,
+  });
+  stops.push(loop('webhook fan-out', () => fanOut.relayOnce()), loop('webhook deliveries', () => dispatcher.deliverDue()));
+  const signals = createOutboxRelay({ name: 'ssf', lease, sink: sharedSignals.sink });
+  const push = createSetPusher({ policy: outboundPolicy(config), timeoutMs: config.webhookTimeoutSeconds * 1000 });
+  stops.push(loop('security event tokens', () => signals.relayOnce()), loop('security event push', () => sharedSignals.pushDue(push, config.webhookTimeoutSeconds * 3 + 5)));
+  return stops;
+}
 
 export class StartupError extends AppError {
   constructor(message: string) {
@@ -151,6 +192,14 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
 
     await services.revocations.warm();
     stops.push(scheduleSweep(services, log));
+    let signingKeys = keyFile;
+    const sharedSignals = createSharedSignals({
+      issuer: config.issuer, ssf: repos.ssf, change: services.change, clock: services.clock,
+      sign: createSetSigner(() => keysInSigningOrder(signingKeys)[0]!),
+      checkUrl: async (url) => { await checkOutboundUrl(url, outboundPolicy(config)); },
+      retryDelaysSeconds: config.webhookRetryDelaysSeconds,
+    });
+    stops.push(...startEventRelays(config, storage, services, sharedSignals, log));
     stops.push(tokenIssuance.start());
 
     await services.ensureApiResource();
@@ -173,7 +222,7 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
       provider.use(answerStorageOutagesWith503(provider));
       provider.use(labPolicy.recordLabSwitch((error) => log.error('could not record a lab switch', { error })));
       currentTokens = tokens;
-      installStructuredTokenSupport(provider, { tokens: currentTokens, revocations: services.revocations, grants: services.grants, audit });
+      installStructuredTokenSupport(provider, { tokens: currentTokens, labs: withProtocolErrors(services.labAccess), revocations: services.revocations, grants: services.grants, audit });
       provider.on('server_error', (_ctx, error) => log.error('oidc-provider server error', { error }));
       // JWT access tokens are 'issued' (not stored), opaque ones 'saved'; client credentials are their own kind.
       const countToken = (token: { clientId?: string }) => { if (token.clientId) tokenIssuance.count(token.clientId); };
@@ -207,6 +256,7 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
     current = build(keyFile);
     stops.push(watchKeyFile(config.keysDir, config.keysReloadSeconds, log, (file) => {
       current = build(file);
+      signingKeys = file;
     }));
     if (config.importFile) {
       // After the provider is built: imported clients are checked by its metadata validation, as the API's are.
@@ -215,11 +265,12 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
       log.info('import applied', { file: config.importFile, ...summary });
     }
 
-    const operations = createManagementOperations(services);
+    const operations = createManagementOperations(services, { eventsPollMs: config.eventsPollMs, sharedSignals });
     const apiRouter = createApiRouter({
       operations,
       auth: createApiAuthenticator({ tokens: () => currentTokens!, audience: config.apiResource }),
       openApi: buildOpenApiDocument(operations, { issuer: config.issuer, audience: config.apiResource, version: packageVersion() }),
+      asyncApi: buildAsyncApiDocument({ issuer: config.issuer, version: packageVersion(), amqpExchange: config.amqpExchange }),
       renderDocs: (ctx, document) => views.render(ctx, 'api-docs', { document }),
     });
     const app = createHttpApp({
@@ -239,6 +290,7 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
           impaired: { store: STORE_FEATURES },
         }),
         createStaticRoutes(),
+        createSsfRoutes(config.issuer),
         createMetricsRoutes(metrics, config.metricsToken),
         // Before the API router, whose catch-all answers 404 for anything else under /api/v1.
         createRegistrationRoutes(services),

@@ -1,11 +1,12 @@
 import type { Config } from '../config/load-config.js';
+import type { LeaseRelayCursor } from '../domain/ports/event-repository.js';
 import type { Repositories, Transaction } from '../domain/ports/repositories.js';
 import type { Store } from '../domain/ports/store.js';
 import type { Logger } from '../logger.js';
 import { guardStorage, withDomainErrors, type StorageObserver } from './domain-errors.js';
 import { createMemoryStore } from './memory/memory-store.js';
 import { createDatabase, migrateLatest, pendingMigrations, type Database } from './postgres/database.js';
-import { createRepositories, createTransaction } from './postgres/repositories.js';
+import { createRelayCursorLease, createRepositories, createTransaction } from './postgres/repositories.js';
 import { createRedisStore } from './redis/redis-store.js';
 
 /**
@@ -15,6 +16,8 @@ import { createRedisStore } from './redis/redis-store.js';
 export interface Storage {
   repos: Repositories;
   transaction: Transaction;
+  /** The outbox relays' cursors, each leased to one node at a time. */
+  leaseRelayCursor: LeaseRelayCursor;
   store: Store;
   databaseMode: 'postgres' | 'embedded';
   pingDatabase(): Promise<void>;
@@ -50,6 +53,7 @@ export async function createStorage(
     db,
     repos: createRepositories(db, observe),
     transaction: createTransaction(db, observe),
+    leaseRelayCursor: createRelayCursorLease(db, observe),
     store: withDomainErrors(store, { backend: 'store', name: 'store', observe }),
     databaseMode: mode,
     poolStats() {
