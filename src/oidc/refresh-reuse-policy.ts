@@ -162,7 +162,7 @@ export function createRefreshReusePolicy(deps: RefreshReusePolicyDeps) {
       let marked: boolean | undefined;
       const inFlight = async () => (marked ??= (await deps.store.getJson<number>(inFlightKey(id))) !== undefined);
       const ownClient = request.clientId() !== undefined && request.clientId() === stored.payload.clientId;
-      if (ownClient && age <= deps.retrySeconds * 1000 && (await retry(id, stored, request, inFlight))) return 'redeem-again';
+      if (ownClient && deps.retrySeconds > 0 && age <= deps.retrySeconds * 1000 && (await retry(id, stored, request, inFlight))) return 'redeem-again';
       if ((await inFlight()) || receivedAt <= stored.consumedAtMs || age < deps.graceSeconds * 1000) {
         throw new errors.InvalidGrant('refresh token already used');
       }
