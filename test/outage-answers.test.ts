@@ -60,7 +60,8 @@ type Answer = { status: number; retryAfter: string | null; body: Record<string, 
   async function recovered(): Promise<void> {
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
-      if ((await fetch(`${gh.issuer}/readyz`)).status === 200 && (await clientCredentials()).status === 200) return;
+      const ready = (await (await fetch(`${gh.issuer}/readyz`)).json()) as { status: string };
+      if (ready.status === 'ready' && (await clientCredentials()).status === 200) return;
       await new Promise((r) => setTimeout(r, 200));
     }
     throw new Error('did not recover');
