@@ -15,6 +15,7 @@ import { buildOpenApiDocument } from './http/api/openapi.js';
 import { createManagementOperations } from './http/api/operations/index.js';
 import { createHttpApp } from './http/app.js';
 import { createHealthRoutes } from './http/routes/health-routes.js';
+import { createTraceContext } from './http/middleware/koa-trace-context.js';
 import { createRegistrationRoutes } from './http/routes/registration-routes.js';
 import { createStaticRoutes } from './http/routes/static-routes.js';
 import { createCsrf } from './interactions/csrf.js';
@@ -29,7 +30,7 @@ import { PASSWORD_RESET_PATH } from './domain/email/email-link-paths.js';
 import type { Mailer } from './domain/ports/mailer.js';
 import { createNodemailerMailer } from './mail/nodemailer-mailer.js';
 import { createViews } from './interactions/views.js';
-import type { Logger } from './logger.js';
+import { withContext, type Logger } from './logger.js';
 import { createAccessTokenReader, type AccessTokenReader } from './oidc/access-token-reader.js';
 import { createAdapterClass } from './oidc/adapter.js';
 import { createBackchannelLogout } from './oidc/backchannel-logout.js';
@@ -38,7 +39,7 @@ import { createOutboundFetch } from './lib/outbound-fetch.js';
 import { watchKeyFile } from './oidc/key-watcher.js';
 import { ensureDevCookieKeys, ensureKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, type KeyFile } from './oidc/keys.js';
 import { createLabPolicy } from './oidc/lab-policy.js';
-import { withProtocolErrors } from './oidc/errors.js';
+import { answerStorageOutagesWith503, withProtocolErrors } from './oidc/errors.js';
 import { dpopNonceKey, makeReplayDetectionAtomic } from './oidc/dpop.js';
 import { createProvider } from './oidc/provider.js';
 import { createRefreshReusePolicy } from './oidc/refresh-reuse-policy.js';
@@ -57,6 +58,7 @@ import { createSetPusher, createSetSigner } from './events/security-event-tokens
 import { checkOutboundUrl, type OutboundPolicy } from './lib/outbound-request.js';
 import { createSsfRoutes } from './http/routes/ssf-routes.js';
 import { createServices, type Services } from './services.js';
+import { createAvailabilityLog } from './storage/availability-log.js';
 import { createStorage, type Storage } from './storage/create-storage.js';
 
 export interface Gatehouse {
@@ -103,6 +105,20 @@ async function announceSigningKey(storage: Storage, services: Services, kid: str
 /** oidc-provider's outbound calls (metadata documents, jwks_uri): its own per-purpose limits apply within these. */
 const OUTBOUND_TIMEOUT_MS = 2500;
 const OUTBOUND_MAX_BYTES = 256 * 1024;
+
+/**
+ * What answers 503 while Redis (the store) is down and Postgres is up: everything that keeps
+ * short-lived or replay state there, or checks the revocation list's copy (docs/DEPLOYMENT.md,
+ * "Readiness"). client_credentials issuance, userinfo with a token from before, discovery and
+ * JWKS keep working (test/readiness-and-logs.test.ts checks issuance and userinfo).
+ */
+const STORE_FEATURES = [
+  'sign-in and consent pages (sessions, interactions)', 'authorization code grant', 'refresh token grant',
+  'introspection and revocation', 'device authorization grant', 'pushed authorization requests',
+  'DPoP proofs', 'token exchange', 'management API',
+];
+
+const causeOf = (error: unknown) => (error instanceof Error && error.cause !== undefined ? error.cause : error);
 
 const outboundPolicy = (config: Config): OutboundPolicy => ({ allowPrivateNetworks: config.outboundAllowPrivateNetworks, allowHttp: config.outboundAllowHttp });
 
@@ -161,11 +177,19 @@ export class StartupError extends AppError {
 }
 
 /** The composition root: config → storage → services (use cases) → provider → http → listen. */
-export async function startGatehouse(config: Config, log: Logger): Promise<Gatehouse> {
+export async function startGatehouse(config: Config, baseLog: Logger): Promise<Gatehouse> {
+  // Every line written while serving a request carries its trace and request ids.
+  const trace = createTraceContext();
+  const log = withContext(baseLog, trace.current);
   let storage: Storage | undefined;
-  // Counted from the first query on: storage reports each call's time to the metrics.
+  // Counted from the first query on: storage reports each call's time to the metrics, and its
+  // availability changes to the log (one line per change, not one per failed call).
   const metrics = createMetrics({ poolStats: () => storage?.poolStats(), relayLag: async () => (storage ? relayLagByRelay(config, storage) : new Map()) });
-  storage = await createStorage(config, log, (observation) => metrics.storage(observation));
+  const availability = createAvailabilityLog(log);
+  storage = await createStorage(config, log, (observation) => {
+    metrics.storage(observation);
+    availability.observe(observation);
+  });
   const stops: Array<() => unknown> = [];
   let metricsUrl: string | undefined;
   let mailer: Mailer | undefined;
@@ -223,6 +247,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     // The protocol layer: oidc-provider's adapter and policies over the same ports.
     const refreshReuse = createRefreshReusePolicy({
       store: storage.store, payloads: repos.payloads, clock: services.clock, graceSeconds: config.refreshTokenReuseGraceSeconds,
+      retrySeconds: config.refreshTokenRetrySeconds,
       onError: (error) => log.error('could not give back a refresh token after a failed refresh', { error }),
     });
     // Bounded: keyed by whatever client id a request names.
@@ -272,6 +297,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       makeReplayDetectionAtomic(provider, storage.store);
       // First: its bookkeeping must wrap everything a refresh does.
       provider.use(refreshReuse.middleware);
+      provider.use(answerStorageOutagesWith503(provider));
       provider.use(labPolicy.recordLabSwitch((error) => log.error('could not record a lab switch', { error })));
       currentTokens = tokens;
       installStructuredTokenSupport(provider, { tokens: currentTokens, labs: withProtocolErrors(services.labAccess), revocations: services.revocations, grants: services.grants, audit });
@@ -338,14 +364,18 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     const app = createHttpApp({
       log,
       observe: metricsMiddleware(metrics),
+      trace: trace.middleware(),
       cookieKeys,
       trustProxy: config.trustProxy,
       errorPage: createErrorPage(views),
       provider: serving,
       routers: [
         createHealthRoutes({
-          database: () => storage.pingDatabase(),
-          store: () => storage.store.ping(),
+          checks: {
+            database: { check: () => storage.pingDatabase(), essential: true, report: (ok, at, reason) => availability.checked('postgres', ok, at, causeOf(reason)) },
+            store: { check: () => storage.store.ping(), essential: false, report: (ok, at, reason) => availability.checked('store', ok, at, causeOf(reason)) },
+          },
+          impaired: { store: STORE_FEATURES },
         }),
         createStaticRoutes(),
         createSsfRoutes(config.issuer),

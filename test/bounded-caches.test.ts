@@ -64,7 +64,7 @@ describe(`unknown client_ids cannot grow a node's memory (${mode})`, () => {
 
   it('the adapter keeps at most max clients however many unknown client_ids are looked up, and still finds known ones', async () => {
     const { repos, store } = gh.gatehouse.storage;
-    const refreshReuse = createRefreshReusePolicy({ store, payloads: repos.payloads, clock: systemClock, graceSeconds: 0, onError: () => {} });
+    const refreshReuse = createRefreshReusePolicy({ store, payloads: repos.payloads, clock: systemClock, graceSeconds: 0, retrySeconds: 0, onError: () => {} });
     const Adapter = createAdapterClass({
       payloads: repos.payloads, clients: repos.clients, store, refreshReuse,
       grants: createGrantRevoker({ payloads: repos.payloads, revocations: createRevocationList({ repository: repos.revocations, store }) }),

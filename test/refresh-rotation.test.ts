@@ -1,13 +1,13 @@
 import { strict as assert } from 'node:assert';
 
-import { CMS, mode, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+import { backend, CMS, mode, postForm, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 import { flushStore } from './helpers/redis-flush.js';
 import { introspect, refresh, userTokens } from './helpers/user-tokens.js';
 
-describe(`refresh token rotation and reuse detection (${mode})`, () => {
+describe(`refresh token rotation and reuse detection, retries off (${mode})`, () => {
   let gh: TestGatehouse;
   before(async () => {
-    gh = await startTestGatehouse();
+    gh = await startTestGatehouse({ GATEHOUSE_REFRESH_RETRY_SECONDS: '0' });
   });
   after(async () => gh?.stop());
 
@@ -80,7 +80,7 @@ describe(`refresh token rotation and reuse detection (${mode})`, () => {
 describe(`refresh token reuse grace window (${mode})`, () => {
   let gh: TestGatehouse;
   before(async () => {
-    gh = await startTestGatehouse({ GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS: '30' });
+    gh = await startTestGatehouse({ GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS: '30', GATEHOUSE_REFRESH_RETRY_SECONDS: '0' });
   });
   after(async () => gh?.stop());
 
@@ -99,5 +99,90 @@ describe(`refresh token reuse grace window (${mode})`, () => {
     const first = await userTokens(gh.issuer);
     assert.equal((await refresh(gh.issuer, first.refresh_token!)).status, 200);
     assert.equal((await introspect(gh.issuer, first.refresh_token!)).active, false);
+  });
+});
+
+describe(`refresh retry window: a client that never received a refresh's answer can redeem the token again (${mode})`, () => {
+  let gh: TestGatehouse;
+  before(async () => {
+    // The default window (60 s); one test shortens it through a second server below.
+    gh = await startTestGatehouse();
+  });
+  after(async () => gh?.stop());
+
+  const userSet = () => userTokens(gh.issuer, { resource: CMS, scope: 'openid offline_access cases:read' });
+
+  it('the retry gets the same successor and a new, working access token; the grant lives on', async () => {
+    const first = await userSet();
+    const lost = await refresh(gh.issuer, first.refresh_token!);
+    assert.equal(lost.status, 200);
+    // The client never saw `lost`: it presents the old token again.
+    const retried = await refresh(gh.issuer, first.refresh_token!);
+    assert.equal(retried.status, 200, JSON.stringify(retried.body));
+    assert.equal(retried.body.refresh_token, lost.body.refresh_token, 'the same successor again');
+    assert.notEqual(retried.body.access_token, lost.body.access_token);
+    assert.equal((await introspect(gh.issuer, String(retried.body.access_token))).active, true);
+    const next = await refresh(gh.issuer, String(retried.body.refresh_token));
+    assert.equal(next.status, 200, 'the chain goes on');
+    assert.equal((await introspect(gh.issuer, String(next.body.access_token))).active, true);
+  });
+
+  it('a refresh that consumed its token and then failed, and could not give it back (the database went away), can be retried', async () => {
+    const first = await userSet();
+    const db = gh.gatehouse.storage.db;
+    // Consumed as a dying node or a Postgres restart leaves it: no successor, no in-flight mark.
+    await db('oidc_payloads').where({ kind: 'RefreshToken', id: first.refresh_token! }).update({ consumed_at: new Date() });
+    const retried = await refresh(gh.issuer, first.refresh_token!);
+    assert.equal(retried.status, 200, JSON.stringify(retried.body));
+    assert.equal((await refresh(gh.issuer, String(retried.body.refresh_token))).status, 200);
+  });
+
+  it('once the successor was used, presenting the old token is reuse: the grant is revoked', async () => {
+    const first = await userSet();
+    const second = await refresh(gh.issuer, first.refresh_token!);
+    const third = await refresh(gh.issuer, String(second.body.refresh_token));
+    assert.equal(third.status, 200);
+    const replay = await refresh(gh.issuer, first.refresh_token!);
+    assert.deepEqual([replay.status, replay.body.error], [400, 'invalid_grant']);
+    assert.equal((await refresh(gh.issuer, String(third.body.refresh_token))).status, 400, 'the grant died');
+    assert.equal((await introspect(gh.issuer, String(third.body.access_token))).active, false);
+  });
+
+  it('another client presenting the token gets nothing, even inside the window', async () => {
+    const first = await userSet();
+    const second = await refresh(gh.issuer, first.refresh_token!);
+    const stranger = await postForm(`${gh.issuer}/token`, { grant_type: 'refresh_token', refresh_token: first.refresh_token! }, backend);
+    assert.equal(stranger.status, 400);
+    assert.equal(stranger.body.refresh_token, undefined);
+    assert.equal(stranger.body.access_token, undefined);
+    assert.equal((await refresh(gh.issuer, String(second.body.refresh_token))).status, 200);
+  });
+
+  it('10 concurrent refreshes with one token yield one successor, and it stays valid', async () => {
+    const first = await userSet();
+    const results = await Promise.all(Array.from({ length: 10 }, () => refresh(gh.issuer, first.refresh_token!)));
+    const successors = new Set(results.filter((r) => r.status === 200).map((r) => r.body.refresh_token));
+    assert.equal(successors.size, 1, `statuses: ${results.map((r) => `${r.status} ${String(r.body.error ?? '')}`).join(',')}`);
+    for (const other of results.filter((r) => r.status !== 200)) {
+      assert.ok((other.status === 400 && other.body.error === 'invalid_grant') || (other.status === 503 && other.headers.get('retry-after')), `${other.status} ${JSON.stringify(other.body)}`);
+    }
+    assert.equal((await refresh(gh.issuer, String([...successors][0]))).status, 200, 'nothing was revoked');
+  });
+
+  describe('after the window', () => {
+    let short: TestGatehouse;
+    before(async () => {
+      short = await startTestGatehouse({ GATEHOUSE_REFRESH_RETRY_SECONDS: '1' }, gh.sandbox);
+    });
+    after(async () => short?.stop());
+
+    it('presenting the old token is reuse: the grant is revoked', async () => {
+      const first = await userTokens(short.issuer);
+      const second = await refresh(short.issuer, first.refresh_token!);
+      await new Promise((r) => setTimeout(r, 1300));
+      const replay = await refresh(short.issuer, first.refresh_token!);
+      assert.deepEqual([replay.status, replay.body.error], [400, 'invalid_grant']);
+      assert.equal((await refresh(short.issuer, String(second.body.refresh_token))).status, 400, 'the grant died');
+    });
   });
 });

@@ -80,6 +80,10 @@ export const settingsSchema = {
       'x-env': 'GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS', type: 'integer', minimum: 0, maximum: 300, default: 0,
       description: 'A consumed refresh token presented again within this many seconds is refused without revoking the grant (a client\'s honest double submit). After it, reuse revokes the whole grant.',
     },
+    refreshTokenRetrySeconds: {
+      'x-env': 'GATEHOUSE_REFRESH_RETRY_SECONDS', type: 'integer', minimum: 0, maximum: 300, default: 60,
+      description: 'A client that never received the answer to a refresh (a node died, a proxy dropped it, the database went away) may present the same refresh token again within this many seconds of its use and gets a working pair: the same new refresh token, as long as that one is still unused, and a new access token. Only the token\'s own client; once the new refresh token was used, or after the window, presenting the old one is reuse and revokes the grant. 0 turns retries off.',
+    },
     refreshTokenTtlSeconds: {
       'x-env': 'GATEHOUSE_REFRESH_TOKEN_TTL_SECONDS', type: 'integer', minimum: 60, default: 1209600,
       description: 'Lifetime of a refresh token (each rotation issues a new one with a fresh lifetime, bounded by the grant).',

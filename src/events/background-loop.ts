@@ -1,3 +1,4 @@
+import { StorageUnavailableError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -18,14 +19,21 @@ export function startBackgroundLoop(name: string, task: () => Promise<number>, o
     timer.unref();
   };
 
+  // A storage outage is logged once per state change by the availability log
+  // (src/storage/availability-log.ts): this loop's lines about it are debug lines.
+  let outage = false;
+
   async function tick(): Promise<void> {
     try {
       const done = await task();
-      if (failing) options.log.info(`${name} recovered`);
+      if (failing) (outage ? options.log.debug : options.log.info)(`${name} recovered`);
       failing = false;
       schedule(done > 0 ? 0 : options.idleMs);
     } catch (error) {
-      if (!failing) options.log.warn(`${name} failing; retrying every ${options.idleMs} ms`, { error: error instanceof Error ? error.message : String(error) });
+      if (!failing) {
+        outage = error instanceof StorageUnavailableError;
+        (outage ? options.log.debug : options.log.warn)(`${name} failing; retrying every ${options.idleMs} ms`, { error: error instanceof Error ? error.message : String(error) });
+      }
       failing = true;
       schedule(options.idleMs);
     }

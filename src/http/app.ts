@@ -20,6 +20,8 @@ export interface HttpAppDeps {
   provider: () => Provider;
   /** Runs first, around everything else: sees every request and its final status (the metrics). */
   observe?: Koa.Middleware;
+  /** Puts each request's W3C trace context into the logs (after the request id is known). */
+  trace?: Koa.Middleware;
 }
 
 /** Gatehouse's own routes first; everything else is oidc-provider's. */
@@ -29,6 +31,7 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   app.silent = true;
   if (deps.observe) app.use(deps.observe);
   app.use(requestIdMiddleware());
+  if (deps.trace) app.use(deps.trace);
   app.use(errorMiddleware(deps.log, deps.errorPage));
   for (const router of deps.routers) app.use(router.routes()).use(router.allowedMethods());
 

@@ -88,7 +88,10 @@ export function createAdapterClass(deps: AdapterDeps): GatehouseAdapterClass {
           const { jti: _value, ...withoutValue } = payload;
           return deps.payloads.upsert(this.name, this.storedId(id), withoutValue, expiresIn);
         }
-        if (this.isDurable) return deps.payloads.upsert(this.name, id, payload as Record<string, unknown>, expiresIn);
+        if (this.isDurable) {
+          if (this.name === 'RefreshToken' && !deps.refreshReuse.shouldSave()) return;
+          return deps.payloads.upsert(this.name, id, payload as Record<string, unknown>, expiresIn);
+        }
         await deps.store.setJson(this.key(id), payload, expiresIn);
         const ttl = expiresIn ?? 3600;
         if (payload.grantId) await deps.store.addToSet(`oidc:grant:${payload.grantId}`, this.key(id), ttl);
@@ -117,10 +120,11 @@ export function createAdapterClass(deps: AdapterDeps): GatehouseAdapterClass {
           if (stored.consumedAtMs !== undefined) return undefined;
           return { ...payload, jti: id };
         }
-        if (stored.consumedAtMs !== undefined) {
-          payload.consumed = Math.floor(stored.consumedAtMs / 1000);
-          if (this.name === 'RefreshToken') await deps.refreshReuse.refuseInnocentReuse(id, stored.consumedAtMs);
-        }
+        const { consumedAtMs } = stored;
+        if (consumedAtMs === undefined) return payload;
+        // A retry of a refresh whose answer was lost redeems the token again (refresh-reuse-policy.ts).
+        if (this.name === 'RefreshToken' && (await deps.refreshReuse.judgeConsumed(id, { ...stored, consumedAtMs })) === 'redeem-again') return payload;
+        payload.consumed = Math.floor(consumedAtMs / 1000);
         return payload;
       });
     }
@@ -142,10 +146,8 @@ export function createAdapterClass(deps: AdapterDeps): GatehouseAdapterClass {
     async consume(id: string): Promise<void> {
       await translate(async () => {
         if (this.isDurable) {
-          if (this.name === 'RefreshToken') await deps.refreshReuse.beforeConsume(id);
-          await deps.payloads.consume(this.name, this.storedId(id));
-          if (this.name === 'RefreshToken') deps.refreshReuse.consumed(id);
-          return;
+          if (this.name === 'RefreshToken') return deps.refreshReuse.redeem(id, () => deps.payloads.consume(this.name, this.storedId(id)));
+          return deps.payloads.consume(this.name, this.storedId(id));
         }
         const payload = await deps.store.getJson<AdapterPayload>(this.key(id));
         if (!(await deps.store.claim(`${this.key(id)}:consumed`, payload?.exp ? payload.exp - Date.now() / 1000 + 60 : 3600))) {

@@ -40,7 +40,9 @@ export async function createStorage(
 ): Promise<Storage> {
   const { db, mode } = createDatabase({
     databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.databasePoolMax,
-    onWarning: (message) => log.warn('database', { message }),
+    // Each failed connection attempt is a knex warning; an outage is logged once by the
+    // availability log, so those are debug lines.
+    onWarning: (message) => (/connection|timeout/i.test(message) ? log.debug : log.warn)('database', { message }),
   });
   let store: Store;
   try {

@@ -1,16 +1,27 @@
 import { DuplicateError, MissingReferenceError, StorageUnavailableError } from '../domain/errors.js';
 
 const connectionCodes = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN',
+  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH',
+  'ENETDOWN', 'EADDRNOTAVAIL', 'EAI_AGAIN', 'ERR_SOCKET_CLOSED',
 ]);
+
+/**
+ * What drivers say when the connection, not the query, failed. pg: a dead or closed client, a
+ * read or connect timeout (pg's `query_timeout`; `connectionTimeoutMillis` says "timeout expired"); ioredis: a closed
+ * connection, the offline queue refused, a command timeout (`commandTimeout`).
+ */
+const connectionMessages = /Connection is closed|Stream isn't writeable|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|Client was closed and is not queryable|Query read timeout|^timeout expired$|Command timed out|timeout exceeded when trying to connect|Connection ended unexpectedly|None of the sentinels are available|Failed to refresh slots cache/i;
 
 /**
  * Whether an error means "the backend could not be reached" (answer 503) rather than "the
  * query was wrong" (a bug: 500). Postgres SQLSTATE classes 08 (connection), 53 (resources),
- * 57P (shutdown); knex pool timeouts; ioredis' closed-connection and offline-queue errors.
+ * 57P (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now — a restart);
+ * knex pool timeouts; socket errors; ioredis' closed-connection, offline-queue and timeout
+ * errors. Node reports a failed connection to a host with several addresses as an
+ * AggregateError, and libraries wrap errors in `cause`: both are looked through.
  */
-export function isUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+export function isUnavailable(error: unknown, depth = 0): boolean {
+  if (!(error instanceof Error) || depth > 4) return false;
   if (error instanceof StorageUnavailableError) return true;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
@@ -18,7 +29,9 @@ export function isUnavailable(error: unknown): boolean {
     if (/^(08|53|57P)/.test(code)) return true;
   }
   if (error.name === 'KnexTimeoutError' || error.name === 'MaxRetriesPerRequestError') return true;
-  return /Connection is closed|Stream isn't writeable|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(error.message);
+  if (connectionMessages.test(error.message)) return true;
+  if (error instanceof AggregateError && error.errors.some((inner) => isUnavailable(inner, depth + 1))) return true;
+  return isUnavailable((error as { cause?: unknown }).cause, depth + 1);
 }
 
 /** Which domain field each unique constraint protects (Postgres names them in 23505 errors). */
@@ -65,6 +78,8 @@ export interface StorageObservation {
   seconds: number;
   /** The backend could not answer (an answer such as a duplicate is not a failure). */
   failed: boolean;
+  /** When it failed: what the driver said (for the one log line an outage gets). */
+  reason?: unknown;
 }
 
 /** Where timings of storage calls go (the metrics). */
@@ -117,7 +132,8 @@ export function withDomainErrors<T extends object>(target: T, as?: ObservedAs): 
 }
 
 function observer(observe: StorageObserver, backend: 'postgres' | 'store', operation: string) {
-  return (started: bigint, error?: unknown) => observe({
-    backend, operation, seconds: Number(process.hrtime.bigint() - started) / 1e9, failed: error instanceof StorageUnavailableError,
-  });
+  return (started: bigint, error?: unknown) => {
+    const failed = error instanceof StorageUnavailableError;
+    observe({ backend, operation, seconds: Number(process.hrtime.bigint() - started) / 1e9, failed, ...(failed ? { reason: error.cause } : {}) });
+  };
 }

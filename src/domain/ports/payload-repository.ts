@@ -18,6 +18,8 @@ export interface PayloadRepository {
   /** Undoes a consume whose request then failed on the server's side. */
   unconsume(kind: string, id: string): Promise<void>;
   destroy(kind: string, id: string): Promise<void>;
+  /** Every unexpired `kind` of a grant, consumed or not (a grant holds a handful). */
+  findByGrantId(kind: string, grantId: string): Promise<Array<StoredPayload & { id: string }>>;
   destroyByGrantId(kind: string, grantId: string): Promise<void>;
   /** Grants of an account, for revoking everything a blocked user holds. */
   grantIdsOfAccount(accountId: string): Promise<string[]>;

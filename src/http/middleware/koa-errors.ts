@@ -1,7 +1,7 @@
 import type { Context, Middleware } from 'koa';
 import { errors } from 'oidc-provider';
 
-import { AppError, DuplicateError, ForbiddenError, MissingReferenceError, UnauthorizedError } from '../../domain/errors.js';
+import { AppError, DuplicateError, ForbiddenError, MissingReferenceError, StorageUnavailableError, UnauthorizedError } from '../../domain/errors.js';
 import type { ErrorPage } from '../../interactions/error-page.js';
 import { wantsHtml } from '../../interactions/error-page.js';
 import type { Logger } from '../../logger.js';
@@ -88,7 +88,9 @@ export function errorMiddleware(log: Logger, errorPage: ErrorPage): Middleware {
         if (error instanceof DuplicateError || error instanceof MissingReferenceError) log.warn('constraint violation answered with 409', { error: error.name, path: ctx.path, request_id: ctx.state.requestId });
         const appError = error instanceof AppError ? error : undefined;
         failure = problemFailure(ctx, error, appError);
-        if (failure.status >= 500) log.error('request failed', { error: (error as Error & { cause?: unknown }).cause ?? error, path: ctx.path, request_id: ctx.state.requestId });
+        // An outage is logged once per state change by the availability log; the logger writes
+        // this line (the StorageUnavailableError itself) at debug level.
+        if (failure.status >= 500) log.error('request failed', { error: error instanceof StorageUnavailableError ? error : (error as Error & { cause?: unknown }).cause ?? error, path: ctx.path, request_id: ctx.state.requestId });
         if (error instanceof UnauthorizedError) ctx.set('WWW-Authenticate', error.challenge);
         if (error instanceof ForbiddenError && error.challenge) ctx.set('WWW-Authenticate', error.challenge);
       }

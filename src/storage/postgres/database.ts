@@ -32,8 +32,10 @@ export function createDatabase({ databaseUrl, dataDir, poolMax, onWarning = () =
       mode: 'postgres',
       db: knex({
         client: 'pg',
-        connection: { connectionString: databaseUrl, connectionTimeoutMillis: 2000 },
-        pool: { min: 0, max: poolMax },
+        // A partition leaves sockets open but silent: without a read timeout a query would wait
+        // forever. Gatehouse's queries are small and indexed; 10 s means the server is not answering.
+        connection: { connectionString: databaseUrl, connectionTimeoutMillis: 2000, query_timeout: QUERY_TIMEOUT_MS },
+        pool: { min: 0, max: poolMax, afterCreate: dropOnReadTimeout },
         acquireConnectionTimeout: 3000,
         // knex otherwise puts the SQL with its bound values (token ids, hashes) into error messages.
         compileSqlOnError: false,
@@ -49,8 +51,29 @@ export function createDatabase({ databaseUrl, dataDir, poolMax, onWarning = () =
   };
 }
 
+const QUERY_TIMEOUT_MS = 10_000;
+
+interface PgConnection {
+  query(config: unknown, callback?: (error: Error | null, result: unknown) => void): unknown;
+  connection?: { stream?: { destroy(): void } };
+}
+
+/**
+ * After a read timeout the connection's protocol state is unknown (the query may still be on
+ * the wire): close it, so the pool drops it instead of queueing the next query behind it.
+ */
+function dropOnReadTimeout(connection: PgConnection, done: (error: Error | null, connection: PgConnection) => void): void {
+  const query = connection.query.bind(connection);
+  connection.query = (config, callback) => query(config, callback && ((error, result) => {
+    if (error?.message === 'Query read timeout') connection.connection?.stream?.destroy();
+    callback(error, result);
+  }));
+  done(null, connection);
+}
+
 function knexLog(onWarning: (message: string) => void): Knex.Config['log'] {
-  const toLine = (message: unknown) => onWarning(message instanceof Error ? `${message.name}: ${message.message}` : String(message));
+  // One line, no stack (knex puts the error's stack into its message strings).
+  const toLine = (message: unknown) => onWarning((message instanceof Error ? `${message.name}: ${message.message}` : String(message)).split('\n', 1)[0]!);
   return { warn: toLine, error: toLine, deprecate: toLine, debug: () => {} };
 }
 

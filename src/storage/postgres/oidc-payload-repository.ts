@@ -2,6 +2,15 @@ import type { Database } from './database.js';
 
 import { AlreadyConsumedError, type PayloadRepository, type StoredPayload } from '../../domain/ports/payload-repository.js';
 
+interface Row { payload: unknown; consumed_at: Date | string | null }
+
+function toStored(row: Row): StoredPayload {
+  return {
+    payload: (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as Record<string, unknown>,
+    consumedAtMs: row.consumed_at ? new Date(row.consumed_at).getTime() : undefined,
+  };
+}
+
 /** oidc-provider models kept durably in Postgres (grants and tokens). Knows no protocol rules. */
 export function createOidcPayloadRepository(db: Database): PayloadRepository {
   const table = () => db('oidc_payloads');
@@ -23,10 +32,7 @@ export function createOidcPayloadRepository(db: Database): PayloadRepository {
         .first('payload', 'consumed_at')
         .where({ kind, id })
         .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', db.fn.now()));
-      if (!row) return undefined;
-      const payload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
-      const consumedAtMs = row.consumed_at ? new Date(row.consumed_at).getTime() : undefined;
-      return { payload, consumedAtMs };
+      return row ? toStored(row) : undefined;
     },
 
     /**
@@ -41,6 +47,14 @@ export function createOidcPayloadRepository(db: Database): PayloadRepository {
     /** Undoes a consume whose request then failed on the server's side. */
     async unconsume(kind: string, id: string): Promise<void> {
       await table().where({ kind, id }).update({ consumed_at: null });
+    },
+
+    async findByGrantId(kind: string, grantId: string) {
+      const rows = await table()
+        .select('id', 'payload', 'consumed_at')
+        .where({ kind, grant_id: grantId })
+        .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', db.fn.now()));
+      return rows.map((row: Row & { id: string }) => ({ id: row.id, ...toStored(row) }));
     },
 
     async destroy(kind: string, id: string): Promise<void> {

@@ -21,6 +21,8 @@ export async function createRedisStore(url: string, prefix: string): Promise<Sto
     // Commands issued in the same tick share one socket write: cheaper under load.
     enableAutoPipelining: true,
     connectTimeout: 2000,
+    // A partition leaves the socket open but silent: fail the command rather than wait for TCP.
+    commandTimeout: 3000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
   // Connection errors surface through the failing commands; without a listener ioredis would
