@@ -1,4 +1,12 @@
+import { randomBytes } from 'node:crypto';
+
 import type { Config } from './config/load-config.js';
+import { createMfaPolicy } from './domain/factors/mfa-policy.js';
+import { createPasskeyCeremony } from './domain/factors/passkey-ceremony.js';
+import { createPendingSignIns } from './domain/factors/pending-sign-in.js';
+import { createSecondFactors } from './domain/factors/second-factors.js';
+import { createSecretBox } from './domain/factors/secret-box.js';
+import { createFactorReset } from './domain/management/factor-reset.js';
 import { createAuditLog } from './domain/audit/audit-log.js';
 import { createAuditTrail } from './domain/audit/audit-trail.js';
 import { createApplyImport } from './domain/import/apply-import.js';
@@ -47,6 +55,11 @@ export interface ServicesDeps {
   validateClientMetadata?: MetadataValidator;
   /** Drops this process's cached copy of a client after a change (the server's adapter); a no-op elsewhere. */
   forgetClient?: (clientId: string) => void;
+  /**
+   * What TOTP secrets are sealed with when factorSecret is not configured (development and test:
+   * the server passes its first cookie key). The CLI passes nothing: it seals and opens none.
+   */
+  factorSecretFallback?: string;
 }
 
 /**
@@ -72,6 +85,15 @@ export function createServices(deps: ServicesDeps) {
     repository: repos.tokenCounts, clock, onError: (error) => log.warn('could not write token counts; kept for the next flush', { error }),
   });
   const passwordPolicy = createPasswordPolicy({ minLength: config.passwordMinLength });
+  const throttle = createLoginThrottle({ store, maxFailures: config.loginMaxFailures, lockoutSeconds: config.loginLockoutSeconds });
+  const issuer = new URL(config.issuer);
+  const secondFactors = createSecondFactors({
+    factors: repos.factors, change, audit, store, throttle, clock,
+    // A random key where nothing is sealed or opened (the CLI): no secret is ever made up for real use.
+    box: createSecretBox(config.factorSecret ?? deps.factorSecretFallback ?? randomBytes(32).toString('hex')),
+    passkeys: createPasskeyCeremony({ store, rp: { id: issuer.hostname, name: 'Gatehouse', origin: issuer.origin } }),
+    issuerName: issuer.host,
+  });
 
   /**
    * The management use cases over a set of repositories and the transactions their changes run
@@ -119,11 +141,19 @@ export function createServices(deps: ServicesDeps) {
       users: repos.users, labs: repos.labs, grantOrigins: repos.grantOrigins, sessions: browserSessions, grants, access, change,
     }),
     statistics: createStatistics({ statistics: repos.statistics, tokenCounts: repos.tokenCounts, tokenIssuance, sessions: browserSessions }),
-    login: createLogin({
-      authenticate: createAuthenticateUser({ users: repos.users, hasher }),
-      throttle: createLoginThrottle({ store, maxFailures: config.loginMaxFailures, lockoutSeconds: config.loginLockoutSeconds }),
-      audit,
+    login: createLogin({ authenticate: createAuthenticateUser({ users: repos.users, hasher }), throttle, audit, hasSecondFactor: secondFactors.hasFactor }),
+    /** TOTP, passkeys and recovery codes: enrolment, checks, removal (sign-in pages and the account page). */
+    secondFactors,
+    /** When a sign-in needs a second factor (docs/MFA.md). */
+    mfaPolicy: createMfaPolicy({
+      settings: { forAdmins: config.mfaRequiredForAdmins, labs: config.mfaRequiredLabs, clients: config.mfaRequiredClients, resources: config.mfaRequiredResources },
+      labs: labAccess,
+      hasFactor: secondFactors.hasFactor,
     }),
+    /** Sign-ins between their first and second factor. */
+    pendingSignIns: createPendingSignIns({ store }),
+    /** An admin removes a person's factors and recovery codes (API and CLI), audited. */
+    resetFactors: createFactorReset({ change }),
     /** Undefined when self-registration is off (the route then does not exist). */
     registration: config.selfRegistration
       ? createSelfRegistration({ users, store, perWindow: REGISTRATIONS_PER_WINDOW, windowSeconds: REGISTRATION_WINDOW_SECONDS })

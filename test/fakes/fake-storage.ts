@@ -140,6 +140,7 @@ export function createFakeStorage(options: { clock?: ReturnType<typeof createFak
     grantOrigins: withFaults('grantOrigins', createFakeGrantOrigins(state, clock)),
     tokenCounts: withFaults('tokenCounts', createFakeTokenCounts(state)),
     statistics: withFaults('statistics', createFakeStatistics(state)),
+    factors: unsupported('factors'),
   };
 
   let queue: Promise<unknown> = Promise.resolve();

@@ -1,5 +1,6 @@
 import type { AuditRepository } from './audit-repository.js';
 import type { ClientRepository } from './client-repository.js';
+import type { FactorRepository } from './factor-repository.js';
 import type { GrantOriginRepository } from './grant-origin-repository.js';
 import type { LabRepository } from './lab-repository.js';
 import type { PayloadRepository } from './payload-repository.js';
@@ -23,6 +24,8 @@ export interface Repositories {
   grantOrigins: GrantOriginRepository;
   tokenCounts: TokenCountRepository;
   statistics: StatisticsRepository;
+  /** Second factors and recovery codes. */
+  factors: FactorRepository;
 }
 
 /**

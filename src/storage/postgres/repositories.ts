@@ -3,6 +3,7 @@ import { guardStorage, withDomainErrors, type StorageObserver } from '../domain-
 import { createAuditRepository } from './audit-repository.js';
 import { createClientRepository } from './client-repository.js';
 import type { Database } from './database.js';
+import { createFactorRepository } from './factor-repository.js';
 import { createGrantOriginRepository } from './grant-origin-repository.js';
 import { createLabRepository } from './lab-repository.js';
 import { createOidcPayloadRepository } from './oidc-payload-repository.js';
@@ -28,6 +29,7 @@ export function createRepositories(db: Database, observe?: StorageObserver): Rep
     grantOrigins: wrap('grantOrigins', createGrantOriginRepository(db)),
     tokenCounts: wrap('tokenCounts', createTokenCountRepository(db)),
     statistics: wrap('statistics', createStatisticsRepository(db)),
+    factors: wrap('factors', createFactorRepository(db)),
   };
 }
 
