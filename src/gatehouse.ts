@@ -107,6 +107,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       config, storage, log,
       validateClientMetadata: (metadata) => serving().Client.validate(metadata),
       forgetClient: (clientId) => forgetClient(clientId),
+      factorSecretFallback: cookieKeys[0],
     });
     const { audit, tokenIssuance } = services;
 
@@ -138,6 +139,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       const provider = createProvider({
         config, adapter, keys: ordered, cookieKeys, dpopNonceKey: nonceKey, accounts, resources, views, labPolicy,
         tokenExchange: { tokens, exchange: services.tokenExchange },
+        mfa: { policy: { ...services.mfaPolicy, ...withProtocolErrors({ reason: services.mfaPolicy.reason }) }, findActiveUser: accounts.findActiveUser },
         firstParty: { recordGrantOrigin: services.grantOrigins.record, onError: (error) => log.warn('could not record where a grant was created', { error }) },
         // Polls are a protocol endpoint: a store outage there is OAuth's temporarily_unavailable.
         devices: { codeEntry: services.devices.codeEntry, polling: withProtocolErrors(services.devices.polling) },
@@ -227,6 +229,10 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
           displayName: services.displayName,
           labs: services.labAccess,
           recordGrantOrigin: services.grantOrigins.record,
+          factors: {
+            secondFactors: services.secondFactors, mfaPolicy: services.mfaPolicy, pendingSignIns: services.pendingSignIns,
+            findUser: services.accounts.findActiveUser,
+          },
         }),
       ],
     });

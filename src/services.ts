@@ -87,10 +87,10 @@ export function createServices(deps: ServicesDeps) {
   const passwordPolicy = createPasswordPolicy({ minLength: config.passwordMinLength });
   const throttle = createLoginThrottle({ store, maxFailures: config.loginMaxFailures, lockoutSeconds: config.loginLockoutSeconds });
   const issuer = new URL(config.issuer);
+  // A random key where nothing is sealed or opened (the CLI): no secret is ever made up for real use.
+  const box = createSecretBox(config.factorSecret ?? deps.factorSecretFallback ?? randomBytes(32).toString('hex'));
   const secondFactors = createSecondFactors({
-    factors: repos.factors, change, audit, store, throttle, clock,
-    // A random key where nothing is sealed or opened (the CLI): no secret is ever made up for real use.
-    box: createSecretBox(config.factorSecret ?? deps.factorSecretFallback ?? randomBytes(32).toString('hex')),
+    factors: repos.factors, change, audit, store, throttle, clock, box,
     passkeys: createPasskeyCeremony({ store, rp: { id: issuer.hostname, name: 'Gatehouse', origin: issuer.origin } }),
     issuerName: issuer.host,
   });
@@ -151,7 +151,7 @@ export function createServices(deps: ServicesDeps) {
       hasFactor: secondFactors.hasFactor,
     }),
     /** Sign-ins between their first and second factor. */
-    pendingSignIns: createPendingSignIns({ store }),
+    pendingSignIns: createPendingSignIns({ store, box }),
     /** An admin removes a person's factors and recovery codes (API and CLI), audited. */
     resetFactors: createFactorReset({ change }),
     /** Undefined when self-registration is off (the route then does not exist). */

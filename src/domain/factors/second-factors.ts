@@ -109,10 +109,12 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
 
     /**
      * Starts adding an authenticator app: a new secret, kept sealed in the store for 15 minutes
-     * until a code from it confirms it. The secret is shown now and never again.
+     * until a code from it confirms it (the same one while pending, so a mistyped code or a
+     * reload does not make the person scan again). Once confirmed it is never shown again.
      */
     async beginTotp(userId: string, label: string): Promise<{ secret: string; uri: string }> {
-      const secret = newTotpSecret();
+      const pending = await deps.store.getJson<string>(enrolmentKey(userId));
+      const secret = pending ? box.open(pending, secretContext(userId)) : newTotpSecret();
       await deps.store.setJson(enrolmentKey(userId), box.seal(secret, secretContext(userId)), ENROLMENT_SECONDS);
       return { secret, uri: totpUri(secret, label, deps.issuerName) };
     },
@@ -224,6 +226,19 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
       await factors.recordPasskeyUse(factor.id, verified.signCount, clock.now());
       const key: AuthenticationMethod = factor.backedUp ? 'swk' : 'hwk';
       return { ok: true, userId: factor.userId, amr: verified.userVerified ? [key, 'mfa'] : [key] };
+    },
+
+    /**
+     * A sign-in that needed a second factor is complete: the lockout count ends (a right password
+     * alone did not end it) and the sign-in is audited with its methods; `stepUp` when an existing
+     * session proved a second factor it lacked.
+     */
+    async completeSignIn(userId: string, amr: readonly string[], context: FactorContext & { stepUp?: boolean }): Promise<void> {
+      await deps.throttle.reset(throttleKey(userId));
+      await deps.audit.record({
+        actor: `user:${userId}`, action: context.stepUp ? 'login.step_up' : 'login.succeeded', target: `user:${userId}`,
+        details: { client_id: context.clientId, amr }, requestId: context.requestId, ip: context.ip,
+      });
     },
 
     async rename(origin: ChangeOrigin, userId: string, factorId: string, newName: string): Promise<boolean> {
