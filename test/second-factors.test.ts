@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { decodeJwt } from 'jose';
 
 import { ACR_MULTI_FACTOR, ACR_SINGLE_FACTOR } from '../src/domain/factors/authentication-methods.js';
-import { CODE_MALFORMED, CODE_REFUSED } from '../src/interactions/second-factor-routes.js';
+import { CODE_MALFORMED, CODE_REFUSED, PASSKEY_REFUSED } from '../src/interactions/second-factor-routes.js';
 import { LOGIN_FAILED } from '../src/interactions/interaction-routes.js';
 import { CMS, createSandbox, john, mode, runCli, startTestGatehouse, type Sandbox, type TestGatehouse } from './helpers/harness.js';
 import { api, API_SCOPES, lena, personToken, root } from './helpers/management-api.js';
@@ -157,6 +157,27 @@ describe(`second factors over HTTP: TOTP, recovery codes, lockout, policy, amr/a
     // max_age=0: a fresh sign-in is required, both factors again.
     const fresh = await signIn.start({ scope: 'openid', max_age: '0' });
     assert.ok(isPasswordPage(fresh.page));
+  });
+
+  it('refuses forged passkey responses (unknown credential, garbage attestation) with one message, audited, and a cross-site post', async () => {
+    const signIn = new SignIn(gh.issuer);
+    const { page } = await signIn.start();
+    const uid = /\/interaction\/([^/"]+)\/login"/.exec(page.html)![1]!;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.html)![1]!;
+    const post = (path: string, body: unknown, origin = gh.issuer) => fetch(`${gh.issuer}/interaction/${uid}${path}`, {
+      method: 'POST', headers: { cookie: signIn.browser.jar.header(), 'content-type': 'application/json', accept: 'application/json', origin }, body: JSON.stringify(body),
+    });
+    const options = await post('/passkey/options', { csrf, purpose: 'signin' });
+    assert.equal(options.status, 200);
+    assert.ok(((await options.json()) as { challenge: string }).challenge, 'a challenge for the browser');
+    const forged = { id: 'bm90LWEtY3JlZGVudGlhbA', rawId: 'bm90LWEtY3JlZGVudGlhbA', type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' }, clientExtensionResults: {} };
+    const refused = await post('/passkey/verify', { csrf, response: forged });
+    assert.deepEqual([refused.status, ((await refused.json()) as { message: string }).message], [400, PASSKEY_REFUSED]);
+    const [row] = await gh.gatehouse.storage.db('audit_log').select('details').where({ action: 'factor.failed' }).whereRaw("details->>'reason' = 'unknown_credential'");
+    assert.equal(row.details.kind, 'passkey');
+    assert.equal((await post('/passkey/verify', { csrf, response: forged }, 'https://evil.example')).status, 400, 'cross-site post refused');
+    assert.equal((await post('/passkey/verify', { csrf: 'forged', response: forged })).status, 400, 'no CSRF token, no check');
+    assert.equal((await post('/passkey/register', { csrf, response: forged })).status, 400, 'no enrolment under way');
   });
 
   it('admins reset factors through the API (scope users:factors, audited, confined to a lab admin\'s own members)', async () => {
