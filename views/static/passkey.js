@@ -20,6 +20,7 @@
     });
   }
 
+  Array.prototype.forEach.call(document.querySelectorAll('[data-passkey-or]'), function (or) { or.hidden = false; });
   Array.prototype.forEach.call(buttons, function (button) {
     button.hidden = false;
     var status = document.getElementById(button.getAttribute('aria-describedby'));
