@@ -6,6 +6,7 @@ import * as auditLog from './20261123_003_audit_log.js';
 import * as sessionsStatistics from './20261123_004_sessions_statistics.js';
 import * as hashClientSecrets from './20261123_005_hash_client_secrets.js';
 import * as events from './20261129_006_events.js';
+import * as secondFactors from './20261129_007_second_factors.js';
 import * as emailTokens from './20261129_008_email_tokens.js';
 import * as userAttributesTokenClaims from './20261129_010_user_attributes_token_claims.js';
 import * as sharedSignals from './20261129_011_ssf.js';
@@ -20,6 +21,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261123_004_sessions_statistics', sessionsStatistics],
   ['20261123_005_hash_client_secrets', hashClientSecrets],
   ['20261129_006_events', events],
+  ['20261129_007_second_factors', secondFactors],
   ['20261129_008_email_tokens', emailTokens],
   ['20261129_010_user_attributes_token_claims', userAttributesTokenClaims],
   ['20261129_011_ssf', sharedSignals],

@@ -241,6 +241,7 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
       validateClientMetadata: (metadata) => serving().Client.validate(metadata),
       forgetClient: (clientId) => forgetClient(clientId),
       issueInitialAccessToken: ({ expiresInSeconds, policies }) => new (serving().InitialAccessToken)({ expiresIn: expiresInSeconds, ...(policies ? { policies } : {}) }).save(),
+      factorSecretFallback: cookieKeys[0],
     });
     const { audit, tokenIssuance } = services;
 
@@ -290,6 +291,7 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
       const provider = createProvider({
         config, adapter, keys: ordered, cookieKeys, dpopNonceKey: nonceKey, accounts, resources, views, labPolicy, logouts, outboundFetch,
         tokenExchange: { tokens, exchange: services.tokenExchange },
+        mfa: { policy: { ...services.mfaPolicy, ...withProtocolErrors({ reason: services.mfaPolicy.reason }) }, findActiveUser: accounts.findActiveUser },
         firstParty: { recordGrantOrigin: services.grantOrigins.record, onError: (error) => log.warn('could not record where a grant was created', { error }) },
         // Polls are a protocol endpoint: a store outage there is OAuth's temporarily_unavailable.
         devices: { codeEntry: services.devices.codeEntry, polling: withProtocolErrors(services.devices.polling) },
@@ -407,6 +409,10 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
           displayName: services.displayName,
           labs: services.labAccess,
           recordGrantOrigin: services.grantOrigins.record,
+          factors: {
+            secondFactors: services.secondFactors, mfaPolicy: services.mfaPolicy, pendingSignIns: services.pendingSignIns,
+            findUser: services.accounts.findActiveUser,
+          },
         }),
       ],
     });

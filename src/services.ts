@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 import type { Config } from './config/load-config.js';
 import { ensureAccountClient } from './domain/account/account-client.js';
 import { createAccountSelfService } from './domain/account/account-self-service.js';
@@ -6,6 +8,12 @@ import { createEmailFlows } from './domain/email/email-flows.js';
 import { emailLinks } from './domain/email/email-link-paths.js';
 import { createMailRateLimit } from './domain/email/mail-rate-limit.js';
 import type { Mailer } from './domain/ports/mailer.js';
+import { createMfaPolicy } from './domain/factors/mfa-policy.js';
+import { createPasskeyCeremony } from './domain/factors/passkey-ceremony.js';
+import { createPendingSignIns } from './domain/factors/pending-sign-in.js';
+import { createSecondFactors } from './domain/factors/second-factors.js';
+import { createSecretBox } from './domain/factors/secret-box.js';
+import { createFactorReset } from './domain/management/factor-reset.js';
 import { createAuditLog } from './domain/audit/audit-log.js';
 import { createAuditTrail } from './domain/audit/audit-trail.js';
 import { createInitialAccessTokens, type InitialAccessTokenIssuer } from './domain/clients/initial-access-tokens.js';
@@ -72,6 +80,11 @@ export interface ServicesDeps {
   mailer?: Mailer;
   /** Issues an initial access token through the server's provider (dynamic client registration); absent in the CLI. */
   issueInitialAccessToken?: InitialAccessTokenIssuer;
+  /**
+   * What TOTP secrets are sealed with when factorSecret is not configured (development and test:
+   * the server passes its first cookie key). The CLI passes nothing: it seals and opens none.
+   */
+  factorSecretFallback?: string;
 }
 
 /**
@@ -98,6 +111,15 @@ export function createServices(deps: ServicesDeps) {
   });
   const passwordPolicy = createPasswordPolicy({ minLength: config.passwordMinLength });
   const userAttributes = createUserAttributeSchema(config.userAttributes as Record<string, unknown>);
+  const throttle = createLoginThrottle({ store, maxFailures: config.loginMaxFailures, lockoutSeconds: config.loginLockoutSeconds });
+  const issuer = new URL(config.issuer);
+  // A random key where nothing is sealed or opened (the CLI): no secret is ever made up for real use.
+  const box = createSecretBox(config.factorSecret ?? deps.factorSecretFallback ?? randomBytes(32).toString('hex'));
+  const secondFactors = createSecondFactors({
+    factors: repos.factors, change, audit, store, throttle, clock, box,
+    passkeys: createPasskeyCeremony({ store, rp: { id: issuer.hostname, name: 'Gatehouse', origin: issuer.origin } }),
+    issuerName: issuer.host,
+  });
 
   /**
    * The management use cases over a set of repositories and the transactions their changes run
@@ -125,7 +147,6 @@ export function createServices(deps: ServicesDeps) {
   }
   const managed = management(repos, storage.transaction);
   const { users } = managed;
-  const throttle = createLoginThrottle({ store, maxFailures: config.loginMaxFailures, lockoutSeconds: config.loginLockoutSeconds });
   const sessions = createSessionListing({
     users: repos.users, labs: repos.labs, grantOrigins: repos.grantOrigins, sessions: browserSessions, grants, access, change,
   });
@@ -187,11 +208,19 @@ export function createServices(deps: ServicesDeps) {
     /** Registers the account page's own client (secret derived from the cookie keys). */
     ensureAccountClient: (cookieKeys: readonly string[]) => ensureAccountClient(repos.clients, { issuer: config.issuer, cookieKeys, now: clock.now() }),
     statistics: createStatistics({ statistics: repos.statistics, tokenCounts: repos.tokenCounts, tokenIssuance, sessions: browserSessions }),
-    login: createLogin({
-      authenticate: createAuthenticateUser({ users: repos.users, hasher }),
-      throttle,
-      audit,
+    login: createLogin({ authenticate: createAuthenticateUser({ users: repos.users, hasher }), throttle, audit, hasSecondFactor: secondFactors.hasFactor }),
+    /** TOTP, passkeys and recovery codes: enrolment, checks, removal (sign-in pages and the account page). */
+    secondFactors,
+    /** When a sign-in needs a second factor (docs/MFA.md). */
+    mfaPolicy: createMfaPolicy({
+      settings: { forAdmins: config.mfaRequiredForAdmins, labs: config.mfaRequiredLabs, clients: config.mfaRequiredClients, resources: config.mfaRequiredResources },
+      labs: labAccess,
+      hasFactor: secondFactors.hasFactor,
     }),
+    /** Sign-ins between their first and second factor. */
+    pendingSignIns: createPendingSignIns({ store, box }),
+    /** An admin removes a person's factors and recovery codes (API and CLI), audited. */
+    resetFactors: createFactorReset({ change }),
     /** Undefined when self-registration is off (the route then does not exist). */
     registration: config.selfRegistration
       ? createSelfRegistration({

@@ -71,6 +71,7 @@ describe('a bad configuration value stops start-up with one clear line and exit 
       [{ GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS: '-1' }, /GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS = -1: must be >= 0/],
       [{ NODE_ENV: 'production' }, /GATEHOUSE_COOKIE_KEYS = \(unset\): is required when NODE_ENV=production/],
       [{ NODE_ENV: 'production', GATEHOUSE_COOKIE_KEYS: 'k'.repeat(32) }, /GATEHOUSE_DPOP_NONCE_SECRET = \(unset\): is required when NODE_ENV=production/],
+      [{ NODE_ENV: 'production', GATEHOUSE_COOKIE_KEYS: 'k'.repeat(32), GATEHOUSE_DPOP_NONCE_SECRET: 'd'.repeat(32) }, /GATEHOUSE_FACTOR_SECRET = \(unset\): is required when NODE_ENV=production/],
     ] as const) {
       const result = await startServer(env);
       assert.equal(result.code, 2, `${JSON.stringify(env)} exits 2: ${result.stderr}`);

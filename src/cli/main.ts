@@ -32,6 +32,8 @@ usage:
   gatehouse users list [--lab LAB]  show users (never their passwords)
   gatehouse users set-password USERNAME
                                     set a user's password, read from standard input
+  gatehouse users reset-factors USERNAME
+                                    remove a user's second factors and recovery codes (they enrol again)
   gatehouse labs create LAB_ID --name NAME
                                     create a lab
   gatehouse labs list               show the labs with their member counts

@@ -32,6 +32,7 @@ export interface UsersOptions {
 export const USERS_HELP = `gatehouse users create USERNAME [--email E] [--given-name N] [--family-name N] [--password-stdin | --password P] [--admin] [--json]
                 | list [--lab LAB] [--json]
                 | set-password USERNAME              (reads the password from standard input)
+                | reset-factors USERNAME             (removes every second factor and recovery code; audited)
                 | block USERNAME --reason TEXT | restore USERNAME [--json]
   create and set-password apply the same rules as the management API: the password policy
   (GATEHOUSE_PASSWORD_MIN_LENGTH, common passwords refused) and unique usernames and emails in any case.
@@ -65,7 +66,7 @@ const labsText = (user: DirectoryUser) => user.labs.map((l) => `${l.labId}(${l.r
 export async function runUsersCommand(args: string[], options: UsersOptions, config: Config, out: (data: unknown, text: string) => void): Promise<void> {
   const [sub, username, ...extra] = args;
   if (extra.length) throw new CliError(`unexpected argument(s): ${extra.join(' ')}\n${USERS_HELP}`, 2);
-  if (sub === 'create' || sub === 'set-password') {
+  if (sub === 'create' || sub === 'set-password' || sub === 'reset-factors') {
     if (!username) throw new CliError(`expected a username\n${USERS_HELP}`, 2);
   } else if (sub === 'list') {
     if (username) throw new CliError(`list takes no username\n${USERS_HELP}`, 2);
@@ -78,8 +79,14 @@ export async function runUsersCommand(args: string[], options: UsersOptions, con
   }
   const password = (sub === 'create' && options['password-stdin']) || sub === 'set-password' ? await readPasswordFromStdin() : options.password;
 
-  return withServices(config, async ({ users }) => {
+  return withServices(config, async ({ users, resetFactors }) => {
     try {
+      if (sub === 'reset-factors') {
+        const user = await users.findByUsername(username!);
+        if (!user) throw new CliError(`no user named ${username}`);
+        const { removed } = await resetFactors(operatorOrigin(), user.id, { mayGrantAdmin: true });
+        return out({ id: user.id, username: user.username, factorsRemoved: removed }, `${removed} second factor(s) and every recovery code of ${user.username} removed`);
+      }
       if (sub === 'create') {
         const user = await users.create(operatorOrigin(), {
           username: username!, email: options.email, givenName: options['given-name'], familyName: options['family-name'], password, isAdmin: options.admin ?? false,

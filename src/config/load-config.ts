@@ -43,7 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     const value = env[envName];
     if (value === undefined || value === '') continue;
     sources.set(key, envName);
-    raw[key] = key === 'userAttributes' ? parseJsonSetting(envName, value) : (settingsSchema.properties[key as keyof Properties] as { type?: string }).type === 'array' ? value.split(',').map((s) => s.trim()) : value;
+    raw[key] = key === 'userAttributes' ? parseJsonSetting(envName, value) : (settingsSchema.properties[key as keyof Properties] as { type?: string }).type === 'array' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
   }
 
   if (!validate(raw)) {
@@ -81,7 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 export function assertServerConfig(settings: Config): void {
   if (settings.environment !== 'production') return;
   // Secrets every node must share: generating one per node would break sessions and DPoP nonces across nodes.
-  for (const key of ['cookieKeys', 'dpopNonceSecret'] as const) {
+  for (const key of ['cookieKeys', 'dpopNonceSecret', 'factorSecret'] as const) {
     if (!settings[key]) throw new ConfigError(`invalid configuration: ${envNames[key]} = (unset): is required when NODE_ENV=production`);
   }
 }

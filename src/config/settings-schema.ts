@@ -13,7 +13,7 @@ export const settingsSchema = {
       'x-env': 'NODE_ENV',
       enum: ['development', 'production', 'test'],
       default: 'development',
-      description: 'development runs migrations and creates a signing key on start; production requires both to be done beforehand (`gatehouse migrate`, `gatehouse keys generate`) and requires cookieKeys and dpopNonceSecret.',
+      description: 'development runs migrations and creates a signing key on start; production requires both to be done beforehand (`gatehouse migrate`, `gatehouse keys generate`) and requires cookieKeys, dpopNonceSecret and factorSecret.',
     },
     port: {
       'x-env': 'PORT', type: 'integer', minimum: 0, maximum: 65535, default: 3000,
@@ -115,6 +115,26 @@ export const settingsSchema = {
     loginLockoutSeconds: {
       'x-env': 'GATEHOUSE_LOGIN_LOCKOUT_SECONDS', type: 'integer', minimum: 1, maximum: 86400, default: 900,
       description: 'The window in which failures are counted, and so how long a lockout lasts at most.',
+    },
+    mfaRequiredForAdmins: {
+      'x-env': 'GATEHOUSE_MFA_ADMINS', type: 'boolean', default: true,
+      description: 'Platform admins and lab admins must sign in with a second factor (TOTP, a passkey or a recovery code); one who has none enrols one during sign-in. docs/MFA.md.',
+    },
+    mfaRequiredLabs: {
+      'x-env': 'GATEHOUSE_MFA_LABS', type: 'array', items: { type: 'string', minLength: 1 }, default: [],
+      description: 'Comma-separated lab ids whose members must sign in with a second factor (every sign-in of an active member, whichever lab it acts in).',
+    },
+    mfaRequiredClients: {
+      'x-env': 'GATEHOUSE_MFA_CLIENTS', type: 'array', items: { type: 'string', minLength: 1 }, default: [],
+      description: 'Comma-separated client ids whose sign-ins need a second factor.',
+    },
+    mfaRequiredResources: {
+      'x-env': 'GATEHOUSE_MFA_RESOURCES', type: 'array', items: { type: 'string', minLength: 1 }, default: [],
+      description: 'Comma-separated resource indicators: tokens for them are issued only from a sign-in with a second factor.',
+    },
+    factorSecret: {
+      'x-env': 'GATEHOUSE_FACTOR_SECRET', type: 'string', minLength: 32,
+      description: 'Secret (32+ chars) from which the key encrypting TOTP secrets at rest is derived (AES-256-GCM); the same on every node, and kept: changing it makes enrolled authenticator apps unusable. Required in production; development and test derive it from the first cookie key.',
     },
     devicePollIntervalSeconds: {
       'x-env': 'GATEHOUSE_DEVICE_POLL_INTERVAL_SECONDS', type: 'integer', minimum: 1, maximum: 60, default: 5,

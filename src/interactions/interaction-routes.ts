@@ -13,6 +13,7 @@ import { SELECT_LAB_PROMPT } from '../oidc/lab-policy.js';
 import type { createCsrf } from './csrf.js';
 import type { Views } from './views.js';
 import { servesPeople } from '../http/middleware/koa-errors.js';
+import { createSecondFactorRoutes, type SecondFactorDeps } from './second-factor-routes.js';
 
 export interface InteractionDeps {
   provider: () => Provider;
@@ -28,6 +29,8 @@ export interface InteractionDeps {
   /** Where "Forgot your password?" leads; undefined without mail (then there is no such link). */
   passwordResetPath?: string;
   recordGrantOrigin?: (origin: { grantId: string; accountId: string; clientId: string; ip: string; userAgent?: string }) => Promise<void>;
+  /** Second factors, the policy requiring them, and sign-ins between their two steps. */
+  factors: Omit<SecondFactorDeps, 'views' | 'log'>;
 }
 
 /** One message for unknown user, wrong password and blocked user: no account enumeration. */
@@ -39,13 +42,14 @@ type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 export function createInteractionRoutes(deps: InteractionDeps): Router {
   const router = new Router({ prefix: '/interaction/:uid' });
   router.use(servesPeople());
-  const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
-  /** Reads the form, refusing (400, before any lookup) fields that could not be stored. */
-  const form: Middleware = (ctx, next) => parseForm(ctx as never, async () => {
+  /** Reads the body, refusing (400, before any lookup) fields that could not be stored. */
+  const storable = (parse: Middleware): Middleware => (ctx, next) => parse(ctx as never, async () => {
     const unstorable = findUnstorable(ctx.request.body ?? {}, '#/body');
     if (unstorable.length) throw new InvalidRequestError('the form holds characters that cannot be accepted', unstorable);
     await next();
   });
+  const form = storable(bodyParser({ enableTypes: ['form'], formLimit: '16kb' }) as Middleware);
+  const json = storable(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' }) as Middleware);
 
   async function load(ctx: Context): Promise<Details> {
     const details = await deps.provider().interactionDetails(ctx.req, ctx.res);
@@ -68,6 +72,11 @@ export function createInteractionRoutes(deps: InteractionDeps): Router {
     return client?.clientName ?? String(details.params.client_id);
   }
 
+  const secondFactor = createSecondFactorRoutes(
+    { provider: deps.provider, load, checkPost, form, json, clientName, csrfFor: deps.csrf.tokenFor },
+    { ...deps.factors, views: deps.views, log: deps.log },
+  );
+
   function renderLogin(ctx: Context, details: Details, name: string, extra: { login?: string; error?: string } = {}, status = 200) {
     deps.views.render(ctx, 'login', { uid: details.uid, csrf: deps.csrf.tokenFor(details.uid), clientName: name, login: extra.login ?? '', error: extra.error, resetPath: deps.passwordResetPath }, status);
   }
@@ -76,6 +85,7 @@ export function createInteractionRoutes(deps: InteractionDeps): Router {
     const details = await load(ctx);
     const name = await clientName(details);
     if (details.prompt.name === 'login') {
+      if (await secondFactor.renderPending(ctx, details)) return;
       renderLogin(ctx, details, name, { login: typeof details.params.login_hint === 'string' ? details.params.login_hint : '' });
       return;
     }
@@ -149,9 +159,10 @@ export function createInteractionRoutes(deps: InteractionDeps): Router {
       return;
     }
     deps.log.info('login succeeded', { sub: result.user.id, client_id: clientId });
-    ctx.respond = false;
-    await deps.provider().interactionFinished(ctx.req, ctx.res, { login: { accountId: result.user.id } }, { mergeWithLastSubmission: false });
+    await secondFactor.afterPassword(ctx, details, result.user, Boolean(result.secondFactor));
   });
+
+  secondFactor.install(router);
 
   router.post('/confirm', form, async (ctx) => {
     const details = await checkPost(ctx);

@@ -3,8 +3,12 @@ import type { Context } from 'koa';
 
 import { viewsDir } from '../config/paths.js';
 
-/** No inline script or style anywhere, so nothing injected into a page can run. */
-export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
+/**
+ * No inline script or style anywhere, so nothing injected into a page can run. Scripts only from
+ * Gatehouse's own /static files (the passkey buttons), which call back only to Gatehouse; images
+ * may be data: URLs (the TOTP QR code).
+ */
+export const PAGE_CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
 
 /** Server-rendered pages from views/. `<%= %>` escapes; templates are compiled once and cached. */
 export function createViews() {

@@ -28,6 +28,8 @@ import { exchangeClaimsOf, installTokenExchange, type TokenExchangeGrantDeps } f
 import { createLookupCache } from './lookup-cache.js';
 import type { LogoutNotifier } from '../domain/ports/logout-notifier.js';
 import { mayIntrospect, mayRevoke } from './token-policies.js';
+import { authenticationClaims, withMfaCheck, type MfaCheckDeps } from './mfa-check.js';
+import { ACR_VALUES } from '../domain/factors/authentication-methods.js';
 
 /** The routes of oidc-provider a person's browser navigates to (the rest are called by programs). */
 const PAGE_ROUTES = new Set(['authorization', 'resume', 'end_session', 'end_session_confirm', 'end_session_success', 'code_verification', 'device_resume']);
@@ -54,6 +56,8 @@ export interface ProviderDeps {
   logouts: LogoutNotifier;
   /** What oidc-provider fetches (client ID metadata documents, jwks_uri) goes through the SSRF guard. */
   outboundFetch: OutboundFetch;
+  /** When a sign-in needs a second factor (the login prompt's step-up check, token claims). */
+  mfa: MfaCheckDeps;
 }
 
 /**
@@ -85,7 +89,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },
-    claims: Object.fromEntries(Object.entries(scopeClaims).map(([scope, claims]) => [scope, [...claims]])),
+    // acr and amr (RFC 8176) ride with `openid`: every ID token says how the person signed in.
+    claims: { ...Object.fromEntries(Object.entries(scopeClaims).map(([scope, claims]) => [scope, [...claims]])), openid: ['sub', 'acr', 'amr'] },
     scopes: [...OIDC_SCOPES],
     responseTypes: ['code'],
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
@@ -183,14 +188,21 @@ export function createProvider(deps: ProviderDeps): Provider {
         },
       },
     },
+    acrValues: [...ACR_VALUES],
     async extraTokenClaims(ctx, token) {
-      if (!('resourceServer' in token) || !token.resourceServer) return undefined;
+      const person = token as { accountId?: string };
+      if (!('resourceServer' in token) || !token.resourceServer) {
+        // Opaque tokens keep them for introspection.
+        const claims = authenticationClaims(ctx, person, {}, deps.mfa.policy);
+        return Object.keys(claims).length ? claims : undefined;
+      }
       const extra: Record<string, unknown> = {};
       // Lets introspection find the grant of a JWT: revoking the grant makes the JWT inactive.
       const grantId = (token as { grantId?: string }).grantId;
       if (grantId) extra.grant_id = grantId;
       // An exchanged token's lab, roles and act were decided by the exchange policy.
-      Object.assign(extra, exchangeClaimsOf(token) ?? await deps.labPolicy.accessTokenClaims(ctx, token as never));
+      const exchanged = exchangeClaimsOf(token);
+      Object.assign(extra, exchanged ?? await deps.labPolicy.accessTokenClaims(ctx, token as never));
       // The user claims the resource chose (`tokenClaims`): e.g. email, a user_id alias, a company_id.
       const accountId = (token as { accountId?: string }).accountId;
       const chosen = accountId ? (await resources.get(String(token.resourceServer.audience)))?.tokenClaims : undefined;
@@ -198,6 +210,8 @@ export function createProvider(deps: ProviderDeps): Provider {
         const user = await accounts.findActiveUser(accountId);
         if (user) Object.assign(extra, userTokenClaims(user, chosen));
       }
+      // An exchanged token acts for the subject token's sign-in, not a code or refresh token of its own.
+      if (!exchanged) Object.assign(extra, authenticationClaims(ctx, person, { audience: token.resourceServer.audience, labId: extra.lab_id as string | undefined }, deps.mfa.policy));
       return extra;
     },
     async findAccount(_ctx, sub) {
@@ -220,7 +234,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       Interaction: 3600,
     },
     loadExistingGrant: firstPartyGrantLoader(deps.firstParty),
-    interactions: { policy: withFirstPartyConsent(deps.labPolicy.interactionPolicy()), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy: withFirstPartyConsent(withMfaCheck(deps.labPolicy.interactionPolicy(), deps.mfa)), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     // oidc-provider calls this for every error it would show as a page; only a person's browser
     // gets one. The token endpoint and the other back-channel routes answer JSON even to a client
     // that accepts text/html (RFC 6749 §5.2).

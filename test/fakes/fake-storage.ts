@@ -146,6 +146,7 @@ export function createFakeStorage(options: { clock?: ReturnType<typeof createFak
     webhooks: unsupported('webhooks'),
     ssf: unsupported('ssf'),
     emailTokens: withFaults('emailTokens', createFakeEmailTokenRepository(state)),
+    factors: unsupported('factors'),
   };
 
   let queue: Promise<unknown> = Promise.resolve();

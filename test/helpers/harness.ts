@@ -65,6 +65,8 @@ export async function createSandbox(): Promise<Sandbox> {
     GATEHOUSE_KEYS_DIR: join(dir, 'keys'),
     GATEHOUSE_KEYS_RELOAD_SECONDS: '0.2',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // The fixture's admins sign in with a password alone in most tests; test/second-factors.test.ts turns it on.
+    GATEHOUSE_MFA_ADMINS: 'false',
   };
   let dropDatabase = async () => {};
   if (mode === 'embedded') cpSync(await migratedPglite(), join(env.GATEHOUSE_DATA_DIR!, 'pglite'), { recursive: true });

@@ -76,6 +76,13 @@ export interface GatehouseClaims {
    */
   readonly cnf?: { readonly jkt: string };
   /**
+   * How the person signed in (RFC 8176): `pwd`, `otp`, `hwk` or `swk`, and `mfa` when two factors
+   * were proven. Absent on service tokens.
+   */
+  readonly amr?: readonly string[];
+  /** The sign-in's authentication context class: `urn:gatehouse:acr:1fa` or `urn:gatehouse:acr:mfa`. */
+  readonly acr?: string;
+  /**
    * Present on a token a service obtained by exchanging the user's token (delegation): the
    * service acting for `sub`. `client_id` is that service too. Absent on ordinary tokens.
    */

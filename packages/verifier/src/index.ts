@@ -24,6 +24,7 @@ export { clientCredentialsToken, createRevocationFeed, type RevocableToken, type
 export {
   expressProtectedResource, koaProtectedResource, protectedResource, type ProtectedResource, type ProtectedResourceMetadata, type ProtectedResourceOptions,
 } from './protected-resource.js';
+export { requireAcr, requireAmr } from './require-authentication.js';
 export { requireActive } from './require-active.js';
 export { requireLab } from './require-lab.js';
 export { requireRole } from './require-role.js';

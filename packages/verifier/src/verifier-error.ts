@@ -11,6 +11,7 @@
  * | `insufficient_lab` | 403 | the route needs a lab and the token acts in none |
  * | `insufficient_role` | 403 | the token lacks the resource role or lab role the route needs |
  * | `insufficient_scope` | 403 | the token lacks a scope the route needs |
+ * | `insufficient_user_authentication` | 401 | the person signed in too weakly for the route (`acr`, `amr`): RFC 9470 step-up, the challenge names `acr_values` |
  * | `keys_unavailable` | 503 | discovery or JWKS could not be fetched and no usable keys are cached |
  * | `introspection_unavailable` | 503 | the introspection endpoint did not answer |
  *
@@ -31,6 +32,7 @@ export type VerifierErrorCode =
   | 'insufficient_lab'
   | 'insufficient_role'
   | 'insufficient_scope'
+  | 'insufficient_user_authentication'
   | 'keys_unavailable'
   | 'introspection_unavailable'
   | 'revocations_unavailable';
@@ -45,6 +47,7 @@ const statusOf: Record<VerifierErrorCode, 401 | 403 | 503> = {
   insufficient_lab: 403,
   insufficient_role: 403,
   insufficient_scope: 403,
+  insufficient_user_authentication: 401,
   keys_unavailable: 503,
   introspection_unavailable: 503,
   revocations_unavailable: 503,
@@ -78,11 +81,14 @@ export class VerifierError extends Error {
   readonly status: 401 | 403 | 503;
   /** For `insufficient_scope`: the space-separated scopes the route needs (RFC 6750 §3 `scope`). */
   readonly scope: string | undefined;
+  /** For `insufficient_user_authentication`: the `acr` values that would do (RFC 9470 `acr_values`). */
+  readonly acrValues: string | undefined;
 
-  constructor(code: VerifierErrorCode, message: string, options: { cause?: unknown; scope?: string } = {}) {
+  constructor(code: VerifierErrorCode, message: string, options: { cause?: unknown; scope?: string; acrValues?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = statusOf[code];
     this.scope = options.scope;
+    this.acrValues = options.acrValues;
   }
 }

@@ -48,7 +48,7 @@ describe('@gatehouse/verifier as a published package', () => {
     const probe = "const m = await import('@gatehouse/verifier'); const v = m.createVerifier({ issuer: 'https://id.example.org', audience: 'https://cms.example' }); console.log(JSON.stringify([Object.keys(m).sort(), v.audience]));";
     const { stdout: exported } = await run(process.execPath, ['--input-type=module', '-e', probe], { cwd: app, env });
     assert.deepEqual(JSON.parse(exported), [
-      ['VerifierError', 'clientCredentialsToken', 'createRevocationFeed', 'createVerifier', 'expressAuth', 'expressProtectedResource', 'expressRequire', 'koaAuth', 'koaProtectedResource', 'koaRequire', 'protectedResource', 'requireActive', 'requireLab', 'requireRole', 'requireScope'],
+      ['VerifierError', 'clientCredentialsToken', 'createRevocationFeed', 'createVerifier', 'expressAuth', 'expressProtectedResource', 'expressRequire', 'koaAuth', 'koaProtectedResource', 'koaRequire', 'protectedResource', 'requireAcr', 'requireActive', 'requireAmr', 'requireLab', 'requireRole', 'requireScope'],
       'https://cms.example',
     ]);
   });

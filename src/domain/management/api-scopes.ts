@@ -2,6 +2,7 @@
 export const API_SCOPES = {
   'users:read': 'Read users, their memberships, roles and sessions; batch and role lookups.',
   'users:write': 'Create, change, block, restore and delete users; grant and withdraw roles; end sessions.',
+  'users:factors': 'Reset a user\'s second factors (TOTP apps, passkeys, recovery codes).',
   'labs:read': 'Read labs and their members.',
   'labs:write': 'Create, change, suspend and delete labs; add, change and remove members.',
   'clients:read': 'Read resources and clients (never their secrets).',

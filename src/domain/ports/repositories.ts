@@ -2,6 +2,7 @@ import type { AuditRepository } from './audit-repository.js';
 import type { ClientRepository } from './client-repository.js';
 import type { EventRepository } from './event-repository.js';
 import type { EmailTokenRepository } from './email-token-repository.js';
+import type { FactorRepository } from './factor-repository.js';
 import type { GrantOriginRepository } from './grant-origin-repository.js';
 import type { LabRepository } from './lab-repository.js';
 import type { PayloadRepository } from './payload-repository.js';
@@ -33,6 +34,8 @@ export interface Repositories {
   /** Shared Signals streams and their SETs. */
   ssf: SsfRepository;
   emailTokens: EmailTokenRepository;
+  /** Second factors and recovery codes. */
+  factors: FactorRepository;
 }
 
 /**

@@ -14,7 +14,8 @@ export interface LoginAttempt {
 }
 
 export type LoginOutcome =
-  | { ok: true; user: User }
+  /** `secondFactor`: the password was right, and the person must now prove a second factor. */
+  | { ok: true; user: User; secondFactor?: boolean }
   /** The reason is for operators (log and audit); a person is shown one message for all of them. */
   | { ok: false; reason: 'unknown_user' | 'wrong_password' | 'blocked' | 'locked_out' };
 
@@ -22,6 +23,12 @@ export interface LoginDeps {
   authenticate: (login: string, password: string) => Promise<AuthenticationResult>;
   throttle: LoginThrottle;
   audit: AuditLog;
+  /**
+   * Whether the person has a second factor. Then a right password does not end the count of
+   * failures: wrong TOTP codes count towards the same lockout, and only a completed sign-in
+   * clears it (else the password would reset the count between guesses of the code).
+   */
+  hasSecondFactor?: (userId: string) => Promise<boolean>;
 }
 
 /**
@@ -44,6 +51,12 @@ export function createLogin(deps: LoginDeps) {
         await deps.audit.record({ actor: 'anonymous', action: 'login.lockout', details: { login: name, client_id: clientId }, ...context });
       }
       return { ok: false, reason };
+    }
+    if (await deps.hasSecondFactor?.(checked.user.id)) {
+      await deps.audit.record({
+        actor: `user:${checked.user.id}`, action: 'login.password_verified', target: `user:${checked.user.id}`, details: { client_id: clientId }, ...context,
+      });
+      return { ok: true, user: checked.user, secondFactor: true };
     }
     await deps.throttle.reset(throttleKey);
     await deps.audit.record({

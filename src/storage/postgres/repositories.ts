@@ -8,6 +8,7 @@ import { createEventRepository } from './event-repository.js';
 import { createWebhookRepository } from './webhook-repository.js';
 import { createSsfRepository } from './ssf-repository.js';
 import { createEmailTokenRepository } from './email-token-repository.js';
+import { createFactorRepository } from './factor-repository.js';
 import { createGrantOriginRepository } from './grant-origin-repository.js';
 import { createLabRepository } from './lab-repository.js';
 import { createOidcPayloadRepository } from './oidc-payload-repository.js';
@@ -37,6 +38,7 @@ export function createRepositories(db: Database, observe?: StorageObserver): Rep
     webhooks: wrap('webhooks', createWebhookRepository(db)),
     ssf: wrap('ssf', createSsfRepository(db)),
     emailTokens: wrap('emailTokens', createEmailTokenRepository(db)),
+    factors: wrap('factors', createFactorRepository(db)),
   };
 }
 

@@ -62,5 +62,12 @@ export function readClaims(payload: JWTPayload): GatehouseClaims {
     claims.cnf = Object.freeze({ jkt: cnf.jkt as string });
   }
   if (payload.act !== undefined) claims.act = actor(payload.act);
+  const { amr } = payload;
+  if (amr !== undefined) {
+    if (!(Array.isArray(amr) && amr.every((m) => typeof m === 'string'))) throw malformed('amr');
+    claims.amr = Object.freeze([...(amr as string[])]);
+  }
+  const acr = string(payload, 'acr', false);
+  if (acr !== undefined) claims.acr = acr;
   return Object.freeze(claims);
 }

@@ -52,7 +52,7 @@ interface ListQuery extends Page {
 }
 
 /** /users: directory lookups, user lifecycle and passwords. */
-export function createUserOperations({ users }: Pick<Services, 'users'>): ApiOperation[] {
+export function createUserOperations({ users, resetFactors }: Pick<Services, 'users' | 'resetFactors'>): ApiOperation[] {
 
   return [
     defineOperation<Record<string, never>, ListQuery>({
@@ -179,6 +179,21 @@ export function createUserOperations({ users }: Pick<Services, 'users'>): ApiOpe
       async handle(request) {
         await users.setPassword(originOf(request), request.params.userId, request.body.password, authorityOf(request.caller));
         return {};
+      },
+    }),
+
+    defineOperation<{ userId: string }>({
+      operationId: 'resetUserFactors', method: 'delete', path: '/users/{userId}/factors', tag: 'Users', summary: 'Reset a user\'s second factors',
+      description: 'Removes every second factor (authenticator apps, passkeys) and recovery code of a person who lost them, as `gatehouse users reset-factors` does; audited as `factor.reset`. The person enrols again at the next sign-in that needs a factor. Lab admins may reset only users who belong to their lab alone and are not platform admins; users of other labs answer 404.',
+      access: { scope: 'users:factors', labAdmin: true },
+      params: userParams,
+      responses: {
+        200: { description: 'How many factors were removed.', schema: strictObject({ removed: { type: 'integer', minimum: 0 } }, ['removed']) },
+        403: { description: 'A lab admin and a user who is not theirs alone, or a platform admin.' },
+        404: { description: 'No such user (or not a member of the lab admin\'s lab).' },
+      },
+      async handle(request) {
+        return { body: await resetFactors(originOf(request), request.params.userId, authorityOf(request.caller)) };
       },
     }),
 

@@ -1,0 +1,95 @@
+import {
+  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
+  type AuthenticationResponseJSON, type PublicKeyCredentialCreationOptionsJSON, type PublicKeyCredentialRequestOptionsJSON, type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+
+import type { Store } from '../ports/store.js';
+import type { PasskeyFactor } from '../ports/factor-repository.js';
+
+export interface RelyingParty {
+  /** The WebAuthn RP ID: the issuer's host name. */
+  id: string;
+  name: string;
+  /** The only origin a ceremony may come from: the issuer's. */
+  origin: string;
+}
+
+const CHALLENGE_SECONDS = 300;
+
+/** A response a browser posted, as far as the server can tell before verifying it. */
+export type PasskeyResponse = RegistrationResponseJSON | AuthenticationResponseJSON;
+
+/**
+ * WebAuthn ceremonies (@simplewebauthn/server): options with a fresh challenge kept in the store
+ * under a key the caller names (an interaction, an account page session), and verification
+ * against that challenge, the issuer's origin and RP ID. A challenge is taken out of the store
+ * when read, so a response is verified once.
+ */
+export function createPasskeyCeremony(deps: { store: Store; rp: RelyingParty }) {
+  const { rp, store } = deps;
+  const challengeKey = (kind: 'reg' | 'auth', key: string) => `webauthn:${kind}:${key}`;
+
+  async function takeChallenge(kind: 'reg' | 'auth', key: string): Promise<string | undefined> {
+    const challenge = await store.getJson<string>(challengeKey(kind, key));
+    if (challenge) await store.delete([challengeKey(kind, key)]);
+    return challenge;
+  }
+
+  return {
+    async registrationOptions(key: string, user: { id: string; username: string }, existing: PasskeyFactor[]): Promise<PublicKeyCredentialCreationOptionsJSON> {
+      const options = await generateRegistrationOptions({
+        rpName: rp.name, rpID: rp.id, userName: user.username, userID: new TextEncoder().encode(user.id),
+        attestationType: 'none',
+        excludeCredentials: existing.map((f) => ({ id: f.credentialId, transports: f.transports as never })),
+        // Discoverable, so the same passkey also signs in without a username.
+        authenticatorSelection: { residentKey: 'required', userVerification: 'preferred' },
+      });
+      await store.setJson(challengeKey('reg', key), options.challenge, CHALLENGE_SECONDS);
+      return options;
+    },
+
+    /** The new credential, or undefined when the response does not verify (wrong challenge, origin, RP ID, signature). */
+    async verifyRegistration(key: string, response: RegistrationResponseJSON): Promise<Omit<PasskeyFactor, 'id' | 'userId' | 'name' | 'createdAt'> | undefined> {
+      const expectedChallenge = await takeChallenge('reg', key);
+      if (!expectedChallenge) return undefined;
+      try {
+        const result = await verifyRegistrationResponse({ response, expectedChallenge, expectedOrigin: rp.origin, expectedRPID: rp.id, requireUserVerification: false });
+        if (!result.verified) return undefined;
+        const { credential, credentialBackedUp } = result.registrationInfo;
+        return {
+          kind: 'passkey', credentialId: credential.id, publicKey: Buffer.from(credential.publicKey).toString('base64url'),
+          signCount: credential.counter, transports: credential.transports ?? [], backedUp: credentialBackedUp,
+        };
+      } catch {
+        return undefined;
+      }
+    },
+
+    /** Without `allow`, any discoverable credential may answer (username-less sign-in). */
+    async authenticationOptions(key: string, allow?: PasskeyFactor[]): Promise<PublicKeyCredentialRequestOptionsJSON> {
+      const options = await generateAuthenticationOptions({
+        rpID: rp.id, userVerification: 'preferred',
+        allowCredentials: allow?.map((f) => ({ id: f.credentialId, transports: f.transports as never })),
+      });
+      await store.setJson(challengeKey('auth', key), options.challenge, CHALLENGE_SECONDS);
+      return options;
+    },
+
+    async verifyAuthentication(key: string, response: AuthenticationResponseJSON, factor: PasskeyFactor): Promise<{ signCount: number; userVerified: boolean } | undefined> {
+      const expectedChallenge = await takeChallenge('auth', key);
+      if (!expectedChallenge) return undefined;
+      try {
+        const result = await verifyAuthenticationResponse({
+          response, expectedChallenge, expectedOrigin: rp.origin, expectedRPID: rp.id, requireUserVerification: false,
+          credential: { id: factor.credentialId, publicKey: Buffer.from(factor.publicKey, 'base64url'), counter: factor.signCount, transports: factor.transports as never },
+        });
+        if (!result.verified) return undefined;
+        return { signCount: result.authenticationInfo.newCounter, userVerified: result.authenticationInfo.userVerified };
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+export type PasskeyCeremony = ReturnType<typeof createPasskeyCeremony>;

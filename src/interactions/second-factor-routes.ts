@@ -1,0 +1,246 @@
+import type Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import type Provider from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import QRCode from 'qrcode';
+
+import { acrOf, withSecondFactor, type AuthenticationMethod } from '../domain/factors/authentication-methods.js';
+import type { MfaPolicy } from '../domain/factors/mfa-policy.js';
+import type { PendingSignIn, PendingSignIns } from '../domain/factors/pending-sign-in.js';
+import type { FactorCheck, SecondFactors } from '../domain/factors/second-factors.js';
+import type { User } from '../domain/types.js';
+import type { Logger } from '../logger.js';
+import type { Views } from './views.js';
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/** What the login routes share with these: reading and checking an interaction, and its client's name. */
+export interface InteractionKit {
+  provider: () => Provider;
+  load(ctx: Context): Promise<Details>;
+  /** Checks Origin and the CSRF token of `body` (a form or a JSON body). */
+  checkPost(ctx: Context): Promise<Details>;
+  form: Middleware;
+  json: Middleware;
+  clientName(details: Details): Promise<string>;
+  csrfFor(uid: string): string;
+}
+
+export interface SecondFactorDeps {
+  secondFactors: SecondFactors;
+  mfaPolicy: MfaPolicy;
+  pendingSignIns: PendingSignIns;
+  findUser: (id: string) => Promise<User | undefined>;
+  views: Views;
+  log: Logger;
+}
+
+/** One message per kind of wrong input; which factor or why is for the audit log. */
+export const CODE_REFUSED = 'That code is not valid. Codes work once; wait for the next one if you just used it.';
+export const CODE_MALFORMED = 'Enter the 6-digit code from your app, or a recovery code like ABCD-EFGH-JKLM-NPQR.';
+export const PASSKEY_REFUSED = 'That passkey could not be verified.';
+
+/** The purpose a second factor is judged against: the authorization request's client, resources and acr_values. */
+export function purposeOf(details: Details, user: User) {
+  const resource = details.params.resource;
+  const acr = details.params.acr_values;
+  return {
+    user,
+    clientId: String(details.params.client_id),
+    resources: Array.isArray(resource) ? resource.map(String) : typeof resource === 'string' ? [resource] : [],
+    acrValues: typeof acr === 'string' ? acr.split(' ').filter(Boolean) : [],
+  };
+}
+
+/**
+ * The second step of signing in: a TOTP code, a recovery code or a passkey after the password;
+ * enrolling a first factor when policy requires one and the person has none (recovery codes shown
+ * once); and a passkey as the first factor (username-less, a discoverable credential). The
+ * browser's passkey calls are JSON posts from /static/passkey.js, CSRF-checked like the forms.
+ */
+export function createSecondFactorRoutes(kit: InteractionKit, deps: SecondFactorDeps) {
+  const { secondFactors, pendingSignIns, views } = deps;
+  const parseJson = kit.json;
+  const context = (ctx: Context, details: Details) => ({ requestId: ctx.state.requestId as string | undefined, ip: ctx.ip, clientId: String(details.params.client_id) });
+
+  async function finish(ctx: Context, details: Details, accountId: string, amr: readonly string[]): Promise<string> {
+    await pendingSignIns.end(details.uid);
+    const stepUp = details.session?.accountId === accountId && details.prompt.reasons.includes('mfa_required') && !details.prompt.reasons.includes('no_session');
+    await secondFactors.completeSignIn(accountId, amr, { ...context(ctx, details), stepUp });
+    return kit.provider().interactionResult(ctx.req, ctx.res, { login: { accountId, amr: [...amr], acr: acrOf(amr) } }, { mergeWithLastSubmission: false });
+  }
+
+  const redirect = (ctx: Context, url: string) => {
+    ctx.status = 303;
+    ctx.redirect(url);
+  };
+  const self = (uid: string) => `/interaction/${uid}`;
+
+  async function renderChallenge(ctx: Context, details: Details, pending: PendingSignIn, error?: string, status = 200) {
+    const passkeys = (await secondFactors.passkeysOf(pending.accountId)).length > 0;
+    const totp = (await secondFactors.summary(pending.accountId)).factors.some((f) => f.kind === 'totp');
+    views.render(ctx, 'mfa', { uid: details.uid, csrf: kit.csrfFor(details.uid), clientName: await kit.clientName(details), passkeys, totp, error }, status);
+  }
+
+  async function renderEnrolment(ctx: Context, details: Details, pending: PendingSignIn, error?: string, status = 200) {
+    const user = await deps.findUser(pending.accountId);
+    if (!user) throw new errors.SessionNotFound('the account is no longer active');
+    const { secret, uri } = await secondFactors.beginTotp(user.id, user.username);
+    const qr = await QRCode.toDataURL(uri, { margin: 1, width: 200 });
+    views.render(ctx, 'mfa-enrol', { uid: details.uid, csrf: kit.csrfFor(details.uid), clientName: await kit.clientName(details), secret, qr, error }, status);
+  }
+
+  return {
+    /**
+     * Renders the second step when this interaction has one under way (or when an existing
+     * session must step up); false when the password page should be shown.
+     */
+    async renderPending(ctx: Context, details: Details): Promise<boolean> {
+      let pending = await pendingSignIns.get(details.uid);
+      const reasons = details.prompt.reasons;
+      const sessionAccount = details.session?.accountId;
+      if (!pending && sessionAccount && reasons.length === 1 && reasons[0] === 'mfa_required') {
+        // Step-up: the session proved its first factor; only the second is missing.
+        const amr = ((details.session as { amr?: AuthenticationMethod[] }).amr ?? ['pwd']);
+        pending = { accountId: sessionAccount, amr, enrol: !(await secondFactors.hasFactor(sessionAccount)) };
+        await pendingSignIns.save(details.uid, pending);
+      }
+      if (!pending) return false;
+      if (pending.completed) {
+        const recoveryCodes = await pendingSignIns.takeRecoveryCodes(details.uid, pending);
+        views.render(ctx, 'mfa-done', { uid: details.uid, csrf: kit.csrfFor(details.uid), recoveryCodes });
+      } else if (pending.enrol) {
+        await renderEnrolment(ctx, details, pending);
+      } else {
+        await renderChallenge(ctx, details, pending);
+      }
+      return true;
+    },
+
+    /**
+     * After a right password: finishes the sign-in when no second factor is needed, else keeps
+     * it pending and shows the second step (by redirect, so a reload does not post the password again).
+     */
+    async afterPassword(ctx: Context, details: Details, user: User, hasFactor: boolean): Promise<void> {
+      const reason = await deps.mfaPolicy.reason(purposeOf(details, user));
+      if (!reason) {
+        ctx.respond = false;
+        await kit.provider().interactionFinished(ctx.req, ctx.res, { login: { accountId: user.id, amr: ['pwd'], acr: acrOf(['pwd']) } }, { mergeWithLastSubmission: false });
+        return;
+      }
+      deps.log.info('second factor required', { sub: user.id, reason, client_id: details.params.client_id });
+      await pendingSignIns.save(details.uid, { accountId: user.id, amr: ['pwd'], enrol: !hasFactor });
+      redirect(ctx, self(details.uid));
+    },
+
+    install(router: Router): void {
+      router.post('/mfa', kit.form, async (ctx) => {
+        const details = await kit.checkPost(ctx);
+        const pending = await pendingSignIns.get(details.uid);
+        if (!pending || pending.enrol || pending.completed) throw new errors.InvalidRequest('this interaction does not expect a second factor');
+        const body = ctx.request.body as Record<string, unknown>;
+        const code = typeof body.code === 'string' ? body.code.trim().slice(0, 64) : '';
+        const recovery = code.replace(/\s/g, '').length > 6;
+        const check: FactorCheck = recovery
+          ? await secondFactors.useRecoveryCode(pending.accountId, code, context(ctx, details))
+          : await secondFactors.verifyTotp(pending.accountId, code, context(ctx, details));
+        if (!check.ok) {
+          deps.log.info('second factor refused', { sub: pending.accountId, reason: check.reason, client_id: details.params.client_id });
+          await renderChallenge(ctx, details, pending, check.reason === 'malformed' ? CODE_MALFORMED : CODE_REFUSED, 401);
+          return;
+        }
+        redirect(ctx, await finish(ctx, details, pending.accountId, withSecondFactor(pending.amr, check.method)));
+      });
+
+      router.post('/mfa/enrol', kit.form, async (ctx) => {
+        const details = await kit.checkPost(ctx);
+        const pending = await pendingSignIns.get(details.uid);
+        if (!pending?.enrol || pending.completed) throw new errors.InvalidRequest('this interaction does not expect an enrolment');
+        const body = ctx.request.body as Record<string, unknown>;
+        const code = typeof body.code === 'string' ? body.code.replace(/\s/g, '').slice(0, 16) : '';
+        const enrolled = await secondFactors.confirmTotp({ actor: `user:${pending.accountId}`, requestId: ctx.state.requestId as string, ip: ctx.ip }, pending.accountId, code);
+        if (!enrolled) {
+          await renderEnrolment(ctx, details, pending, CODE_REFUSED, 401);
+          return;
+        }
+        await pendingSignIns.complete(details.uid, pending, withSecondFactor(pending.amr, 'otp'), enrolled.recoveryCodes);
+        redirect(ctx, self(details.uid));
+      });
+
+      router.post('/mfa/continue', kit.form, async (ctx) => {
+        const details = await kit.checkPost(ctx);
+        const pending = await pendingSignIns.get(details.uid);
+        if (!pending?.completed) throw new errors.InvalidRequest('this sign-in has no second factor yet');
+        redirect(ctx, await finish(ctx, details, pending.accountId, pending.completed));
+      });
+
+      /** Options for navigator.credentials: sign-in (username-less, or the pending person's passkeys) or registration (enrolment). */
+      router.post('/passkey/options', parseJson, async (ctx) => {
+        const details = await kit.checkPost(ctx);
+        const { purpose } = ctx.request.body as Record<string, unknown>;
+        const pending = await pendingSignIns.get(details.uid);
+        if (purpose === 'register') {
+          const user = pending?.enrol && !pending.completed ? await deps.findUser(pending.accountId) : undefined;
+          if (!user) throw new errors.InvalidRequest('this interaction does not expect an enrolment');
+          ctx.body = await secondFactors.passkeyRegistrationOptions(details.uid, user);
+          return;
+        }
+        if (details.prompt.name !== 'login') throw new errors.InvalidRequest('this interaction does not expect a login');
+        ctx.body = await secondFactors.passkeyAuthenticationOptions(details.uid, pending?.accountId);
+      });
+
+      router.post('/passkey/register', parseJson, async (ctx) => {
+        const details = await kit.checkPost(ctx);
+        const pending = await pendingSignIns.get(details.uid);
+        if (!pending?.enrol || pending.completed) throw new errors.InvalidRequest('this interaction does not expect an enrolment');
+        const { response } = ctx.request.body as Record<string, unknown>;
+        const origin = { actor: `user:${pending.accountId}`, requestId: ctx.state.requestId as string, ip: ctx.ip };
+        const enrolled = response && typeof response === 'object' ? await secondFactors.registerPasskey(origin, pending.accountId, details.uid, response as never) : undefined;
+        if (!enrolled) {
+          ctx.status = 400;
+          ctx.body = { error: 'passkey_not_verified', message: PASSKEY_REFUSED };
+          return;
+        }
+        // Created on this device just now, after the password: two factors.
+        await pendingSignIns.complete(details.uid, pending, withSecondFactor(pending.amr, 'hwk'), enrolled.recoveryCodes);
+        ctx.body = { redirect: self(details.uid) };
+      });
+
+      router.post('/passkey/verify', parseJson, async (ctx) => {
+        const details = await kit.checkPost(ctx);
+        if (details.prompt.name !== 'login') throw new errors.InvalidRequest('this interaction does not expect a login');
+        const pending = await pendingSignIns.get(details.uid);
+        const { response } = ctx.request.body as Record<string, unknown>;
+        const result = response && typeof response === 'object'
+          ? await secondFactors.verifyPasskey(details.uid, response as never, context(ctx, details), pending?.accountId)
+          : { ok: false as const, reason: 'not_verified' as const };
+        if (!result.ok) {
+          deps.log.info('passkey refused', { reason: result.reason, client_id: details.params.client_id });
+          ctx.status = 400;
+          ctx.body = { error: 'passkey_not_verified', message: PASSKEY_REFUSED };
+          return;
+        }
+        if (pending) {
+          const key = result.amr.find((m) => m === 'hwk' || m === 'swk') ?? 'hwk';
+          ctx.body = { redirect: await finish(ctx, details, pending.accountId, withSecondFactor(pending.amr, key)) };
+          return;
+        }
+        const user = await deps.findUser(result.userId);
+        if (!user) {
+          ctx.status = 400;
+          ctx.body = { error: 'passkey_not_verified', message: PASSKEY_REFUSED };
+          return;
+        }
+        // A passkey without user verification is one factor: a sign-in needing two asks for a code as well.
+        if (!result.amr.includes('mfa') && await deps.mfaPolicy.reason(purposeOf(details, user))) {
+          await pendingSignIns.save(details.uid, { accountId: user.id, amr: result.amr, enrol: false });
+          ctx.body = { redirect: self(details.uid) };
+          return;
+        }
+        ctx.body = { redirect: await finish(ctx, details, user.id, result.amr) };
+      });
+    },
+  };
+}
+
+export type SecondFactorRoutes = ReturnType<typeof createSecondFactorRoutes>;
