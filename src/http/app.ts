@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { errorMiddleware } from './middleware/koa-errors.js';
 import { protocolInputMiddleware } from './middleware/koa-protocol-input.js';
 import { requestIdMiddleware } from './middleware/koa-request-id.js';
+import type { RateLimitMiddlewares } from './rate-limits/koa-rate-limit.js';
 import type Router from '@koa/router';
 
 export interface HttpAppDeps {
@@ -20,16 +21,21 @@ export interface HttpAppDeps {
   provider: () => Provider;
   /** Runs first, around everything else: sees every request and its final status (the metrics). */
   observe?: Koa.Middleware;
+  /** Request rate limits (absent when turned off). */
+  rateLimit?: RateLimitMiddlewares;
 }
 
 /** Gatehouse's own routes first; everything else is oidc-provider's. */
 export function createHttpApp(deps: HttpAppDeps): Koa {
-  const app = new Koa({ proxy: deps.trustProxy, keys: deps.cookieKeys });
+  // Behind a proxy the client's address is the last X-Forwarded-For entry, the one the proxy
+  // added: earlier entries are whatever the client sent, and would let it pick its rate-limit key.
+  const app = new Koa({ proxy: deps.trustProxy, maxIpsCount: 1, keys: deps.cookieKeys });
   // Errors are logged by errorMiddleware with context; Koa's default printer would duplicate them.
   app.silent = true;
   if (deps.observe) app.use(deps.observe);
   app.use(requestIdMiddleware());
   app.use(errorMiddleware(deps.log, deps.errorPage));
+  if (deps.rateLimit) app.use(deps.rateLimit.routes);
   for (const router of deps.routers) app.use(router.routes()).use(router.allowedMethods());
 
   // RFC 8414 metadata is the same document as OIDC discovery; oidc-provider serves only the latter.
@@ -40,6 +46,7 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
 
   // What reaches oidc-provider is checked for text Postgres cannot store before it reads it.
   app.use(protocolInputMiddleware());
+  if (deps.rateLimit) app.use(deps.rateLimit.provider);
   const mounted = new WeakMap<Provider, Koa.Middleware>();
   app.use((ctx, next) => {
     const provider = deps.provider();
