@@ -228,6 +228,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       observe: metricsMiddleware(metrics),
       cookieKeys,
       trustProxy: config.trustProxy,
+      trustProxyHops: config.trustProxyHops,
       errorPage: createErrorPage(views),
       provider: serving,
       routers: [

@@ -108,6 +108,10 @@ export const settingsSchema = {
       'x-env': 'GATEHOUSE_TRUST_PROXY', type: 'boolean', default: false,
       description: 'Trust X-Forwarded-* headers (set behind a TLS-terminating proxy).',
     },
+    trustProxyHops: {
+      'x-env': 'GATEHOUSE_TRUST_PROXY_HOPS', type: 'integer', minimum: 1, maximum: 10, default: 1,
+      description: 'With trustProxy: how many proxies in front of Gatehouse add to X-Forwarded-For. The client\'s address (rate limits, audit log) is that many entries from the end; entries before it are whatever the client sent and are ignored.',
+    },
     loginMaxFailures: {
       'x-env': 'GATEHOUSE_LOGIN_MAX_FAILURES', type: 'integer', minimum: 0, maximum: 1000, default: 10,
       description: 'Failed logins for one login name after which it is locked for loginLockoutSeconds (the page still says only "invalid username or password"). 0 turns the lockout off.',

@@ -14,6 +14,8 @@ export interface HttpAppDeps {
   log: Logger;
   cookieKeys: string[];
   trustProxy: boolean;
+  /** How many proxies append to X-Forwarded-For (the client's address is that far from the end). */
+  trustProxyHops?: number;
   routers: Router[];
   /** What a person's browser is shown when one of the pages fails. */
   errorPage: ErrorPage;
@@ -27,9 +29,9 @@ export interface HttpAppDeps {
 
 /** Gatehouse's own routes first; everything else is oidc-provider's. */
 export function createHttpApp(deps: HttpAppDeps): Koa {
-  // Behind a proxy the client's address is the last X-Forwarded-For entry, the one the proxy
-  // added: earlier entries are whatever the client sent, and would let it pick its rate-limit key.
-  const app = new Koa({ proxy: deps.trustProxy, maxIpsCount: 1, keys: deps.cookieKeys });
+  // Behind proxies the client's address is the entry the outermost trusted proxy added: entries
+  // before it are whatever the client sent, and would let it pick its rate-limit key.
+  const app = new Koa({ proxy: deps.trustProxy, maxIpsCount: deps.trustProxyHops ?? 1, keys: deps.cookieKeys });
   // Errors are logged by errorMiddleware with context; Koa's default printer would duplicate them.
   app.silent = true;
   if (deps.observe) app.use(deps.observe);
