@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 
 import { loadConfig } from '../../src/config/load-config.js';
+import { addressKey } from '../../src/http/rate-limits/address-key.js';
 import { rateLimitSettings } from '../../src/config/rate-limit-settings.js';
 import { createRateLimiters } from '../../src/storage/rate-limiters.js';
 
@@ -37,5 +38,16 @@ describe('unit: rate limiters and their settings', () => {
     assert.throws(() => loadConfig({ GATEHOUSE_RATE_LIMIT_LOGIN: 'client=1,ip=5,window=30' }, '/nonexistent'), /GATEHOUSE_RATE_LIMIT_LOGIN/);
     assert.throws(() => loadConfig({ GATEHOUSE_RATE_LIMIT_TOKEN: '100/60' }, '/nonexistent'), /GATEHOUSE_RATE_LIMIT_TOKEN/);
     assert.equal(rateLimitSettings(loadConfig({ GATEHOUSE_RATE_LIMITS: 'false' }, '/nonexistent')), undefined);
+  });
+});
+
+describe('unit: the rate-limit key of an address', () => {
+  it('keeps IPv4 (also IPv4-mapped) and groups IPv6 by its /64', () => {
+    assert.equal(addressKey('203.0.113.7'), 'ip:203.0.113.7');
+    assert.equal(addressKey('::ffff:203.0.113.7'), 'ip:203.0.113.7');
+    assert.equal(addressKey('2001:db8:1:2:aaaa::1'), 'ip6:2001:db8:1:2::/64');
+    assert.equal(addressKey('2001:DB8:1:2:ffff:ffff:ffff:ffff'), 'ip6:2001:db8:1:2::/64');
+    assert.equal(addressKey('2001:db8::1'), 'ip6:2001:db8:0:0::/64');
+    assert.equal(addressKey('::1'), 'ip6:0:0:0:0::/64');
   });
 });

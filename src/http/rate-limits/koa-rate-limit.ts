@@ -4,6 +4,7 @@ import { errors } from 'oidc-provider';
 import type { GroupLimits, RateLimitGroup } from '../../config/rate-limit-settings.js';
 import { TooManyRequestsError } from '../../domain/errors.js';
 import type { RateLimiter, RateLimiters, RateLimitState } from '../../domain/ports/rate-limiter.js';
+import { addressKey } from './address-key.js';
 import { setRateLimitHeaders, type NamedPolicy } from './ratelimit-headers.js';
 import { LIMITED_ENDPOINTS, type LimitedEndpoint, type Stage } from './limited-endpoints.js';
 
@@ -65,7 +66,7 @@ export function rateLimitMiddleware(limiters: RateLimiters, limits: Record<RateL
       const endpoint = endpoints.find((e) => e.matches(ctx.method, ctx.path));
       const quota = endpoint && quotas.get(endpoint.group);
       if (!endpoint || !quota) return next();
-      const ipKey = `ip:${ipOf(ctx)}`;
+      const ipKey = addressKey(ipOf(ctx));
 
       if (!endpoint.authenticated || !quota.client) {
         const state = await quota.ip.limiter.spend(ipKey);
