@@ -32,6 +32,7 @@ const usage = `usage: node dist/bench/token-issuance.js [options]
                      (node:cluster) and Gatehouse (GATEHOUSE_WORKERS) with that many workers; above 1 only
                      issuance is measured (bare's workers do not share opaque tokens) and a scaling table
                      follows; needs the servers (not --embedded)
+  --rate-limits on|off  Gatehouse's rate limits (default on, its default; off measures their cost)
   --cpu-prof DIR     start both servers with node --cpu-prof, writing gatehouse.cpuprofile and
                      bare-provider.cpuprofile to DIR (profiling slows both: do not quote those figures)
   --help`;
@@ -42,9 +43,13 @@ const { flags, duration, rounds, connections, warmup, servers: serverUrls } = pa
   warmupDefault: '3',
   scenarios: ['issuance', 'introspection'],
   maxDuration: { seconds: 240, why: 'the introspected tokens live 300 s' },
-  extra: { gatehouse: undefined, workers: '1' },
+  extra: { gatehouse: undefined, workers: '1', 'rate-limits': 'on' },
 });
 
+if (flags['rate-limits'] !== 'on' && flags['rate-limits'] !== 'off') {
+  process.stderr.write(`token-issuance: --rate-limits = ${JSON.stringify(flags['rate-limits'])}: expected on or off\n${usage}\n`);
+  process.exit(2);
+}
 const workerCounts = String(flags.workers).split(',').map((text) => createPositiveFlag('token-issuance', usage)('workers', text.trim(), true));
 if (workerCounts.some((n) => n > 1) && flags.embedded) {
   process.stderr.write('token-issuance: --workers above 1 needs Postgres and Redis: Gatehouse refuses several workers on the embedded database\n');
@@ -260,6 +265,7 @@ async function measure(workers: number, sandbox: BenchSandbox, profile: (name: s
         // With workers, the supervisor's 'workers listening' line (info) says all are up.
         LOG_LEVEL: workers > 1 ? 'info' : 'warn',
         GATEHOUSE_WORKERS: String(workers),
+        GATEHOUSE_RATE_LIMITS: String(flags['rate-limits'] === 'on'),
         GATEHOUSE_IMPORT: `${packageRoot}test/fixtures/import.json`,
         PORT: String(gatehousePort),
         HOST: '127.0.0.1',
