@@ -1,10 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { join } from 'node:path';
 
 import { packageRoot } from '../src/config/paths.js';
 import { eventually } from './helpers/eventually.js';
-import { backend, CMS, createSandbox, fixtureImport, freePort, mode, postForm, spawnGatehouse, type ChildGatehouse, type Sandbox } from './helpers/harness.js';
+import { backend, basic, CMS, createSandbox, startTestGatehouse, fixtureImport, freePort, mode, postForm, spawnGatehouse, type ChildGatehouse, type Sandbox } from './helpers/harness.js';
 
 /** The JSON log lines a child wrote with this message. */
 const logLines = (output: string, msg: string) => output.split('\n').flatMap((line) => {
@@ -39,6 +40,30 @@ describe('GATEHOUSE_WORKERS', () => {
     assert.equal(code, 2);
     assert.equal(stdout, '');
     assert.match(stderr, /^gatehouse: invalid configuration: GATEHOUSE_WORKERS = "2" \(2 workers\) needs DATABASE_URL and REDIS_URL[^\n]*\n$/);
+  });
+
+  it('stopping lets a request in flight finish: its answer arrives after close() began, and close() waits for it', async () => {
+    const gh = await startTestGatehouse();
+    const body = new URLSearchParams({ grant_type: 'client_credentials', resource: CMS, scope: 'cases:read' }).toString();
+    const answer = new Promise<number>((resolve, reject) => {
+      const req = request(`${gh.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(body.length), authorization: basic(backend.id, backend.secret) },
+      }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      });
+      req.on('error', reject);
+      // Half the body now: the request is in flight when the server is told to stop.
+      req.write(body.slice(0, 10));
+      setTimeout(() => {
+        closing = gh.stop();
+        setTimeout(() => req.end(body.slice(10)), 300);
+      }, 300);
+    });
+    let closing: Promise<void> | undefined;
+    assert.equal(await answer, 200);
+    await closing;
   });
 
   (mode === 'servers' ? describe : describe.skip)('two workers on Postgres and Redis', () => {
