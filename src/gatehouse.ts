@@ -224,7 +224,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     const limits = rateLimitSettings(config);
     const app = createHttpApp({
       log,
-      ...(limits ? { rateLimit: rateLimitMiddleware(storage.rateLimiters, limits, (ctx) => ctx.ip) } : {}),
+      ...(limits ? { rateLimit: rateLimitMiddleware(storage.rateLimiters, limits, (ctx) => ctx.ip, metrics.rateLimited) } : {}),
       observe: metricsMiddleware(metrics),
       cookieKeys,
       trustProxy: config.trustProxy,

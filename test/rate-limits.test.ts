@@ -169,6 +169,12 @@ describe('rate limits per client and per address', () => {
     assertProblemLimited(await users(undefined, '10.0.7.3'), 'management-ip');
   });
 
+  it('refusals are counted in the metrics, by group and quota', async () => {
+    const text = await gh.gatehouse.metricsRegistry.getSingleMetricAsString('gatehouse_rate_limited_total');
+    assert.match(text, /gatehouse_rate_limited_total\{group="token",quota="client"\} [1-9]/);
+    assert.match(text, /gatehouse_rate_limited_total\{group="login",quota="ip"\} [1-9]/);
+  });
+
   it('behind a trusted proxy, addresses a client adds to X-Forwarded-For do not change its key', async () => {
     const wrong = { id: 'tts-backend', secret: 'not-the-secret-of-tts-backend' };
     const spoofed = (first: string) => call(`${url}/token`, { ip: '10.0.9.1', headers: { ...auth(wrong), 'x-forwarded-for': `${first}, 10.0.9.1` }, form: { grant_type: 'client_credentials' } });

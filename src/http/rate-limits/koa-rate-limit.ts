@@ -22,7 +22,10 @@ export class RateLimitedError extends errors.OIDCProviderError {
   }
 }
 
+type QuotaKind = 'client' | 'ip';
+
 interface Quota extends NamedPolicy {
+  kind: QuotaKind;
   limiter: RateLimiter;
 }
 
@@ -44,14 +47,20 @@ export interface RateLimitMiddlewares {
  * window can overshoot by the number of concurrent requests. Endpoints without clients (pages,
  * registration) spend per address before any work.
  */
-export function rateLimitMiddleware(limiters: RateLimiters, limits: Record<RateLimitGroup, GroupLimits>, ipOf: (ctx: Context) => string): RateLimitMiddlewares {
+export function rateLimitMiddleware(
+  limiters: RateLimiters,
+  limits: Record<RateLimitGroup, GroupLimits>,
+  ipOf: (ctx: Context) => string,
+  onRefused: (group: RateLimitGroup, quota: QuotaKind) => void = () => {},
+): RateLimitMiddlewares {
   const quotas = new Map<RateLimitGroup, { client?: Quota; ip: Quota }>();
   for (const [group, { client, ip }] of Object.entries(limits) as Array<[RateLimitGroup, GroupLimits]>) {
-    const quota = (kind: string, policy: typeof ip): Quota => ({ name: `${group}-${kind}`, policy, limiter: limiters.create(`${group}:${kind}`, policy) });
+    const quota = (kind: QuotaKind, policy: typeof ip): Quota => ({ name: `${group}-${kind}`, kind, policy, limiter: limiters.create(`${group}:${kind}`, policy) });
     quotas.set(group, { ...(client ? { client: quota('client', client) } : {}), ip: quota('ip', ip) });
   }
 
   const refuse = (ctx: Context, endpoint: LimitedEndpoint, applying: Quota[], over: Quota, state: RateLimitState): never => {
+    onRefused(endpoint.group, over.kind);
     const retryAfter = Math.max(state.resetSeconds, 1);
     setRateLimitHeaders(ctx, applying, over, state);
     ctx.set('Retry-After', String(retryAfter));
