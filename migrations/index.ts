@@ -5,6 +5,8 @@ import * as grantLabs from './20261123_002_grant_labs.js';
 import * as auditLog from './20261123_003_audit_log.js';
 import * as sessionsStatistics from './20261123_004_sessions_statistics.js';
 import * as hashClientSecrets from './20261123_005_hash_client_secrets.js';
+import * as events from './20261129_006_events.js';
+import * as sharedSignals from './20261129_011_ssf.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -15,6 +17,8 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261123_003_audit_log', auditLog],
   ['20261123_004_sessions_statistics', sessionsStatistics],
   ['20261123_005_hash_client_secrets', hashClientSecrets],
+  ['20261129_006_events', events],
+  ['20261129_011_ssf', sharedSignals],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

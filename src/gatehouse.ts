@@ -38,6 +38,16 @@ import { installStructuredTokenSupport } from './oidc/structured-tokens.js';
 import { createMetrics } from './metrics/create-metrics.js';
 import { metricsMiddleware } from './metrics/koa-metrics.js';
 import { createMetricsRoutes, startMetricsServer } from './metrics/metrics-routes.js';
+import { createOutboxRelay, webhookFanOut } from './domain/events/outbox-relay.js';
+import { createWebhookDispatcher } from './domain/events/webhook-dispatcher.js';
+import { createAmqpSink } from './events/amqp-sink.js';
+import { startBackgroundLoop } from './events/background-loop.js';
+import { createWebhookSender } from './events/webhook-sender.js';
+import { buildAsyncApiDocument } from './http/api/asyncapi.js';
+import { createSharedSignals, type SharedSignals } from './domain/ssf/shared-signals.js';
+import { createSetPusher, createSetSigner } from './events/security-event-tokens.js';
+import { checkOutboundUrl, type OutboundPolicy } from './lib/outbound-request.js';
+import { createSsfRoutes } from './http/routes/ssf-routes.js';
 import { createServices, type Services } from './services.js';
 import { createStorage, type Storage } from './storage/create-storage.js';
 
@@ -87,6 +97,53 @@ function drain(server: Server, graceMs: number): Promise<void> {
     });
     server.closeIdleConnections();
   });
+}
+
+/**
+ * Records a newly published signing key (`signing_key.rotated`) once for the whole cluster:
+ * every node notices the rotated key file, the first to claim the kid in the shared store records it.
+ */
+async function announceSigningKey(storage: Storage, services: Services, kid: string, activatesAt: string | undefined): Promise<void> {
+  const claim = `signing-key-announced:${kid}`;
+  if (!(await storage.store.claim(claim, 90 * 86_400))) return;
+  try {
+    await services.audit.record({ actor: 'system:keys', action: 'signing_key.rotated', target: `key:${kid}`, details: { kid, activatesAt: activatesAt ?? null } });
+  } catch (error) {
+    // Another node's next reload, or this one's, may try again.
+    await storage.store.delete([claim]).catch(() => undefined);
+    throw error;
+  }
+}
+
+const outboundPolicy = (config: Config): OutboundPolicy => ({ allowPrivateNetworks: config.outboundAllowPrivateNetworks, allowHttp: config.outboundAllowHttp });
+
+/**
+ * The outbox relays of this node: RabbitMQ (when configured), the webhook fan-out and the
+ * webhook deliveries. Every node runs them; leases keep any two from doing the same work.
+ */
+function startEventRelays(config: Config, storage: Storage, services: Services, sharedSignals: SharedSignals, log: Logger): Array<() => Promise<void>> {
+  const loop = (name: string, task: () => Promise<number>) => startBackgroundLoop(name, task, { idleMs: config.eventsPollMs, log });
+  const lease = storage.leaseRelayCursor;
+  const stops: Array<() => Promise<void>> = [];
+  if (config.amqpUrl) {
+    const sink = createAmqpSink({ url: config.amqpUrl, exchange: config.amqpExchange });
+    const relay = createOutboxRelay({ name: `amqp:${config.amqpExchange}`, lease, sink });
+    stops.push(loop('event relay to RabbitMQ', () => relay.relayOnce()), () => sink.close());
+  }
+  const fanOut = createOutboxRelay({ name: 'webhooks', lease, sink: webhookFanOut });
+  const dispatcher = createWebhookDispatcher({
+    webhooks: storage.repos.webhooks,
+    send: createWebhookSender({ policy: outboundPolicy(config), timeoutMs: config.webhookTimeoutSeconds * 1000 }),
+    audit: services.audit,
+    clock: services.clock,
+    retryDelaysSeconds: config.webhookRetryDelaysSeconds,
+    leaseSeconds: config.webhookTimeoutSeconds * 3 + 5,
+  });
+  stops.push(loop('webhook fan-out', () => fanOut.relayOnce()), loop('webhook deliveries', () => dispatcher.deliverDue()));
+  const signals = createOutboxRelay({ name: 'ssf', lease, sink: sharedSignals.sink });
+  const push = createSetPusher({ policy: outboundPolicy(config), timeoutMs: config.webhookTimeoutSeconds * 1000 });
+  stops.push(loop('security event tokens', () => signals.relayOnce()), loop('security event push', () => sharedSignals.pushDue(push, config.webhookTimeoutSeconds * 3 + 5)));
+  return stops;
 }
 
 export class StartupError extends AppError {
@@ -151,6 +208,14 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
 
     await services.revocations.warm();
     stops.push(scheduleSweep(services, log));
+    let signingKeys = keyFile;
+    const sharedSignals = createSharedSignals({
+      issuer: config.issuer, ssf: repos.ssf, change: services.change, clock: services.clock,
+      sign: createSetSigner(() => keysInSigningOrder(signingKeys)[0]!),
+      checkUrl: async (url) => { await checkOutboundUrl(url, outboundPolicy(config)); },
+      retryDelaysSeconds: config.webhookRetryDelaysSeconds,
+    });
+    stops.push(...startEventRelays(config, storage, services, sharedSignals, log));
     stops.push(tokenIssuance.start());
 
     await services.ensureApiResource();
@@ -172,7 +237,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       provider.use(refreshReuse.middleware);
       provider.use(labPolicy.recordLabSwitch((error) => log.error('could not record a lab switch', { error })));
       currentTokens = tokens;
-      installStructuredTokenSupport(provider, { tokens: currentTokens, revocations: services.revocations, grants: services.grants, audit });
+      installStructuredTokenSupport(provider, { tokens: currentTokens, labs: withProtocolErrors(services.labAccess), revocations: services.revocations, grants: services.grants, audit });
       provider.on('server_error', (_ctx, error) => log.error('oidc-provider server error', { error }));
       // JWT access tokens are 'issued' (not stored), opaque ones 'saved'; client credentials are their own kind.
       const countToken = (token: { clientId?: string }) => { if (token.clientId) tokenIssuance.count(token.clientId); };
@@ -194,9 +259,11 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
         });
       });
       provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
+        const accountId = ctx.oidc?.session?.accountId;
         audit.recordLater({
           actor: ctx.oidc?.client ? `client:${ctx.oidc.client.clientId}` : 'anonymous',
           action: 'logout',
+          ...(accountId ? { target: `user:${accountId}` } : {}),
           requestId: ctx.state?.requestId as string | undefined,
           ip: ctx.ip,
         });
@@ -205,7 +272,12 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
     };
     current = build(keyFile);
     stops.push(watchKeyFile(config.keysDir, config.keysReloadSeconds, log, (file) => {
+      const known = new Set(signingKeys.keys.map((k) => k.kid));
       current = build(file);
+      signingKeys = file;
+      for (const key of file.keys.filter((k) => !known.has(k.kid))) {
+        announceSigningKey(storage, services, key.kid, file.meta[key.kid]?.activates_at).catch((error: unknown) => log.error('could not record a rotated signing key', { kid: key.kid, error }));
+      }
     }));
     if (config.importFile) {
       // After the provider is built: imported clients are checked by its metadata validation, as the API's are.
@@ -214,11 +286,12 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
       log.info('import applied', { file: config.importFile, ...summary });
     }
 
-    const operations = createManagementOperations(services);
+    const operations = createManagementOperations(services, { eventsPollMs: config.eventsPollMs, sharedSignals });
     const apiRouter = createApiRouter({
       operations,
       auth: createApiAuthenticator({ tokens: () => currentTokens!, audience: config.apiResource }),
       openApi: buildOpenApiDocument(operations, { issuer: config.issuer, audience: config.apiResource, version: packageVersion() }),
+      asyncApi: buildAsyncApiDocument({ issuer: config.issuer, version: packageVersion(), amqpExchange: config.amqpExchange }),
       renderDocs: (ctx, document) => views.render(ctx, 'api-docs', { document }),
     });
     const limits = rateLimitSettings(config);
@@ -237,6 +310,7 @@ export async function startGatehouse(config: Config, log: Logger): Promise<Gateh
           store: () => storage.store.ping(),
         }),
         createStaticRoutes(),
+        createSsfRoutes(config.issuer),
         createMetricsRoutes(metrics, config.metricsToken),
         // Before the API router, whose catch-all answers 404 for anything else under /api/v1.
         createRegistrationRoutes(services),

@@ -24,6 +24,9 @@ import { createPasswordPolicy } from './domain/users/password-policy.js';
 import { createSelfRegistration } from './domain/users/self-registration.js';
 import { createDevicePolling } from './domain/devices/device-polling.js';
 import { createUserCodeEntry } from './domain/devices/user-code-entry.js';
+import { createWebhookManagement } from './domain/events/webhook-management.js';
+import type { EventFilter } from './domain/ports/event-repository.js';
+import { checkOutboundUrl } from './lib/outbound-request.js';
 import type { Logger } from './logger.js';
 import { createAccessTerminator } from './oidc/access-terminator.js';
 import { createAccountClaims } from './oidc/account-claims.js';
@@ -67,7 +70,7 @@ export function createServices(deps: ServicesDeps) {
   const browserSessions = createSessionDirectory({ store, now: () => clock.now().getTime() });
   const access = Object.assign(createAccessTerminator({ payloads: repos.payloads, grants, sessions: browserSessions }), { revokeGrant: grants.revokeGrant });
   const labAccess = createLabAccess({ tenancy: repos.tenancy });
-  const audit = createAuditLog({ repository: repos.audit, clock, onError: (error, event) => log.error('audit append failed', { error, action: event.action }) });
+  const audit = createAuditLog({ transaction: storage.transaction, clock, onError: (error, event) => log.error('audit append failed', { error, action: event.action }) });
   const tokenIssuance = createTokenIssuanceCounter({
     repository: repos.tokenCounts, clock, onError: (error) => log.warn('could not write token counts; kept for the next flush', { error }),
   });
@@ -102,6 +105,8 @@ export function createServices(deps: ServicesDeps) {
 
   return {
     clock,
+    /** Runs a change with its audit row and events in one transaction (for use cases built in the composition root). */
+    change,
     /** Revoked tokens and grants (durable list, fast copy). */
     revocations,
     grants,
@@ -115,6 +120,16 @@ export function createServices(deps: ServicesDeps) {
     tokenExchange: createTokenExchange({ resources: repos.resources, labs: labAccess, audit, clock }),
     tokenIssuance,
     ...managed,
+    /** Webhook subscriptions and their delivery log (the relays that deliver run in the server). */
+    webhooks: createWebhookManagement({
+      webhooks: repos.webhooks, labs: repos.labs, change, clock,
+      checkUrl: async (url) => { await checkOutboundUrl(url, { allowPrivateNetworks: config.outboundAllowPrivateNetworks, allowHttp: config.outboundAllowHttp }); },
+    }),
+    /** The outbox read as a feed: events after a cursor, oldest first. */
+    eventFeed: {
+      after: (cursor: number, filter: EventFilter, limit: number) => repos.events.after(cursor, filter, limit),
+      latestCursor: () => repos.events.latestSeq(),
+    },
     sessions: createSessionListing({
       users: repos.users, labs: repos.labs, grantOrigins: repos.grantOrigins, sessions: browserSessions, grants, access, change,
     }),
@@ -168,6 +183,7 @@ export function createServices(deps: ServicesDeps) {
         grant_labs: await repos.tenancy.deleteOrphanGrantLabs(),
         grant_origins: await repos.grantOrigins.deleteOrphans(),
         token_counts: await repos.tokenCounts.deleteBefore(new Date(clock.now().getTime() - 31 * 86_400_000)),
+        events: await repos.events.deleteBefore(new Date(clock.now().getTime() - config.eventRetentionDays * 86_400_000)),
       };
     },
   };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 
 import { rotateKeyFile } from '../src/oidc/keys.js';
+import { eventually } from './helpers/eventually.js';
 import { backend, CMS, mode, postForm, runCli, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 import { introspect } from './helpers/user-tokens.js';
 
@@ -55,6 +56,13 @@ describe(`signing key rotation (${mode})`, () => {
     const rows = JSON.parse(listed.stdout) as Array<{ kid: string; status: string; retired_at?: string }>;
     assert.deepEqual(rows.map((r) => [r.kid, r.status]), [[added, 'signing'], [oldKid, 'published']]);
     assert.ok(rows[1]!.retired_at);
+
+    // Published once as an event (signing_key.rotated), for services that cache keys.
+    const events = await eventually(async () => {
+      const rows = await gh.gatehouse.storage.db('events').select('data').where('type', 'signing_key.rotated');
+      return rows.length ? rows : undefined;
+    }, { what: 'the signing_key.rotated event' });
+    assert.deepEqual(events.map((e: { data: unknown }) => (typeof e.data === 'string' ? JSON.parse(e.data) : e.data).kid), [added]);
   });
 
   const waitForPublished = async (kid: string) => {

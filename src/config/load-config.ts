@@ -11,7 +11,7 @@ type Properties = typeof settingsSchema['properties'];
 /** The settings as validated: defaults applied, the rest possibly unset. */
 type Settings = SchemaType<typeof settingsSchema>;
 /** Settings whose default depends on another setting: always set once loaded. */
-type Derived = 'issuer' | 'apiResource' | 'migrateOnStart';
+type Derived = 'issuer' | 'apiResource' | 'migrateOnStart' | 'outboundAllowHttp';
 
 /** Gatehouse's settings, typed from the schema that validates them. */
 export type Config = Omit<Settings, Derived> & { [K in Derived]-?: NonNullable<Settings[K]> };
@@ -43,7 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     const value = env[envName];
     if (value === undefined || value === '') continue;
     sources.set(key, envName);
-    raw[key] = key === 'cookieKeys' ? value.split(',').map((s) => s.trim()) : value;
+    raw[key] = (settingsSchema.properties[key as keyof Properties] as { type?: string }).type === 'array' ? value.split(',').map((s) => s.trim()) : value;
   }
 
   if (!validate(raw)) {
@@ -60,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     issuer,
     apiResource: raw.apiResource ?? `${issuer}/api`,
     migrateOnStart: raw.migrateOnStart ?? raw.environment !== 'production',
+    outboundAllowHttp: raw.outboundAllowHttp ?? raw.environment !== 'production',
     dataDir: resolve(cwd, raw.dataDir),
     keysDir: resolve(cwd, raw.keysDir),
     ...(raw.importFile ? { importFile: resolve(cwd, raw.importFile) } : {}),

@@ -208,6 +208,38 @@ export const settingsSchema = {
       'x-env': 'GATEHOUSE_METRICS_TOKEN', type: 'string', minLength: 16,
       description: 'Serve /metrics on the public port too, to requests with `Authorization: Bearer <this token>` (others get 404).',
     },
+    amqpUrl: {
+      'x-env': 'AMQP_URL', type: 'string', pattern: '^amqps?://',
+      description: 'RabbitMQ (AMQP 0-9-1) connection string. Set: every event is also published to the amqpExchange topic exchange (routing key = event type, persistent, publisher confirms).',
+    },
+    amqpExchange: {
+      'x-env': 'GATEHOUSE_AMQP_EXCHANGE', type: 'string', minLength: 1, maxLength: 255, default: 'gatehouse.events',
+      description: 'The topic exchange events are published to (declared durable on first use).',
+    },
+    eventsPollMs: {
+      'x-env': 'GATEHOUSE_EVENTS_POLL_MS', type: 'integer', minimum: 10, maximum: 60000, default: 200,
+      description: 'How often each node looks for events to relay (RabbitMQ, webhook fan-out, due webhook deliveries) and for new events to stream to live feeds.',
+    },
+    eventRetentionDays: {
+      'x-env': 'GATEHOUSE_EVENT_RETENTION_DAYS', type: 'integer', minimum: 1, maximum: 3650, default: 30,
+      description: 'Events (and their webhook delivery log) older than this are swept; the pull feed reaches back this far.',
+    },
+    webhookTimeoutSeconds: {
+      'x-env': 'GATEHOUSE_WEBHOOK_TIMEOUT_SECONDS', type: 'number', minimum: 0.1, maximum: 60, default: 10,
+      description: 'Longest wait for a webhook receiver to answer a delivery; no answer counts as a failure and is retried.',
+    },
+    webhookRetryDelaysSeconds: {
+      'x-env': 'GATEHOUSE_WEBHOOK_RETRY_DELAYS', type: 'array', minItems: 1, maxItems: 50, items: { type: 'number', minimum: 0, maximum: 604800 },
+      description: 'Delays before each retry of a failed webhook delivery (comma-separated seconds, ±20 % jitter). Unset: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 10 h (over 24 h in all). After the last, the delivery fails and its subscription is disabled (audited).',
+    },
+    outboundAllowPrivateNetworks: {
+      'x-env': 'GATEHOUSE_OUTBOUND_ALLOW_PRIVATE', type: 'boolean', default: false,
+      description: 'Allow requests Gatehouse is told to make (webhook deliveries) to private, loopback, link-local and reserved addresses. Off: such targets are refused when configured and at connect time (SSRF protection).',
+    },
+    outboundAllowHttp: {
+      'x-env': 'GATEHOUSE_OUTBOUND_ALLOW_HTTP', type: 'boolean',
+      description: 'Allow plain-http webhook URLs. Unset: allowed in development and test, refused in production.',
+    },
     logLevel: {
       'x-env': 'LOG_LEVEL', enum: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info',
       description: 'Minimum level of the JSON log lines written to stdout.',

@@ -3,7 +3,8 @@ import { StorageUnavailableError } from '../domain/errors.js';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 
-import type { AccessTokenReader } from './access-token-reader.js';
+import type { AccessTokenClaims, AccessTokenReader, TokenLiveness } from './access-token-reader.js';
+import type { LabAccess } from '../domain/tenancy/lab-access.js';
 import type { AuditLog } from '../domain/audit/audit-log.js';
 import { TemporarilyUnavailable } from './errors.js';
 import { mayIntrospect, mayRevoke } from './token-policies.js';
@@ -12,6 +13,8 @@ import type { RevocationList } from './revocation-list.js';
 
 export interface StructuredTokenDeps {
   tokens: AccessTokenReader;
+  /** Roles as they stand now: introspection drops the roles withdrawn since the token was issued. */
+  labs: Pick<LabAccess, 'rolesOn'>;
   revocations: RevocationList;
   grants: GrantRevoker;
   audit: AuditLog;
@@ -37,13 +40,31 @@ export function installStructuredTokenSupport(provider: Provider, deps: Structur
     const client = ctx.oidc.client!;
     ctx.status = 200;
     ctx.type = 'application/json; charset=utf-8';
-    if (!claims || !mayIntrospect(client, claims.client_id, claims.aud) || !(await deps.tokens.liveness(claims)).active) {
+    const liveness = claims && mayIntrospect(client, claims.client_id, claims.aud) ? await deps.tokens.liveness(claims) : undefined;
+    if (!claims || !liveness?.active) {
       ctx.body = { active: false };
       return;
     }
-    const { grant_id: _internal, ...visible } = claims;
+    const { grant_id: _internal, ...visible } = { ...claims, ...(await presentRoles(claims, liveness)) };
     // A DPoP-bound JWT shows its binding (`cnf.jkt`, already a claim) and its scheme (RFC 9449 §6.2).
     ctx.body = { ...visible, active: true, token_type: claims.cnf?.jkt ? 'DPoP' : 'Bearer' };
+  }
+
+  /**
+   * The token's roles that its principal still holds, and the lab role it has now: a role
+   * withdrawn after issue is absent at once (nothing is added that the token did not carry).
+   */
+  async function presentRoles(claims: AccessTokenClaims, liveness: TokenLiveness & { active: true }): Promise<Partial<AccessTokenClaims>> {
+    const audience = Array.isArray(claims.aud) ? claims.aud[0] : claims.aud;
+    if (!Array.isArray(claims.roles) || !audience || !claims.sub) return {};
+    // A user's token (it has a grant; an exchanged one names the user too), or a service's own.
+    const held = claims.grant_id
+      ? await deps.labs.rolesOn('user', claims.sub, audience, claims.lab_id)
+      : await deps.labs.rolesOn('client', claims.client_id ?? claims.sub, audience);
+    return {
+      roles: claims.roles.filter((role) => held.includes(role)),
+      ...(liveness.acting && claims.lab_role !== undefined ? { lab_role: liveness.acting.role } : {}),
+    };
   }
 
   async function revoke(ctx: KoaContextWithOIDC): Promise<void> {
@@ -53,7 +74,7 @@ export function installStructuredTokenSupport(provider: Provider, deps: Structur
       await deps.revocations.revoke([{ kind: 'jti', value: claims.jti, expiresAt: claims.exp }]);
       await deps.audit.record({
         actor: `client:${client.clientId}`, action: 'access_token.revoked', target: `jti:${claims.jti}`,
-        details: { sub: claims.sub, aud: claims.aud }, requestId: ctx.state.requestId as string | undefined, ip: ctx.ip,
+        details: { sub: claims.sub, aud: claims.aud, exp: claims.exp, ...(claims.grant_id ? { grant_id: claims.grant_id } : {}) }, requestId: ctx.state.requestId as string | undefined, ip: ctx.ip,
       });
       // As oidc-provider does for opaque access tokens: revoking one ends its grant. Not for an
       // exchanged token (it carries `act`): its grant is the user's grant with another client,

@@ -1,4 +1,5 @@
 import type { Config } from '../config/load-config.js';
+import type { LeaseRelayCursor } from '../domain/ports/event-repository.js';
 import type { Repositories, Transaction } from '../domain/ports/repositories.js';
 import type { RateLimiters } from '../domain/ports/rate-limiter.js';
 import type { Store } from '../domain/ports/store.js';
@@ -6,7 +7,7 @@ import type { Logger } from '../logger.js';
 import { guardStorage, withDomainErrors, type StorageObserver } from './domain-errors.js';
 import { createMemoryStore } from './memory/memory-store.js';
 import { createDatabase, migrateLatest, pendingMigrations, type Database } from './postgres/database.js';
-import { createRepositories, createTransaction } from './postgres/repositories.js';
+import { createRelayCursorLease, createRepositories, createTransaction } from './postgres/repositories.js';
 import { createRateLimiters } from './rate-limiters.js';
 import { connectRedis, redisStore } from './redis/redis-store.js';
 
@@ -17,6 +18,8 @@ import { connectRedis, redisStore } from './redis/redis-store.js';
 export interface Storage {
   repos: Repositories;
   transaction: Transaction;
+  /** The outbox relays' cursors, each leased to one node at a time. */
+  leaseRelayCursor: LeaseRelayCursor;
   store: Store;
   /** Request rate limits, counted where the store keeps its state (Redis or this process). */
   rateLimiters: RateLimiters;
@@ -55,6 +58,7 @@ export async function createStorage(
     db,
     repos: createRepositories(db, observe),
     transaction: createTransaction(db, observe),
+    leaseRelayCursor: createRelayCursorLease(db, observe),
     store: withDomainErrors(store, { backend: 'store', name: 'store', observe }),
     rateLimiters,
     databaseMode: mode,

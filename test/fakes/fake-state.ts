@@ -1,3 +1,4 @@
+import type { StoredEvent } from '../../src/domain/events/domain-event.js';
 import type { ChainedAuditEntry } from '../../src/domain/audit/audit-chain.js';
 import type { ClientMetadata } from '../../src/domain/ports/client-repository.js';
 import type { TokenCount } from '../../src/domain/ports/token-count-repository.js';
@@ -27,10 +28,11 @@ export interface FakeState {
   grantLabs: Record<string, string>;
   grants: GrantRow[];
   tokenCounts: TokenCount[];
+  events: StoredEvent[];
 }
 
 export const emptyState = (): FakeState => ({
-  users: [], labs: [], members: [], roles: [], resources: [], clients: [], audit: [], grantLabs: {}, grants: [], tokenCounts: [],
+  users: [], labs: [], members: [], roles: [], resources: [], clients: [], audit: [], grantLabs: {}, grants: [], tokenCounts: [], events: [],
 });
 
 /** Copies out of (and into) the state, as a database would: callers never share its objects. */

@@ -4,6 +4,7 @@ import type { Repositories, Transaction } from '../../src/domain/ports/repositor
 import type { StatisticsRepository } from '../../src/domain/ports/statistics-repository.js';
 import type { TokenCountRepository } from '../../src/domain/ports/token-count-repository.js';
 import { createFakeAuditRepository } from './fake-audit-repository.js';
+import { createFakeEventRepository } from './fake-event-repository.js';
 import { createFakeClientRepository } from './fake-client-repository.js';
 import { createFakeClock } from './fake-clock.js';
 import { createFakeLabRepository } from './fake-lab-repository.js';
@@ -140,6 +141,9 @@ export function createFakeStorage(options: { clock?: ReturnType<typeof createFak
     grantOrigins: withFaults('grantOrigins', createFakeGrantOrigins(state, clock)),
     tokenCounts: withFaults('tokenCounts', createFakeTokenCounts(state)),
     statistics: withFaults('statistics', createFakeStatistics(state)),
+    events: withFaults('events', createFakeEventRepository(state)),
+    webhooks: unsupported('webhooks'),
+    ssf: unsupported('ssf'),
   };
 
   let queue: Promise<unknown> = Promise.resolve();

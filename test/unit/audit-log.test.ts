@@ -5,8 +5,8 @@ import { createFakeStorage } from '../fakes/fake-storage.js';
 
 describe('unit: audit log (authentication and token events)', () => {
   it('appends an event with its time and empty details when none are given, and waits for it', async () => {
-    const { repos, state } = createFakeStorage();
-    const log = createAuditLog({ repository: repos.audit, onError: () => assert.fail('no error expected') });
+    const { transaction, state } = createFakeStorage();
+    const log = createAuditLog({ transaction, onError: () => assert.fail('no error expected') });
     const before = Date.now();
     await log.record({ actor: 'user:u-mary', action: 'login.succeeded', requestId: 'r1', ip: '192.0.2.9' });
     assert.equal(state.audit.length, 1);
@@ -20,7 +20,7 @@ describe('unit: audit log (authentication and token events)', () => {
     const failures: Array<[unknown, AuditEvent]> = [];
     let reported!: () => void;
     const done = new Promise<void>((resolve) => { reported = resolve; });
-    const log = createAuditLog({ repository: storage.repos.audit, onError: (error, event) => { failures.push([error, event]); reported(); } });
+    const log = createAuditLog({ transaction: storage.transaction, onError: (error, event) => { failures.push([error, event]); reported(); } });
     storage.failNext('audit.append');
     const event = { actor: 'client:portal', action: 'token.issued', details: { grant: 'g1' } };
     assert.doesNotThrow(() => log.recordLater(event));

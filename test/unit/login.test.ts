@@ -15,7 +15,7 @@ function setup() {
   const login = createLogin({
     authenticate: createAuthenticateUser({ users: storage.repos.users, hasher: createFakePasswordHasher() }),
     throttle: createLoginThrottle({ store: createMemoryStore({ clock: storage.clock }), maxFailures: 2, lockoutSeconds: 60 }),
-    audit: createAuditLog({ repository: storage.repos.audit, onError: () => assert.fail('audit failed') }),
+    audit: createAuditLog({ transaction: storage.transaction, onError: () => assert.fail('audit failed') }),
   });
   const audit = () => storage.state.audit.map((r) => [r.action, r.details.reason ?? null]);
   return { login, audit, clock: storage.clock };

@@ -25,7 +25,7 @@ function setup() {
   const exchange = createTokenExchange({
     resources: storage.repos.resources,
     labs: createLabAccess({ tenancy: storage.repos.tenancy }),
-    audit: createAuditLog({ repository: storage.repos.audit, clock: storage.clock, onError: () => assert.fail('audit failed') }),
+    audit: createAuditLog({ transaction: storage.transaction, clock: storage.clock, onError: () => assert.fail('audit failed') }),
     clock: storage.clock,
   });
   const now = Math.floor(storage.clock.now().getTime() / 1000);

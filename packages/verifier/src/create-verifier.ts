@@ -7,6 +7,7 @@ import { createIntrospection } from './lib/introspection.js';
 import { mapJoseError } from './lib/map-jose-error.js';
 import { readClaims } from './lib/read-claims.js';
 import { createReplayCache } from './lib/replay-cache.js';
+import type { RevocableToken, RevocationFeed } from './revocation-feed.js';
 import { VerifierError } from './verifier-error.js';
 
 /**
@@ -55,6 +56,14 @@ export interface VerifierOptions {
   introspection?: { clientId: string; clientSecret: string; cacheMs?: number };
   /** How DPoP proofs (RFC 9449) are checked for DPoP-bound tokens. */
   dpop?: DPoPOptions;
+  /**
+   * Refuse revoked tokens offline: `feed` (see {@link createRevocationFeed}) keeps a copy of what
+   * Gatehouse revoked (tokens, grants, ended sessions, blocked or deleted users), refreshed every
+   * second by default. When the copy is stale (Gatehouse unreachable beyond `staleAfterMs`),
+   * `whenStale` decides: `fail` (default) refuses with `revocations_unavailable` (503);
+   * `introspect` asks Gatehouse per token instead (needs the `introspection` option).
+   */
+  revocations?: { feed: RevocationFeed; whenStale?: 'fail' | 'introspect' };
 }
 
 /**
@@ -260,6 +269,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
       })
     : () => Promise.reject(new Error('introspect: createVerifier was called without the introspection option'));
 
+  const revocations = options.revocations;
+  if (revocations?.whenStale === 'introspect' && !introspection) throw new TypeError('createVerifier: revocations.whenStale "introspect" needs the introspection option');
+  async function checkNotRevoked(token: string, claims: RevocableToken): Promise<void> {
+    const { feed, whenStale = 'fail' } = revocations!;
+    if (feed.stale) {
+      if (whenStale === 'fail') throw new VerifierError('revocations_unavailable', 'the list of revoked tokens is out of date');
+      if (!(await introspect(token))) throw new VerifierError('token_revoked', 'the access token has been revoked');
+      return;
+    }
+    if (feed.isRevoked(claims)) throw new VerifierError('token_revoked', 'the access token has been revoked');
+  }
+
   return {
     issuer,
     audience,
@@ -267,9 +288,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     async verify(token, { dpop } = {}) {
       if (typeof token !== 'string' || token === '') throw new VerifierError('token_missing', 'no access token was presented');
       let claims: GatehouseClaims;
+      let grantId: string | undefined;
       try {
         const { payload } = await jwtVerify(token, getKey, tokenChecks);
         claims = readClaims(payload);
+        grantId = typeof payload.grant_id === 'string' ? payload.grant_id : undefined;
       } catch (error) {
         throw mapJoseError(error);
       }
@@ -278,6 +301,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (jkt && !dpop) throw new VerifierError('dpop_required', 'the access token is DPoP-bound: send it with the DPoP scheme and a DPoP proof');
       if (dpop && !jkt) throw new VerifierError('token_invalid', 'the access token is not DPoP-bound: send it with the Bearer scheme');
       if (dpop && jkt) await verifyDpopProof(dpop, token, jkt, proofSettings);
+      if (revocations) await checkNotRevoked(token, { jti: claims.jti, sub: claims.sub, iat: claims.iat, grant_id: grantId });
       return claims;
     },
     introspect,

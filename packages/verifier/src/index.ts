@@ -20,6 +20,7 @@ export { expressRequire } from './express-require.js';
 export type { Actor, GatehouseClaims, LabRole } from './gatehouse-claims.js';
 export { koaAuth, type KoaLikeContext, type KoaLikeMiddleware } from './koa-auth.js';
 export { koaRequire } from './koa-require.js';
+export { clientCredentialsToken, createRevocationFeed, type RevocableToken, type RevocationFeed, type RevocationFeedOptions } from './revocation-feed.js';
 export { requireActive } from './require-active.js';
 export { requireLab } from './require-lab.js';
 export { requireRole } from './require-role.js';

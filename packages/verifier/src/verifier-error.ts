@@ -25,18 +25,21 @@ export type VerifierErrorCode =
   | 'token_missing'
   | 'token_invalid'
   | 'token_expired'
+  | 'token_revoked'
   | 'dpop_required'
   | 'dpop_proof_invalid'
   | 'insufficient_lab'
   | 'insufficient_role'
   | 'insufficient_scope'
   | 'keys_unavailable'
-  | 'introspection_unavailable';
+  | 'introspection_unavailable'
+  | 'revocations_unavailable';
 
 const statusOf: Record<VerifierErrorCode, 401 | 403 | 503> = {
   token_missing: 401,
   token_invalid: 401,
   token_expired: 401,
+  token_revoked: 401,
   dpop_required: 401,
   dpop_proof_invalid: 401,
   insufficient_lab: 403,
@@ -44,6 +47,7 @@ const statusOf: Record<VerifierErrorCode, 401 | 403 | 503> = {
   insufficient_scope: 403,
   keys_unavailable: 503,
   introspection_unavailable: 503,
+  revocations_unavailable: 503,
 };
 
 /**

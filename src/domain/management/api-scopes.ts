@@ -7,6 +7,10 @@ export const API_SCOPES = {
   'clients:read': 'Read resources and clients (never their secrets).',
   'clients:write': 'Create, change and delete resources and clients; rotate client secrets.',
   'audit:read': 'Query and export the audit log; read statistics.',
+  'events:read': 'Read the event feed and follow it live (lab admins: their lab\'s events).',
+  'webhooks:read': 'Read webhook subscriptions and their delivery log.',
+  'webhooks:write': 'Create, change and delete webhook subscriptions; redeliver.',
+  'ssf:manage': 'Shared Signals receivers: configure their own streams, poll and acknowledge SETs.',
 } as const;
 
 export type ApiScope = keyof typeof API_SCOPES;

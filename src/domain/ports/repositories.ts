@@ -1,5 +1,6 @@
 import type { AuditRepository } from './audit-repository.js';
 import type { ClientRepository } from './client-repository.js';
+import type { EventRepository } from './event-repository.js';
 import type { GrantOriginRepository } from './grant-origin-repository.js';
 import type { LabRepository } from './lab-repository.js';
 import type { PayloadRepository } from './payload-repository.js';
@@ -9,6 +10,8 @@ import type { StatisticsRepository } from './statistics-repository.js';
 import type { TenancyRepository } from './tenancy-repository.js';
 import type { TokenCountRepository } from './token-count-repository.js';
 import type { UserRepository } from './user-repository.js';
+import type { WebhookRepository } from './webhook-repository.js';
+import type { SsfRepository } from './ssf-repository.js';
 
 /** Every repository over one connection (or one transaction). */
 export interface Repositories {
@@ -23,6 +26,11 @@ export interface Repositories {
   grantOrigins: GrantOriginRepository;
   tokenCounts: TokenCountRepository;
   statistics: StatisticsRepository;
+  /** The transactional outbox. */
+  events: EventRepository;
+  webhooks: WebhookRepository;
+  /** Shared Signals streams and their SETs. */
+  ssf: SsfRepository;
 }
 
 /**

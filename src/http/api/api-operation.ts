@@ -24,6 +24,10 @@ export interface ApiRequest<P = Record<string, string>, Q = Record<string, unkno
   requestId?: string;
   ip: string;
   userAgent?: string;
+  /** The request's Accept header (an operation may answer a stream, e.g. Server-Sent Events). */
+  accept?: string;
+  /** Last-Event-ID, sent by an EventSource that reconnects. */
+  lastEventId?: string;
 }
 
 export interface ApiResponseSpec {

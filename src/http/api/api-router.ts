@@ -16,6 +16,8 @@ export interface ApiRouterDeps {
   operations: ReadonlyArray<ApiOperation>;
   auth: ApiAuthenticator;
   openApi: OpenApiDocument;
+  /** The AsyncAPI document of the events, served beside it. */
+  asyncApi: Record<string, unknown>;
   /** The human-readable page of the same document. */
   renderDocs: (ctx: Context, document: OpenApiDocument) => void;
 }
@@ -47,6 +49,10 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
     ctx.body = deps.openApi;
   });
   router.get('/docs', (ctx) => deps.renderDocs(ctx, deps.openApi));
+  router.get('/asyncapi.json', (ctx) => {
+    ctx.set('Cache-Control', 'public, max-age=300');
+    ctx.body = deps.asyncApi;
+  });
 
   for (const operation of deps.operations) {
     const locate = locatorFor(operation);
@@ -70,6 +76,7 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
 
       const result = await operation.handle({
         caller, params, query, body, requestId: ctx.state.requestId as string | undefined, ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined,
+        accept: ctx.get('accept') || undefined, lastEventId: ctx.get('last-event-id') || undefined,
       });
       for (const [name, value] of Object.entries(result.headers ?? {})) ctx.set(name, value);
       ctx.status = result.status ?? (result.body === undefined ? 204 : 200);

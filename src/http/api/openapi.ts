@@ -1,3 +1,4 @@
+import { eventEnvelopeSchema } from '../../domain/schemas/event-schemas.js';
 import { API_SCOPES, type ApiOperation, type JsonSchema } from './api-operation.js';
 
 export const API_PREFIX = '/api/v1';
@@ -36,6 +37,7 @@ function parametersOf(schema: JsonSchema | undefined, location: 'path' | 'query'
     return { name, in: location, required: location === 'path' || required.has(name), ...(description ? { description } : {}), schema: rest };
   });
 }
+
 
 /**
  * The OpenAPI 3.1 document of the management API, generated from the very operations (and
@@ -77,7 +79,8 @@ export function buildOpenApiDocument(operations: ReadonlyArray<ApiOperation>, op
     tags: [...new Set(operations.map((op) => op.tag))].map((name) => ({ name })),
     paths,
     components: {
-      schemas: { Problem: problemSchema },
+      // The event envelope (the feed's items, webhook bodies, RabbitMQ messages); /api/v1/asyncapi.json describes each type.
+      schemas: { Problem: problemSchema, Event: eventEnvelopeSchema },
       securitySchemes: {
         oauth2: {
           type: 'oauth2',

@@ -3,7 +3,7 @@ import type { AuditFilter, AuditRepository } from '../../domain/ports/audit-repo
 import type { Database } from './database.js';
 
 // Serialises appends across processes so each row links to the true previous one.
-const AUDIT_LOCK = 7_314_159;
+export const AUDIT_LOCK = 7_314_159;
 
 interface AuditRow {
   id: number; at: Date; actor: string; action: string; target: string | null; details: unknown;

@@ -1,8 +1,12 @@
+import type { LeaseRelayCursor } from '../../domain/ports/event-repository.js';
 import type { Repositories, Transaction } from '../../domain/ports/repositories.js';
 import { guardStorage, withDomainErrors, type StorageObserver } from '../domain-errors.js';
 import { createAuditRepository } from './audit-repository.js';
 import { createClientRepository } from './client-repository.js';
 import type { Database } from './database.js';
+import { createEventRepository } from './event-repository.js';
+import { createWebhookRepository } from './webhook-repository.js';
+import { createSsfRepository } from './ssf-repository.js';
 import { createGrantOriginRepository } from './grant-origin-repository.js';
 import { createLabRepository } from './lab-repository.js';
 import { createOidcPayloadRepository } from './oidc-payload-repository.js';
@@ -28,6 +32,9 @@ export function createRepositories(db: Database, observe?: StorageObserver): Rep
     grantOrigins: wrap('grantOrigins', createGrantOriginRepository(db)),
     tokenCounts: wrap('tokenCounts', createTokenCountRepository(db)),
     statistics: wrap('statistics', createStatisticsRepository(db)),
+    events: wrap('events', createEventRepository(db)),
+    webhooks: wrap('webhooks', createWebhookRepository(db)),
+    ssf: wrap('ssf', createSsfRepository(db)),
   };
 }
 
@@ -35,4 +42,22 @@ export function createRepositories(db: Database, observe?: StorageObserver): Rep
 export function createTransaction(db: Database, observe?: StorageObserver): Transaction {
   // knex runs a transaction started on a transaction as a savepoint.
   return (work) => guardStorage(() => db.transaction((trx) => work(createRepositories(trx, observe), createTransaction(trx, observe))));
+}
+
+/**
+ * The relay cursors' lease on Postgres: the cursor row locked `FOR UPDATE SKIP LOCKED` in one
+ * transaction for the work, which reads and writes through that transaction. A relay started
+ * for the first time begins at the present, not with the whole history.
+ */
+export function createRelayCursorLease(db: Database, observe?: StorageObserver): LeaseRelayCursor {
+  return (name, work) => guardStorage(async () => {
+    await db.raw('INSERT INTO relay_cursors (name, after_seq) SELECT ?, coalesce(max(seq), 0) FROM events ON CONFLICT (name) DO NOTHING', [name]);
+    return db.transaction(async (trx) => {
+      const row = await trx('relay_cursors').select('after_seq').where({ name }).forUpdate().skipLocked().first() as { after_seq: string | number } | undefined;
+      if (!row) return undefined;
+      const { afterSeq, result } = await work(Number(row.after_seq), createRepositories(trx, observe));
+      if (afterSeq !== Number(row.after_seq)) await trx('relay_cursors').where({ name }).update({ after_seq: afterSeq, updated_at: trx.fn.now() });
+      return result;
+    });
+  });
 }

@@ -1,0 +1,14 @@
+import type { AuditEntry } from '../audit/audit-chain.js';
+import type { IdGenerator } from '../ports/id-generator.js';
+import type { Repositories } from '../ports/repositories.js';
+import { eventsOfAuditEntry } from './events-of-audit-entry.js';
+
+/**
+ * Appends an audit entry and the events it publishes through the same repositories: inside a
+ * transaction, the change, its audit row and its events commit together or not at all.
+ */
+export async function appendAuditedEvents(repos: Pick<Repositories, 'audit' | 'events'>, entry: AuditEntry, newEventId: IdGenerator): Promise<void> {
+  await repos.audit.append(entry);
+  const drafts = eventsOfAuditEntry(entry);
+  if (drafts.length) await repos.events.append(drafts.map((draft) => ({ ...draft, id: newEventId(), time: entry.at, actor: entry.actor })));
+}

@@ -1,0 +1,96 @@
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { ValidationError } from '../../../domain/errors.js';
+import { eventEnvelope, type StoredEvent } from '../../../domain/events/domain-event.js';
+import type { EventFilter } from '../../../domain/ports/event-repository.js';
+import { eventEnvelopeSchema, eventTypeSchema } from '../../../domain/schemas/event-schemas.js';
+import { defineOperation, type ApiOperation } from '../api-operation.js';
+import { confinedLab } from '../caller.js';
+import type { Services } from '../../../services.js';
+import { idSchema, strictObject } from '../schemas.js';
+
+interface FeedQuery { after?: string; since?: string; types?: string; lab?: string; limit: number }
+
+const HEARTBEAT_MS = 15_000;
+
+const cursorSchema = { type: 'string', pattern: '^(0|[1-9][0-9]{0,15}|latest)$', description: 'A cursor from an earlier event (`cursor`) or response (`next`); `latest` starts at the present. Absent: from the oldest event kept.' } as const;
+
+/** `types=a,b` → ['a', 'b'], each checked against the catalogue. */
+function typesOf(raw: string | undefined): string[] | undefined {
+  return raw ? raw.split(',').map((t) => t.trim()).filter(Boolean) : undefined;
+}
+
+/** A Server-Sent Events stream of the feed from `after`: each event once, `id:` its cursor, a comment line as heartbeat. */
+function eventStream(read: (after: number) => Promise<StoredEvent[]>, after: number, pollMs: number): Readable {
+  async function* frames() {
+    let cursor = after;
+    let quietSince = Date.now();
+    yield `retry: 2000\n\n`;
+    for (;;) {
+      const events = await read(cursor);
+      for (const event of events) {
+        yield `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(eventEnvelope(event))}\n\n`;
+        cursor = event.seq;
+      }
+      if (events.length) quietSince = Date.now();
+      else {
+        if (Date.now() - quietSince >= HEARTBEAT_MS) {
+          yield `: heartbeat\n\n`;
+          quietSince = Date.now();
+        }
+        await sleep(pollMs);
+      }
+    }
+  }
+  return Readable.from(frames());
+}
+
+/**
+ * GET /events: the outbox as a feed with a forward cursor, for services that pull (or follow it
+ * live as Server-Sent Events). Lab admins read their lab's events only.
+ */
+export function createEventOperations({ eventFeed }: Pick<Services, 'eventFeed'>, options: { pollMs: number }): ApiOperation[] {
+  return [
+    defineOperation<Record<string, never>, FeedQuery>({
+      operationId: 'readEvents', method: 'get', path: '/events', tag: 'Events', summary: 'Read the event feed, or follow it live',
+      description: 'Events in commit order after `after` (events of one subject are always in the order they happened). '
+        + 'Answers a page as JSON with `next`, the cursor to pass as `after` next time. With `Accept: text/event-stream` the '
+        + 'answer is a Server-Sent Events stream that stays open and sends each new event as it commits (`id:` is its cursor, so an '
+        + 'EventSource that reconnects resumes with Last-Event-ID). Delivery is at least once: drop an `id` you have seen.',
+      access: { scope: 'events:read', labAdmin: true },
+      query: strictObject({
+        after: cursorSchema,
+        types: { type: 'string', maxLength: 2000, pattern: '^[a-z_.]+(,[a-z_.]+)*$', description: 'Comma-separated event types.' },
+        since: { type: 'string', format: 'date-time', description: 'Only events at or after this time (e.g. a verifier starting up reads back one token lifetime).' },
+        lab: { ...idSchema, description: 'Only events concerning this lab (a lab admin: always their own).' },
+        limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100, description: 'Most events in one JSON page.' },
+      }),
+      responses: {
+        200: { description: 'A page of events, or (text/event-stream) a live stream of them.', schema: strictObject({ items: { type: 'array', items: eventEnvelopeSchema }, next: cursorSchema }, ['items', 'next']) },
+        400: { description: 'An unknown event type or a malformed cursor.' },
+      },
+      async handle({ caller, query, accept, lastEventId }) {
+        const types = typesOf(query.types);
+        const unknown = (types ?? []).map((t, i) => [t, i] as const).filter(([t]) => !eventTypeSchema.enum.includes(t as never));
+        if (unknown.length) {
+          throw new ValidationError('unknown event type', unknown.map(([t]) => ({ field: 'types', detail: `${t} is not an event type` })));
+        }
+        const confined = confinedLab(caller);
+        const filter: EventFilter = { types, labId: confined ?? query.lab, ...(query.since ? { since: new Date(query.since) } : {}) };
+        if (confined !== undefined && query.lab !== undefined && query.lab !== confined) return { body: { items: [], next: query.after ?? '0' } };
+        const resume = lastEventId && /^\d{1,16}$/.test(lastEventId) ? lastEventId : query.after;
+        const after = resume === 'latest' ? await eventFeed.latestCursor() : Number(resume ?? 0);
+        if (accept?.includes('text/event-stream')) {
+          return {
+            body: eventStream((cursor) => eventFeed.after(cursor, filter, 100), after, options.pollMs),
+            type: 'text/event-stream',
+            headers: { 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' },
+          };
+        }
+        const events = await eventFeed.after(after, filter, query.limit);
+        return { body: { items: events.map(eventEnvelope), next: String(events.at(-1)?.seq ?? after) } };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,25 @@
+import type { EventRepository } from '../../src/domain/ports/event-repository.js';
+import { copy, type FakeState } from './fake-state.js';
+
+/** The outbox held in FakeState: positions count up from 1 in append order (one writer at a time, as the lock makes it on Postgres). */
+export function createFakeEventRepository(state: FakeState): EventRepository {
+  return {
+    async append(events) {
+      for (const event of events) state.events.push({ ...copy(event), data: JSON.parse(JSON.stringify(event.data)) as Record<string, unknown>, seq: (state.events.at(-1)?.seq ?? 0) + 1 });
+    },
+    async after(seq, filter, limit) {
+      return state.events
+        .filter((e) => e.seq > seq && (!filter.types?.length || filter.types.includes(e.type)) && (filter.labId === undefined || e.labIds.includes(filter.labId)) && (filter.since === undefined || e.time >= filter.since))
+        .slice(0, limit)
+        .map((e) => copy(e));
+    },
+    async latestSeq() {
+      return state.events.at(-1)?.seq ?? 0;
+    },
+    async deleteBefore(time) {
+      const before = state.events.length;
+      state.events = state.events.filter((e) => e.time >= time);
+      return before - state.events.length;
+    },
+  };
+}
