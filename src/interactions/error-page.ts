@@ -26,6 +26,7 @@ const BAD_REQUEST_FROM_APP: Wording = {
   message: 'Gatehouse cannot continue with this request. Tell the application\'s owner, quoting the request id below.',
 };
 const UNAVAILABLE: Wording = { heading: 'Gatehouse is unavailable', message: 'Something Gatehouse depends on did not answer. Try again in a moment.' };
+const TOO_MANY: Wording = { heading: 'Too many attempts', message: 'Too many requests came from your network in a short time. Wait a minute, then try again.' };
 const FAILED: Wording = { heading: 'Something went wrong', message: 'Gatehouse could not finish this request. Go back to the application you came from and try again.' };
 
 /** Errors that mean the application's link is broken, not that the person did something wrong. */
@@ -34,6 +35,7 @@ const APPLICATION_ERRORS = new Set(['invalid_client', 'invalid_redirect_uri', 'u
 function wordingOf(input: ErrorPageInput): Wording {
   if (input.cause instanceof errors.SessionNotFound) return EXPIRED;
   if (input.status === 503) return UNAVAILABLE;
+  if (input.status === 429) return TOO_MANY;
   if (input.status < 500 && APPLICATION_ERRORS.has(input.code)) return BAD_REQUEST_FROM_APP;
   return FAILED;
 }
