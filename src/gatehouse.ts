@@ -25,6 +25,7 @@ import { createCsrf } from './interactions/csrf.js';
 import { createErrorPage } from './interactions/error-page.js';
 import { createInteractionRoutes } from './interactions/interaction-routes.js';
 import { createAccountRoutes } from './interactions/account-routes.js';
+import { accountSecondFactors } from './interactions/account-second-factor-routes.js';
 import { createAccountSignIn } from './interactions/account-sign-in.js';
 import { createEmailRoutes } from './interactions/email-routes.js';
 import { createAnonymousCsrf } from './interactions/page-forms.js';
@@ -421,6 +422,7 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
           views,
           issuerOrigin,
           mailEnabled: services.email !== undefined,
+          secondFactors: accountSecondFactors({ secondFactors: services.secondFactors, findUser: services.accounts.findActiveUser, views }),
         }),
         createInteractionRoutes({
           provider: serving,
