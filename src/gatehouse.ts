@@ -328,7 +328,7 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
       provider.use(answerStorageOutagesWith503(provider));
       provider.use(labPolicy.recordLabSwitch((error) => log.error('could not record a lab switch', { error })));
       currentTokens = tokens;
-      installStructuredTokenSupport(provider, { tokens: currentTokens, labs: withProtocolErrors(services.labAccess), revocations: services.revocations, grants: services.grants, audit });
+      installStructuredTokenSupport(provider, { tokens: currentTokens, labs: withProtocolErrors(services.labAccess), clientRoles: labPolicy.rolesOfClient, revocations: services.revocations, grants: services.grants, audit });
       provider.on('server_error', (_ctx, error) => log.error('oidc-provider server error', { error }));
       // JWT access tokens are 'issued' (not stored), opaque ones 'saved'; client credentials are their own kind.
       const countToken = (token: { clientId?: string }) => { if (token.clientId) tokenIssuance.count(token.clientId); };

@@ -22,8 +22,9 @@ describe(`audit log with a hash chain (${mode})`, () => {
 
       const first = await userTokens(gh.issuer);
       secrets.push(first.access_token, first.refresh_token!);
-      await refresh(gh.issuer, first.refresh_token!);
-      await refresh(gh.issuer, first.refresh_token!); // reuse: the grant is revoked
+      const rotated = await refresh(gh.issuer, first.refresh_token!);
+      await refresh(gh.issuer, String(rotated.body.refresh_token)); // the successor is used...
+      await refresh(gh.issuer, first.refresh_token!); // ...so this is reuse, not a retry: the grant is revoked
       const jwt = String((await postForm(`${gh.issuer}/token`, { grant_type: 'client_credentials', resource: CMS, scope: 'cases:read' }, backend)).body.access_token);
       secrets.push(jwt);
       await revoke(gh.issuer, jwt, backend);

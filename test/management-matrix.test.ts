@@ -76,7 +76,7 @@ describe(`management API: caller matrix (${mode})`, () => {
           }
         }
       }
-      expectStatus(`${op.operationId} platform admin`, await call(tokens.root), sample.ok);
+      expectStatus(`${op.operationId} platform admin`, await call(tokens.root), sample.servicesOnly ? 403 : sample.ok);
       expectStatus(`${op.operationId} service with ${op.scope}`, await call(tokens.ops), sample.ok);
       if (directoryMay) expectStatus(`${op.operationId} read-only service`, await call(tokens.directory), sample.ok);
       if (sample.labAdmin) expectStatus(`${op.operationId} lab admin on own lab`, await call(tokens.lena), sample.ok);

@@ -42,8 +42,9 @@ describe(`labs and roles in tokens (${mode})`, () => {
     return body as { access_token: string; id_token: string; refresh_token: string };
   }
 
+  // How the person signed in (`amr`, `acr`) is test/second-factors.test.ts's subject, not this file's.
   const accessClaims = (token: string) => {
-    const { iat: _i, exp: _e, jti: _j, sub: _s, grant_id: _g, ...rest } = decodeJwt(token);
+    const { iat: _i, exp: _e, jti: _j, sub: _s, grant_id: _g, amr: _m, acr: _a, ...rest } = decodeJwt(token);
     return rest;
   };
 

@@ -178,8 +178,8 @@ describe('gatehouse/verifier, the server package\'s export kept for compatibilit
     const compat = (await import(specifier)) as Record<string, unknown>;
     const verifierPackage = (await import('@gatehouse/verifier')) as Record<string, unknown>;
     assert.deepEqual(Object.keys(verifierPackage).sort(), [
-      'VerifierError', 'createVerifier', 'expressAuth', 'expressRequire', 'koaAuth', 'koaRequire',
-      'requireActive', 'requireLab', 'requireRole', 'requireScope',
+      'VerifierError', 'clientCredentialsToken', 'createRevocationFeed', 'createVerifier', 'expressAuth', 'expressProtectedResource', 'expressRequire',
+      'koaAuth', 'koaProtectedResource', 'koaRequire', 'protectedResource', 'requireAcr', 'requireActive', 'requireAmr', 'requireLab', 'requireRole', 'requireScope',
     ]);
     assert.deepEqual(Object.keys(compat).sort(), Object.keys(verifierPackage).sort());
     for (const name of Object.keys(verifierPackage)) assert.equal(compat[name], verifierPackage[name], name);

@@ -49,6 +49,8 @@ export function createLabPolicy(labs: LabAccess, options: { clientRolesCache: Lo
   );
 
   return {
+    /** A service client's roles on a resource, from the same per-node cache its tokens are minted from. */
+    rolesOfClient,
     interactionPolicy() {
       const policy = interactionPolicy.base();
       policy.add(prompt);

@@ -15,6 +15,8 @@ export interface StructuredTokenDeps {
   tokens: AccessTokenReader;
   /** Roles as they stand now: introspection drops the roles withdrawn since the token was issued. */
   labs: Pick<LabAccess, 'rolesOn'>;
+  /** A service client's roles, cached per node as for minting (GATEHOUSE_CLIENT_CACHE_SECONDS): the hot path of services introspecting. */
+  clientRoles: (clientId: string, audience: string) => Promise<string[]>;
   revocations: RevocationList;
   grants: GrantRevoker;
   audit: AuditLog;
@@ -60,7 +62,7 @@ export function installStructuredTokenSupport(provider: Provider, deps: Structur
     // A user's token (it has a grant; an exchanged one names the user too), or a service's own.
     const held = claims.grant_id
       ? await deps.labs.rolesOn('user', claims.sub, audience, claims.lab_id)
-      : await deps.labs.rolesOn('client', claims.client_id ?? claims.sub, audience);
+      : await deps.clientRoles(claims.client_id ?? claims.sub, audience);
     return {
       roles: claims.roles.filter((role) => held.includes(role)),
       ...(liveness.acting && claims.lab_role !== undefined ? { lab_role: liveness.acting.role } : {}),

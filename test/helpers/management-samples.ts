@@ -21,6 +21,8 @@ export interface MatrixSample {
   ok: number;
   /** Whether a lab admin may call it (on their own lab). */
   labAdmin: boolean;
+  /** Only service clients may call it (Shared Signals receivers): people, platform admins too, get 403. */
+  servicesOnly?: boolean;
   /** The same request aimed at lab-2: a lab admin of lab-1 must get a 404 (or an empty list). */
   otherLab?(ctx: MatrixContext): Promise<{ path: string; body?: unknown; expect?: 404 | ((response: ApiResponse) => string | undefined); missingPath?: string }>;
 }
@@ -66,11 +68,48 @@ async function freshResource(ctx: MatrixContext): Promise<string> {
   return encodeURIComponent(uri);
 }
 
+/** A webhook subscription to a public address (no DNS needed); a lab admin's is in lab-1. */
+async function freshWebhook(ctx: MatrixContext, who: Who): Promise<string> {
+  const created = await ctx.ops('POST', '/webhooks', { url: 'https://93.184.216.34/hook', ...(who === 'lab_admin' ? { labId: 'lab-1' } : {}) });
+  if (created.status !== 201) throw new Error(`could not create a webhook: ${created.status} ${JSON.stringify(created.body)}`);
+  return created.body.webhook.id as string;
+}
+
+/** A poll stream of ops-service (the receiver every service sample calls as). */
+async function freshStream(ctx: MatrixContext): Promise<string> {
+  const created = await ctx.ops('POST', '/ssf/streams', { delivery: { method: 'urn:ietf:rfc:8936' } });
+  if (created.status !== 201) throw new Error(`could not create a stream: ${created.status} ${JSON.stringify(created.body)}`);
+  return created.body.stream_id as string;
+}
+
 const CMS = 'https://cms.example';
 const unknownId = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
 /** One row per operationId: the specification the matrix test checks the API against. */
 export const matrixSamples: Record<string, MatrixSample> = {
+  resetUserFactors: { ok: 200, labAdmin: true, request: async (ctx) => ({ path: `/users/${(await freshUser(ctx)).id}/factors` }) },
+  // Dynamic registration is off in the test configuration: creating a token is refused with 400 there.
+  createInitialAccessToken: { ok: 400, labAdmin: false, request: async () => ({ path: '/initial-access-tokens', body: {} }) },
+  listInitialAccessTokens: { ok: 200, labAdmin: false, request: async () => ({ path: '/initial-access-tokens' }) },
+  revokeInitialAccessToken: { ok: 404, labAdmin: false, request: async () => ({ path: `/initial-access-tokens/${unknownId}` }) },
+  readEvents: { ok: 200, labAdmin: true, request: async () => ({ path: '/events?after=latest' }) },
+  listWebhooks: { ok: 200, labAdmin: true, request: async () => ({ path: '/webhooks' }) },
+  createWebhook: { ok: 201, labAdmin: true, request: async () => ({ path: '/webhooks', body: { url: 'https://93.184.216.34/hook' } }) },
+  getWebhook: { ok: 200, labAdmin: true, request: async (ctx, who) => ({ path: `/webhooks/${await freshWebhook(ctx, who)}` }) },
+  updateWebhook: { ok: 200, labAdmin: true, request: async (ctx, who) => ({ path: `/webhooks/${await freshWebhook(ctx, who)}`, body: { description: 'matrix' } }) },
+  deleteWebhook: { ok: 204, labAdmin: true, request: async (ctx, who) => ({ path: `/webhooks/${await freshWebhook(ctx, who)}` }) },
+  listWebhookDeliveries: { ok: 200, labAdmin: true, request: async (ctx, who) => ({ path: `/webhooks/${await freshWebhook(ctx, who)}/deliveries` }) },
+  // A subscription with no delivery yet: the redelivery of an unknown one is a 404 for every caller allowed to ask.
+  redeliverWebhook: { ok: 404, labAdmin: true, request: async (ctx, who) => ({ path: `/webhooks/${await freshWebhook(ctx, who)}/deliveries/1/redeliver` }) },
+  readSsfStreams: { ok: 200, labAdmin: false, servicesOnly: true, request: async () => ({ path: '/ssf/streams' }) },
+  createSsfStream: { ok: 201, labAdmin: false, servicesOnly: true, request: async () => ({ path: '/ssf/streams', body: { delivery: { method: 'urn:ietf:rfc:8936' } } }) },
+  updateSsfStream: { ok: 200, labAdmin: false, servicesOnly: true, request: async (ctx) => ({ path: '/ssf/streams', body: { stream_id: await freshStream(ctx), description: 'matrix' } }) },
+  replaceSsfStream: { ok: 200, labAdmin: false, servicesOnly: true, request: async (ctx) => ({ path: '/ssf/streams', body: { stream_id: await freshStream(ctx), delivery: { method: 'urn:ietf:rfc:8936' } } }) },
+  deleteSsfStream: { ok: 204, labAdmin: false, servicesOnly: true, request: async (ctx) => ({ path: `/ssf/streams?stream_id=${await freshStream(ctx)}` }) },
+  readSsfStatus: { ok: 200, labAdmin: false, servicesOnly: true, request: async (ctx) => ({ path: `/ssf/status?stream_id=${await freshStream(ctx)}` }) },
+  updateSsfStatus: { ok: 200, labAdmin: false, servicesOnly: true, request: async (ctx) => ({ path: '/ssf/status', body: { stream_id: await freshStream(ctx), status: 'paused' } }) },
+  verifySsfStream: { ok: 204, labAdmin: false, servicesOnly: true, request: async (ctx) => ({ path: '/ssf/verify', body: { stream_id: await freshStream(ctx), state: 'x' } }) },
+  pollSsfStream: { ok: 200, labAdmin: false, servicesOnly: true, request: async (ctx) => ({ path: `/ssf/poll/${await freshStream(ctx)}`, body: { returnImmediately: true } }) },
   listLabs: { ok: 200, labAdmin: true, request: async () => ({ path: '/labs' }) },
   createLab: { ok: 201, labAdmin: false, request: async (ctx) => ({ path: '/labs', body: { name: ctx.unique('Lab') } }) },
   getLab: {

@@ -281,8 +281,9 @@ describe('unit: user management', () => {
   describe('register', () => {
     it('registers a new account with an unverified email', async () => {
       const { users, state } = setup();
-      assert.deepEqual(await users.register(origin, { username: 'hank', email: 'hank@example.org', password: strong }), { created: true });
+      const registered = await users.register(origin, { username: 'hank', email: 'hank@example.org', password: strong });
       const hank = state.users.find((u) => u.username === 'hank')!;
+      assert.deepEqual(registered, { created: true, userId: hank.id });
       assert.equal(hank.emailVerified, false);
       assert.deepEqual(state.audit.map((r) => r.action), ['user.registered']);
     });

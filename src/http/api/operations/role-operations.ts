@@ -21,7 +21,7 @@ const userParams = strictObject({ userId: idSchema }, ['userId']);
 const clientParams = strictObject({ clientId: clientIdSchema }, ['clientId']);
 
 const USER_ROLE_TIMING = 'Roles are read when an access token is minted: a change shows in the user\'s next access token (new login or refresh); tokens already issued keep their roles until they expire, but introspection leaves out a withdrawn role at once.';
-const CLIENT_ROLE_TIMING = 'Each node caches a client\'s roles for its client cache time (GATEHOUSE_CLIENT_CACHE_SECONDS, default 5 s): a change shows in client_credentials tokens minted after that; tokens already issued keep their roles until they expire, but introspection leaves out a withdrawn role at once.';
+const CLIENT_ROLE_TIMING = 'Each node caches a client\'s roles for its client cache time (GATEHOUSE_CLIENT_CACHE_SECONDS, default 5 s): a change shows in client_credentials tokens minted after that, and in introspection answers within the same time; tokens already issued keep their roles until they expire.';
 
 const listed = (items: RoleAssignment[]) => ({ body: { items, total: items.length } });
 
