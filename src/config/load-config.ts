@@ -43,7 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     const value = env[envName];
     if (value === undefined || value === '') continue;
     sources.set(key, envName);
-    raw[key] = key === 'userAttributes' ? parseJsonSetting(envName, value) : (settingsSchema.properties[key as keyof Properties] as { type?: string }).type === 'array' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+    raw[key] = key === 'userAttributes' || key === 'branding' ? parseJsonSetting(envName, value) : (settingsSchema.properties[key as keyof Properties] as { type?: string }).type === 'array' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
   }
 
   if (!validate(raw)) {
