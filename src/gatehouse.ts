@@ -29,7 +29,7 @@ import { accountClientSecret } from './domain/account/account-client.js';
 import { PASSWORD_RESET_PATH } from './domain/email/email-link-paths.js';
 import type { Mailer } from './domain/ports/mailer.js';
 import { createNodemailerMailer } from './mail/nodemailer-mailer.js';
-import { BRANDS_CSS_PATH, createBranding, type BrandingSettings } from './interactions/branding.js';
+import { BRANDS_CSS_PATH, createBranding, type BrandingSettings } from './config/branding.js';
 import { createViews } from './interactions/views.js';
 import { withContext, type Logger } from './logger.js';
 import { createAccessTokenReader, type AccessTokenReader } from './oidc/access-token-reader.js';

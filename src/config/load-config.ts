@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { createAjv, describeErrors } from './ajv.js';
+import { createBranding, type BrandingSettings } from './branding.js';
 import { settingsSchema } from './settings-schema.js';
 import { createUserAttributeSchema } from './user-attributes.js';
 
@@ -58,6 +59,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     createUserAttributeSchema(raw.userAttributes as Record<string, unknown>);
   } catch (error) {
     throw new ConfigError(`invalid configuration: ${sources.get('userAttributes') ?? 'userAttributes'}: ${(error as Error).message}`);
+  }
+
+  try {
+    createBranding(raw.branding as BrandingSettings);
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: ${sources.get('branding') ?? 'branding'}: ${(error as Error).message}`);
   }
 
   const issuer = raw.issuer ?? `http://localhost:${raw.port}`;

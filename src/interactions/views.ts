@@ -2,7 +2,7 @@ import { Eta } from 'eta';
 import type { Context } from 'koa';
 
 import { viewsDir } from '../config/paths.js';
-import { createBranding, type Branding } from './branding.js';
+import { createBranding, type Branding } from '../config/branding.js';
 import { createMessages, type Messages } from './messages.js';
 
 /**

@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 
+import { loadConfig } from '../../src/config/load-config.js';
 import { packageRoot, viewsDir } from '../../src/config/paths.js';
-import { contrastOnWhite, createBranding } from '../../src/interactions/branding.js';
+import { contrastOnWhite, createBranding, type BrandingSettings } from '../../src/config/branding.js';
 import { acceptedLanguages, createMessages, loadCatalogues, negotiateLocale } from '../../src/interactions/messages.js';
 
 const placeholders = (message: string) => [...message.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
@@ -66,5 +67,17 @@ describe('page localisation and branding', () => {
     assert.equal(branding.brandOf({ clientId: 'other' }), undefined);
     assert.ok(contrastOnWhite('#2457c5') >= 4.5);
     assert.throws(() => createBranding({ clients: { pale: { accentColour: '#ffcc00' } } }), /branding\.clients\.pale\.accentColour = #ffcc00: contrast on white is 1\.\d\d:1/);
+  });
+
+  it('loads the branding example of docs/LOCALISATION.md from GATEHOUSE_BRANDING, and refuses an http logo or a colour name', () => {
+    const docs = readFileSync(`${packageRoot}docs/LOCALISATION.md`, 'utf8');
+    const example = /```json\n([\s\S]*?)```/.exec(docs)![1]!;
+    const config = loadConfig({ GATEHOUSE_BRANDING: example }, packageRoot);
+    const branding = createBranding(config.branding as BrandingSettings);
+    assert.equal(branding.brandOf({ clientId: 'portal', labId: 'lab-2' })?.displayName, 'Second Lab');
+    assert.throws(() => loadConfig({ GATEHOUSE_BRANDING: '{"clients": {"portal": {"logoUrl": "http://cdn.example/logo.svg"}}}' }, packageRoot), /GATEHOUSE_BRANDING/);
+    assert.throws(() => loadConfig({ GATEHOUSE_BRANDING: '{"labs": {"lab-2": {"accentColour": "red"}}}' }, packageRoot), /GATEHOUSE_BRANDING/);
+    assert.throws(() => loadConfig({ GATEHOUSE_BRANDING: '{"lab": {}}' }, packageRoot), /GATEHOUSE_BRANDING/);
+    assert.throws(() => loadConfig({ GATEHOUSE_BRANDING: '{"labs": {"lab-2": {"accentColour": "#ffcc00"}}}' }, packageRoot), /^ConfigError: invalid configuration: GATEHOUSE_BRANDING: branding\.labs\.lab-2\.accentColour = #ffcc00: contrast on white/);
   });
 });
