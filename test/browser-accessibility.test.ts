@@ -76,6 +76,16 @@ describe(`pages are accessible, localised and branded in a real browser (headles
     await page.goto((await portalAuthorization(config, { scope: 'openid labs cases:read', resource: CMS })).url.href);
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await assertAccessibleAtBothWidths(page, 'login page');
+    // Focus starts in the first field and Tab follows the page from top to bottom.
+    const focusOrder: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      focusOrder.push(await page.evaluate(() => {
+        const active = document.activeElement as HTMLElement;
+        return active.id || active.textContent!.trim();
+      }));
+      await page.keyboard.press('Tab');
+    }
+    assert.deepEqual(focusOrder, ['login', 'password', 'Sign in', 'Use a passkey', 'Cancel']);
 
     await page.getByLabel('Username or email').fill(mary.username);
     await page.getByLabel('Password').fill('not-the-password');
