@@ -19,6 +19,8 @@ export interface SpawnOptions {
   port: number;
   /** Path answered with 200 once the server can take load. */
   readyPath: string;
+  /** Also wait for this text in the output (every worker of a cluster is up). */
+  readyOutput?: string;
   timeoutMs?: number;
 }
 
@@ -52,7 +54,7 @@ export async function spawnChildServer(options: SpawnOptions): Promise<ChildServ
     try {
       const response = await fetch(`${url}${options.readyPath}`);
       await response.arrayBuffer();
-      if (response.ok) break;
+      if (response.ok && (!options.readyOutput || output.includes(options.readyOutput))) break;
     } catch {
       // Not listening yet.
     }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 let ticksPerSecond: number | undefined;
 
@@ -20,6 +20,34 @@ export function processCpuMicros(pid: number): number | undefined {
   const ticks = Number(fields[11]) + Number(fields[12]);
   ticksPerSecond ??= clockTicks();
   return (ticks / ticksPerSecond) * 1e6;
+}
+
+/**
+ * CPU time of a process and every live descendant (a cluster's primary and its workers), in
+ * microseconds; undefined where there is no /proc.
+ */
+export function processTreeCpuMicros(pid: number): number | undefined {
+  const own = processCpuMicros(pid);
+  if (own === undefined) return undefined;
+  const parents = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(name)]);
+    } catch {
+      // Gone since the listing.
+    }
+  }
+  let total = own;
+  const queue = [...(parents.get(pid) ?? [])];
+  while (queue.length) {
+    const child = queue.pop()!;
+    total += processCpuMicros(child) ?? 0;
+    queue.push(...(parents.get(child) ?? []));
+  }
+  return total;
 }
 
 function clockTicks(): number {

@@ -8,8 +8,9 @@ import autocannon from 'autocannon';
 import { bareClient } from './bare-client.js';
 import { createBenchSandbox, type BenchSandbox } from './bench-sandbox.js';
 import { freePort, spawnChildServer, type ChildServer } from './child-server.js';
-import { processCpuMicros } from './process-cpu.js';
+import { processTreeCpuMicros } from './process-cpu.js';
 import { parseLoadFlags } from './load-flags.js';
+import { createPositiveFlag } from './positive-flag.js';
 
 /**
  * `npm run bench`: Gatehouse's token endpoint and introspection against a bare oidc-provider,
@@ -27,6 +28,11 @@ const usage = `usage: node dist/bench/token-issuance.js [options]
   --database-url U   existing database used to create the bench's own (default $DATABASE_URL or postgres://postgres@127.0.0.1:5432/test)
   --redis-url U      (default $REDIS_URL or redis://127.0.0.1:6379)
   --gatehouse FILE   the Gatehouse entry point to run (default dist/src/main.js), e.g. a candidate build
+  --workers LIST     worker counts to compare, comma-separated (default 1; e.g. 1,2): each count starts bare
+                     (node:cluster) and Gatehouse (GATEHOUSE_WORKERS) with that many workers; above 1 only
+                     issuance is measured (bare's workers do not share opaque tokens) and a scaling table
+                     follows; needs the servers (not --embedded)
+  --rate-limits on|off  Gatehouse's rate limits (default on, its default; off measures their cost)
   --cpu-prof DIR     start both servers with node --cpu-prof, writing gatehouse.cpuprofile and
                      bare-provider.cpuprofile to DIR (profiling slows both: do not quote those figures)
   --help`;
@@ -37,8 +43,18 @@ const { flags, duration, rounds, connections, warmup, servers: serverUrls } = pa
   warmupDefault: '3',
   scenarios: ['issuance', 'introspection'],
   maxDuration: { seconds: 240, why: 'the introspected tokens live 300 s' },
-  extra: { gatehouse: undefined },
+  extra: { gatehouse: undefined, workers: '1', 'rate-limits': 'on' },
 });
+
+if (flags['rate-limits'] !== 'on' && flags['rate-limits'] !== 'off') {
+  process.stderr.write(`token-issuance: --rate-limits = ${JSON.stringify(flags['rate-limits'])}: expected on or off\n${usage}\n`);
+  process.exit(2);
+}
+const workerCounts = String(flags.workers).split(',').map((text) => createPositiveFlag('token-issuance', usage)('workers', text.trim(), true));
+if (workerCounts.some((n) => n > 1) && flags.embedded) {
+  process.stderr.write('token-issuance: --workers above 1 needs Postgres and Redis: Gatehouse refuses several workers on the embedded database\n');
+  process.exit(2);
+}
 
 const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -135,7 +151,7 @@ const decodeSegment = (token: string, index: number) => JSON.parse(Buffer.from(t
  * 2048-bit key, an introspection that says active). A mis-configured side would be "fast" for
  * the wrong reason.
  */
-async function verifyEquivalence(target: Target): Promise<string> {
+async function verifyEquivalence(target: Target, withIntrospection: boolean): Promise<string> {
   const discovery = (await (await fetch(`${target.server.url}/.well-known/openid-configuration`)).json()) as { jwks_uri: string };
   const jwks = (await (await fetch(discovery.jwks_uri.replace(/^https?:\/\/[^/]+/, target.server.url))).json()) as { keys: Array<{ n?: string }> };
   const bits = Buffer.from(jwks.keys[0]?.n ?? '', 'base64url').length * 8;
@@ -150,6 +166,7 @@ async function verifyEquivalence(target: Target): Promise<string> {
     throw new Error(`${target.name}: issued token is not an RS256 at+jwt for ${RESOURCE} with scope cases:read: ${JSON.stringify({ header, payload })}`);
   }
 
+  if (!withIntrospection) return `${target.name}: RS256 at+jwt, ${bits}-bit key, ${jwt.length}-byte token`;
   const token = await target.introspectionToken();
   const introspected = await send(target.server, target.introspect(token));
   if (introspected.status !== 200 || introspected.body.active !== true) {
@@ -161,7 +178,7 @@ async function verifyEquivalence(target: Target): Promise<string> {
 
 async function load(target: Target, spec: RequestSpec, seconds: number): Promise<Run> {
   const pid = target.server.process.pid!;
-  const cpuBefore = processCpuMicros(pid);
+  const cpuBefore = processTreeCpuMicros(pid);
   const result = await autocannon({
     url: `${target.server.url}${spec.path}`,
     method: 'POST',
@@ -171,7 +188,7 @@ async function load(target: Target, spec: RequestSpec, seconds: number): Promise
     pipelining: 1,
     duration: seconds,
   });
-  const cpuAfter = processCpuMicros(pid);
+  const cpuAfter = processTreeCpuMicros(pid);
   const responses = result['1xx'] + result['2xx'] + result['3xx'] + result['4xx'] + result['5xx'];
   const statusCodes: Record<string, number> = {};
   for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = count ?? 0;
@@ -212,9 +229,106 @@ const scenarios: Record<ScenarioName, { title: string }> = {
 
 const selectedScenarios = (Object.keys(scenarios) as ScenarioName[]).filter((s) => flags.only === undefined || flags.only === s);
 
+type Results = Record<ScenarioName, Record<ServerName, Run[]>>;
+
+/** With several workers bare's opaque tokens live in one worker's memory: only issuance compares. */
+const scenariosAt = (workers: number): ScenarioName[] => (workers > 1 ? selectedScenarios.filter((s) => s === 'issuance') : selectedScenarios);
+
+/** Starts both servers with `workers` workers each, measures every scenario, stops them. Undefined if interrupted. */
+async function measure(workers: number, sandbox: BenchSandbox, profile: (name: string) => string[], served: Record<ServerName, number>, interrupted: () => boolean): Promise<Results | undefined> {
+  const stopAll: Array<() => Promise<void>> = [];
+  try {
+    const barePort = await freePort();
+    const bareServer = await spawnChildServer({
+      name: 'bare-provider',
+      script: `${packageRoot}dist/bench/bare-provider.js`,
+      args: ['--port', String(barePort), '--workers', String(workers)],
+      nodeArgs: profile('bare-provider'),
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test' },
+      port: barePort,
+      readyPath: '/.well-known/openid-configuration',
+      ...(workers > 1 ? { readyOutput: 'bare-provider workers listening' } : {}),
+      // Each worker makes its own RSA key: slow on a busy machine.
+      timeoutMs: 120_000,
+    });
+    stopAll.push(() => bareServer.stop());
+
+    const gatehousePort = await freePort();
+    const gatehouseServer = await spawnChildServer({
+      name: 'gatehouse',
+      script: gatehouseEntry,
+      nodeArgs: profile('gatehouse'),
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...sandbox.env,
+        NODE_ENV: 'test',
+        // With workers, the supervisor's 'workers listening' line (info) says all are up.
+        LOG_LEVEL: workers > 1 ? 'info' : 'warn',
+        GATEHOUSE_WORKERS: String(workers),
+        GATEHOUSE_RATE_LIMITS: String(flags['rate-limits'] === 'on'),
+        GATEHOUSE_IMPORT: `${packageRoot}test/fixtures/import.json`,
+        PORT: String(gatehousePort),
+        HOST: '127.0.0.1',
+        ISSUER: `http://127.0.0.1:${gatehousePort}`,
+      },
+      port: gatehousePort,
+      readyPath: '/readyz',
+      ...(workers > 1 ? { readyOutput: '"workers listening"' } : {}),
+      timeoutMs: 120_000,
+    });
+    stopAll.push(() => gatehouseServer.stop());
+
+    const targets: Target[] = [
+      makeTarget('bare', bareServer, bareClient, bareClient, true),
+      makeTarget('gatehouse', gatehouseServer, gatehouseClients.issuer, gatehouseClients.introspector, false),
+    ];
+    for (const target of targets) process.stdout.write(`  check ${await verifyEquivalence(target, scenariosAt(workers).includes('introspection'))}\n`);
+    process.stdout.write('\n');
+
+    const results: Record<ScenarioName, Record<ServerName, Run[]>> = {
+      issuance: { bare: [], gatehouse: [] },
+      introspection: { bare: [], gatehouse: [] },
+    };
+    const specFor = async (scenario: ScenarioName, target: Target) =>
+      scenario === 'issuance' ? target.issue : target.introspect(await target.introspectionToken());
+
+    for (const scenario of scenariosAt(workers)) {
+      if (warmup > 0) {
+        for (const target of targets) {
+          if (interrupted()) return undefined;
+          const run = await load(target, await specFor(scenario, target), warmup);
+          served[target.name] += run.responses;
+          if (interrupted()) return undefined;
+          assertAlive(target);
+          // Not part of the figures, but a warm-up that fails points at a broken set-up.
+          const problems = run.non2xx || run.errors ? `  <-- !!! ${run.non2xx} non-2xx ${JSON.stringify(run.statusCodes)}, ${run.errors} errors` : '';
+          process.stdout.write(`  warm-up  ${scenario.padEnd(13)} ${target.name.padEnd(9)} ${pad(fmt(run.okPerSecond), 6)} ok/s (not counted)${problems}\n`);
+        }
+      }
+      for (let round = 1; round <= rounds; round++) {
+        for (const target of targets) {
+          if (interrupted()) return undefined;
+          const run = await load(target, await specFor(scenario, target), duration);
+          served[target.name] += run.responses;
+          // Ctrl-C reaches the children too; their exit is then expected, not a failure to report.
+          if (interrupted()) return undefined;
+          assertAlive(target);
+          results[scenario][target.name].push(run);
+          const problems = run.non2xx || run.errors ? `  <-- ${run.non2xx} non-2xx, ${run.errors} errors` : '';
+          process.stdout.write(`  round ${round}  ${scenario.padEnd(13)} ${target.name.padEnd(9)} ${pad(fmt(run.okPerSecond), 6)} ok/s  p50 ${run.p50} ms  p99 ${run.p99} ms  cpu ${cpu(run.cpuPerRequest)} µs/req${problems}\n`);
+        }
+      }
+    }
+
+
+    return results;
+  } finally {
+    for (const stop of stopAll.reverse()) await stop().catch(() => {});
+  }
+}
+
 async function main(): Promise<number> {
   const servers = serverUrls;
-  const stopAll: Array<() => Promise<void>> = [];
   let sandbox: BenchSandbox | undefined;
   let interrupted = false;
   // Every response each server gave under load, warm-up included: a profile covers all of them.
@@ -244,85 +358,23 @@ async function main(): Promise<number> {
     process.stdout.write('\n');
 
     const profile = (name: string) => (flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu-prof']}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
-    const barePort = await freePort();
-    const bareServer = await spawnChildServer({
-      name: 'bare-provider',
-      script: `${packageRoot}dist/bench/bare-provider.js`,
-      args: ['--port', String(barePort)],
-      nodeArgs: profile('bare-provider'),
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test' },
-      port: barePort,
-      readyPath: '/.well-known/openid-configuration',
-    });
-    stopAll.push(() => bareServer.stop());
-
-    const gatehousePort = await freePort();
-    const gatehouseServer = await spawnChildServer({
-      name: 'gatehouse',
-      script: gatehouseEntry,
-      nodeArgs: profile('gatehouse'),
-      env: {
-        PATH: process.env.PATH ?? '',
-        ...sandbox.env,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        GATEHOUSE_IMPORT: `${packageRoot}test/fixtures/import.json`,
-        PORT: String(gatehousePort),
-        HOST: '127.0.0.1',
-        ISSUER: `http://127.0.0.1:${gatehousePort}`,
-      },
-      port: gatehousePort,
-      readyPath: '/readyz',
-      timeoutMs: 120_000,
-    });
-    stopAll.push(() => gatehouseServer.stop());
-
-    const targets: Target[] = [
-      makeTarget('bare', bareServer, bareClient, bareClient, true),
-      makeTarget('gatehouse', gatehouseServer, gatehouseClients.issuer, gatehouseClients.introspector, false),
-    ];
-    for (const target of targets) process.stdout.write(`  check ${await verifyEquivalence(target)}\n`);
-    process.stdout.write('\n');
-
-    const results: Record<ScenarioName, Record<ServerName, Run[]>> = {
-      issuance: { bare: [], gatehouse: [] },
-      introspection: { bare: [], gatehouse: [] },
-    };
-    const specFor = async (scenario: ScenarioName, target: Target) =>
-      scenario === 'issuance' ? target.issue : target.introspect(await target.introspectionToken());
-
-    for (const scenario of selectedScenarios) {
-      if (warmup > 0) {
-        for (const target of targets) {
-          if (interrupted) return 130;
-          const run = await load(target, await specFor(scenario, target), warmup);
-          served[target.name] += run.responses;
-          if (interrupted) return 130;
-          assertAlive(target);
-          // Not part of the figures, but a warm-up that fails points at a broken set-up.
-          const problems = run.non2xx || run.errors ? `  <-- !!! ${run.non2xx} non-2xx ${JSON.stringify(run.statusCodes)}, ${run.errors} errors` : '';
-          process.stdout.write(`  warm-up  ${scenario.padEnd(13)} ${target.name.padEnd(9)} ${pad(fmt(run.okPerSecond), 6)} ok/s (not counted)${problems}\n`);
-        }
-      }
-      for (let round = 1; round <= rounds; round++) {
-        for (const target of targets) {
-          if (interrupted) return 130;
-          const run = await load(target, await specFor(scenario, target), duration);
-          served[target.name] += run.responses;
-          // Ctrl-C reaches the children too; their exit is then expected, not a failure to report.
-          if (interrupted) return 130;
-          assertAlive(target);
-          results[scenario][target.name].push(run);
-          const problems = run.non2xx || run.errors ? `  <-- ${run.non2xx} non-2xx, ${run.errors} errors` : '';
-          process.stdout.write(`  round ${round}  ${scenario.padEnd(13)} ${target.name.padEnd(9)} ${pad(fmt(run.okPerSecond), 6)} ok/s  p50 ${run.p50} ms  p99 ${run.p99} ms  cpu ${cpu(run.cpuPerRequest)} µs/req${problems}\n`);
-        }
-      }
+    const byWorkers = new Map<number, Results>();
+    for (const workers of workerCounts) {
+      if (workerCounts.length > 1) process.stdout.write(`\n  --- ${workers} worker${workers > 1 ? 's' : ''} each ---\n`);
+      const results = await measure(workers, sandbox, profile, served, () => interrupted);
+      if (!results) return 130;
+      byWorkers.set(workers, results);
     }
 
     process.stdout.write(`\n  loadavg:     ${loadavg().map((l) => fmt(l, 2)).join(' ')} (1/5/15 min) at end; this bench alone accounts for about 2\n`);
-    return report(results, servers !== undefined);
+    let failures = 0;
+    for (const [workers, results] of byWorkers) {
+      if (workerCounts.length > 1) process.stdout.write(`\n=== ${workers} worker${workers > 1 ? 's' : ''} each (bare: node:cluster over oidc-provider; gatehouse: GATEHOUSE_WORKERS=${workers}) ===\n`);
+      failures += report(results, servers !== undefined, scenariosAt(workers));
+    }
+    if (workerCounts.length > 1) reportScaling(byWorkers);
+    return failures ? 1 : 0;
   } finally {
-    for (const stop of stopAll.reverse()) await stop().catch(() => {});
     await sandbox?.dispose().catch((error: Error) => process.stderr.write(`could not remove the bench sandbox: ${error.message}\n`));
     if (flags['cpu-prof']) {
       const dir = flags['cpu-prof'];
@@ -338,10 +390,11 @@ async function main(): Promise<number> {
   }
 }
 
-function report(results: Record<ScenarioName, Record<ServerName, Run[]>>, onServers: boolean): number {
+/** Prints one worker count's table and ratios; returns how many responses failed. */
+function report(results: Results, onServers: boolean, measured: readonly ScenarioName[]): number {
   const lines: string[] = [
     '',
-    `ok/s = 2xx responses per second (${connections} connections, ${duration} s rounds); cpu = server process CPU (all threads) per response`,
+    `ok/s = 2xx responses per second (${connections} connections, ${duration} s rounds); cpu = server CPU (all threads of its processes: a cluster's primary and workers) per response`,
     '',
   ];
   const header = `| scenario | server | ${Array.from({ length: rounds }, (_, i) => `round ${i + 1}`).join(' | ')} | median ok/s | p99 ms (median round) | median cpu µs/req | non-2xx | errors |`;
@@ -349,7 +402,7 @@ function report(results: Record<ScenarioName, Record<ServerName, Run[]>>, onServ
   const verdicts: string[] = [];
   let failures = 0;
 
-  for (const scenario of selectedScenarios) {
+  for (const scenario of measured) {
     const medians: Partial<Record<ServerName, { ok: number; cpu: number | undefined }>> = {};
     for (const name of ['bare', 'gatehouse'] as const) {
       const runs = results[scenario][name];
@@ -384,7 +437,7 @@ function report(results: Record<ScenarioName, Record<ServerName, Run[]>>, onServ
 
   if (failures) {
     lines.push('', '!'.repeat(78), `!!! ${failures} NON-2XX RESPONSES OR CONNECTION ERRORS: the figures above are not valid`);
-    for (const scenario of selectedScenarios) {
+    for (const scenario of measured) {
       for (const name of ['bare', 'gatehouse'] as const) {
         results[scenario][name].forEach((r, i) => {
           if (r.non2xx || r.errors) lines.push(`!!!   ${scenario} ${name} round ${i + 1}: status codes ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.timeouts} timeouts`);
@@ -394,7 +447,35 @@ function report(results: Record<ScenarioName, Record<ServerName, Run[]>>, onServ
     lines.push('!'.repeat(78));
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-  return failures ? 1 : 0;
+  return failures;
+}
+
+/**
+ * How each server scales from the first worker count to the others (issuance: the one scenario
+ * every count measures), by throughput and by CPU per request of its whole process tree.
+ */
+function reportScaling(byWorkers: Map<number, Results>): void {
+  const counts = [...byWorkers.keys()];
+  const base = counts[0]!;
+  const medianOf = (workers: number, server: ServerName) => {
+    const runs = byWorkers.get(workers)!.issuance[server];
+    const cpus = runs.map((r) => r.cpuPerRequest).filter((c): c is number => c !== undefined);
+    return { ok: median(runs.map((r) => r.okPerSecond)), cpu: cpus.length ? median(cpus) : undefined };
+  };
+  const lines = [
+    '',
+    `scaling of ${scenarios.issuance.title} with workers (each server's median ok/s; cpu = µs per response of its primary and workers together)`,
+    '',
+    '| workers | bare ok/s | bare cpu µs/req | gatehouse ok/s | gatehouse cpu µs/req | gatehouse/bare | bare vs 1 | gatehouse vs 1 |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const workers of counts) {
+    const bare = medianOf(workers, 'bare');
+    const gatehouse = medianOf(workers, 'gatehouse');
+    lines.push(`| ${workers} | ${fmt(bare.ok)} | ${cpu(bare.cpu)} | ${fmt(gatehouse.ok)} | ${cpu(gatehouse.cpu)} | ${fmt(gatehouse.ok / bare.ok, 3)}x | ${fmt(bare.ok / medianOf(base, 'bare').ok, 3)}x | ${fmt(gatehouse.ok / medianOf(base, 'gatehouse').ok, 3)}x |`);
+  }
+  lines.push('', `  ${cpus().length} CPUs; the load generator, Postgres and Redis share them with the servers, so extra workers mostly compete for the same cores.`);
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 process.exitCode = await main();

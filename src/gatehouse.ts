@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import type Provider from 'oidc-provider';
+import type { Registry } from 'prom-client';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import type { Config } from './config/load-config.js';
@@ -17,11 +18,14 @@ import { createHttpApp } from './http/app.js';
 import { createHealthRoutes } from './http/routes/health-routes.js';
 import { createTraceContext } from './http/middleware/koa-trace-context.js';
 import { createRegistrationRoutes } from './http/routes/registration-routes.js';
+import { rateLimitMiddleware } from './http/rate-limits/koa-rate-limit.js';
+import { rateLimitSettings } from './config/rate-limit-settings.js';
 import { createStaticRoutes } from './http/routes/static-routes.js';
 import { createCsrf } from './interactions/csrf.js';
 import { createErrorPage } from './interactions/error-page.js';
 import { createInteractionRoutes } from './interactions/interaction-routes.js';
 import { createAccountRoutes } from './interactions/account-routes.js';
+import { accountSecondFactors } from './interactions/account-second-factor-routes.js';
 import { createAccountSignIn } from './interactions/account-sign-in.js';
 import { createEmailRoutes } from './interactions/email-routes.js';
 import { createAnonymousCsrf } from './interactions/page-forms.js';
@@ -69,6 +73,8 @@ export interface Gatehouse {
   readonly metricsUrl?: string;
   /** The use cases the server runs on (tests and embedders apply changes through them). */
   readonly services: Services;
+  /** This process's metrics (a cluster's supervisor sums the workers' registries). */
+  readonly metricsRegistry: Registry;
   /** The provider serving now (replaced on key rotation). */
   provider(): Provider;
   close(): Promise<void>;
@@ -86,6 +92,26 @@ function scheduleSweep(services: Services, log: Logger): () => void {
   }, 10 * 60_000);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** How long close() lets requests in flight finish before it cuts their connections. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * Stops accepting connections and waits until those left are done: idle keep-alive connections
+ * are closed at once, busy ones as soon as their response is sent; after `graceMs` the rest are cut.
+ */
+function drain(server: Server, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearInterval(sweep);
+      clearTimeout(cut);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
 }
 
 /**
@@ -365,12 +391,15 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
       asyncApi: buildAsyncApiDocument({ issuer: config.issuer, version: packageVersion(), amqpExchange: config.amqpExchange }),
       renderDocs: (ctx, document) => views.render(ctx, 'api-docs', { document }),
     });
+    const limits = rateLimitSettings(config);
     const app = createHttpApp({
       log,
+      ...(limits ? { rateLimit: rateLimitMiddleware(storage.rateLimiters, limits, (ctx) => ctx.ip, metrics.rateLimited) } : {}),
       observe: metricsMiddleware(metrics),
       trace: trace.middleware(),
       cookieKeys,
       trustProxy: config.trustProxy,
+      trustProxyHops: config.trustProxyHops,
       errorPage: createErrorPage(views),
       provider: serving,
       routers: [
@@ -395,6 +424,7 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
           views,
           issuerOrigin,
           mailEnabled: services.email !== undefined,
+          secondFactors: accountSecondFactors({ secondFactors: services.secondFactors, findUser: services.accounts.findActiveUser, views }),
         }),
         createInteractionRoutes({
           provider: serving,
@@ -441,16 +471,15 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
     return {
       url: `http://127.0.0.1:${port}`,
       metricsUrl,
+      metricsRegistry: metrics.registry,
       storage,
       services,
       provider: serving,
       async close() {
+        // Requests in flight finish first (they may count tokens, write audit rows).
+        await drain(listening, SHUTDOWN_GRACE_MS);
         // Awaited: the token counter's last flush must reach the database before it closes.
         for (const stop of stops) await stop();
-        await new Promise<void>((resolve) => {
-          listening.close(() => resolve());
-          listening.closeAllConnections();
-        });
         await storage.close();
       },
     };

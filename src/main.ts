@@ -1,10 +1,16 @@
 #!/usr/bin/env node
-import { assertServerConfig, ConfigError, loadConfig } from './config/load-config.js';
+import { isWorker, reportMetricsToSupervisor, workerConfig } from './cluster/serve-as-worker.js';
+import { superviseWorkers } from './cluster/supervise-workers.js';
+import { assertServerConfig, ConfigError, loadConfig, workerCount } from './config/load-config.js';
 import { AppError } from './domain/errors.js';
 import { startGatehouse } from './gatehouse.js';
 import { createLogger } from './logger.js';
 
-/** `npm start`: load settings, start, stop cleanly on SIGTERM/SIGINT. Exit 2 on bad settings. */
+/**
+ * `npm start`: load settings, start, stop cleanly on SIGTERM/SIGINT. Exit 2 on bad settings.
+ * With GATEHOUSE_WORKERS > 1 this process supervises that many workers, each of which runs this
+ * same file and starts a Gatehouse on the shared port.
+ */
 async function main(): Promise<void> {
   let config;
   try {
@@ -18,6 +24,13 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger(config.logLevel);
+  const workers = workerCount(config);
+  if (workers > 1 && !isWorker()) {
+    const metrics = config.metricsPort === undefined ? undefined : { port: config.metricsPort, host: config.metricsHost };
+    process.exit(await superviseWorkers({ count: workers, log, metrics }));
+  }
+  if (isWorker()) config = workerConfig(config);
+
   let gatehouse;
   try {
     gatehouse = await startGatehouse(config, log);
@@ -26,6 +39,7 @@ async function main(): Promise<void> {
     process.stderr.write(`gatehouse: cannot start: ${message}\n`);
     process.exit(1);
   }
+  if (isWorker()) reportMetricsToSupervisor(gatehouse.metricsRegistry);
   const stop = async (signal: string) => {
     log.info('shutting down', { signal });
     await gatehouse.close();

@@ -2,7 +2,9 @@ import { strict as assert } from 'node:assert';
 
 import { FormBrowser, type Page } from './helpers/form-login.js';
 import { mode, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+import { codeFor, isChallengePage, recoveryCodesOn, secretOn } from './helpers/second-factor-flow.js';
 import { linkIn, startSmtpSink } from './helpers/smtp-sink.js';
+import { CODE_REFUSED } from '../src/interactions/second-factor-routes.js';
 import { refresh, userTokens } from './helpers/user-tokens.js';
 
 const NEVER = 'http://never.invalid/';
@@ -44,7 +46,7 @@ describe(`the account page /account (${mode})`, () => {
     assert.match(page.html, /Signed in as <strong>john<\/strong>/);
     for (const id of ['profile', 'email', 'password', 'second-factors', 'sessions', 'applications']) assert.match(page.html, new RegExp(`<section id="${id}"`));
     assert.match(page.html, /this browser/);
-    assert.doesNotMatch(page.html, /<script|style=/);
+    assert.doesNotMatch(page.html, /<script(?![^>]*\ssrc="\/static\/)|style=/, 'no inline script or style');
     assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'none'/);
     assert.equal(page.headers.get('cache-control'), 'no-store');
     // The page's own grant is how it signed in, not an application to disconnect.
@@ -156,5 +158,102 @@ describe(`the account page /account (${mode})`, () => {
     assert.match(out.html, /You are signed out of Gatehouse in this browser\./);
     const again = await browser.go(`${gh.issuer}/account`);
     assert.match(again.html, /action="\/interaction\/[^"]+\/login"/);
+  });
+
+  describe('second factors', () => {
+    const audited = async (action: string, username: string) => {
+      const [{ id }] = await gh.gatehouse.storage.db('users').select('id').where({ username });
+      return gh.gatehouse.storage.db('audit_log').where({ action, target: `user:${id}` }).select('details');
+    };
+    const factorIds = (page: Page) => [...page.html.matchAll(/data-factor="([^"]+)"/g)].map((m) => m[1]!);
+
+    /** Adds an authenticator app from the account page: its key and the recovery codes shown once. */
+    async function enrolApp(browser: FormBrowser, name?: string): Promise<{ secret: string; codes: string[]; page: Page }> {
+      const setup = await browser.go(`${gh.issuer}/account/second-factors/totp`);
+      assert.equal(setup.status, 200, setup.html);
+      assert.match(setup.html, /<img class="qr" src="data:image\/png;base64,/);
+      const secret = secretOn(setup);
+      const page = await browser.submit(setup, '/account/second-factors/totp', { code: codeFor(secret), ...(name ? { name } : {}) });
+      return { secret, codes: recoveryCodesOn(page), page };
+    }
+
+    /** A new browser signs in to /account with the password, then `code` (an app code or a recovery code). */
+    async function signInWithCode(username: string, code: string): Promise<Page> {
+      const browser = new FormBrowser(NEVER);
+      const challenge = await browser.submit(await browser.go(`${gh.issuer}/account`), '/login', { login: username, password: PASSWORD });
+      assert.ok(isChallengePage(challenge), 'a person with a factor is asked for it');
+      return browser.submit(challenge, '/mfa', { code });
+    }
+
+    before(async () => {
+      for (const username of ['fay', 'gus']) await gh.gatehouse.services.users.create({ actor: 'test' }, { username, password: PASSWORD }, { mayGrantAdmin: true });
+    });
+
+    it('enrols an authenticator app from /account (QR code, a wrong code refused, recovery codes shown once); the next sign-in asks for a code', async () => {
+      const { browser, page } = await signIn('fay');
+      assert.match(page.html, /No second factor yet/);
+      const setup = await browser.go(`${gh.issuer}/account/second-factors/totp`);
+      const secret = secretOn(setup);
+      const wrong = await browser.submit(setup, '/account/second-factors/totp', { code: codeFor(secret, 10) });
+      assert.equal(wrong.status, 401);
+      assert.ok(wrong.html.includes(CODE_REFUSED.replace(/'/g, '&#39;')), wrong.html);
+      assert.equal(secretOn(wrong), secret, 'the same key while the enrolment is pending');
+
+      const { codes, page: shown } = await enrolApp(browser, 'My <phone>');
+      assert.equal(shown.url, `${gh.issuer}/account/second-factors/recovery-codes`);
+      assert.equal(codes.length, 10);
+      const again = await browser.go(shown.url);
+      assert.equal(again.url, `${gh.issuer}/account`, 'shown once');
+      assert.deepEqual(recoveryCodesOn(again), []);
+      assert.match(again.html, /<strong>My &lt;phone&gt;<\/strong> — Authenticator app/);
+      assert.match(again.html, /Recovery codes left: <strong>10<\/strong>/);
+      assert.equal((await audited('factor.enrolled', 'fay')).length, 1);
+
+      const next = await signInWithCode('fay', codeFor(secret, 1));
+      assert.equal(next.url, `${gh.issuer}/account`, next.html);
+    });
+
+    it('renames and removes a factor (asking first), and regenerates the recovery codes: the old ones stop working', async () => {
+      const { browser } = await signIn('gus');
+      const { codes: old } = await enrolApp(browser);
+      let page = await browser.go(`${gh.issuer}/account`);
+      const [id] = factorIds(page);
+
+      page = await browser.submit(page, `/account/second-factors/${id}/rename`, { name: 'Work phone' });
+      assert.match(page.html, /The factor was renamed\./);
+      assert.match(page.html, /<strong>Work phone<\/strong>/);
+      assert.equal((await audited('factor.renamed', 'gus')).length, 1);
+
+      const fresh = await browser.submit(page, '/account/second-factors/recovery-codes');
+      const codes = recoveryCodesOn(fresh);
+      assert.equal(codes.length, 10);
+      assert.equal(codes.filter((c) => old.includes(c)).length, 0);
+      assert.equal((await audited('recovery_codes.regenerated', 'gus')).length, 1);
+      const refused = await signInWithCode('gus', old[0]!);
+      assert.equal(refused.status, 401, 'an old code stops working');
+      const used = await signInWithCode('gus', codes[0]!);
+      assert.equal(used.url, `${gh.issuer}/account`);
+      assert.match(used.html, /Recovery codes left: <strong>9<\/strong>/);
+
+      // Forms of the section follow the page's rules: CSRF token, Origin, schema, the person's own factors only.
+      const forged = await browser.go(`${gh.issuer}/account/second-factors/${id}/remove`, { method: 'POST', form: { csrf: 'forged' } });
+      assert.equal(forged.status, 403);
+      const crossSite = await browser.go(`${gh.issuer}/account/second-factors/${id}/remove`, { method: 'POST', form: { csrf: csrfOf(page) }, origin: 'https://evil.example' });
+      assert.equal(crossSite.status, 403);
+      assert.equal((await browser.go(`${gh.issuer}/account/second-factors/not-a-uuid/remove`, { method: 'POST', form: { csrf: csrfOf(page) } })).status, 400);
+      const other = await signIn('john');
+      assert.equal((await other.browser.go(`${gh.issuer}/account/second-factors/${id}/remove`, { method: 'POST', form: { csrf: csrfOf(other.page) } })).status, 400, 'not their factor');
+      assert.equal((await other.browser.go(`${gh.issuer}/account/second-factors/recovery-codes`, { method: 'POST', form: { csrf: csrfOf(other.page) } })).status, 400, 'no factor, no codes');
+
+      const confirm = await browser.go(`${gh.issuer}/account/second-factors/${id}/remove`);
+      assert.match(confirm.html, /Remove <strong>Work phone<\/strong>\?/);
+      assert.match(confirm.html, /your last second factor/);
+      page = await browser.submit(confirm, `/account/second-factors/${id}/remove`);
+      assert.match(page.html, /The factor was removed\./);
+      assert.deepEqual(factorIds(page), []);
+      assert.equal((await audited('factor.removed', 'gus')).length, 1);
+      const passwordOnly = await signIn('gus');
+      assert.equal(passwordOnly.page.url, `${gh.issuer}/account`);
+    });
   });
 });

@@ -22,7 +22,7 @@ describe(`second factors in a real browser: TOTP enrolment and sign-in, passkeys
     // WebAuthn refuses IP addresses as relying party ids: the issuer is http://localhost here.
     const port = await freePort();
     gh = await startTestGatehouse({ PORT: String(port), ISSUER: `http://localhost:${port}` });
-    for (const username of ['tom', 'pia']) {
+    for (const username of ['tom', 'pia', 'ada']) {
       await gh.gatehouse.services.users.create({ actor: 'test' }, { username, password: PASSWORD }, { mayGrantAdmin: true });
     }
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -151,6 +151,30 @@ describe(`second factors in a real browser: TOTP enrolment and sign-in, passkeys
     assert.deepEqual([idToken.amr, idToken.acr], [['hwk', 'mfa'], ACR_MULTI_FACTOR]);
     const [{ id }] = await gh.gatehouse.storage.db('users').select('id').where({ username: 'pia' });
     assert.equal(idToken.sub, id);
+    assert.deepEqual(violations, []);
+  });
+
+  it('adds a passkey on the account page (the first factor brings recovery codes, shown once), then signs in with it', async () => {
+    const { page, violations } = await newPage();
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    });
+    await page.goto(`${gh.issuer}/account`);
+    await password(page, 'ada');
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.getByRole('heading', { name: 'Your recovery codes' }).waitFor();
+    assert.equal(await page.locator('ol.recovery-codes li').count(), 10);
+    await page.getByRole('link', { name: 'Back to your account' }).click();
+    assert.equal(await page.locator('[data-kind="passkey"]').count(), 1);
+
+    await page.context().clearCookies();
+    const next = await authorize(page);
+    await page.getByRole('button', { name: 'Use a passkey' }).click();
+    await allowIfAsked(page);
+    assert.deepEqual(decodeJwt((await next.redeem()).id_token).amr, ['hwk', 'mfa']);
     assert.deepEqual(violations, []);
   });
 });

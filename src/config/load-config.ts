@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
 import { createAjv, describeErrors } from './ajv.js';
@@ -86,11 +87,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
  * secrets in production, where they must be the same on every node.
  */
 export function assertServerConfig(settings: Config): void {
+  const workers = workerCount(settings);
+  // Each worker would open its own PGlite directory or in-process store: split state, corrupt files.
+  if (workers > 1 && !(settings.databaseUrl && settings.redisUrl)) {
+    throw new ConfigError(`invalid configuration: ${envNames.workers} = ${JSON.stringify(settings.workers)} (${workers} workers) needs DATABASE_URL and REDIS_URL: the embedded database and store belong to one process; set ${envNames.workers}=1 or configure both servers`);
+  }
   if (settings.environment !== 'production') return;
   // Secrets every node must share: generating one per node would break sessions and DPoP nonces across nodes.
   for (const key of ['cookieKeys', 'dpopNonceSecret', 'factorSecret'] as const) {
     if (!settings[key]) throw new ConfigError(`invalid configuration: ${envNames[key]} = (unset): is required when NODE_ENV=production`);
   }
+}
+
+/** How many worker processes `workers` asks for (`auto`: one per CPU this process may use). */
+export function workerCount(settings: Pick<Config, 'workers'>): number {
+  return settings.workers === 'auto' ? availableParallelism() : Number(settings.workers);
 }
 
 function readConfigFile(explicit: string | undefined, cwd: string): { path: string; values: Record<string, unknown> } {

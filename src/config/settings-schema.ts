@@ -29,6 +29,10 @@ export const settingsSchema = {
       'x-env': 'PORT', type: 'integer', minimum: 0, maximum: 65535, default: 3000,
       description: 'TCP port to listen on (0 picks a free one).',
     },
+    workers: {
+      'x-env': 'GATEHOUSE_WORKERS', type: 'string', pattern: '^(auto|[1-9][0-9]{0,2})$', default: '1',
+      description: 'Worker processes `npm start` runs, sharing the port (node:cluster): a number, or `auto` for one per CPU. More than 1 needs DATABASE_URL and REDIS_URL (the embedded database and store belong to one process). A crashed worker is restarted (with a growing delay if it keeps crashing); SIGTERM lets every worker finish its requests, then exits 0. With several workers the metrics port is served by the supervising process, summed over the workers.',
+    },
     host: {
       'x-env': 'HOST', type: 'string', minLength: 1, default: '0.0.0.0',
       description: 'Interface to bind.',
@@ -117,6 +121,10 @@ export const settingsSchema = {
     trustProxy: {
       'x-env': 'GATEHOUSE_TRUST_PROXY', type: 'boolean', default: false,
       description: 'Trust X-Forwarded-* headers (set behind a TLS-terminating proxy).',
+    },
+    trustProxyHops: {
+      'x-env': 'GATEHOUSE_TRUST_PROXY_HOPS', type: 'integer', minimum: 1, maximum: 10, default: 1,
+      description: 'With trustProxy: how many proxies in front of Gatehouse add to X-Forwarded-For. The client\'s address (rate limits, audit log) is that many entries from the end; entries before it are whatever the client sent and are ignored.',
     },
     loginMaxFailures: {
       'x-env': 'GATEHOUSE_LOGIN_MAX_FAILURES', type: 'integer', minimum: 0, maximum: 1000, default: 10,
@@ -237,6 +245,38 @@ export const settingsSchema = {
     cacheMaxEntries: {
       'x-env': 'GATEHOUSE_CACHE_MAX_ENTRIES', type: 'integer', minimum: 1, maximum: 10000000, default: 10000,
       description: 'Most entries each in-memory cache of a node holds (clients, resources, service-client roles, verified access tokens); the least recently used goes first. Keeps memory flat whatever client_ids or tokens requests carry.',
+    },
+    rateLimits: {
+      'x-env': 'GATEHOUSE_RATE_LIMITS', type: 'boolean', default: true,
+      description: 'Per-client and per-address request limits on the endpoint groups below (docs/DEPLOYMENT.md, "Rate limits"). Over a limit: 429 with Retry-After and RateLimit headers. false turns every limit off (for example behind a gateway that limits already).',
+    },
+    rateLimitToken: {
+      'x-env': 'GATEHOUSE_RATE_LIMIT_TOKEN', type: 'string', pattern: '^(client=[1-9][0-9]*,)?ip=[1-9][0-9]*,window=[1-9][0-9]*$', default: 'client=300000,ip=3000,window=60',
+      description: 'POST /token (every grant, device polls included): `client=N,ip=N,window=S`: N requests per S-second window for each authenticated client (confidential clients; their requests do not count against their address) and for each address (unauthenticated requests and public clients).',
+    },
+    rateLimitIntrospection: {
+      'x-env': 'GATEHOUSE_RATE_LIMIT_INTROSPECTION', type: 'string', pattern: '^(client=[1-9][0-9]*,)?ip=[1-9][0-9]*,window=[1-9][0-9]*$', default: 'client=600000,ip=3000,window=60',
+      description: 'POST /token/introspection: `client=N,ip=N,window=S`: N requests per S-second window for each authenticated client (confidential clients; their requests do not count against their address) and for each address (unauthenticated requests and public clients).',
+    },
+    rateLimitRevocation: {
+      'x-env': 'GATEHOUSE_RATE_LIMIT_REVOCATION', type: 'string', pattern: '^(client=[1-9][0-9]*,)?ip=[1-9][0-9]*,window=[1-9][0-9]*$', default: 'client=60000,ip=600,window=60',
+      description: 'POST /token/revocation: `client=N,ip=N,window=S`: N requests per S-second window for each authenticated client (confidential clients; their requests do not count against their address) and for each address (unauthenticated requests and public clients).',
+    },
+    rateLimitDevice: {
+      'x-env': 'GATEHOUSE_RATE_LIMIT_DEVICE', type: 'string', pattern: '^(client=[1-9][0-9]*,)?ip=[1-9][0-9]*,window=[1-9][0-9]*$', default: 'client=6000,ip=300,window=60',
+      description: 'POST /device/auth (device authorization) and POST /device (a person entering a user code: per address only): `client=N,ip=N,window=S`: N requests per S-second window for each authenticated client (confidential clients; their requests do not count against their address) and for each address (unauthenticated requests and public clients).',
+    },
+    rateLimitLogin: {
+      'x-env': 'GATEHOUSE_RATE_LIMIT_LOGIN', type: 'string', pattern: '^ip=[1-9][0-9]*,window=[1-9][0-9]*$', default: 'ip=120,window=60',
+      description: 'POST /interaction/.../login (password sign-in), per address; each login name also has its own lockout (loginMaxFailures): `ip=N,window=S`: N requests per S-second window for each address.',
+    },
+    rateLimitRegistration: {
+      'x-env': 'GATEHOUSE_RATE_LIMIT_REGISTRATION', type: 'string', pattern: '^ip=[1-9][0-9]*,window=[1-9][0-9]*$', default: 'ip=30,window=600',
+      description: 'POST /api/v1/registrations (self-registration), per address: `ip=N,window=S`: N requests per S-second window for each address.',
+    },
+    rateLimitManagement: {
+      'x-env': 'GATEHOUSE_RATE_LIMIT_MANAGEMENT', type: 'string', pattern: '^(client=[1-9][0-9]*,)?ip=[1-9][0-9]*,window=[1-9][0-9]*$', default: 'client=60000,ip=600,window=60',
+      description: 'the management API under /api/v1 (registrations apart), the caller being the token\'s client (service tokens) or user: `client=N,ip=N,window=S`: N requests per S-second window for each authenticated client (confidential clients; their requests do not count against their address) and for each address (unauthenticated requests and public clients).',
     },
     metricsPort: {
       'x-env': 'GATEHOUSE_METRICS_PORT', type: 'integer', minimum: 0, maximum: 65535,

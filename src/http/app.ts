@@ -7,12 +7,15 @@ import type { Logger } from '../logger.js';
 import { errorMiddleware } from './middleware/koa-errors.js';
 import { protocolInputMiddleware } from './middleware/koa-protocol-input.js';
 import { requestIdMiddleware } from './middleware/koa-request-id.js';
+import type { RateLimitMiddlewares } from './rate-limits/koa-rate-limit.js';
 import type Router from '@koa/router';
 
 export interface HttpAppDeps {
   log: Logger;
   cookieKeys: string[];
   trustProxy: boolean;
+  /** How many proxies append to X-Forwarded-For (the client's address is that far from the end). */
+  trustProxyHops?: number;
   routers: Router[];
   /** What a person's browser is shown when one of the pages fails. */
   errorPage: ErrorPage;
@@ -22,17 +25,22 @@ export interface HttpAppDeps {
   observe?: Koa.Middleware;
   /** Puts each request's W3C trace context into the logs (after the request id is known). */
   trace?: Koa.Middleware;
+  /** Request rate limits (absent when turned off). */
+  rateLimit?: RateLimitMiddlewares;
 }
 
 /** Gatehouse's own routes first; everything else is oidc-provider's. */
 export function createHttpApp(deps: HttpAppDeps): Koa {
-  const app = new Koa({ proxy: deps.trustProxy, keys: deps.cookieKeys });
+  // Behind proxies the client's address is the entry the outermost trusted proxy added: entries
+  // before it are whatever the client sent, and would let it pick its rate-limit key.
+  const app = new Koa({ proxy: deps.trustProxy, maxIpsCount: deps.trustProxyHops ?? 1, keys: deps.cookieKeys });
   // Errors are logged by errorMiddleware with context; Koa's default printer would duplicate them.
   app.silent = true;
   if (deps.observe) app.use(deps.observe);
   app.use(requestIdMiddleware());
   if (deps.trace) app.use(deps.trace);
   app.use(errorMiddleware(deps.log, deps.errorPage));
+  if (deps.rateLimit) app.use(deps.rateLimit.routes);
   for (const router of deps.routers) app.use(router.routes()).use(router.allowedMethods());
 
   // RFC 8414 metadata is the same document as OIDC discovery; oidc-provider serves only the latter.
@@ -43,6 +51,7 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
 
   // What reaches oidc-provider is checked for text Postgres cannot store before it reads it.
   app.use(protocolInputMiddleware());
+  if (deps.rateLimit) app.use(deps.rateLimit.provider);
   const mounted = new WeakMap<Provider, Koa.Middleware>();
   app.use((ctx, next) => {
     const provider = deps.provider();

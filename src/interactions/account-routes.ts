@@ -45,7 +45,8 @@ export interface SignedInAccount extends AccountSession { handle: string }
  */
 export interface AccountPageGuard {
   signedIn: Middleware;
-  readForm<T extends { csrf: string }>(ctx: Context, schema: object): Promise<T>;
+  /** `json`: a JSON post from the page's own script (the passkey button), with the same checks. */
+  readForm<T extends { csrf: string }>(ctx: Context, schema: object, type?: 'form' | 'json'): Promise<T>;
   account(ctx: Context): SignedInAccount;
   origin(ctx: Context): { actor: string; requestId?: string; ip: string };
 }
@@ -65,6 +66,8 @@ export interface AccountRoutesDeps {
   secondFactors?: {
     view(userId: string): Promise<Record<string, unknown>>;
     routes(router: Router, guard: AccountPageGuard): void;
+    /** Its messages for `?done=` (a fixed list, like the page's own). */
+    done?: Record<string, string>;
   };
 }
 
@@ -75,6 +78,7 @@ export interface AccountRoutesDeps {
  * session's CSRF token and are refused cross-origin; pages carry the login pages' CSP.
  */
 export function createAccountRoutes(deps: AccountRoutesDeps): Router {
+  const doneMessages: Record<string, string> = { ...DONE, ...deps.secondFactors?.done };
   const router = new Router({ prefix: ACCOUNT_PATH });
   router.use(servesPeople());
   const { views } = deps;
@@ -115,8 +119,8 @@ export function createAccountRoutes(deps: AccountRoutesDeps): Router {
     signedIn,
     account: (ctx) => ctx.state.account as SignedInAccount,
     origin: (ctx) => ({ actor: `user:${(ctx.state.account as SignedInAccount).userId}`, requestId: ctx.state.requestId as string | undefined, ip: ctx.ip }),
-    async readForm<T extends { csrf: string }>(ctx: Context, schema: object): Promise<T> {
-      const form = await readPageForm<T>(ctx, schema, deps.issuerOrigin);
+    async readForm<T extends { csrf: string }>(ctx: Context, schema: object, type: 'form' | 'json' = 'form'): Promise<T> {
+      const form = await readPageForm<T>(ctx, schema, deps.issuerOrigin, type);
       if (!sameSecret(form.csrf, guard.account(ctx).csrf)) throw new ForbiddenError('the form has expired; reload the account page and try again');
       return form;
     },
@@ -130,7 +134,7 @@ export function createAccountRoutes(deps: AccountRoutesDeps): Router {
       ...overview,
       mailEnabled: deps.mailEnabled,
       resetPath: PASSWORD_RESET_PATH,
-      done: extra.done ? DONE[extra.done] : undefined,
+      done: extra.done ? doneMessages[extra.done] : undefined,
       errors: extra.errors ?? {},
       secondFactors: deps.secondFactors ? await deps.secondFactors.view(account.userId) : undefined,
     }, status);
@@ -141,7 +145,7 @@ export function createAccountRoutes(deps: AccountRoutesDeps): Router {
   };
 
   router.get('/', signedIn, async (ctx) => {
-    const done = typeof ctx.query.done === 'string' && Object.hasOwn(DONE, ctx.query.done) ? ctx.query.done : undefined;
+    const done = typeof ctx.query.done === 'string' && Object.hasOwn(doneMessages, ctx.query.done) ? ctx.query.done : undefined;
     await renderPage(ctx, { done });
   });
 

@@ -21,6 +21,7 @@ interface Wording { heading: string; message: string }
 const EXPIRED: Wording = { heading: 'error.expiredTitle', message: 'error.expired' };
 const BAD_REQUEST_FROM_APP: Wording = { heading: 'error.badRequestTitle', message: 'error.badRequest' };
 const UNAVAILABLE: Wording = { heading: 'error.unavailableTitle', message: 'error.unavailable' };
+const TOO_MANY: Wording = { heading: 'error.tooManyTitle', message: 'error.tooMany' };
 const FAILED: Wording = { heading: 'error.failedTitle', message: 'error.failed' };
 
 /** Errors that mean the application's link is broken, not that the person did something wrong. */
@@ -29,6 +30,7 @@ const APPLICATION_ERRORS = new Set(['invalid_client', 'invalid_redirect_uri', 'u
 function wordingOf(input: ErrorPageInput): Wording {
   if (input.cause instanceof errors.SessionNotFound) return EXPIRED;
   if (input.status === 503) return UNAVAILABLE;
+  if (input.status === 429) return TOO_MANY;
   if (input.status < 500 && APPLICATION_ERRORS.has(input.code)) return BAD_REQUEST_FROM_APP;
   return FAILED;
 }

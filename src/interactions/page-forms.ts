@@ -37,16 +37,18 @@ export function checkPageInput<T>(schema: object, value: unknown, part: 'query' 
 }
 
 const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' });
 
 /**
  * Reads a urlencoded form posted from one of Gatehouse's own pages: a cross-origin post is
  * refused before anything is read (browsers send Origin on form posts), then the fields are
  * checked against `schema`.
  */
-export async function readPageForm<T>(ctx: Context, schema: object, issuerOrigin: string): Promise<T> {
+export async function readPageForm<T>(ctx: Context, schema: object, issuerOrigin: string, type: 'form' | 'json' = 'form'): Promise<T> {
   const origin = ctx.get('Origin');
   if (origin && origin !== issuerOrigin) throw new ForbiddenError('cross-origin form post refused');
-  await parseForm(ctx as never, async () => {});
+  // A JSON post is a page's own script (fetch): other sites cannot send one without a CORS preflight.
+  await (type === 'json' ? parseJson : parseForm)(ctx as never, async () => {});
   return checkPageInput<T>(schema, { ...(ctx.request.body as Record<string, unknown> | undefined ?? {}) }, 'body');
 }
 

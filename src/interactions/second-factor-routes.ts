@@ -41,6 +41,12 @@ export const CODE_REFUSED = englishText('mfa.codeRefused');
 export const CODE_MALFORMED = englishText('mfa.codeMalformed');
 export const PASSKEY_REFUSED = 'That passkey could not be verified.';
 
+/** Starts adding an authenticator app: its key, and the key as a QR code (a `data:` image the pages' CSP allows). */
+export async function beginTotpWithQr(secondFactors: SecondFactors, user: Pick<User, 'id' | 'username'>): Promise<{ secret: string; qr: string }> {
+  const { secret, uri } = await secondFactors.beginTotp(user.id, user.username);
+  return { secret, qr: await QRCode.toDataURL(uri, { margin: 1, width: 200 }) };
+}
+
 /** The purpose a second factor is judged against: the authorization request's client, resources and acr_values. */
 export function purposeOf(details: Details, user: User) {
   const resource = details.params.resource;
@@ -86,8 +92,7 @@ export function createSecondFactorRoutes(kit: InteractionKit, deps: SecondFactor
   async function renderEnrolment(ctx: Context, details: Details, pending: PendingSignIn, error?: string, status = 200) {
     const user = await deps.findUser(pending.accountId);
     if (!user) throw new errors.SessionNotFound('the account is no longer active');
-    const { secret, uri } = await secondFactors.beginTotp(user.id, user.username);
-    const qr = await QRCode.toDataURL(uri, { margin: 1, width: 200 });
+    const { secret, qr } = await beginTotpWithQr(secondFactors, user);
     views.render(ctx, 'mfa-enrol', { uid: details.uid, csrf: kit.csrfFor(details.uid), clientName: await kit.clientName(details), secret, qr, error }, status);
   }
 

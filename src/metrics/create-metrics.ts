@@ -28,6 +28,7 @@ export function createMetrics(options: {
   const introspections = new Counter({ name: 'gatehouse_introspections_total', help: 'Introspection answers, by whether the token was active.', labelNames: ['active'], registers: [registry] });
   const revocations = new Counter({ name: 'gatehouse_revocations_total', help: 'Successful revocation requests.', registers: [registry] });
   const logins = new Counter({ name: 'gatehouse_logins_total', help: 'Password sign-ins, by outcome (a lockout is also a failure).', labelNames: ['outcome'], registers: [registry] });
+  const rateLimited = new Counter({ name: 'gatehouse_rate_limited_total', help: 'Requests refused with 429 by a rate limit, by endpoint group and quota (client or ip).', labelNames: ['group', 'quota'], registers: [registry] });
   const reuse = new Counter({ name: 'gatehouse_refresh_reuse_detected_total', help: 'Grants revoked because a used refresh token or code came back.', labelNames: ['grant_type'], registers: [registry] });
   const storage = new Histogram({
     name: 'gatehouse_storage_operation_duration_seconds', help: 'Time of storage calls, by backend, operation and whether they failed.', labelNames: ['backend', 'operation', 'failed'],
@@ -73,6 +74,7 @@ export function createMetrics(options: {
     /** `relay` is one of the node's relays (rabbitmq, webhooks), a fixed set. */
     eventsRelayed: (relay: string, count: number) => { if (count > 0) relayed.inc({ relay }, count); },
     webhookDelivery: (outcome: DeliveryOutcomeKind) => deliveries.inc({ outcome }),
+    rateLimited: (group: string, quota: 'client' | 'ip') => rateLimited.inc({ group, quota }),
     storage(observation: StorageObservation): void {
       storage.observe({ backend: observation.backend, operation: observation.operation, failed: String(observation.failed) }, observation.seconds);
       if (observation.failed) storageErrors.inc({ backend: observation.backend });

@@ -24,7 +24,7 @@ export function createMetricsRoutes(metrics: Metrics, token: string | undefined)
 }
 
 /** /metrics alone, on a port of its own (kept off the public interface by default). */
-export async function startMetricsServer(metrics: Metrics, port: number, host: string): Promise<Server> {
+export async function startMetricsServer(metrics: Pick<Metrics, 'render' | 'contentType'>, port: number, host: string): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
       res.writeHead(404).end();

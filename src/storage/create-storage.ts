@@ -1,13 +1,15 @@
 import type { Config } from '../config/load-config.js';
 import type { LeaseRelayCursor } from '../domain/ports/event-repository.js';
 import type { Repositories, Transaction } from '../domain/ports/repositories.js';
+import type { RateLimiters } from '../domain/ports/rate-limiter.js';
 import type { Store } from '../domain/ports/store.js';
 import type { Logger } from '../logger.js';
 import { guardStorage, withDomainErrors, type StorageObserver } from './domain-errors.js';
 import { createMemoryStore } from './memory/memory-store.js';
 import { createDatabase, migrateLatest, pendingMigrations, type Database } from './postgres/database.js';
 import { createRelayCursorLease, createRelayLag, createRepositories, createTransaction } from './postgres/repositories.js';
-import { createRedisStore } from './redis/redis-store.js';
+import { createRateLimiters } from './rate-limiters.js';
+import { connectRedis, redisStore } from './redis/redis-store.js';
 
 /**
  * The storage adapters behind the domain's ports. Everything here throws the domain's errors
@@ -21,6 +23,8 @@ export interface Storage {
   /** Age in seconds of the oldest event each named relay has still to take (for the metrics). */
   relayLag(names: readonly string[]): Promise<Map<string, number>>;
   store: Store;
+  /** Request rate limits, counted where the store keeps its state (Redis or this process). */
+  rateLimiters: RateLimiters;
   databaseMode: 'postgres' | 'embedded';
   pingDatabase(): Promise<void>;
   migrateLatest(): Promise<string[]>;
@@ -45,8 +49,11 @@ export async function createStorage(
     onWarning: (message) => (/connection|timeout/i.test(message) ? log.debug : log.warn)('database', { message }),
   });
   let store: Store;
+  let rateLimiters: RateLimiters;
   try {
-    store = config.redisUrl ? await createRedisStore(config.redisUrl, config.redisKeyPrefix) : createMemoryStore();
+    const redis = config.redisUrl ? await connectRedis(config.redisUrl, config.redisKeyPrefix) : undefined;
+    store = redis ? redisStore(redis, config.redisKeyPrefix) : createMemoryStore();
+    rateLimiters = createRateLimiters(redis);
   } catch (error) {
     await db.destroy();
     throw error;
@@ -58,6 +65,7 @@ export async function createStorage(
     leaseRelayCursor: createRelayCursorLease(db, observe),
     relayLag: createRelayLag(db),
     store: withDomainErrors(store, { backend: 'store', name: 'store', observe }),
+    rateLimiters,
     databaseMode: mode,
     poolStats() {
       const pool = (db.client as { pool?: { numUsed(): number; numFree(): number; numPendingAcquires(): number; max: number } }).pool;

@@ -14,6 +14,8 @@ import type { SecretBox } from './secret-box.js';
 import { isWellFormedTotpCode, newTotpSecret, totpStep, totpUri } from './totp.js';
 
 const ENROLMENT_SECONDS = 900;
+/** How long new recovery codes wait for the page that shows them once. */
+const HELD_CODES_SECONDS = 300;
 const NAME_MAX = 100;
 
 /** Where a check happens, for the audit log. */
@@ -258,6 +260,22 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
         await record('factor.removed', `user:${userId}`, { factor_id: factorId });
         return true;
       });
+    },
+
+    /**
+     * Keeps new recovery codes (sealed) for the page that shows them once, under a key the
+     * caller names (an account page session): a post redirects to that page, and a reload of it
+     * shows them no more.
+     */
+    async holdRecoveryCodes(holder: string, codes: string[]): Promise<void> {
+      await deps.store.setJson(`recovery-codes:${holder}`, box.seal(JSON.stringify(codes), `recovery:${holder}`), HELD_CODES_SECONDS);
+    },
+
+    async takeRecoveryCodes(holder: string): Promise<string[] | undefined> {
+      const sealed = await deps.store.getJson<string>(`recovery-codes:${holder}`);
+      if (!sealed) return undefined;
+      await deps.store.delete([`recovery-codes:${holder}`]);
+      return JSON.parse(box.open(sealed, `recovery:${holder}`)) as string[];
     },
 
     /** New recovery codes (the old ones stop working); undefined for a person with no factor. */

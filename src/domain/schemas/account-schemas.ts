@@ -25,3 +25,13 @@ export const emailChangeForm = strictObject({ csrf: csrfField, email: emailSchem
 export const passwordChangeForm = strictObject({
   csrf: csrfField, current: passwordSchema, password: passwordSchema, confirm: passwordSchema, endOthers: checkbox,
 }, ['csrf', 'current', 'password', 'confirm']);
+
+/** The account page's second factors (src/interactions/account-second-factor-routes.ts). */
+const factorName = { type: 'string', maxLength: 100 } as const;
+/** A factor id in a path: a UUID, so a stray value never reaches a query as anything else. */
+export const factorPath = strictObject({ id: { type: 'string', format: 'uuid' } }, ['id']);
+export const totpConfirmForm = strictObject({ csrf: csrfField, code: { type: 'string', minLength: 1, maxLength: 16 }, name: factorName }, ['csrf', 'code']);
+export const factorRenameForm = strictObject({ csrf: csrfField, name: { ...factorName, minLength: 1 } }, ['csrf', 'name']);
+/** The JSON posts of /static/passkey.js: the options request, then the browser's credential (checked by the WebAuthn ceremony). */
+export const passkeyOptionsBody = strictObject({ csrf: csrfField, purpose: { const: 'register' } }, ['csrf', 'purpose']);
+export const passkeyRegisterBody = strictObject({ csrf: csrfField, response: { type: 'object', maxProperties: 20 } }, ['csrf', 'response']);

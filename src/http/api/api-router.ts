@@ -60,6 +60,8 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
       ctx.set('Cache-Control', 'no-store');
       locateFields(ctx, locate);
       const caller = await deps.auth.authenticate(ctx.get('authorization') || undefined);
+      // The rate limit charges the request to its caller once answered.
+      ctx.state.caller = caller;
       deps.auth.authorize(caller, operation);
 
       const params = { ...ctx.params };

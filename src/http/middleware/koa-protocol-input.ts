@@ -38,7 +38,10 @@ export function protocolInputMiddleware(): Middleware {
       if (type) {
         const { text, bytes } = await readBody(ctx);
         ctx.req = replayable(ctx.req, bytes);
-        found.push(...parameters(parsed(text, type)));
+        const params = parsed(text, type);
+        // Read once here; the rate limit finds the client a form names in it.
+        ctx.state.protocolParams = params;
+        found.push(...parameters(params));
       }
     }
     // A person's browser is sent to these: it gets the error page, as oidc-provider's own errors there do.

@@ -10,8 +10,11 @@ const LOADING = 'revocations:loading';
 // Set LOADED only if the reload that started with this token is still the current one.
 const MARK_LOADED = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[2], '1'); redis.call('DEL', KEYS[1]); return 1 end; return 0`;
 
-/** The Store on Redis. Every key carries `prefix`, so deployments can share one Redis. */
-export async function createRedisStore(url: string, prefix: string): Promise<Store> {
+/**
+ * One ioredis connection with Gatehouse's settings; the Store and the rate limiters share it.
+ * Every key carries `prefix`, so deployments can share one Redis.
+ */
+export async function connectRedis(url: string, prefix: string): Promise<Redis> {
   const redis = new Redis(url, {
     keyPrefix: prefix,
     lazyConnect: true,
@@ -29,7 +32,16 @@ export async function createRedisStore(url: string, prefix: string): Promise<Sto
   // print each reconnect attempt.
   redis.on('error', () => {});
   await redis.connect();
+  return redis;
+}
 
+/** The Store on Redis (its own connection). */
+export async function createRedisStore(url: string, prefix: string): Promise<Store> {
+  return redisStore(await connectRedis(url, prefix), prefix);
+}
+
+/** The Store over an open connection made by connectRedis; closing the Store closes it. */
+export function redisStore(redis: Redis, prefix: string): Store {
   const revocationKey = (kind: string, value: string) => `rev:${kind}:${value}`;
 
   return {

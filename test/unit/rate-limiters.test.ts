@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+
+import { Redis } from 'ioredis';
+
+import { loadConfig } from '../../src/config/load-config.js';
+import { addressKey } from '../../src/http/rate-limits/address-key.js';
+import { rateLimitSettings } from '../../src/config/rate-limit-settings.js';
+import { createRateLimiters } from '../../src/storage/rate-limiters.js';
+
+describe('unit: rate limiters and their settings', () => {
+  it('counts a fixed window per key: peek spends nothing, the request past the quota is over', async () => {
+    const limiter = createRateLimiters().create('unit', { points: 2, windowSeconds: 60 });
+    assert.deepEqual(await limiter.peek('a'), { remaining: 2, resetSeconds: 60, exhausted: false });
+    assert.equal((await limiter.spend('a')).over, false);
+    const second = await limiter.spend('a');
+    assert.deepEqual({ over: second.over, exhausted: second.exhausted, remaining: second.remaining }, { over: false, exhausted: true, remaining: 0 });
+    assert.equal((await limiter.spend('a')).over, true);
+    assert.equal((await limiter.peek('b')).exhausted, false);
+  });
+
+  it('with Redis unreachable, counts in process instead: an outage is neither a 429 for everyone nor unlimited', async () => {
+    // Never connected, no offline queue: every command fails at once, as during an outage.
+    const redis = new Redis({ port: 1, lazyConnect: true, enableOfflineQueue: false });
+    try {
+      const limiter = createRateLimiters(redis).create('unit', { points: 1, windowSeconds: 60 });
+      assert.equal((await limiter.spend('a')).over, false);
+      assert.equal((await limiter.spend('a')).over, true);
+      assert.equal((await limiter.peek('a')).exhausted, true);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('reads client=N,ip=N,window=S per group, refuses other forms, and turns off with GATEHOUSE_RATE_LIMITS=false', () => {
+    const limits = rateLimitSettings(loadConfig({ GATEHOUSE_RATE_LIMIT_TOKEN: 'client=10,ip=5,window=30' }, '/nonexistent'));
+    assert.deepEqual(limits?.token, { client: { points: 10, windowSeconds: 30 }, ip: { points: 5, windowSeconds: 30 } });
+    assert.deepEqual(limits?.login, { client: undefined, ip: { points: 120, windowSeconds: 60 } });
+    assert.throws(() => loadConfig({ GATEHOUSE_RATE_LIMIT_LOGIN: 'client=1,ip=5,window=30' }, '/nonexistent'), /GATEHOUSE_RATE_LIMIT_LOGIN/);
+    assert.throws(() => loadConfig({ GATEHOUSE_RATE_LIMIT_TOKEN: '100/60' }, '/nonexistent'), /GATEHOUSE_RATE_LIMIT_TOKEN/);
+    assert.equal(rateLimitSettings(loadConfig({ GATEHOUSE_RATE_LIMITS: 'false' }, '/nonexistent')), undefined);
+  });
+});
+
+describe('unit: the rate-limit key of an address', () => {
+  it('keeps IPv4 (also IPv4-mapped) and groups IPv6 by its /64', () => {
+    assert.equal(addressKey('203.0.113.7'), 'ip:203.0.113.7');
+    assert.equal(addressKey('::ffff:203.0.113.7'), 'ip:203.0.113.7');
+    assert.equal(addressKey('2001:db8:1:2:aaaa::1'), 'ip6:2001:db8:1:2::/64');
+    assert.equal(addressKey('2001:DB8:1:2:ffff:ffff:ffff:ffff'), 'ip6:2001:db8:1:2::/64');
+    assert.equal(addressKey('2001:db8::1'), 'ip6:2001:db8:0:0::/64');
+    assert.equal(addressKey('::1'), 'ip6:0:0:0:0::/64');
+  });
+});
