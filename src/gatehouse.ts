@@ -33,6 +33,7 @@ import { accountClientSecret } from './domain/account/account-client.js';
 import { PASSWORD_RESET_PATH } from './domain/email/email-link-paths.js';
 import type { Mailer } from './domain/ports/mailer.js';
 import { createNodemailerMailer } from './mail/nodemailer-mailer.js';
+import { BRANDS_CSS_PATH, createBranding, type BrandingSettings } from './config/branding.js';
 import { createViews } from './interactions/views.js';
 import { withContext, type Logger } from './logger.js';
 import { createAccessTokenReader, type AccessTokenReader } from './oidc/access-token-reader.js';
@@ -308,7 +309,8 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
     // Mail still being sent when the server stops is waited for (its links are already stored).
     stops.push(async () => { await services.email?.drain(); await mailer?.close(); });
 
-    const views = createViews();
+    const branding = createBranding(config.branding as BrandingSettings);
+    const views = createViews({ branding });
     let currentTokens: AccessTokenReader | undefined;
     const build = (keys: KeyFile): Provider => {
       const ordered = keysInSigningOrder(keys);
@@ -408,7 +410,7 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
           },
           impaired: { store: STORE_FEATURES },
         }),
-        createStaticRoutes(),
+        createStaticRoutes({ [BRANDS_CSS_PATH]: branding.stylesheet }),
         createSsfRoutes(config.issuer),
         createMetricsRoutes(metrics, config.metricsToken),
         // Before the API router, whose catch-all answers 404 for anything else under /api/v1.

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
 import { createAjv, describeErrors } from './ajv.js';
+import { createBranding, type BrandingSettings } from './branding.js';
 import { settingsSchema } from './settings-schema.js';
 import { createUserAttributeSchema } from './user-attributes.js';
 
@@ -44,7 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     const value = env[envName];
     if (value === undefined || value === '') continue;
     sources.set(key, envName);
-    raw[key] = key === 'userAttributes' ? parseJsonSetting(envName, value) : (settingsSchema.properties[key as keyof Properties] as { type?: string }).type === 'array' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+    raw[key] = key === 'userAttributes' || key === 'branding' ? parseJsonSetting(envName, value) : (settingsSchema.properties[key as keyof Properties] as { type?: string }).type === 'array' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
   }
 
   if (!validate(raw)) {
@@ -59,6 +60,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     createUserAttributeSchema(raw.userAttributes as Record<string, unknown>);
   } catch (error) {
     throw new ConfigError(`invalid configuration: ${sources.get('userAttributes') ?? 'userAttributes'}: ${(error as Error).message}`);
+  }
+
+  try {
+    createBranding(raw.branding as BrandingSettings);
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: ${sources.get('branding') ?? 'branding'}: ${(error as Error).message}`);
   }
 
   const issuer = raw.issuer ?? `http://localhost:${raw.port}`;

@@ -8,6 +8,16 @@ export const settingsSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['port', 'environment'],
+  $defs: {
+    brand: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        displayName: { type: 'string', minLength: 1, maxLength: 100 },
+        logoUrl: { type: 'string', maxLength: 2000, pattern: '^https://[^\\s"\'<>]+$' },
+        accentColour: { type: 'string', pattern: '^#[0-9a-fA-F]{6}$' },
+      },
+    },
+  },
   properties: {
     environment: {
       'x-env': 'NODE_ENV',
@@ -315,6 +325,14 @@ export const settingsSchema = {
     userAttributes: {
       'x-env': 'GATEHOUSE_USER_ATTRIBUTES', type: 'object', default: {},
       description: 'Custom user attributes, as a JSON object of name → JSON Schema (e.g. `{"company_id": {"type": "string", "maxLength": 64}}`); names match ^[a-z][a-z0-9_]{0,63}$ and are not claims Gatehouse issues. Set through the management API (`attributes`) and the import; a resource lists the ones its access tokens carry (`tokenClaims`).',
+    },
+    branding: {
+      'x-env': 'GATEHOUSE_BRANDING', type: 'object', additionalProperties: false, default: {},
+      properties: {
+        clients: { type: 'object', maxProperties: 1000, propertyNames: { maxLength: 200 }, additionalProperties: { $ref: '#/$defs/brand' } },
+        labs: { type: 'object', maxProperties: 1000, propertyNames: { maxLength: 200 }, additionalProperties: { $ref: '#/$defs/brand' } },
+      },
+      description: 'How the pages look per client or lab, as JSON: `{"clients": {"<client id>": BRAND}, "labs": {"<lab id>": BRAND}}`, BRAND being `{"displayName": "…", "logoUrl": "https://…", "accentColour": "#rrggbb"}` (all optional; the accent needs 4.5:1 contrast on white). A lab\'s brand outranks its client\'s. See docs/LOCALISATION.md.',
     },
     backchannelLogoutAttempts: {
       'x-env': 'GATEHOUSE_BACKCHANNEL_LOGOUT_ATTEMPTS', type: 'integer', minimum: 1, maximum: 20, default: 6,

@@ -21,17 +21,20 @@ export const ACCOUNT_PATH = '/account';
 const SESSION_COOKIE = 'gatehouse.account';
 const SIGN_IN_COOKIE = 'gatehouse.account-sign-in';
 
-/** The messages a finished action redirects with (`?done=`): a fixed list, nothing from the request is echoed. */
+/** The messages (keys of views/locales) a finished action redirects with (`?done=`): a fixed list, nothing from the request is echoed. */
 const DONE: Record<string, string> = {
-  profile: 'Your name was saved.',
-  email: 'We sent a link to the new address. Your address changes when you open it.',
-  verification: 'We sent a link to your address. Open it to confirm the address.',
-  password: 'Your password was changed.',
-  'password-others': 'Your password was changed, and every other session and application was signed out.',
-  session: 'The session was signed out.',
-  others: 'Every other session and application was signed out.',
-  application: 'The application was disconnected. It must ask you again to act for you.',
+  profile: 'account.done.profile',
+  email: 'account.done.email',
+  verification: 'account.done.verification',
+  password: 'account.done.password',
+  'password-others': 'account.done.password-others',
+  session: 'account.done.session',
+  others: 'account.done.others',
+  application: 'account.done.application',
 };
+
+/** A message beside a form field: a key of views/locales and its values. */
+interface FieldMessage { key: string; params?: Record<string, string> }
 
 /** The signed-in person, set on `ctx.state.account` by `signedIn`. */
 export interface SignedInAccount extends AccountSession { handle: string }
@@ -123,7 +126,7 @@ export function createAccountRoutes(deps: AccountRoutesDeps): Router {
     },
   };
 
-  async function renderPage(ctx: Context, extra: { errors?: Record<string, string>; done?: string } = {}, status = 200): Promise<void> {
+  async function renderPage(ctx: Context, extra: { errors?: Record<string, FieldMessage>; done?: string } = {}, status = 200): Promise<void> {
     const account = guard.account(ctx);
     const overview = await deps.account.overview(account.userId, account.sessionUid);
     views.render(ctx, 'account', {
@@ -152,7 +155,7 @@ export function createAccountRoutes(deps: AccountRoutesDeps): Router {
     ctx.cookies.set(SIGN_IN_COOKIE, null, cookie(ctx));
     if (!pending) throw new errors.SessionNotFound('the account sign-in expired or was already used');
     if (query.error || !query.code) {
-      views.render(ctx, 'notice', { heading: 'Not signed in', message: 'The sign-in to your account was cancelled.', link: { href: ACCOUNT_PATH, text: 'Try again' } }, 400);
+      views.render(ctx, 'notice', { heading: 'account.notSignedInTitle', message: 'account.notSignedIn', link: { href: ACCOUNT_PATH, text: 'account.tryAgain' } }, 400);
       return;
     }
     const { userId, sessionUid } = await deps.signIn.complete(query.code, pending);
@@ -173,11 +176,12 @@ export function createAccountRoutes(deps: AccountRoutesDeps): Router {
       await work();
       return true;
     } catch (error) {
-      if (error instanceof ValidationError) await renderPage(ctx, { errors: { [field]: `The ${field === 'email' ? 'address' : 'new password'} ${error.fields?.[0]?.detail ?? 'is not accepted'}.` } }, 400);
-      else if (error instanceof WrongPasswordError) await renderPage(ctx, { errors: { [field]: error.message } }, 403);
+      if (error instanceof ValidationError) {
+        await renderPage(ctx, { errors: { [field]: { key: field === 'email' ? 'account.invalidAddress' : 'account.invalidNewPassword', params: { detail: error.fields?.[0]?.detail ?? 'is not accepted' } } } }, 400);
+      } else if (error instanceof WrongPasswordError) await renderPage(ctx, { errors: { [field]: { key: 'account.wrongPassword' } } }, 403);
       else if (error instanceof MailRateLimitError) {
         ctx.set('Retry-After', String(error.retryAfterSeconds));
-        await renderPage(ctx, { errors: { [field]: 'Too many emails were asked for. Wait a while and try again.' } }, 429);
+        await renderPage(ctx, { errors: { [field]: { key: 'account.tooManyEmails' } } }, 429);
       } else throw error;
       return false;
     }
@@ -196,7 +200,7 @@ export function createAccountRoutes(deps: AccountRoutesDeps): Router {
 
   router.post('/password', signedIn, async (ctx) => {
     const form = await guard.readForm<{ csrf: string; current: string; password: string; confirm: string; endOthers?: string }>(ctx, passwordChangeForm);
-    if (form.password !== form.confirm) return renderPage(ctx, { errors: { password: 'The two new passwords are not the same.' } }, 400);
+    if (form.password !== form.confirm) return renderPage(ctx, { errors: { password: { key: 'account.mismatch' } } }, 400);
     const account = guard.account(ctx);
     const endOthers = form.endOthers !== undefined;
     const changed = await orShowError(ctx, 'password', () => deps.account.changePassword(guard.origin(ctx), account.userId, {
@@ -229,7 +233,7 @@ export function createAccountRoutes(deps: AccountRoutesDeps): Router {
   async function signedOut(ctx: Context, account: SignedInAccount): Promise<void> {
     await deps.sessions.end(account.handle);
     ctx.cookies.set(SESSION_COOKIE, null, cookie(ctx));
-    views.render(ctx, 'notice', { heading: 'Signed out', message: 'You are signed out of Gatehouse in this browser.', link: { href: ACCOUNT_PATH, text: 'Sign in again' } });
+    views.render(ctx, 'notice', { heading: 'account.signedOutTitle', message: 'account.signedOut', link: { href: ACCOUNT_PATH, text: 'account.signInAgain' } });
   }
 
   /** Signs this browser out of Gatehouse: the account page's session and the Gatehouse session behind it. */

@@ -9,7 +9,7 @@ import {
 import type { User } from '../domain/types.js';
 import type { AccountPageGuard, AccountRoutesDeps } from './account-routes.js';
 import { checkPageInput } from './page-forms.js';
-import { beginTotpWithQr, CODE_REFUSED, PASSKEY_REFUSED } from './second-factor-routes.js';
+import { beginTotpWithQr, PASSKEY_REFUSED } from './second-factor-routes.js';
 import type { Views } from './views.js';
 
 const BASE = '/second-factors';
@@ -38,10 +38,10 @@ export function accountSecondFactors(deps: AccountSecondFactorDeps): NonNullable
     },
 
     done: {
-      totp: 'The authenticator app was added.',
-      passkey: 'The passkey was added.',
-      renamed: 'The factor was renamed.',
-      removed: 'The factor was removed.',
+      totp: 'account.done.totp',
+      passkey: 'account.done.passkey',
+      renamed: 'account.done.renamed',
+      removed: 'account.done.removed',
     },
 
     routes(router: Router, guard: AccountPageGuard) {
@@ -78,7 +78,7 @@ export function accountSecondFactors(deps: AccountSecondFactorDeps): NonNullable
         const form = await guard.readForm<{ csrf: string; code: string; name?: string }>(ctx, totpConfirmForm);
         const { userId } = guard.account(ctx);
         const enrolled = await secondFactors.confirmTotp(guard.origin(ctx), userId, form.code.replace(/\s/g, ''), form.name);
-        if (!enrolled) return renderTotp(ctx, CODE_REFUSED, 401);
+        if (!enrolled) return renderTotp(ctx, 'mfa.codeRefused', 401);
         redirect(ctx, await afterEnrolment(ctx, enrolled.recoveryCodes, 'totp'));
       });
 

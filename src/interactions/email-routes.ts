@@ -9,6 +9,7 @@ import { resetCompleteForm, resetLinkQuery, resetRequestForm, verifyEmailForm } 
 import { servesPeople } from '../http/middleware/koa-errors.js';
 import type { createAnonymousCsrf } from './page-forms.js';
 import { checkPageInput, readPageForm } from './page-forms.js';
+import { englishText } from './messages.js';
 import type { Views } from './views.js';
 
 export interface EmailRoutesDeps {
@@ -19,9 +20,10 @@ export interface EmailRoutesDeps {
 }
 
 /** What the person is told after asking for a reset, whatever happened: no account enumeration. */
-export const RESET_REQUESTED = 'If an account has this address, we sent it a link to choose a new password. It works once and expires soon. Check your mail, including spam.';
+export const RESET_REQUESTED = englishText('reset.requested');
 
-const LINK_UNUSABLE = { heading: 'This link cannot be used', message: new EmailLinkError().message };
+/** Headings, messages and link texts below are keys of views/locales. */
+const LINK_UNUSABLE = { heading: 'reset.unusableTitle', message: 'reset.unusable' };
 
 /**
  * The pages behind Gatehouse's mails: asking for a password reset, choosing the new password from
@@ -33,7 +35,7 @@ export function createEmailRoutes(deps: EmailRoutesDeps): Router {
   router.use(servesPeople());
   const { views, csrf } = deps;
   const origin = (ctx: Context) => ({ actor: 'anonymous', requestId: ctx.state.requestId as string | undefined, ip: ctx.ip });
-  const notice = (ctx: Context, wording: { heading: string; message: string; link?: { href: string; text: string } }, status = 200) => views.render(ctx, 'notice', wording, status);
+  const notice = (ctx: Context, wording: { heading: string; message: string; params?: Record<string, string>; link?: { href: string; text: string } }, status = 200) => views.render(ctx, 'notice', wording, status);
 
   router.get(PASSWORD_RESET_PATH, (ctx) => {
     views.render(ctx, 'password-reset-request', { csrf: csrf.tokenFor(ctx), email: '' });
@@ -47,34 +49,34 @@ export function createEmailRoutes(deps: EmailRoutesDeps): Router {
     } catch (error) {
       if (!(error instanceof MailRateLimitError)) throw error;
       ctx.set('Retry-After', String(error.retryAfterSeconds));
-      notice(ctx, { heading: 'Too many requests', message: 'Too many reset links were asked for. Wait a while before asking again.' }, 429);
+      notice(ctx, { heading: 'reset.tooManyTitle', message: 'reset.tooMany' }, 429);
       return;
     }
-    notice(ctx, { heading: 'Check your mail', message: RESET_REQUESTED });
+    notice(ctx, { heading: 'reset.requestedTitle', message: 'reset.requested' });
   });
 
   router.get(PASSWORD_RESET_LINK_PATH, async (ctx) => {
     const { token } = checkPageInput<{ token: string }>(resetLinkQuery, { ...ctx.query }, 'query');
-    if (!(await deps.email.resetLinkUsable(token))) return notice(ctx, { ...LINK_UNUSABLE, link: { href: PASSWORD_RESET_PATH, text: 'Ask for a new link' } }, 400);
+    if (!(await deps.email.resetLinkUsable(token))) return notice(ctx, { ...LINK_UNUSABLE, link: { href: PASSWORD_RESET_PATH, text: 'reset.askAgain' } }, 400);
     views.render(ctx, 'password-reset-form', { csrf: csrf.tokenFor(ctx), token });
   });
 
   router.post(PASSWORD_RESET_LINK_PATH, async (ctx) => {
     const form = await readPageForm<{ csrf: string; token: string; password: string; confirm: string }>(ctx, resetCompleteForm, deps.issuerOrigin);
     csrf.verify(ctx, form.csrf);
-    const again = (error: string) => views.render(ctx, 'password-reset-form', { csrf: csrf.tokenFor(ctx), token: form.token, error }, 400);
-    if (form.password !== form.confirm) return again('The two passwords are not the same.');
+    const again = (error: string, errorParams?: Record<string, string>) => views.render(ctx, 'password-reset-form', { csrf: csrf.tokenFor(ctx), token: form.token, error, errorParams }, 400);
+    if (form.password !== form.confirm) return again('reset.mismatch');
     try {
       await deps.email.completePasswordReset(form.token, form.password, origin(ctx));
     } catch (error) {
-      if (error instanceof ValidationError) return again(`The new password ${error.fields?.[0]?.detail ?? 'is not accepted'}.`);
-      if (error instanceof EmailLinkError) return notice(ctx, { ...LINK_UNUSABLE, link: { href: PASSWORD_RESET_PATH, text: 'Ask for a new link' } }, 400);
+      if (error instanceof ValidationError) return again('reset.invalidPassword', { detail: error.fields?.[0]?.detail ?? 'is not accepted' });
+      if (error instanceof EmailLinkError) return notice(ctx, { ...LINK_UNUSABLE, link: { href: PASSWORD_RESET_PATH, text: 'reset.askAgain' } }, 400);
       throw error;
     }
     notice(ctx, {
-      heading: 'Your password was changed',
-      message: 'Sign in with your new password. Every session and application signed in with the old one was signed out.',
-      link: { href: '/account', text: 'Go to your account' },
+      heading: 'reset.doneTitle',
+      message: 'reset.done',
+      link: { href: '/account', text: 'common.goToAccount' },
     });
   });
 
@@ -89,7 +91,7 @@ export function createEmailRoutes(deps: EmailRoutesDeps): Router {
     csrf.verify(ctx, form.csrf);
     try {
       const { email } = await deps.email.verifyEmail(form.token, origin(ctx));
-      notice(ctx, { heading: 'Address confirmed', message: `${email} is now the confirmed address of your account.`, link: { href: '/account', text: 'Go to your account' } });
+      notice(ctx, { heading: 'verify.doneTitle', message: 'verify.done', params: { email }, link: { href: '/account', text: 'common.goToAccount' } });
     } catch (error) {
       if (error instanceof EmailLinkError) return notice(ctx, LINK_UNUSABLE, 400);
       throw error;

@@ -15,19 +15,14 @@ export interface ErrorPageInput {
   cause?: unknown;
 }
 
+/** Keys of views/locales: the page's heading and what it tells the person. */
 interface Wording { heading: string; message: string }
 
-const EXPIRED: Wording = {
-  heading: 'This sign-in page has expired',
-  message: 'It was open too long or has already been used. Go back to the application and sign in again.',
-};
-const BAD_REQUEST_FROM_APP: Wording = {
-  heading: 'The application sent an invalid sign-in request',
-  message: 'Gatehouse cannot continue with this request. Tell the application\'s owner, quoting the request id below.',
-};
-const UNAVAILABLE: Wording = { heading: 'Gatehouse is unavailable', message: 'Something Gatehouse depends on did not answer. Try again in a moment.' };
-const TOO_MANY: Wording = { heading: 'Too many attempts', message: 'Too many requests came from your network in a short time. Wait a minute, then try again.' };
-const FAILED: Wording = { heading: 'Something went wrong', message: 'Gatehouse could not finish this request. Go back to the application you came from and try again.' };
+const EXPIRED: Wording = { heading: 'error.expiredTitle', message: 'error.expired' };
+const BAD_REQUEST_FROM_APP: Wording = { heading: 'error.badRequestTitle', message: 'error.badRequest' };
+const UNAVAILABLE: Wording = { heading: 'error.unavailableTitle', message: 'error.unavailable' };
+const TOO_MANY: Wording = { heading: 'error.tooManyTitle', message: 'error.tooMany' };
+const FAILED: Wording = { heading: 'error.failedTitle', message: 'error.failed' };
 
 /** Errors that mean the application's link is broken, not that the person did something wrong. */
 const APPLICATION_ERRORS = new Set(['invalid_client', 'invalid_redirect_uri', 'unauthorized_client', 'unsupported_response_type', 'invalid_scope', 'invalid_target', 'invalid_request_object']);

@@ -11,7 +11,8 @@ import type { Logger } from '../logger.js';
 import { LabAccessDenied, type LabAccess } from '../domain/tenancy/lab-access.js';
 import { SELECT_LAB_PROMPT } from '../oidc/lab-policy.js';
 import type { createCsrf } from './csrf.js';
-import type { Views } from './views.js';
+import { englishText } from './messages.js';
+import type { PageContext, Views } from './views.js';
 import { servesPeople } from '../http/middleware/koa-errors.js';
 import { createSecondFactorRoutes, type SecondFactorDeps } from './second-factor-routes.js';
 
@@ -34,7 +35,7 @@ export interface InteractionDeps {
 }
 
 /** One message for unknown user, wrong password and blocked user: no account enumeration. */
-export const LOGIN_FAILED = 'Invalid username or password.';
+export const LOGIN_FAILED = englishText('login.failed');
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -54,6 +55,12 @@ export function createInteractionRoutes(deps: InteractionDeps): Router {
   async function load(ctx: Context): Promise<Details> {
     const details = await deps.provider().interactionDetails(ctx.req, ctx.res);
     if (details.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction mismatch');
+    // The pages speak the request's ui_locales and wear its client's (or requested lab's) brand.
+    ctx.state.page = {
+      uiLocales: details.params.ui_locales,
+      clientId: String(details.params.client_id),
+      labId: typeof details.params.lab === 'string' ? details.params.lab : undefined,
+    } satisfies PageContext;
     return details;
   }
 
@@ -155,7 +162,7 @@ export function createInteractionRoutes(deps: InteractionDeps): Router {
     if (!result.ok) {
       deps.log.info('login failed', { reason: result.reason, client_id: clientId, ip: ctx.ip });
       // The reason is for operators; the page says the same thing for every one of them.
-      renderLogin(ctx, details, await clientName(details), { login, error: LOGIN_FAILED }, 401);
+      renderLogin(ctx, details, await clientName(details), { login, error: 'login.failed' }, 401);
       return;
     }
     deps.log.info('login succeeded', { sub: result.user.id, client_id: clientId });

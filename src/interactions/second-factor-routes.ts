@@ -10,6 +10,7 @@ import type { PendingSignIn, PendingSignIns } from '../domain/factors/pending-si
 import type { FactorCheck, SecondFactors } from '../domain/factors/second-factors.js';
 import type { User } from '../domain/types.js';
 import type { Logger } from '../logger.js';
+import { englishText } from './messages.js';
 import type { Views } from './views.js';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -36,8 +37,8 @@ export interface SecondFactorDeps {
 }
 
 /** One message per kind of wrong input; which factor or why is for the audit log. */
-export const CODE_REFUSED = 'That code is not valid. Codes work once; wait for the next one if you just used it.';
-export const CODE_MALFORMED = 'Enter the 6-digit code from your app, or a recovery code like ABCD-EFGH-JKLM-NPQR.';
+export const CODE_REFUSED = englishText('mfa.codeRefused');
+export const CODE_MALFORMED = englishText('mfa.codeMalformed');
 export const PASSKEY_REFUSED = 'That passkey could not be verified.';
 
 /** Starts adding an authenticator app: its key, and the key as a QR code (a `data:` image the pages' CSP allows). */
@@ -151,7 +152,7 @@ export function createSecondFactorRoutes(kit: InteractionKit, deps: SecondFactor
           : await secondFactors.verifyTotp(pending.accountId, code, context(ctx, details));
         if (!check.ok) {
           deps.log.info('second factor refused', { sub: pending.accountId, reason: check.reason, client_id: details.params.client_id });
-          await renderChallenge(ctx, details, pending, check.reason === 'malformed' ? CODE_MALFORMED : CODE_REFUSED, 401);
+          await renderChallenge(ctx, details, pending, check.reason === 'malformed' ? 'mfa.codeMalformed' : 'mfa.codeRefused', 401);
           return;
         }
         redirect(ctx, await finish(ctx, details, pending.accountId, withSecondFactor(pending.amr, check.method)));
@@ -165,7 +166,7 @@ export function createSecondFactorRoutes(kit: InteractionKit, deps: SecondFactor
         const code = typeof body.code === 'string' ? body.code.replace(/\s/g, '').slice(0, 16) : '';
         const enrolled = await secondFactors.confirmTotp({ actor: `user:${pending.accountId}`, requestId: ctx.state.requestId as string, ip: ctx.ip }, pending.accountId, code);
         if (!enrolled) {
-          await renderEnrolment(ctx, details, pending, CODE_REFUSED, 401);
+          await renderEnrolment(ctx, details, pending, 'mfa.codeRefused', 401);
           return;
         }
         await pendingSignIns.complete(details.uid, pending, withSecondFactor(pending.amr, 'otp'), enrolled.recoveryCodes);

@@ -16,13 +16,13 @@ export interface DeviceFlowDeps {
 
 type DeviceFlowFeature = NonNullable<NonNullable<Configuration['features']>['deviceFlow']>;
 
-/** oidc-provider's re-render errors of the code pages, by name (its classes are not exported). */
+/** oidc-provider's re-render errors of the code pages, by name (its classes are not exported): keys of views/locales. */
 const MESSAGES: Record<string, string> = {
-  NoCodeError: 'Enter the code your device shows.',
-  NotFoundError: 'That code is not right. Check the code your device shows and try again.',
-  ExpiredError: 'That code has expired. Start again on your device to get a new one.',
-  AlreadyUsedError: 'That code has already been used. Start again on your device to get a new one.',
-  AbortedError: 'Sign-in was cancelled. Your device was not connected.',
+  NoCodeError: 'device.noCode',
+  NotFoundError: 'device.notFound',
+  ExpiredError: 'device.expired',
+  AlreadyUsedError: 'device.alreadyUsed',
+  AbortedError: 'device.aborted',
 };
 
 /** oidc-provider's description when the person cancels (and the interaction pages' too). */
@@ -49,8 +49,8 @@ function xsrfOf(ctx: KoaContextWithOIDC): string {
 export function createDeviceFlow(deps: DeviceFlowDeps) {
   const { views } = deps;
 
-  function renderCodePage(ctx: KoaContextWithOIDC, data: { userCode?: string; error?: string; limited?: boolean }, status: number): void {
-    views.render(ctx as never, 'device-code', { action: DEVICE_PATH, xsrf: data.limited ? '' : xsrfOf(ctx), userCode: data.userCode ?? '', error: data.error, limited: data.limited ?? false }, status);
+  function renderCodePage(ctx: KoaContextWithOIDC, data: { userCode?: string; error?: string; errorParams?: Record<string, string>; limited?: boolean }, status: number): void {
+    views.render(ctx as never, 'device-code', { action: DEVICE_PATH, xsrf: data.limited ? '' : xsrfOf(ctx), userCode: data.userCode ?? '', error: data.error, errorParams: data.errorParams, limited: data.limited ?? false }, status);
   }
 
   const feature: DeviceFlowFeature = {
@@ -69,13 +69,13 @@ export function createDeviceFlow(deps: DeviceFlowDeps) {
       if (known) {
         // oidc-provider turns every access_denied of the sign-in into "aborted": say why when it was not the person.
         const refusal = (err.cause as { error_description?: string } | undefined)?.error_description;
-        const error = err.name === 'AbortedError' && refusal && refusal !== PERSON_ABORTED ? `Your device was not connected: ${refusal}.` : known;
-        renderCodePage(ctx, { userCode, error }, err.name === 'AbortedError' ? 200 : 400);
+        const refused = err.name === 'AbortedError' && refusal && refusal !== PERSON_ABORTED;
+        renderCodePage(ctx, refused ? { userCode, error: 'device.refused', errorParams: { reason: refusal } } : { userCode, error: known }, err.name === 'AbortedError' ? 200 : 400);
         return;
       }
       // Anything else (an expired form, a storage outage): the page again, with what went wrong.
       const status = (err as { statusCode?: number }).statusCode ?? 500;
-      renderCodePage(ctx, { userCode, error: status >= 500 ? 'Something went wrong. Try again in a moment.' : `The form could not be accepted (${out?.error_description ?? out?.error ?? 'invalid request'}). Enter the code again.` }, status);
+      renderCodePage(ctx, status >= 500 ? { userCode, error: 'device.failed' } : { userCode, error: 'device.formRefused', errorParams: { reason: String(out?.error_description ?? out?.error ?? 'invalid request') } }, status);
     },
     async userCodeConfirmSource(ctx, _form, client, deviceInfo, userCode) {
       const info = deviceInfo as { ip?: unknown; ua?: unknown } | undefined;
@@ -112,7 +112,7 @@ export function createDeviceFlow(deps: DeviceFlowDeps) {
       } catch (error) {
         if (!(error instanceof UserCodeEntryLimitError)) throw error;
         ctx.set('Retry-After', String(error.retryAfterSeconds));
-        renderCodePage(ctx, { limited: true, error: 'Too many wrong codes were entered from your network. Wait a few minutes, then start again on your device.' }, 429);
+        renderCodePage(ctx, { limited: true, error: 'device.limited' }, 429);
         return;
       }
       try {

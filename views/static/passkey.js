@@ -38,7 +38,8 @@
         .then(function (result) { window.location.assign(result.redirect); })
         .catch(function (error) {
           button.disabled = false;
-          if (status) status.textContent = error && error.name === 'NotAllowedError' ? 'The passkey request was cancelled.' : (error.message || 'The passkey could not be used.');
+          // The page's language: the messages come with the status element (data-cancelled, data-failed).
+          if (status) status.textContent = error && error.name === 'NotAllowedError' ? status.dataset.cancelled : status.dataset.failed;
         });
     });
   });

@@ -14,12 +14,16 @@ const FILES: Record<string, { path: string; type: string }> = {
   '/static/webauthn.js': { path: `${packageRoot}node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js`, type: 'text/javascript; charset=utf-8' },
 };
 
-export function createStaticRoutes(): Router {
+/** `generated`: stylesheets built from configuration at start (the brands' accent colours), by route. */
+export function createStaticRoutes(generated: Record<string, string> = {}): Router {
   const router = new Router();
-  for (const [route, file] of Object.entries(FILES)) {
-    const body = readFileSync(file.path);
+  const files = [
+    ...Object.entries(FILES).map(([route, file]) => ({ route, type: file.type, body: readFileSync(file.path) })),
+    ...Object.entries(generated).map(([route, css]) => ({ route, type: 'text/css; charset=utf-8', body: Buffer.from(css) })),
+  ];
+  for (const { route, type, body } of files) {
     router.get(route, (ctx) => {
-      ctx.type = file.type;
+      ctx.type = type;
       ctx.set('Cache-Control', 'public, max-age=3600');
       ctx.set('X-Content-Type-Options', 'nosniff');
       ctx.body = body;
