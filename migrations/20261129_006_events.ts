@@ -23,6 +23,8 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['type', 'seq']);
     t.index(['occurred_at']);
   });
+  // The feed's lab filter (`? = ANY(lab_ids)`).
+  await knex.raw('CREATE INDEX events_lab_ids ON events USING gin (lab_ids)');
   await knex.schema.createTable('relay_cursors', (t) => {
     t.text('name').primary();
     t.bigInteger('after_seq').notNullable().defaultTo(0);

@@ -100,6 +100,11 @@ describe(`events: outbox, feed, webhooks, RabbitMQ (${mode})`, () => {
     assert.equal(seen.status, 200, JSON.stringify(seen.body));
     assert.deepEqual(seen.body.items.map((e: { data: { user: { username: string } } }) => e.data.user.username), ['in-lab-1']);
     assert.deepEqual((await api(gh.issuer, token, 'GET', `/events?after=${start}&lab=lab-2`)).body.items, []);
+    // A member of both labs: lab-1's admin sees the event with lab-1 only, and no membership of lab-2.
+    const both = await api(gh.issuer, ops, 'POST', '/users', { username: 'in-both', email: 'both@example.org', labs: [{ labId: 'lab-1', role: 'member' }, { labId: 'lab-2', role: 'admin' }] });
+    const shared = (await api(gh.issuer, token, 'GET', `/events?after=${start}&types=user.created`)).body.items.find((e: { subject: string }) => e.subject === `user:${both.body.id}`);
+    assert.deepEqual(shared.labs, ['lab-1']);
+    assert.ok(!JSON.stringify(shared).includes('lab-2'), JSON.stringify(shared));
     const noScope = await serviceToken(gh.issuer, opsService, 'users:read');
     assert.equal((await api(gh.issuer, noScope, 'GET', '/events')).status, 403);
   });

@@ -4,7 +4,7 @@ import { clientCredentialsToken, createRevocationFeed, createVerifier, VerifierE
 
 import { CMS, john, mode, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 import { api, opsService, serviceToken } from './helpers/management-api.js';
-import { introspect, revoke, userTokens } from './helpers/user-tokens.js';
+import { introspect, refresh, revoke, userTokens } from './helpers/user-tokens.js';
 
 /** Verifies until the verifier refuses the token; answers the error and how long it took. */
 async function refusedWithin(check: () => Promise<unknown>, timeoutMs: number): Promise<{ error: VerifierError; ms: number }> {
@@ -65,6 +65,16 @@ describe(`offline verification honours revocation through the event feed (${mode
     await new Promise((r) => setTimeout(r, 1100));
     const fresh = await userTokens(gh.issuer, { scope: 'openid cases:read', resource: CMS });
     await verifier.verify(fresh.access_token);
+  });
+
+  it('revoking one access token refuses the other tokens of its grant offline too (the grant ends with it)', async () => {
+    const verifier = createVerifier({ issuer: gh.issuer, audience: CMS, revocations: { feed } });
+    const tokens = await userTokens(gh.issuer, { scope: 'openid offline_access cases:read', resource: CMS });
+    const sibling = String((await refresh(gh.issuer, tokens.refresh_token!, { resource: CMS })).body.access_token);
+    await verifier.verify(sibling);
+    await revoke(gh.issuer, tokens.access_token);
+    const { error } = await refusedWithin(() => verifier.verify(sibling), 5000);
+    assert.equal(error.code, 'token_revoked');
   });
 
   it('a copy gone stale fails closed (503), or falls back to introspection when configured', async () => {

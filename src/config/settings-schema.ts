@@ -303,8 +303,8 @@ export const settingsSchema = {
       description: 'How often each node looks for events to relay (RabbitMQ, webhook fan-out, due webhook deliveries) and for new events to stream to live feeds.',
     },
     eventRetentionDays: {
-      'x-env': 'GATEHOUSE_EVENT_RETENTION_DAYS', type: 'integer', minimum: 1, maximum: 3650, default: 30,
-      description: 'Events (and their webhook delivery log) older than this are swept; the pull feed reaches back this far.',
+      'x-env': 'GATEHOUSE_EVENT_RETENTION_DAYS', type: 'integer', minimum: 2, maximum: 3650, default: 30,
+      description: 'Events (and their webhook delivery log) older than this are swept — never one a relay has not passed or a webhook delivery still pending; the pull feed reaches back this far. At least 2 days (webhook retries run over 24 h).',
     },
     webhookTimeoutSeconds: {
       'x-env': 'GATEHOUSE_WEBHOOK_TIMEOUT_SECONDS', type: 'number', minimum: 0.1, maximum: 60, default: 10,

@@ -76,7 +76,7 @@ export function installStructuredTokenSupport(provider: Provider, deps: Structur
       await deps.revocations.revoke([{ kind: 'jti', value: claims.jti, expiresAt: claims.exp }]);
       await deps.audit.record({
         actor: `client:${client.clientId}`, action: 'access_token.revoked', target: `jti:${claims.jti}`,
-        details: { sub: claims.sub, aud: claims.aud, exp: claims.exp, ...(claims.grant_id ? { grant_id: claims.grant_id } : {}) }, requestId: ctx.state.requestId as string | undefined, ip: ctx.ip,
+        details: { sub: claims.sub, aud: claims.aud, exp: claims.exp, ...(claims.grant_id ? { grant_id: claims.grant_id, grant_ended: !claims.act } : {}) }, requestId: ctx.state.requestId as string | undefined, ip: ctx.ip,
       });
       // As oidc-provider does for opaque access tokens: revoking one ends its grant. Not for an
       // exchanged token (it carries `act`): its grant is the user's grant with another client,

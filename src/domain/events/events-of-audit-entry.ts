@@ -39,11 +39,22 @@ export function withoutSecrets(value: unknown): unknown {
 
 const one = (type: EventType, subject: string, labIds: string[], data: Details): EventDraft[] => [{ type, subject, labIds, data: withoutSecrets(data) as Details }];
 
+/**
+ * A user record as events show it: lab-neutral fields only. Memberships and lab-limited roles
+ * travel in their own events (membership.*, role.*), so a lab admin's feed or webhook never
+ * learns what a member holds in another lab.
+ */
+const labNeutral = (user: Details | undefined): Details | undefined => {
+  if (!user) return undefined;
+  const { labs: _labs, roles: _roles, ...rest } = user;
+  return rest;
+};
+
 function userEvent(type: EventType, extra: (details: Details) => Details = () => ({})): Derive {
   return (t, d) => {
     const before = record(d.before);
     const after = record(d.after);
-    const user = after ?? before;
+    const user = labNeutral(after ?? before);
     return one(type, `user:${t.user}`, labsOfUser(before, after), { user_id: t.user, ...(user ? { user } : {}), ...extra(d) });
   };
 }
@@ -81,14 +92,14 @@ const DERIVATIONS: Record<string, Derive> = {
   'user.created': userEvent('user.created', () => ({ via: 'management' })),
   'user.registered': userEvent('user.created', () => ({ via: 'registration' })),
   'user.updated': (t, d) => {
-    const events = userEvent('user.updated', () => ({ previous: d.before }))(t, d);
+    const events = userEvent('user.updated', () => ({ previous: labNeutral(record(d.before)) }))(t, d);
     if (record(d.after)?.emailVerified === true && record(d.before)?.emailVerified !== true) events.push(...userEvent('user.email_verified')(t, d));
     return events;
   },
   'user.email_verified': userEvent('user.email_verified'),
   // The address verified by its link (on /account or after registration): it may have changed too.
-  'email.verified': (t, d) => [...userEvent('user.updated', () => ({ previous: d.before }))(t, d), ...userEvent('user.email_verified')(t, d)],
-  'user.profile_updated': userEvent('user.updated', (d) => ({ previous: d.before })),
+  'email.verified': (t, d) => [...userEvent('user.updated', () => ({ previous: labNeutral(record(d.before)) }))(t, d), ...userEvent('user.email_verified')(t, d)],
+  'user.profile_updated': userEvent('user.updated', (d) => ({ previous: labNeutral(record(d.before)) })),
   'password_reset.completed': (t) => one('user.password_changed', `user:${t.user}`, [], { user_id: t.user, via: 'reset' }),
   'user.deleted': userEvent('user.deleted'),
   'user.blocked': userEvent('user.blocked', (d) => ({ reason: d.reason })),
@@ -119,10 +130,18 @@ const DERIVATIONS: Record<string, Derive> = {
   'grant.revoked': grantRevoked('revoked'),
   'authorization_code.reuse_detected': grantRevoked('authorization_code_reuse'),
   'refresh_token.reuse_detected': grantRevoked('refresh_token_reuse'),
-  'access_token.revoked': (t, d) => one('token.revoked', `jti:${t.jti}`, [], { jti: t.jti, sub: d.sub, exp: d.exp, ...(d.grant_id ? { grant_id: d.grant_id } : {}) }),
+  // Revoking an access token ends its grant too (unless it was exchanged): both are published,
+  // so an offline verifier refuses the grant's other tokens as well.
+  'access_token.revoked': (t, d) => [
+    ...one('token.revoked', `jti:${t.jti}`, [], { jti: t.jti, sub: d.sub, exp: d.exp, ...(d.grant_id ? { grant_id: d.grant_id } : {}) }),
+    ...(d.grant_ended === true && typeof d.grant_id === 'string' ? grantRevoked('token_revoked')({ grant: d.grant_id }, {}) : []),
+  ],
   'client.created': client('client.created'),
   'client.updated': client('client.updated'),
-  'client.deleted': client('client.deleted'),
+  'client.deleted': (t, d) => [
+    ...client('client.deleted')(t, d),
+    ...(Array.isArray(d.grantIds) ? d.grantIds.filter((g): g is string => typeof g === 'string').flatMap((grant) => grantRevoked('client_deleted')({ grant }, {})) : []),
+  ],
   // A client that registered itself (RFC 7591) or changed itself (RFC 7592) is news like any other.
   'client.registered': client('client.created'),
   'client.registration_updated': client('client.updated'),

@@ -396,7 +396,7 @@ export function createClientManagement(deps: ClientManagementDeps) {
       const deleting = deps.change(origin, async (repos, record) => {
         const before = await repos.clients.findForUpdate(clientId);
         if (!before || !(await repos.clients.delete(clientId))) throw new NotFoundError('client');
-        await record('client.deleted', `client:${clientId}`, { before: view(before), revokedGrants: grantIds.length });
+        await record('client.deleted', `client:${clientId}`, { before: view(before), revokedGrants: grantIds.length, grantIds });
       });
       try {
         await deleting;

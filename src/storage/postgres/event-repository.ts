@@ -51,7 +51,11 @@ export function createEventRepository(db: Database): EventRepository {
     },
 
     async deleteBefore(time: Date) {
-      return db('events').where('occurred_at', '<', time).delete();
+      // Never an event a relay has not passed yet, nor one a webhook delivery still waits on.
+      return db('events').where('occurred_at', '<', time)
+        .whereRaw('seq <= coalesce((SELECT min(after_seq) FROM relay_cursors), 0)')
+        .whereNotExists(db('webhook_deliveries').select(db.raw('1')).whereRaw('webhook_deliveries.event_seq = events.seq').where('status', 'pending'))
+        .delete();
     },
   };
 }

@@ -67,8 +67,9 @@ export function createWebhookRepository(db: Database): WebhookRepository {
       // A relay batch is every event between its first and last position, so a range selects it.
       await db.raw(`
         INSERT INTO webhook_deliveries (webhook_id, event_seq, subject)
-        SELECT w.id, e.seq, e.subject FROM events e JOIN webhooks w ON w.enabled
-          AND (w.event_types = '{}' OR e.type = ANY(w.event_types))
+        SELECT w.id, e.seq, e.subject FROM events e JOIN webhooks w ON
+          -- A disabled subscription still queues: enabling it again delivers what it missed.
+           (w.event_types = '{}' OR e.type = ANY(w.event_types))
           AND (w.lab_id IS NULL OR w.lab_id = ANY(e.lab_ids))
         WHERE e.seq BETWEEN ? AND ?
         ORDER BY e.seq, w.id
@@ -91,10 +92,10 @@ export function createWebhookRepository(db: Database): WebhookRepository {
         await trx('webhook_deliveries').whereIn('id', ids).update({ leased_until: leaseUntil, attempts: trx.raw('attempts + 1') });
         const claimed = await trx('webhook_deliveries as d').join('events as e', 'e.seq', 'd.event_seq').join('webhooks as w', 'w.id', 'd.webhook_id')
           .whereIn('d.id', ids).orderBy('d.event_seq')
-          .select([...DELIVERY_COLUMNS, 'w.url', 'w.secret', 'e.seq', 'e.occurred_at', 'e.actor', 'e.subject', 'e.lab_ids', 'e.data']) as Array<DeliveryRow & { url: string; secret: string; seq: string; occurred_at: Date; actor: string; subject: string; lab_ids: string[]; data: unknown }>;
+          .select([...DELIVERY_COLUMNS, 'w.url', 'w.secret', 'w.lab_id as webhook_lab_id', 'e.seq', 'e.occurred_at', 'e.actor', 'e.subject', 'e.lab_ids', 'e.data']) as Array<DeliveryRow & { url: string; secret: string; webhook_lab_id: string | null; seq: string; occurred_at: Date; actor: string; subject: string; lab_ids: string[]; data: unknown }>;
         return claimed.map((r) => ({
           delivery: toDelivery(r), url: r.url, secret: r.secret,
-          event: toStoredEvent({ seq: r.seq, id: r.event_id, type: r.event_type, occurred_at: r.occurred_at, actor: r.actor, subject: r.subject, lab_ids: r.lab_ids, data: r.data }),
+          event: toStoredEvent({ seq: r.seq, id: r.event_id, type: r.event_type, occurred_at: r.occurred_at, actor: r.actor, subject: r.subject, lab_ids: r.webhook_lab_id ? [r.webhook_lab_id] : r.lab_ids, data: r.data }),
         }));
       });
     },

@@ -22,7 +22,7 @@ function typesOf(raw: string | undefined): string[] | undefined {
 }
 
 /** A Server-Sent Events stream of the feed from `after`: each event once, `id:` its cursor, a comment line as heartbeat. */
-function eventStream(read: (after: number) => Promise<StoredEvent[]>, after: number, pollMs: number): Readable {
+function eventStream(read: (after: number) => Promise<StoredEvent[]>, after: number, pollMs: number, show: (event: StoredEvent) => object): Readable {
   async function* frames() {
     let cursor = after;
     let quietSince = Date.now();
@@ -30,7 +30,7 @@ function eventStream(read: (after: number) => Promise<StoredEvent[]>, after: num
     for (;;) {
       const events = await read(cursor);
       for (const event of events) {
-        yield `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(eventEnvelope(event))}\n\n`;
+        yield `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(show(event))}\n\n`;
         cursor = event.seq;
       }
       if (events.length) quietSince = Date.now();
@@ -79,17 +79,19 @@ export function createEventOperations({ eventFeed }: Pick<Services, 'eventFeed'>
         const confined = confinedLab(caller);
         const filter: EventFilter = { types, labId: confined ?? query.lab, ...(query.since ? { since: new Date(query.since) } : {}) };
         if (confined !== undefined && query.lab !== undefined && query.lab !== confined) return { body: { items: [], next: query.after ?? '0' } };
+        // A lab admin sees their own lab among an event's labs, never the member's other labs.
+        const show = (event: StoredEvent) => ({ ...eventEnvelope(event), ...(confined !== undefined ? { labs: [confined] } : {}) });
         const resume = lastEventId && /^\d{1,16}$/.test(lastEventId) ? lastEventId : query.after;
         const after = resume === 'latest' ? await eventFeed.latestCursor() : Number(resume ?? 0);
         if (accept?.includes('text/event-stream')) {
           return {
-            body: eventStream((cursor) => eventFeed.after(cursor, filter, 100), after, options.pollMs),
+            body: eventStream((cursor) => eventFeed.after(cursor, filter, 100), after, options.pollMs, show),
             type: 'text/event-stream',
             headers: { 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' },
           };
         }
         const events = await eventFeed.after(after, filter, query.limit);
-        return { body: { items: events.map(eventEnvelope), next: String(events.at(-1)?.seq ?? after) } };
+        return { body: { items: events.map(show), next: String(events.at(-1)?.seq ?? after) } };
       },
     }),
   ];
