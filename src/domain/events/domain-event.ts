@@ -23,6 +23,29 @@ export interface StoredEvent extends DomainEvent {
   seq: number;
 }
 
+/** Keeps what one lab may see of a user record: its membership there, and roles global or limited to it. */
+function confineUser(value: unknown, labId: string): unknown {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+  const user = value as Record<string, unknown>;
+  return {
+    ...user,
+    ...(Array.isArray(user.labs) ? { labs: user.labs.filter((l: { labId?: unknown }) => l?.labId === labId) } : {}),
+    ...(Array.isArray(user.roles) ? { roles: user.roles.filter((r: { lab?: unknown; labId?: unknown }) => (r?.lab ?? r?.labId ?? labId) === labId) } : {}),
+  };
+}
+
+/**
+ * An event as a reader confined to one lab sees it (a lab admin's feed, a lab-scoped webhook):
+ * `labIds` is that lab alone, and user records show only the membership and roles of that lab,
+ * as the management API shows a member to a lab admin.
+ */
+export function eventSeenFromLab<E extends DomainEvent>(event: E, labId: string | undefined): E {
+  if (labId === undefined) return event;
+  const data = { ...event.data };
+  for (const key of ['user', 'previous']) if (key in data) data[key] = confineUser(data[key], labId);
+  return { ...event, labIds: [labId], data };
+}
+
 /** The published JSON shape (the API, webhooks, RabbitMQ and the AsyncAPI document all use it). */
 export function eventEnvelope(event: StoredEvent) {
   return {

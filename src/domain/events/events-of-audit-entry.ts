@@ -39,22 +39,11 @@ export function withoutSecrets(value: unknown): unknown {
 
 const one = (type: EventType, subject: string, labIds: string[], data: Details): EventDraft[] => [{ type, subject, labIds, data: withoutSecrets(data) as Details }];
 
-/**
- * A user record as events show it: lab-neutral fields only. Memberships and lab-limited roles
- * travel in their own events (membership.*, role.*), so a lab admin's feed or webhook never
- * learns what a member holds in another lab.
- */
-const labNeutral = (user: Details | undefined): Details | undefined => {
-  if (!user) return undefined;
-  const { labs: _labs, roles: _roles, ...rest } = user;
-  return rest;
-};
-
 function userEvent(type: EventType, extra: (details: Details) => Details = () => ({})): Derive {
   return (t, d) => {
     const before = record(d.before);
     const after = record(d.after);
-    const user = labNeutral(after ?? before);
+    const user = after ?? before;
     return one(type, `user:${t.user}`, labsOfUser(before, after), { user_id: t.user, ...(user ? { user } : {}), ...extra(d) });
   };
 }
@@ -92,14 +81,14 @@ const DERIVATIONS: Record<string, Derive> = {
   'user.created': userEvent('user.created', () => ({ via: 'management' })),
   'user.registered': userEvent('user.created', () => ({ via: 'registration' })),
   'user.updated': (t, d) => {
-    const events = userEvent('user.updated', () => ({ previous: labNeutral(record(d.before)) }))(t, d);
+    const events = userEvent('user.updated', () => ({ previous: d.before }))(t, d);
     if (record(d.after)?.emailVerified === true && record(d.before)?.emailVerified !== true) events.push(...userEvent('user.email_verified')(t, d));
     return events;
   },
   'user.email_verified': userEvent('user.email_verified'),
   // The address verified by its link (on /account or after registration): it may have changed too.
-  'email.verified': (t, d) => [...userEvent('user.updated', () => ({ previous: labNeutral(record(d.before)) }))(t, d), ...userEvent('user.email_verified')(t, d)],
-  'user.profile_updated': userEvent('user.updated', (d) => ({ previous: labNeutral(record(d.before)) })),
+  'email.verified': (t, d) => [...userEvent('user.updated', () => ({ previous: d.before }))(t, d), ...userEvent('user.email_verified')(t, d)],
+  'user.profile_updated': userEvent('user.updated', (d) => ({ previous: d.before })),
   'password_reset.completed': (t) => one('user.password_changed', `user:${t.user}`, [], { user_id: t.user, via: 'reset' }),
   'user.deleted': userEvent('user.deleted'),
   'user.blocked': userEvent('user.blocked', (d) => ({ reason: d.reason })),

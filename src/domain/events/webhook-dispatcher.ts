@@ -1,4 +1,4 @@
-import type { StoredEvent } from './domain-event.js';
+import { eventSeenFromLab, type StoredEvent } from './domain-event.js';
 import type { Clock } from '../ports/clock.js';
 import type { ClaimedDelivery, WebhookRepository } from '../ports/webhook-repository.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -45,11 +45,11 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
    * Sends one delivery. A success is only reported back (the batch records all of them in one
    * write); a failure is recorded here. Answers the HTTP status of a success, undefined otherwise.
    */
-  async function deliver({ delivery, url, secret, event }: ClaimedDelivery): Promise<number | undefined> {
+  async function deliver({ delivery, url, secret, event, labId }: ClaimedDelivery): Promise<number | undefined> {
     const now = () => deps.clock.now();
     let outcome: { status?: number; error?: string };
     try {
-      const response = await deps.send({ url, secret, event });
+      const response = await deps.send({ url, secret, event: eventSeenFromLab(event, labId) });
       outcome = response.status >= 200 && response.status < 300 ? { status: response.status } : { status: response.status, error: response.body.slice(0, 500) || `HTTP ${response.status}` };
     } catch (error) {
       outcome = { error: error instanceof Error ? error.message : String(error) };

@@ -39,6 +39,8 @@ export interface ClaimedDelivery {
   url: string;
   secret: string;
   event: StoredEvent;
+  /** The subscription's lab filter: the event goes out as that lab sees it. */
+  labId?: string;
 }
 
 export interface DeliveryOutcome {

@@ -95,7 +95,8 @@ export function createWebhookRepository(db: Database): WebhookRepository {
           .select([...DELIVERY_COLUMNS, 'w.url', 'w.secret', 'w.lab_id as webhook_lab_id', 'e.seq', 'e.occurred_at', 'e.actor', 'e.subject', 'e.lab_ids', 'e.data']) as Array<DeliveryRow & { url: string; secret: string; webhook_lab_id: string | null; seq: string; occurred_at: Date; actor: string; subject: string; lab_ids: string[]; data: unknown }>;
         return claimed.map((r) => ({
           delivery: toDelivery(r), url: r.url, secret: r.secret,
-          event: toStoredEvent({ seq: r.seq, id: r.event_id, type: r.event_type, occurred_at: r.occurred_at, actor: r.actor, subject: r.subject, lab_ids: r.webhook_lab_id ? [r.webhook_lab_id] : r.lab_ids, data: r.data }),
+          event: toStoredEvent({ seq: r.seq, id: r.event_id, type: r.event_type, occurred_at: r.occurred_at, actor: r.actor, subject: r.subject, lab_ids: r.lab_ids, data: r.data }),
+          ...(r.webhook_lab_id ? { labId: r.webhook_lab_id } : {}),
         }));
       });
     },

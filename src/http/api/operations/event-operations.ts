@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { ValidationError } from '../../../domain/errors.js';
-import { eventEnvelope, type StoredEvent } from '../../../domain/events/domain-event.js';
+import { eventEnvelope, eventSeenFromLab, type StoredEvent } from '../../../domain/events/domain-event.js';
 import type { EventFilter } from '../../../domain/ports/event-repository.js';
 import { eventEnvelopeSchema, eventTypeSchema } from '../../../domain/schemas/event-schemas.js';
 import { defineOperation, type ApiOperation } from '../api-operation.js';
@@ -80,7 +80,7 @@ export function createEventOperations({ eventFeed }: Pick<Services, 'eventFeed'>
         const filter: EventFilter = { types, labId: confined ?? query.lab, ...(query.since ? { since: new Date(query.since) } : {}) };
         if (confined !== undefined && query.lab !== undefined && query.lab !== confined) return { body: { items: [], next: query.after ?? '0' } };
         // A lab admin sees their own lab among an event's labs, never the member's other labs.
-        const show = (event: StoredEvent) => ({ ...eventEnvelope(event), ...(confined !== undefined ? { labs: [confined] } : {}) });
+        const show = (event: StoredEvent) => eventEnvelope(eventSeenFromLab(event, confined));
         const resume = lastEventId && /^\d{1,16}$/.test(lastEventId) ? lastEventId : query.after;
         const after = resume === 'latest' ? await eventFeed.latestCursor() : Number(resume ?? 0);
         if (accept?.includes('text/event-stream')) {
