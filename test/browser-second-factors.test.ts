@@ -55,10 +55,16 @@ describe(`second factors in a real browser: TOTP enrolment and sign-in, passkeys
     }).toString();
     const callback = page.waitForRequest((r) => r.url().startsWith(portal.redirectUri), { timeout: 15_000 });
     // The previous callback's error page may still be committing: then navigate once more.
+    // A navigation reported as interrupted by the interaction page it redirects to has arrived.
+    const arrived = (error: Error) => /interrupted by another navigation to "[^"]*\/interaction\//.test(error.message);
     await page.goto(url.href).catch(async (error: Error) => {
       if (!/interrupted by another navigation/.test(error.message)) throw error;
       await page.waitForLoadState().catch(() => undefined);
-      await page.goto(url.href);
+      if (arrived(error)) return;
+      await page.goto(url.href).catch(async (again: Error) => {
+        if (!arrived(again)) throw again;
+        await page.waitForLoadState().catch(() => undefined);
+      });
     });
     return {
       async redeem(): Promise<Record<string, any>> {
