@@ -3,27 +3,40 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAb
 
 import type { RateLimiter, RateLimitPolicy, RateLimiters, RateLimitState } from '../domain/ports/rate-limiter.js';
 
+/** How long the limiters count in process after Redis failed them, before they try it again. */
+const REDIS_COOL_OFF_MS = 5000;
+
 /**
  * The rate limiters on rate-limiter-flexible: fixed windows counted in Redis (one atomic Lua
  * script per request, so every node shares the count) or in process when embedded.
  *
- * With Redis unreachable a limiter falls back to an in-process count of the same policy
- * (the library's insurance limiter): a Redis outage neither refuses every request with 429 nor
- * lifts the limits; each node then counts on its own until Redis answers again.
+ * With Redis failing a limiter counts in process (the same policy): a Redis outage neither
+ * refuses every request with 429 nor lifts the limits. After a failure every limiter stays in
+ * process for a cool-off, so during a partition a request waits for Redis's command timeout once
+ * (in the store), not once more here.
  */
 export function createRateLimiters(redis?: Redis): RateLimiters {
+  let redisDownUntil = 0;
   return {
     create(name, policy) {
       const options = { keyPrefix: `rl:${name}`, points: policy.points, duration: policy.windowSeconds };
-      const limiter: RateLimiterAbstract = redis
-        ? new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: new RateLimiterMemory(options) })
-        : new RateLimiterMemory(options);
-      return wrap(limiter, policy);
+      const memory = new RateLimiterMemory(options);
+      if (!redis) return wrap(() => memory, policy);
+      const shared = new RateLimiterRedis({ ...options, storeClient: redis });
+      return wrap(() => (Date.now() < redisDownUntil ? memory : shared), policy, (error) => {
+        if (error instanceof RateLimiterRes) return undefined;
+        redisDownUntil = Date.now() + REDIS_COOL_OFF_MS;
+        return memory;
+      });
     },
   };
 }
 
-function wrap(limiter: RateLimiterAbstract, policy: RateLimitPolicy): RateLimiter {
+/**
+ * `current` picks the limiter for this call; `fallback` says, for an error of it, which limiter
+ * to ask instead (undefined: the error stands).
+ */
+function wrap(current: () => RateLimiterAbstract, policy: RateLimitPolicy, fallback: (error: unknown) => RateLimiterAbstract | undefined = () => undefined): RateLimiter {
   const state = (res: RateLimiterRes | null): RateLimitState => {
     if (!res) return { remaining: policy.points, resetSeconds: policy.windowSeconds, exhausted: false };
     return {
@@ -32,14 +45,23 @@ function wrap(limiter: RateLimiterAbstract, policy: RateLimitPolicy): RateLimite
       exhausted: res.consumedPoints >= policy.points,
     };
   };
+  async function ask<T>(call: (limiter: RateLimiterAbstract) => Promise<T>): Promise<T> {
+    try {
+      return await call(current());
+    } catch (error) {
+      const instead = fallback(error);
+      if (!instead) throw error;
+      return call(instead);
+    }
+  }
   return {
     policy,
     async peek(key) {
-      return state(await limiter.get(key));
+      return state(await ask((limiter) => limiter.get(key)));
     },
     async spend(key) {
       try {
-        return { ...state(await limiter.consume(key)), over: false };
+        return { ...state(await ask((limiter) => limiter.consume(key))), over: false };
       } catch (rejection) {
         // Over the quota, the library rejects with the counter's state instead of an Error.
         if (rejection instanceof RateLimiterRes) return { ...state(rejection), over: true };
