@@ -7,10 +7,10 @@ import { StorageUnavailableError } from '../domain/errors.js';
  * hides every 5xx as server_error unless `expose` is set, and the caller must learn to retry.
  */
 export class TemporarilyUnavailable extends errors.OIDCProviderError {
-  constructor(cause?: unknown) {
+  constructor(cause?: unknown, description = 'a storage backend is unavailable; retry shortly') {
     super(503, 'temporarily_unavailable', { cause });
     this.expose = true;
-    this.error_description = 'a storage backend is unavailable; retry shortly';
+    this.error_description = description;
   }
 }
 

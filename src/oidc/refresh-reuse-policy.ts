@@ -89,7 +89,7 @@ export function createRefreshReusePolicy(deps: RefreshReusePolicyDeps) {
       return true;
     }
     // No successor saved: the refresh that consumed the token is still running, or died.
-    if (await inFlight()) throw new TemporarilyUnavailable();
+    if (await inFlight()) throw new TemporarilyUnavailable(undefined, 'this refresh token is being redeemed by an earlier request; retry shortly');
     await deps.payloads.unconsume('RefreshToken', id);
     request.retry = { predecessor: id };
     return true;
