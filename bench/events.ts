@@ -41,6 +41,9 @@ const usage = `usage: node dist/bench/events.js [options]
   --database-url U    (default $DATABASE_URL or postgres://postgres@127.0.0.1:5432/test)
   --redis-url U       (default $REDIS_URL or redis://127.0.0.1:6379)
   --amqp-url U        (default amqp://guest:guest@127.0.0.1:5672)
+  --only PART         writes, relays or verifier (default all three)
+  --cpu-prof DIR      run (a)'s two servers with node --cpu-prof, writing DIR/events-on.cpuprofile and
+                      DIR/events-off.cpuprofile (for bench/cpu-profile-summary.ts; profiling slows them)
   --help`;
 
 const { values: flags } = parseArgs({
@@ -55,6 +58,8 @@ const { values: flags } = parseArgs({
     'database-url': { type: 'string', default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
     'redis-url': { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
     'amqp-url': { type: 'string', default: 'amqp://guest:guest@127.0.0.1:5672' },
+    only: { type: 'string' },
+    'cpu-prof': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -101,10 +106,11 @@ function buildWithoutEvents(): string {
   return join(root, 'dist/src/main.js');
 }
 
-async function startServer(name: string, script: string, sandbox: BenchSandbox, extra: Record<string, string> = {}): Promise<ChildServer> {
+async function startServer(name: string, script: string, sandbox: BenchSandbox, extra: Record<string, string> = {}, profile?: string): Promise<ChildServer> {
   const port = await freePort();
   return spawnChildServer({
     name, script, port, readyPath: '/readyz', timeoutMs: 120_000,
+    nodeArgs: profile && flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu-prof']}`, `--cpu-prof-name=${profile}.cpuprofile`] : [],
     env: {
       PATH: process.env.PATH ?? '', ...sandbox.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', GATEHOUSE_IMPORT: join(packageRoot, 'test/fixtures/import.json'),
       PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, ...extra,
@@ -145,7 +151,10 @@ async function writeRound(server: ChildServer, token: string, userIds: string[],
 
 async function managementWrites(sandboxes: BenchSandbox[]): Promise<void> {
   out('(a) management writes: PATCH /users with events on vs a build whose event derivation yields nothing');
-  const servers = { on: await startServer('events on', join(packageRoot, 'dist/src/main.js'), sandboxes[0]!), off: await startServer('events off', buildWithoutEvents(), sandboxes[1]!) };
+  const servers = {
+    on: await startServer('events on', join(packageRoot, 'dist/src/main.js'), sandboxes[0]!, {}, 'events-on'),
+    off: await startServer('events off', buildWithoutEvents(), sandboxes[1]!, {}, 'events-off'),
+  };
   try {
     const sides = {} as Record<'on' | 'off', { token: string; users: string[]; rates: number[]; cpu: number[] }>;
     for (const [side, server] of Object.entries(servers) as Array<['on' | 'off', ChildServer]>) {
@@ -281,24 +290,34 @@ async function verifierWithFeed(sandbox: BenchSandbox): Promise<void> {
       method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${backend.id}:${backend.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'client_credentials', resource: CMS, scope: 'cases:read' }),
     })).json() as { access_token: string }).access_token);
+    // Throughput, and this process's CPU per verification (less disturbed by a shared machine).
     const rate = async (verifier: Verifier, ms: number) => {
       let n = 0;
+      const cpuBefore = process.cpuUsage();
       const started = performance.now();
       while (performance.now() - started < ms) {
         await verifier.verify(token);
         n++;
       }
-      return n / ((performance.now() - started) / 1000);
+      const cpu = process.cpuUsage(cpuBefore);
+      return { perSecond: n / ((performance.now() - started) / 1000), cpuMicros: (cpu.user + cpu.system) / n };
     };
     await rate(without, 500);
     await rate(withFeed, 500);
     const rates = { on: [] as number[], off: [] as number[] };
+    const cpu = { on: [] as number[], off: [] as number[] };
     const roundMs = Math.min(durationMs, 1000);
     for (let round = 1; round <= rounds * 4; round++) {
-      for (const side of (round % 2 ? ['on', 'off'] : ['off', 'on']) as Array<'on' | 'off'>) rates[side].push(await rate(side === 'on' ? withFeed : without, roundMs));
+      for (const side of (round % 2 ? ['on', 'off'] : ['off', 'on']) as Array<'on' | 'off'>) {
+        const measured = await rate(side === 'on' ? withFeed : without, roundMs);
+        rates[side].push(measured.perSecond);
+        cpu[side].push(measured.cpuMicros);
+      }
     }
     const [on, off] = [median(rates.on), median(rates.off)];
     out(`  median of ${rounds * 4} rounds x ${roundMs} ms: on ${on.toFixed(0)} verifications/s, off ${off.toFixed(0)}, ratio on/off ${(on / off).toFixed(2)} (target >= 0.90)`);
+    const [cpuOn, cpuOff] = [median(cpu.on), median(cpu.off)];
+    out(`  CPU per verification: on ${cpuOn.toFixed(1)} µs, off ${cpuOff.toFixed(1)} µs, throughput this CPU allows on/off ${(cpuOff / cpuOn).toFixed(2)}`);
   } finally {
     feed.stop();
     await server.stop();
@@ -314,9 +333,10 @@ async function main(): Promise<void> {
   const sandboxes: BenchSandbox[] = [];
   try {
     for (let i = 0; i < 4; i++) sandboxes.push(await createBenchSandbox(servers));
-    await managementWrites(sandboxes.slice(0, 2));
-    await relayThroughput(sandboxes[2]!);
-    await verifierWithFeed(sandboxes[3]!);
+    const runs = (part: string) => flags.only === undefined || flags.only === part;
+    if (runs('writes')) await managementWrites(sandboxes.slice(0, 2));
+    if (runs('relays')) await relayThroughput(sandboxes[2]!);
+    if (runs('verifier')) await verifierWithFeed(sandboxes[3]!);
     out('');
     out(`loadavg ${loadavg().map((l) => l.toFixed(2)).join(' ')} at end`);
   } finally {

@@ -52,7 +52,7 @@ import { installStructuredTokenSupport } from './oidc/structured-tokens.js';
 import { createMetrics, type Metrics } from './metrics/create-metrics.js';
 import { metricsMiddleware } from './metrics/koa-metrics.js';
 import { createMetricsRoutes, startMetricsServer } from './metrics/metrics-routes.js';
-import { createOutboxRelay, webhookFanOut } from './domain/events/outbox-relay.js';
+import { createOutboxRelay, webhookFanOut, type OutboxRelay } from './domain/events/outbox-relay.js';
 import { createWebhookDispatcher } from './domain/events/webhook-dispatcher.js';
 import { createAmqpSink } from './events/amqp-sink.js';
 import { startBackgroundLoop } from './events/background-loop.js';
@@ -154,7 +154,11 @@ const outboundPolicy = (config: Config): OutboundPolicy => ({ allowPrivateNetwor
  * webhook deliveries. Every node runs them; leases keep any two from doing the same work.
  */
 function startEventRelays(config: Config, storage: Storage, services: Services, sharedSignals: SharedSignals, metrics: Metrics, log: Logger): Array<() => Promise<void>> {
-  const loop = (name: string, task: () => Promise<number>) => startBackgroundLoop(name, task, { idleMs: config.eventsPollMs, log });
+  const loop = (name: string, task: () => Promise<number>, fullAt?: number) => startBackgroundLoop(name, task, { idleMs: config.eventsPollMs, log, fullAt });
+  // A relay goes again at once only after a full batch: under a steady trickle of changes,
+  // a pass per change would cost a lease transaction per event and relay after every write
+  // (it doubled the queries of a management write); one pass per poll takes them together.
+  const relayLoop = (name: string, relay: OutboxRelay, task: () => Promise<number> = () => relay.relayOnce()) => loop(name, task, relay.batchSize);
   const lease = storage.leaseRelayCursor;
   const stops: Array<() => Promise<void>> = [];
   const counted = (relay: keyof ReturnType<typeof relayCursors>, task: () => Promise<number>) => async () => {
@@ -166,7 +170,7 @@ function startEventRelays(config: Config, storage: Storage, services: Services, 
   if (cursors.rabbitmq) {
     const sink = createAmqpSink({ url: config.amqpUrl!, exchange: config.amqpExchange });
     const relay = createOutboxRelay({ name: cursors.rabbitmq, lease, sink });
-    stops.push(loop('event relay to RabbitMQ', counted('rabbitmq', () => relay.relayOnce())), () => sink.close());
+    stops.push(relayLoop('event relay to RabbitMQ', relay, counted('rabbitmq', () => relay.relayOnce())), () => sink.close());
   }
   const fanOut = createOutboxRelay({ name: cursors.webhooks, lease, sink: webhookFanOut });
   const dispatcher = createWebhookDispatcher({
@@ -178,10 +182,10 @@ function startEventRelays(config: Config, storage: Storage, services: Services, 
     leaseSeconds: config.webhookTimeoutSeconds * 3 + 5,
     observe: (outcome) => metrics.webhookDelivery(outcome),
   });
-  stops.push(loop('webhook fan-out', counted('webhooks', () => fanOut.relayOnce())), loop('webhook deliveries', () => dispatcher.deliverDue()));
+  stops.push(relayLoop('webhook fan-out', fanOut, counted('webhooks', () => fanOut.relayOnce())), loop('webhook deliveries', () => dispatcher.deliverDue()));
   const signals = createOutboxRelay({ name: 'ssf', lease, sink: sharedSignals.sink });
   const push = createSetPusher({ policy: outboundPolicy(config), timeoutMs: config.webhookTimeoutSeconds * 1000 });
-  stops.push(loop('security event tokens', () => signals.relayOnce()), loop('security event push', () => sharedSignals.pushDue(push, config.webhookTimeoutSeconds * 3 + 5)));
+  stops.push(relayLoop('security event tokens', signals), loop('security event push', () => sharedSignals.pushDue(push, config.webhookTimeoutSeconds * 3 + 5)));
   return stops;
 }
 

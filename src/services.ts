@@ -42,6 +42,7 @@ import { createSelfRegistration } from './domain/users/self-registration.js';
 import { createDevicePolling } from './domain/devices/device-polling.js';
 import { createUserCodeEntry } from './domain/devices/user-code-entry.js';
 import { createWebhookManagement } from './domain/events/webhook-management.js';
+import { readEventPage } from './domain/events/event-page.js';
 import type { EventFilter } from './domain/ports/event-repository.js';
 import { checkOutboundUrl } from './lib/outbound-request.js';
 import type { Logger } from './logger.js';
@@ -193,7 +194,7 @@ export function createServices(deps: ServicesDeps) {
     }),
     /** The outbox read as a feed: events after a cursor, oldest first. */
     eventFeed: {
-      after: (cursor: number, filter: EventFilter, limit: number) => repos.events.after(cursor, filter, limit),
+      page: (cursor: number, filter: EventFilter, limit: number) => readEventPage(repos.events, cursor, filter, limit),
       latestCursor: () => repos.events.latestSeq(),
     },
     sessions,
@@ -271,6 +272,7 @@ export function createServices(deps: ServicesDeps) {
         grant_origins: await repos.grantOrigins.deleteOrphans(),
         token_counts: await repos.tokenCounts.deleteBefore(new Date(clock.now().getTime() - 31 * 86_400_000)),
         events: await repos.events.deleteBefore(new Date(clock.now().getTime() - config.eventRetentionDays * 86_400_000)),
+        ssf_sets: await repos.ssf.deleteSetsBefore(new Date(clock.now().getTime() - config.eventRetentionDays * 86_400_000)),
         email_tokens: await repos.emailTokens.deleteExpired(clock.now()),
       };
     },

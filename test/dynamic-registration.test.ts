@@ -81,7 +81,7 @@ describe(`dynamic client registration, RFC 7591/7592 (${mode})`, () => {
 
       const audit = await api(gh.issuer, ops, 'GET', `/audit?action=client.registered&actor=${encodeURIComponent(`initial-access-token:${iat.id}`)}`);
       assert.equal(audit.body.items?.length ?? audit.body.entries?.length, 1, JSON.stringify(audit.body));
-      const events = await gh.gatehouse.services.eventFeed.after(0, { types: ['client.created'] }, 1000);
+      const { events } = await gh.gatehouse.services.eventFeed.page(0, { types: ['client.created'] }, 1000);
       assert.ok(events.some((e) => e.subject === `client:${body.client_id}`), 'subscribers hear of it as client.created');
     });
 

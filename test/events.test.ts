@@ -8,9 +8,10 @@ import { Webhook } from 'standardwebhooks';
 import { createAjv } from '../src/config/ajv.js';
 import { EVENT_TYPES } from '../src/domain/events/event-types.js';
 import { checkOutboundUrl, OutboundRefusedError, postOutbound } from '../src/lib/outbound-request.js';
-import { mode, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+import { mode, postForm, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 import { eventually } from './helpers/eventually.js';
 import { api, lena, opsService, personToken, serviceToken } from './helpers/management-api.js';
+
 
 const SCOPES = 'users:read users:write labs:read labs:write events:read webhooks:read webhooks:write audit:read';
 const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
@@ -107,6 +108,17 @@ describe(`events: outbox, feed, webhooks, RabbitMQ (${mode})`, () => {
     assert.ok(!JSON.stringify(shared).includes('lab-2'), JSON.stringify(shared));
     const noScope = await serviceToken(gh.issuer, opsService, 'users:read');
     assert.equal((await api(gh.issuer, noScope, 'GET', '/events')).status, 403);
+
+    // lab-1's admin renames the member of both labs: lab-2 hears of it too (its own part only),
+    // though the admin's answer shows lab-1 alone.
+    const writer = await personToken(gh.issuer, lena, { lab: 'lab-1', scope: 'users:read users:write' });
+    const renamed = await api(gh.issuer, writer, 'PATCH', `/users/${both.body.id}`, { givenName: 'Both' });
+    assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+    assert.deepEqual(renamed.body.labs.map((l: { labId: string }) => l.labId), ['lab-1']);
+    const updated = (await api(gh.issuer, ops, 'GET', `/events?after=${start}&types=user.updated&lab=lab-2`)).body.items;
+    assert.equal(updated.length, 1, JSON.stringify(updated));
+    assert.equal(updated[0].subject, `user:${both.body.id}`);
+    assert.deepEqual([...updated[0].labs].sort(), ['lab-1', 'lab-2']);
   });
 
   it('streams new events live as Server-Sent Events, resuming from a cursor', async () => {
@@ -132,6 +144,37 @@ describe(`events: outbox, feed, webhooks, RabbitMQ (${mode})`, () => {
     const data = JSON.parse(frame.split('\n').find((l) => l.startsWith('data: '))!.slice(6));
     assert.equal(data.subject, `user:${user.body.id}`);
     assert.match(frame, new RegExp(`^id: ${data.cursor}$`, 'm'));
+  });
+
+  it('ends a live stream when its token is withdrawn, and holds at most five per caller', async () => {
+    const token = await serviceToken(gh.issuer, opsService, 'events:read');
+    const open = (bearer: string, signal: AbortSignal) => fetch(`${gh.issuer}/api/v1/events?after=latest`, { headers: { authorization: `Bearer ${bearer}`, accept: 'text/event-stream' }, signal });
+    const controller = new AbortController();
+    const streams = await Promise.all(Array.from({ length: 5 }, () => open(token, controller.signal)));
+    assert.deepEqual(streams.map((r) => r.status), [200, 200, 200, 200, 200]);
+    // Another token of the same client is the same caller.
+    const sixth = await open(await serviceToken(gh.issuer, opsService, 'events:read'), controller.signal);
+    assert.equal(sixth.status, 429);
+    assert.match(((await sixth.json()) as { detail: string }).detail, /at most 5 live event streams/);
+
+    // Revoked: every stream of the token ends by itself (checked every 25 polls: 1.25 s here), a comment saying why.
+    const revoked = await postForm(`${gh.issuer}/token/revocation`, { token }, opsService);
+    assert.equal(revoked.status, 200);
+    const ended = await Promise.all(streams.map(async (response) => {
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return text;
+        text += decoder.decode(value);
+      }
+    }));
+    for (const text of ended) assert.match(text, /: the access token expired or was withdrawn/);
+    // Their places are free again.
+    const again = await open(await serviceToken(gh.issuer, opsService, 'events:read'), controller.signal);
+    assert.equal(again.status, 200);
+    controller.abort();
   });
 
   it('delivers Standard Webhooks that the standardwebhooks package verifies, in order per subject, without slowing the API', async () => {

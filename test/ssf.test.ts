@@ -91,6 +91,30 @@ describe(`Shared Signals transmitter (${mode})`, () => {
     assert.equal((await api(gh.issuer, receiverToken, 'GET', `/ssf/streams?stream_id=${push.body.stream_id}`)).status, 404);
   });
 
+  it('holds at most ten streams per receiver, and sweeps SETs nobody took within the retention', async () => {
+    const made: string[] = [];
+    for (;;) {
+      const answer = await api(gh.issuer, receiverToken, 'POST', '/ssf/streams', { delivery: { method: POLL } });
+      if (answer.status !== 201) {
+        assert.equal(answer.status, 409, JSON.stringify(answer.body));
+        assert.match(answer.body.detail, /at most 10 streams/);
+        break;
+      }
+      made.push(answer.body.stream_id as string);
+      assert.ok(made.length <= 10);
+    }
+    const user = await api(gh.issuer, ops, 'POST', '/users', { username: 'unpolled', email: 'unpolled@example.org' });
+    assert.equal((await api(gh.issuer, ops, 'POST', `/users/${user.body.id}/block`, { reason: 'test' })).status, 200);
+    const db = gh.gatehouse.storage.db;
+    await eventually(async () => ((await db('ssf_sets').whereIn('stream_id', made).count({ n: '*' }).first())?.n ? true : undefined), { what: 'queued SETs' });
+    // Never polled, and older than the retention (30 days): the sweep takes them.
+    await db('ssf_sets').whereIn('stream_id', made).update({ created_at: new Date(Date.now() - 31 * 86_400_000) });
+    const swept = await gh.gatehouse.services.sweep();
+    assert.ok((swept.ssf_sets ?? 0) >= made.length, JSON.stringify(swept));
+    assert.equal(Number((await db('ssf_sets').whereIn('stream_id', made).count({ n: '*' }).first())?.n), 0);
+    for (const id of made) assert.equal((await api(gh.issuer, receiverToken, 'DELETE', `/ssf/streams?stream_id=${id}`)).status, 204);
+  });
+
   it('refuses an unsupported delivery method, a push stream without an endpoint, and callers that are not receivers', async () => {
     const method = await api(gh.issuer, receiverToken, 'POST', '/ssf/streams', { delivery: { method: 'urn:example:carrier-pigeon' } });
     assert.equal(method.status, 400);

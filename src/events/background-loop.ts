@@ -3,11 +3,13 @@ import type { Logger } from '../logger.js';
 
 /**
  * Runs `task` again and again in the background: at once while it finds work (it answers how
- * much it did), every `idleMs` otherwise, and after a failure every `idleMs` too. A failure is
- * logged once when it starts and once when it ends (one line per state change, not per try).
- * `stop` waits for the run in progress, so a delivery is never cut off by a graceful shutdown.
+ * much it did; with `fullAt`, only while it finds at least that much), every `idleMs`
+ * otherwise, and after a failure every `idleMs` too. A failure is logged once when it starts and
+ * once when it ends (one line per state change, not per try). `stop` waits for the run in
+ * progress, so a delivery is never cut off by a graceful shutdown.
  */
-export function startBackgroundLoop(name: string, task: () => Promise<number>, options: { idleMs: number; log: Logger }): () => Promise<void> {
+export function startBackgroundLoop(name: string, task: () => Promise<number>, options: { idleMs: number; log: Logger; fullAt?: number }): () => Promise<void> {
+  const fullAt = options.fullAt ?? 1;
   let stopped = false;
   let failing = false;
   let timer: NodeJS.Timeout | undefined;
@@ -28,7 +30,7 @@ export function startBackgroundLoop(name: string, task: () => Promise<number>, o
       const done = await task();
       if (failing) (outage ? options.log.debug : options.log.info)(`${name} recovered`);
       failing = false;
-      schedule(done > 0 ? 0 : options.idleMs);
+      schedule(done >= fullAt ? 0 : options.idleMs);
     } catch (error) {
       if (!failing) {
         outage = error instanceof StorageUnavailableError;

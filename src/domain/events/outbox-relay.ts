@@ -16,6 +16,7 @@ export function createOutboxRelay(deps: { name: string; lease: LeaseRelayCursor;
   const batchSize = deps.batchSize ?? 500;
   return {
     name: deps.name,
+    batchSize,
     /** One batch; answers how many events went (0: nothing new, or another node holds the lease). */
     async relayOnce(): Promise<number> {
       const sent = await deps.lease(deps.name, async (afterSeq, repos) => {

@@ -226,6 +226,7 @@ export function createUserManagement(deps: {
       return change(origin, async (tx, record) => {
         const before = await tx.users.findInDirectory(userId, confinedTo);
         if (!before) throw new NotFoundError('user');
+        const wholeBefore = confinedTo === undefined ? before : await tx.users.findInDirectory(userId, undefined);
         if (input.username !== undefined || input.email !== undefined || input.emailVerified !== undefined) assertMayTouchAdmin(before, authority, 'change the sign-in name or email of');
         const taken = await tx.users.taken(input, userId);
         if (taken.username || taken.email) throw conflict(taken);
@@ -239,7 +240,11 @@ export function createUserManagement(deps: {
           throw conflictFromIndex(error) ?? error;
         }
         const after = (await tx.users.findInDirectory(userId, confinedTo))!;
-        await record('user.updated', `user:${userId}`, { before, after });
+        // The record (audit and event) holds the whole user, every lab's membership: the event
+        // of a lab admin's change reaches the user's other labs too, each seeing its own part
+        // (eventSeenFromLab); the caller's answer stays confined to their lab.
+        const whole = confinedTo === undefined ? { before, after } : { before: wholeBefore, after: await tx.users.findInDirectory(userId, undefined) };
+        await record('user.updated', `user:${userId}`, whole);
         return after;
       });
     },

@@ -14,8 +14,8 @@ export interface EventFilter {
 export interface EventRepository {
   /** Appends in the caller's transaction; the position it gets follows every committed event's. */
   append(events: readonly DomainEvent[]): Promise<void>;
-  /** Events after a position, oldest first. */
-  after(seq: number, filter: EventFilter, limit: number): Promise<StoredEvent[]>;
+  /** Events after a position (and up to `upTo`, when given), oldest first. */
+  after(seq: number, filter: EventFilter, limit: number, upTo?: number): Promise<StoredEvent[]>;
   /** The position of the newest committed event (0 when there is none). */
   latestSeq(): Promise<number>;
   /** Oldest event time still kept (events older than the retention are swept). */

@@ -37,4 +37,6 @@ export interface SsfRepository {
   pollable(streamId: string, max: number): Promise<Array<{ jti: string; token: string }>>;
   /** Acknowledges (removes) SETs by jti; answers how many were there. */
   acknowledge(streamId: string, jtis: readonly string[]): Promise<number>;
+  /** Sweeps SETs made before `time` that were never taken (a receiver that stopped polling, pushes that failed for good). */
+  deleteSetsBefore(time: Date): Promise<number>;
 }

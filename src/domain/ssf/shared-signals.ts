@@ -23,6 +23,9 @@ export interface StreamInput {
   description?: string;
 }
 
+/** Most streams one receiver (client) may hold. */
+export const MAX_STREAMS_PER_CLIENT = 10;
+
 /**
  * An OpenID Shared Signals Framework 1.0 transmitter over the outbox: receivers (service
  * clients) configure streams; the relay turns users' domain events into CAEP and RISC Security
@@ -100,6 +103,10 @@ export function createSharedSignals(deps: {
     sink,
     configuration,
     async create(origin: ChangeOrigin, clientId: string, input: StreamInput) {
+      // Each stream gets a SET per security event: a client holds a bounded number of them.
+      if ((await deps.ssf.streamsOf(clientId)).length >= MAX_STREAMS_PER_CLIENT) {
+        throw new ConflictError(`a receiver holds at most ${MAX_STREAMS_PER_CLIENT} streams; delete one first`);
+      }
       const { requested, method, endpointUrl, authorizationHeader } = await checked(input);
       const id = randomUUID();
       await deps.change(origin, async (repos, record) => {

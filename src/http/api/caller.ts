@@ -1,8 +1,20 @@
+/**
+ * The access token a caller came with, for answers that outlive the request (a live event
+ * stream): it ends when the token expires or stops being good for the same caller.
+ */
+export interface CallerToken {
+  /** When the token expires (epoch ms). */
+  expiresAt: number;
+  /** Whether the token still authenticates this caller as it did (not revoked, user not blocked or demoted). */
+  stillValid(): Promise<boolean>;
+}
+
 /** Who is calling the management API, as established from their access token. */
-export type Caller =
+export type Caller = (
   | { kind: 'platform_admin'; userId: string; scopes: ReadonlySet<string> }
   | { kind: 'lab_admin'; userId: string; labId: string; scopes: ReadonlySet<string> }
-  | { kind: 'service'; clientId: string; scopes: ReadonlySet<string> };
+  | { kind: 'service'; clientId: string; scopes: ReadonlySet<string> }
+) & { token?: CallerToken };
 
 /** How a caller appears in the audit log. */
 export function actorOf(caller: Caller): string {

@@ -37,8 +37,9 @@ export function createEventRepository(db: Database): EventRepository {
       })))]);
     },
 
-    async after(seq: number, filter: EventFilter, limit: number) {
+    async after(seq: number, filter: EventFilter, limit: number, upTo?: number) {
       const query = db('events').select().where('seq', '>', seq).orderBy('seq').limit(limit);
+      if (upTo !== undefined) query.where('seq', '<=', upTo);
       if (filter.types?.length) query.whereIn('type', [...filter.types]);
       if (filter.labId !== undefined) query.whereRaw('? = ANY(lab_ids)', [filter.labId]);
       if (filter.since !== undefined) query.where('occurred_at', '>=', filter.since);

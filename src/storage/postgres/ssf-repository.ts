@@ -77,5 +77,8 @@ export function createSsfRepository(db: Database): SsfRepository {
       if (!jtis.length) return 0;
       return affectedRows(await db('ssf_sets').where('stream_id', streamId).whereIn('jti', [...jtis]).delete());
     },
+    async deleteSetsBefore(time) {
+      return affectedRows(await db('ssf_sets').where('created_at', '<', time).delete());
+    },
   };
 }

@@ -1,12 +1,13 @@
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { ValidationError } from '../../../domain/errors.js';
+import { TooManyRequestsError, ValidationError } from '../../../domain/errors.js';
 import { eventEnvelope, eventSeenFromLab, type StoredEvent } from '../../../domain/events/domain-event.js';
+import type { EventPage } from '../../../domain/events/event-page.js';
 import type { EventFilter } from '../../../domain/ports/event-repository.js';
 import { eventEnvelopeSchema, eventTypeSchema } from '../../../domain/schemas/event-schemas.js';
 import { defineOperation, type ApiOperation } from '../api-operation.js';
-import { confinedLab } from '../caller.js';
+import { actorOf, confinedLab, type CallerToken } from '../caller.js';
 import type { Services } from '../../../services.js';
 import { idSchema, strictObject } from '../schemas.js';
 
@@ -21,29 +22,58 @@ function typesOf(raw: string | undefined): string[] | undefined {
   return raw ? raw.split(',').map((t) => t.trim()).filter(Boolean) : undefined;
 }
 
-/** A Server-Sent Events stream of the feed from `after`: each event once, `id:` its cursor, a comment line as heartbeat. */
-function eventStream(read: (after: number) => Promise<StoredEvent[]>, after: number, pollMs: number, show: (event: StoredEvent) => object): Readable {
+/** A live stream checks its token again every this many polls (5 s at the default 200 ms). */
+const RECHECK_EVERY_POLLS = 25;
+
+/** Most live streams one caller (a service, a user) holds open at once. */
+export const MAX_STREAMS_PER_CALLER = 5;
+
+/**
+ * A Server-Sent Events stream of the feed from `after`: each event once, `id:` its cursor, a
+ * comment line as heartbeat. It ends when the caller's token expires, and (checked every
+ * RECHECK_EVERY_POLLS polls) when the token no longer holds (revoked, the user blocked or no longer an admin): a client
+ * reconnects with a fresh token and Last-Event-ID, and loses nothing. `closed` runs once, as
+ * soon as the stream is over, however it ended.
+ */
+function eventStream(read: (after: number) => Promise<EventPage>, after: number, pollMs: number, show: (event: StoredEvent) => object, token: CallerToken | undefined, closed: () => void): Readable {
   async function* frames() {
     let cursor = after;
     let quietSince = Date.now();
+    let polls = 0;
     yield `retry: 2000\n\n`;
     for (;;) {
-      const events = await read(cursor);
-      for (const event of events) {
-        yield `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(show(event))}\n\n`;
-        cursor = event.seq;
+      // The client went away: a generator waiting for events hears of it only here (its
+      // return() waits for the next yield), so the place is given back now.
+      if (stream.destroyed) {
+        release();
+        return;
       }
+      polls += 1;
+      if (token && (Date.now() >= token.expiresAt || (polls % RECHECK_EVERY_POLLS === 0 && !(await token.stillValid())))) {
+        yield `: the access token expired or was withdrawn; reconnect with a new one\n\n`;
+        return;
+      }
+      const { events, next } = await read(cursor);
+      for (const event of events) yield `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(show(event))}\n\n`;
+      cursor = next;
       if (events.length) quietSince = Date.now();
       else {
         if (Date.now() - quietSince >= HEARTBEAT_MS) {
           yield `: heartbeat\n\n`;
           quietSince = Date.now();
         }
-        await sleep(pollMs);
+        await sleep(Math.min(pollMs, Math.max(0, (token?.expiresAt ?? Infinity) - Date.now())));
       }
     }
   }
-  return Readable.from(frames());
+  let released = false;
+  const release = () => {
+    if (!released) closed();
+    released = true;
+  };
+  const stream = Readable.from(frames());
+  // 'close' comes however the stream ends: the token's end, or the client going away.
+  return stream.once('close', release);
 }
 
 /**
@@ -51,6 +81,8 @@ function eventStream(read: (after: number) => Promise<StoredEvent[]>, after: num
  * live as Server-Sent Events). Lab admins read their lab's events only.
  */
 export function createEventOperations({ eventFeed }: Pick<Services, 'eventFeed'>, options: { pollMs: number }): ApiOperation[] {
+  // Open streams per caller (bounded: an entry goes when its caller's last stream closes).
+  const openStreams = new Map<string, number>();
   return [
     defineOperation<Record<string, never>, FeedQuery>({
       operationId: 'readEvents', method: 'get', path: '/events', tag: 'Events', summary: 'Read the event feed, or follow it live',
@@ -84,14 +116,23 @@ export function createEventOperations({ eventFeed }: Pick<Services, 'eventFeed'>
         const resume = lastEventId && /^\d{1,16}$/.test(lastEventId) ? lastEventId : query.after;
         const after = resume === 'latest' ? await eventFeed.latestCursor() : Number(resume ?? 0);
         if (accept?.includes('text/event-stream')) {
+          const who = actorOf(caller);
+          const open = openStreams.get(who) ?? 0;
+          if (open >= MAX_STREAMS_PER_CALLER) throw new TooManyRequestsError(`at most ${MAX_STREAMS_PER_CALLER} live event streams per caller; close one first`);
+          openStreams.set(who, open + 1);
+          const closed = () => {
+            const left = (openStreams.get(who) ?? 1) - 1;
+            if (left > 0) openStreams.set(who, left);
+            else openStreams.delete(who);
+          };
           return {
-            body: eventStream((cursor) => eventFeed.after(cursor, filter, 100), after, options.pollMs, show),
+            body: eventStream((cursor) => eventFeed.page(cursor, filter, 100), after, options.pollMs, show, caller.token, closed),
             type: 'text/event-stream',
             headers: { 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' },
           };
         }
-        const events = await eventFeed.after(after, filter, query.limit);
-        return { body: { items: events.map(show), next: String(events.at(-1)?.seq ?? after) } };
+        const { events, next } = await eventFeed.page(after, filter, query.limit);
+        return { body: { items: events.map(show), next: String(next) } };
       },
     }),
   ];
