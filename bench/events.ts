@@ -252,13 +252,14 @@ async function verifierWithFeed(sandbox: BenchSandbox): Promise<void> {
     await feed.start();
     const withFeed = createVerifier({ issuer: server.url, audience: CMS, revocations: { feed } });
     const without = createVerifier({ issuer: server.url, audience: CMS });
-    const ops = await apiToken(server, 'users:read users:write');
+    // Renewed before it expires: on a loaded machine the trials outlast one token.
+    const ops = clientCredentialsToken({ issuer: server.url, clientId: opsService.id, clientSecret: opsService.secret, resource: `${server.url}/api`, scope: 'users:read users:write' });
 
     out(`(d) block to refusal by an offline verifier (feed polled every ${pollMs} ms), ${trials} trials`);
     const users: Array<{ id: string; token: string }> = [];
     for (let i = 0; i < trials; i++) {
       const user = { username: `blockee-${i}`, password: `a-long-enough-password-${i}` };
-      const made = await api(server, ops, 'POST', '/users', { ...user, email: `blockee-${i}@example.test`, labs: [{ labId: 'lab-1', role: 'member' }] });
+      const made = await api(server, await ops(), 'POST', '/users', { ...user, email: `blockee-${i}@example.test`, labs: [{ labId: 'lab-1', role: 'member' }] });
       if (made.status !== 201) throw new Error(`POST /users answered ${made.status} ${JSON.stringify(made.body)}`);
       const tokens = await userTokens(server.url, { scope: 'openid cases:read', resource: CMS, user });
       await withFeed.verify(tokens.access_token);
@@ -269,7 +270,7 @@ async function verifierWithFeed(sandbox: BenchSandbox): Promise<void> {
       // At a random point of the feed's poll cycle: back to back, every block would land just after a read.
       await sleep(Math.random() * pollMs);
       const started = performance.now();
-      const blocked = await api(server, ops, 'POST', `/users/${user.id}/block`, { reason: 'bench' });
+      const blocked = await api(server, await ops(), 'POST', `/users/${user.id}/block`, { reason: 'bench' });
       if (blocked.status !== 200) throw new Error(`block answered ${blocked.status}`);
       for (;;) {
         try {

@@ -172,7 +172,7 @@ function startEventRelays(config: Config, storage: Storage, services: Services, 
     const relay = createOutboxRelay({ name: cursors.rabbitmq, lease, sink });
     stops.push(relayLoop('event relay to RabbitMQ', relay, counted('rabbitmq', () => relay.relayOnce())), () => sink.close());
   }
-  const fanOut = createOutboxRelay({ name: cursors.webhooks, lease, sink: webhookFanOut });
+  const fanOut = createOutboxRelay({ name: cursors.webhooks, lease, sink: webhookFanOut, listened: (repos) => repos.webhooks.anySubscription() });
   const dispatcher = createWebhookDispatcher({
     webhooks: storage.repos.webhooks,
     send: createWebhookSender({ policy: outboundPolicy(config), timeoutMs: config.webhookTimeoutSeconds * 1000 }),
@@ -183,7 +183,7 @@ function startEventRelays(config: Config, storage: Storage, services: Services, 
     observe: (outcome) => metrics.webhookDelivery(outcome),
   });
   stops.push(relayLoop('webhook fan-out', fanOut, counted('webhooks', () => fanOut.relayOnce())), loop('webhook deliveries', () => dispatcher.deliverDue()));
-  const signals = createOutboxRelay({ name: 'ssf', lease, sink: sharedSignals.sink });
+  const signals = createOutboxRelay({ name: 'ssf', lease, sink: sharedSignals.sink, listened: (repos) => repos.ssf.anyStreamTaking() });
   const push = createSetPusher({ policy: outboundPolicy(config), timeoutMs: config.webhookTimeoutSeconds * 1000 });
   stops.push(relayLoop('security event tokens', signals), loop('security event push', () => sharedSignals.pushDue(push, config.webhookTimeoutSeconds * 3 + 5)));
   return stops;

@@ -11,7 +11,18 @@ export type EventSink = (events: readonly StoredEvent[], repos: Repositories) =>
  * taken the batch. A node that dies mid-batch leaves the cursor where it was, and the batch goes
  * again from another node: a duplicate carries the same event id.
  */
-export function createOutboxRelay(deps: { name: string; lease: LeaseRelayCursor; sink: EventSink; batchSize?: number }) {
+export function createOutboxRelay(deps: {
+  name: string;
+  lease: LeaseRelayCursor;
+  sink: EventSink;
+  batchSize?: number;
+  /**
+   * Whether the sink has anyone to hand events to (a subscription, a stream). When it has not,
+   * the relay moves its cursor to the newest event without reading any: reading and parsing
+   * every event for nobody was most of what events cost a write when nobody subscribed.
+   */
+  listened?: (repos: Repositories) => Promise<boolean>;
+}) {
   // Large enough that a broker's confirm (an fsync on its side) and a commit are paid per few hundred events.
   const batchSize = deps.batchSize ?? 500;
   return {
@@ -20,6 +31,7 @@ export function createOutboxRelay(deps: { name: string; lease: LeaseRelayCursor;
     /** One batch; answers how many events went (0: nothing new, or another node holds the lease). */
     async relayOnce(): Promise<number> {
       const sent = await deps.lease(deps.name, async (afterSeq, repos) => {
+        if (deps.listened && !(await deps.listened(repos))) return { afterSeq: Math.max(afterSeq, await repos.events.latestSeq()), result: 0 };
         const events = await repos.events.after(afterSeq, {}, batchSize);
         if (events.length === 0) return { afterSeq, result: 0 };
         await deps.sink(events, repos);

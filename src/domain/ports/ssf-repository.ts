@@ -28,6 +28,8 @@ export interface SsfRepository {
   deleteStream(id: string): Promise<boolean>;
   /** Enabled streams that requested the event type URI. */
   streamsWanting(uri: string): Promise<SsfStream[]>;
+  /** Whether any stream takes SETs (enabled or paused; when none does, the relay need not read the outbox). */
+  anyStreamTaking(): Promise<boolean>;
   /** Paused streams keep their SETs for later (SSF §8.1.2): they are queued too. */
   enqueue(sets: Array<{ streamId: string; jti: string; token: string }>): Promise<void>;
   /** Push streams' due SETs, leased until `leaseUntil` (rows another node holds are skipped). */

@@ -67,6 +67,8 @@ export interface WebhookRepository {
   list(labId: string | undefined, paging: Paging): Promise<Page<WebhookRecord>>;
   update(id: string, change: WebhookChange): Promise<boolean>;
   delete(id: string): Promise<boolean>;
+  /** Whether any subscription exists (when none does, the fan-out need not read the outbox). */
+  anySubscription(): Promise<boolean>;
   /**
    * One pending delivery per event and enabled subscription that wants it (its type, its labs),
    * for a whole relay batch at once (every event between its first and last position); an existing (subscription, event) pair is left as it is.

@@ -44,6 +44,9 @@ export function createSsfRepository(db: Database): SsfRepository {
     async deleteStream(id) {
       return affectedRows(await db('ssf_streams').where('id', id).delete()) > 0;
     },
+    async anyStreamTaking() {
+      return (await db('ssf_streams').whereIn('status', ['enabled', 'paused']).first(db.raw('1 AS one'))) !== undefined;
+    },
     async streamsWanting(uri) {
       return ((await db('ssf_streams').whereIn('status', ['enabled', 'paused']).whereRaw('? = ANY(events_requested)', [uri]).orderBy('id')) as StreamRow[]).map(toStream);
     },

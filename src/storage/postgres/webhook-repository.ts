@@ -61,6 +61,9 @@ export function createWebhookRepository(db: Database): WebhookRepository {
     async delete(id) {
       return affectedRows(await db('webhooks').where('id', id).delete()) > 0;
     },
+    async anySubscription() {
+      return (await db('webhooks').first(db.raw('1 AS one'))) !== undefined;
+    },
     async enqueueFor(events) {
       if (events.length === 0) return;
       // One statement per batch (not a query per event): the fan-out keeps up with the relay.
