@@ -55,7 +55,8 @@ describe(`Redis high availability (${mode})`, () => {
     ] as const) {
       assert.throws(() => loadConfig({ REDIS_URL: url }), (e: unknown) => e instanceof ConfigError && e.message.includes('REDIS_URL: ') && why.test(e.message) && !e.message.includes('hunter2'), url);
     }
-    assert.throws(() => loadConfig({ REDIS_URL: 'redis+memcached://a' }), ConfigError);
+    assert.throws(() => loadConfig({ REDIS_URL: 'redis+memcached://app:hunter2@a' }), (e: unknown) => e instanceof ConfigError && e.message.includes('"redis+memcached://app:***@a"') && !e.message.includes('hunter2'));
+    assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://root:hunter2@db/x' }), (e: unknown) => e instanceof ConfigError && /DATABASE_URL = "mysql:\/\/root:\*\*\*@db\/x"/.test(e.message));
     assert.throws(() => loadConfig({ REDIS_KEY_PREFIX: 'gh{1}:' }), (e: unknown) => e instanceof ConfigError && /REDIS_KEY_PREFIX/.test(e.message));
     assert.equal(loadConfig({ REDIS_URL: 'redis+cluster://a:7000,b:7001' }).redisUrl, 'redis+cluster://a:7000,b:7001');
   });
