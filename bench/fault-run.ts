@@ -62,10 +62,16 @@ export interface FaultRunReport {
   nodeRestartSeconds: number;
   /** Resident memory of the node that ran throughout: first and last quarter, MB, and the drift. */
   rss: { firstMb: number; lastMb: number; drift: number };
+  /**
+   * What makes up that memory (from the node's /metrics), first and last quarter, MB: V8 heap in
+   * use and reserved, and memory outside the heap (Buffers). Tells a growing heap from a leak.
+   */
+  memory: Record<'heapUsed' | 'heapTotal' | 'external', { firstMb: number; lastMb: number }>;
   postgresFault: 'proxy' | 'command';
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const METRICS_TOKEN = 'fault-run-metrics-token-0123456789';
 
 interface Answer { status: number; body: Record<string, unknown>; retryAfter: string | null }
 
@@ -113,7 +119,7 @@ export async function runFaultRun(options: FaultRunOptions): Promise<FaultRunRep
   const issuer = `http://127.0.0.1:${ports[0]}`;
   const env = (port: number, extra: Record<string, string> = {}) => ({
     PATH: process.env.PATH ?? '', ...sandbox.env, DATABASE_URL: db.href, NODE_ENV: 'test', ISSUER: issuer, PORT: String(port), HOST: '127.0.0.1',
-    GATEHOUSE_COOKIE_KEYS: 'fault-run-cookie-key-0123456789abcdef', LOG_LEVEL: 'warn', ...extra,
+    GATEHOUSE_COOKIE_KEYS: 'fault-run-cookie-key-0123456789abcdef', LOG_LEVEL: 'warn', GATEHOUSE_METRICS_TOKEN: METRICS_TOKEN, ...extra,
   });
   const script = join(packageRoot, 'dist/src/main.js');
   const nodes: ChildServer[] = [];
@@ -215,6 +221,19 @@ export async function runFaultRun(options: FaultRunOptions): Promise<FaultRunRep
     while (running) {
       rssSamples.push(rssMb(nodes[0]!.process.pid!));
       await sleep(1000);
+    }
+  })());
+  const memorySamples: Array<Record<'heapUsed' | 'heapTotal' | 'external', number>> = [];
+  loops.push((async () => {
+    while (running) {
+      await sleep(5000);
+      try {
+        const text = await (await fetch(`${urls[0]}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` }, signal: AbortSignal.timeout(5000) })).text();
+        const gauge = (name: string) => Number(new RegExp(`^gatehouse_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20;
+        memorySamples.push({ heapUsed: gauge('nodejs_heap_size_used_bytes'), heapTotal: gauge('nodejs_heap_size_total_bytes'), external: gauge('nodejs_external_memory_bytes') });
+      } catch {
+        // the node is busy or the sample timed out: skip it
+      }
     }
   })());
 
@@ -320,6 +339,11 @@ export async function runFaultRun(options: FaultRunOptions): Promise<FaultRunRep
     recoverySeconds,
     nodeRestartSeconds,
     rss: { firstMb: Math.round(firstMb), lastMb: Math.round(lastMb), drift: Math.round(((lastMb - firstMb) / firstMb) * 1000) / 1000 },
+    memory: Object.fromEntries((['heapUsed', 'heapTotal', 'external'] as const).map((key) => {
+      const values = memorySamples.map((sample) => sample[key]).filter(Number.isFinite);
+      const part = Math.max(1, Math.floor(values.length / 4));
+      return [key, { firstMb: Math.round(mean(values.slice(0, part))), lastMb: Math.round(mean(values.slice(-part))) }];
+    })) as FaultRunReport['memory'],
     postgresFault: options.postgresRestartCommand ? 'command' : 'proxy',
   };
 }
@@ -370,6 +394,8 @@ async function main(): Promise<void> {
   const total = Object.values(report.answered).reduce((a, b) => a + b, 0);
   process.stdout.write(`requests answered: ${total} (${Object.entries(report.answered).map(([s, n]) => `${s}: ${n}`).join(', ')}), no answer (node killed): ${report.noAnswer}\n`);
   process.stdout.write(`PostgreSQL restart: ${report.postgresFault === 'proxy' ? 'reproduced through a TCP proxy (57P01, refused, 57P03)' : 'real, by command'}; killed node served again after ${report.nodeRestartSeconds.toFixed(1)} s\n`);
+  const { heapUsed, heapTotal, external } = report.memory;
+  process.stdout.write(`memory of that node, first → last quarter: V8 heap used ${heapUsed.firstMb} → ${heapUsed.lastMb} MB, heap reserved ${heapTotal.firstMb} → ${heapTotal.lastMb} MB, outside the heap ${external.firstMb} → ${external.lastMb} MB\n`);
   const lines = verdicts(report);
   for (const { what, ok, value } of lines) process.stdout.write(`${ok ? 'ok  ' : 'FAIL'} ${what}: ${value}\n`);
   for (const sample of [...report.unexpectedSamples, ...report.chainsLost]) process.stdout.write(`  ${sample}\n`);

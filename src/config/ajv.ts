@@ -46,10 +46,15 @@ export function describeErrors(
     if (error.keyword === 'required') path += `/${String(error.params.missingProperty)}`;
     if (error.keyword === 'additionalProperties') path += `/${String(error.params.additionalProperty)}`;
     const value = valueAt(data, path);
-    const shown = value === undefined ? '(unset)' : JSON.stringify(value);
+    const shown = value === undefined ? '(unset)' : JSON.stringify(withoutCredentials(value));
     const expectation = error.keyword === 'additionalProperties' ? 'is not a known setting' : error.message ?? 'is invalid';
     return `${name(path)} = ${shown}: ${expectation}`;
   });
+}
+
+/** A connection string's password (`scheme://user:password@host`) is never echoed in an error line. */
+function withoutCredentials(value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, '$1:***@') : value;
 }
 
 function valueAt(data: unknown, pointer: string): unknown {

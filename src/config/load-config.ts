@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 
 import { createAjv, describeErrors } from './ajv.js';
 import { createBranding, type BrandingSettings } from './branding.js';
+import { parseRedisUrl } from './redis-target.js';
 import { settingsSchema } from './settings-schema.js';
 import { createUserAttributeSchema } from './user-attributes.js';
 
@@ -66,6 +67,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     createBranding(raw.branding as BrandingSettings);
   } catch (error) {
     throw new ConfigError(`invalid configuration: ${sources.get('branding') ?? 'branding'}: ${(error as Error).message}`);
+  }
+
+  if (raw.redisUrl) {
+    try {
+      parseRedisUrl(raw.redisUrl);
+    } catch (error) {
+      // The URL may hold a password: name the setting, not its value.
+      throw new ConfigError(`invalid configuration: ${sources.get('redisUrl') ?? 'redisUrl'}: ${(error as Error).message}`);
+    }
   }
 
   const issuer = raw.issuer ?? `http://localhost:${raw.port}`;

@@ -50,12 +50,12 @@ export const settingsSchema = {
       description: 'Maximum PostgreSQL connections per process.',
     },
     redisUrl: {
-      'x-env': 'REDIS_URL', type: 'string', pattern: '^rediss?://',
-      description: 'Redis connection string. Unset: in-process store (single process only).',
+      'x-env': 'REDIS_URL', type: 'string', pattern: '^rediss?(\\+(sentinel|cluster))?://',
+      description: 'Redis connection string. Unset: in-process store (single process only). One server: `redis://[[user]:password@]host:port[/db]` (`rediss://` for TLS). Sentinel: `redis+sentinel://[[user]:password@]host:port,host:port,…/<master name>[/<db>]` lists the sentinels (port 26379 by default; they are asked without credentials, which are the data nodes\'). Cluster: `redis+cluster://[[user]:password@]host:port,host:port,…` lists some of its nodes (the rest are discovered). `rediss+sentinel://` and `rediss+cluster://` use TLS.',
     },
     redisKeyPrefix: {
-      'x-env': 'REDIS_KEY_PREFIX', type: 'string', default: 'gh:',
-      description: 'Prefix of every Redis key Gatehouse writes, so several deployments can share one Redis.',
+      'x-env': 'REDIS_KEY_PREFIX', type: 'string', default: 'gh:', pattern: '^[^{}]*$',
+      description: 'Prefix of every Redis key Gatehouse writes, so several deployments can share one Redis. No braces: keys that must meet in one Redis Cluster slot carry their own hash tag.',
     },
     dataDir: {
       'x-env': 'GATEHOUSE_DATA_DIR', type: 'string', minLength: 1, default: './data',

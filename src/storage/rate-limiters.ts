@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
 import type { RateLimiter, RateLimitPolicy, RateLimiters, RateLimitState } from '../domain/ports/rate-limiter.js';
+import type { RedisClient } from './redis/redis-store.js';
 
 /** How long the limiters count in process after Redis failed them, before they try it again. */
 const REDIS_COOL_OFF_MS = 5000;
@@ -15,7 +15,7 @@ const REDIS_COOL_OFF_MS = 5000;
  * process for a cool-off, so during a partition a request waits for Redis's command timeout once
  * (in the store), not once more here.
  */
-export function createRateLimiters(redis?: Redis): RateLimiters {
+export function createRateLimiters(redis?: RedisClient): RateLimiters {
   let redisDownUntil = 0;
   return {
     create(name, policy) {

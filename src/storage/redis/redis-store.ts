@@ -1,37 +1,77 @@
 import { randomUUID } from 'node:crypto';
 
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 
+import { parseRedisUrl } from '../../config/redis-target.js';
 import type { RevocationEntry, Store } from '../../domain/ports/store.js';
 import { ttlMs } from '../ttl-ms.js';
 
-const LOADED = 'revocations:loaded';
-const LOADING = 'revocations:loading';
+/** A connection to one server, a Sentinel-managed master or a Cluster: the commands Gatehouse uses are the same. */
+export type RedisClient = Redis | Cluster;
+
+// Every key of the revocation copy carries the hash tag {rev}: the marker check and the entry
+// lookups are one MGET and the reload's final mark one Lua script, which a Redis Cluster runs only
+// on keys of one slot. The copy thus lives on one Cluster master (it is small: live revocations only).
+const LOADED = '{rev}:loaded';
+const LOADING = '{rev}:loading';
+const revocationKey = (kind: string, value: string) => `{rev}:${kind}:${value}`;
 // Set LOADED only if the reload that started with this token is still the current one.
 const MARK_LOADED = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[2], '1'); redis.call('DEL', KEYS[1]); return 1 end; return 0`;
 
 /**
  * One ioredis connection with Gatehouse's settings; the Store and the rate limiters share it.
- * Every key carries `prefix`, so deployments can share one Redis.
+ * Every key carries `prefix`, so deployments can share one Redis. `url` is REDIS_URL: a server,
+ * sentinels (`redis+sentinel://`) or cluster nodes (`redis+cluster://`).
  */
-export async function connectRedis(url: string, prefix: string): Promise<Redis> {
-  const redis = new Redis(url, {
-    keyPrefix: prefix,
-    lazyConnect: true,
+export async function connectRedis(url: string, prefix: string): Promise<RedisClient> {
+  const common = {
     // Fail fast instead of queueing while Redis is away: callers turn the error into a 503.
     enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
     // Commands issued in the same tick share one socket write: cheaper under load.
     enableAutoPipelining: true,
+    lazyConnect: true,
+  } as const;
+  const perNode: RedisOptions = {
+    maxRetriesPerRequest: 1,
     connectTimeout: 2000,
     // A partition leaves the socket open but silent: fail the command rather than wait for TCP.
     commandTimeout: 3000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-  });
+  };
+  const target = parseRedisUrl(url);
+  let redis: RedisClient;
+  if (target.kind === 'server') {
+    redis = new Redis(url, { ...perNode, ...common, keyPrefix: prefix });
+  } else if (target.kind === 'sentinel') {
+    redis = new Redis({
+      ...perNode, ...common, keyPrefix: prefix,
+      sentinels: target.sentinels, name: target.name, db: target.db, ...target.credentials,
+      ...(target.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+      sentinelRetryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+      // Reconnect as soon as the sentinels announce a new master, not when the old one fails a
+      // command: a partitioned old master would otherwise keep taking writes that are then lost.
+      failoverDetector: true,
+    });
+  } else {
+    const options: ClusterOptions = {
+      ...common, keyPrefix: prefix,
+      redisOptions: { ...perNode, ...target.credentials, ...(target.tls ? { tls: {} } : {}) },
+      clusterRetryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+      // While a failed master's slots move to its replica, retry the redirected command briefly.
+      retryDelayOnFailover: 200,
+      retryDelayOnClusterDown: 200,
+    };
+    redis = new Cluster(target.nodes, options);
+  }
   // Connection errors surface through the failing commands; without a listener ioredis would
   // print each reconnect attempt.
   redis.on('error', () => {});
-  await redis.connect();
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
   return redis;
 }
 
@@ -41,8 +81,22 @@ export async function createRedisStore(url: string, prefix: string): Promise<Sto
 }
 
 /** The Store over an open connection made by connectRedis; closing the Store closes it. */
-export function redisStore(redis: Redis, prefix: string): Store {
-  const revocationKey = (kind: string, value: string) => `rev:${kind}:${value}`;
+export function redisStore(redis: RedisClient, prefix: string): Store {
+  // After this process lost Redis, the server it reaches again may lack revocations it had
+  // acknowledged: a replica promoted by Sentinel or Cluster before it received them, or a restart
+  // from an older snapshot, while the loaded marker survived. So the first revocation check after
+  // a loss marks the copy stale (readers go to Postgres, which reloads it) before trusting it again.
+  let losses = 0;
+  let confirmedAfter = 0;
+  const lost = () => {
+    losses += 1;
+  };
+  redis.on('close', lost);
+  // A Cluster node leaving the pool (down, or replaced by its replica) is the same loss for its slots.
+  if (redis instanceof Cluster) redis.on('-node', lost);
+  const markStale = async () => {
+    await redis.del(LOADED, LOADING);
+  };
 
   return {
     mode: 'redis',
@@ -56,7 +110,8 @@ export function redisStore(redis: Redis, prefix: string): Store {
       else await redis.set(key, text);
     },
     async delete(keys) {
-      if (keys.length) await redis.del(...keys);
+      // One DEL per key (sent together by auto-pipelining): in a Cluster the keys lie in many slots.
+      await Promise.all(keys.map((key) => redis.del(key)));
     },
     async claim(key, ttlSeconds) {
       return (await redis.set(key, '1', 'PX', ttlMs(ttlSeconds), 'NX')) === 'OK';
@@ -87,6 +142,12 @@ export function redisStore(redis: Redis, prefix: string): Store {
       if (failed) throw failed[0];
     },
     async checkRevocations(entries) {
+      if (confirmedAfter < losses) {
+        const seen = losses;
+        await markStale();
+        confirmedAfter = seen;
+        return undefined;
+      }
       const values = await redis.mget(LOADED, ...entries.map(({ kind, value }) => revocationKey(kind, value)));
       if (values[0] === null) return undefined;
       return values.slice(1).some((v) => v !== null);
@@ -100,19 +161,21 @@ export function redisStore(redis: Redis, prefix: string): Store {
       return (await redis.eval(MARK_LOADED, 2, LOADING, LOADED, loadToken)) === 1;
     },
     async markRevocationsStale() {
-      await redis.del(LOADED, LOADING);
+      await markStale();
     },
     async ping() {
       await redis.ping();
     },
     async flush() {
-      // Only this deployment's keys: SCAN by prefix rather than FLUSHDB.
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.del(...keys.map((k) => k.slice(prefix.length)));
-      } while (cursor !== '0');
+      // Only this deployment's keys: SCAN by prefix rather than FLUSHDB, on every master of a Cluster.
+      for (const node of redis instanceof Cluster ? redis.nodes('master') : [redis]) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+          cursor = next;
+          await Promise.all(keys.map((key) => redis.del(key.slice(prefix.length))));
+        } while (cursor !== '0');
+      }
     },
     async close() {
       redis.disconnect();
