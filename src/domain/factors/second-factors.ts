@@ -104,6 +104,11 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
       return { factors: list.map(summaryOf), recoveryCodesLeft: left };
     },
 
+    /** Which kinds of factor a person has (what the second step offers). */
+    async kindsOf(userId: string): Promise<Set<Factor['kind']>> {
+      return new Set((await factors.list(userId)).map((f) => f.kind));
+    },
+
     async hasFactor(userId: string): Promise<boolean> {
       return (await factors.list(userId)).length > 0;
     },
