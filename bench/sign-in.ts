@@ -26,11 +26,11 @@ import { processCpuMicros } from './process-cpu.js';
  */
 
 const usage = `usage: node dist/bench/sign-in.js [options]
-  --duration S       seconds per scenario and round (default 4)
+  --duration S       seconds per scenario and round (default 5)
   --rounds N         rounds (default 3); each runs every scenario once
   --connections N    concurrent sign-ins (default 10)
   --warmup S         seconds of unmeasured sign-ins per scenario first (default 1; 0 for none)
-  --totp-users N     people with an authenticator app (default 160): a code works once, so each
+  --totp-users N     people with an authenticator app (default 100): a code works once, so each
                      signs in at most once per 30 s time step (three in the first)
   --embedded         run Gatehouse on embedded PGlite + in-process store instead of Postgres + Redis
   --database-url U   existing database used to create the bench's own (default $DATABASE_URL or postgres://postgres@127.0.0.1:5432/test)
@@ -47,7 +47,7 @@ const { flags, duration, rounds, connections, warmup, servers } = parseLoadFlags
   warmupDefault: '1',
   scenarios: SCENARIOS,
   maxDuration: { seconds: 60, why: 'the bench shares the machine; keep runs short' },
-  extra: { 'totp-users': '160' },
+  extra: { 'totp-users': '100' },
 });
 const totpUsers = createPositiveFlag('sign-in', usage)('totp-users', String(flags['totp-users']), true);
 const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
