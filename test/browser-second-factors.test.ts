@@ -22,7 +22,7 @@ describe(`second factors in a real browser: TOTP enrolment and sign-in, passkeys
     // WebAuthn refuses IP addresses as relying party ids: the issuer is http://localhost here.
     const port = await freePort();
     gh = await startTestGatehouse({ PORT: String(port), ISSUER: `http://localhost:${port}` });
-    for (const username of ['tom', 'pia', 'ada']) {
+    for (const username of ['tom', 'pia', 'ada', 'kim']) {
       await gh.gatehouse.services.users.create({ actor: 'test' }, { username, password: PASSWORD }, { mayGrantAdmin: true });
     }
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -157,6 +157,46 @@ describe(`second factors in a real browser: TOTP enrolment and sign-in, passkeys
     assert.deepEqual([idToken.amr, idToken.acr], [['hwk', 'mfa'], ACR_MULTI_FACTOR]);
     const [{ id }] = await gh.gatehouse.storage.db('users').select('id').where({ username: 'pia' });
     assert.equal(idToken.sub, id);
+    assert.deepEqual(violations, []);
+  });
+
+  it('enrols an authenticator app on the account page, confirms it with a code from the shown key, signs out, and signs in again with password and code', async () => {
+    const { page, violations } = await newPage();
+    await page.goto(`${gh.issuer}/account`);
+    await password(page, 'kim');
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await page.getByRole('link', { name: 'Add an authenticator app' }).click();
+    assert.ok(await page.getByAltText(/QR code/).evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 'the QR code image rendered under the CSP');
+    const secret = (await page.locator('code.totp-secret').textContent())!.trim();
+    await page.getByLabel('Name (optional)').fill('Kim\'s phone');
+    // The code as an app computes it from the key (otpauth, the library Gatehouse checks with).
+    await page.getByLabel('Code the app shows').fill(codeFor(secret));
+    await page.getByRole('button', { name: 'Add the app' }).click();
+    await page.getByRole('heading', { name: 'Your recovery codes' }).waitFor();
+    assert.equal(await page.locator('ol.recovery-codes li').count(), 10);
+    await page.getByRole('link', { name: 'Back to your account' }).click();
+    assert.equal(await page.locator('[data-kind="totp"]').count(), 1);
+    assert.match((await page.locator('[data-kind="totp"] strong').textContent()) ?? '', /Kim's phone/);
+
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByText('You are signed out of Gatehouse in this browser.').waitFor();
+    await page.goto(`${gh.issuer}/account`);
+    await password(page, 'kim');
+    await page.getByRole('heading', { name: 'Second step' }).waitFor();
+    const code = codeFor(secret, 1);
+    await page.getByLabel(/Code from your authenticator app/).fill(code);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    assert.equal(await page.locator('[data-kind="totp"]').count(), 1);
+
+    // Signed out again: the code just used is refused the second time.
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByText('You are signed out of Gatehouse in this browser.').waitFor();
+    await page.goto(`${gh.issuer}/account`);
+    await password(page, 'kim');
+    await page.getByLabel(/Code from your authenticator app/).fill(code);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    assert.equal((await page.getByRole('alert').textContent())?.trim(), CODE_REFUSED);
     assert.deepEqual(violations, []);
   });
 

@@ -184,6 +184,38 @@ describe(`password reset and address verification by mail (${mode}, real SMTP se
     assert.equal((await browser.go(`${gh.issuer}/email/verify?token=${'%00'.repeat(3)}`)).status, 400);
   });
 
+  it('refuses a reset link once the account\'s address has moved, and a verification link used as a reset link; audited, nothing changed', async () => {
+    // A link mailed to lena's address; then an admin gives her account another address.
+    const { id: lenaId } = await gh.gatehouse.services.users.create({ actor: 'test' }, { username: 'lena-m', email: 'lena-m@test.com', password: 'pass123-long-enough' }, { mayGrantAdmin: true });
+    await askForReset('lena-m@test.com');
+    const link = linkIn(await smtp.next('lena-m@test.com'));
+    await gh.gatehouse.services.users.update({ actor: 'test' }, lenaId, { email: 'lena.moved@test.com' }, { mayGrantAdmin: true });
+    const browser = new FormBrowser(NEVER);
+    const form = await browser.go(link.href);
+    const refused = await browser.submit(form, '/password-reset/new', { password: 'lena-new-passphrase-2026', confirm: 'lena-new-passphrase-2026' });
+    assert.equal(refused.status, 400);
+    assert.match(refused.html, /This link cannot be used|invalid, has expired or was already used/);
+    assert.ok((await auditActions('password_reset.refused')).some((r) => r.details.reason === 'account_changed' && r.target === `user:${lenaId}`));
+    assert.equal(await signsIn(gh.issuer, 'lena-m', 'lena-new-passphrase-2026'), false);
+    assert.equal(await signsIn(gh.issuer, 'lena-m', 'pass123-long-enough'), true, 'the password stays');
+
+    // A verification link carries a token of another purpose: the reset page refuses it, and it stays usable for what it is.
+    const registered = await fetch(`${gh.issuer}/api/v1/registrations`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'drew', email: 'drew@test.com', password: 'drew-passphrase-2026' }),
+    });
+    assert.equal(registered.status, 202);
+    const verification = linkIn(await smtp.next('drew@test.com'));
+    const asReset = new URL(`${gh.issuer}/password-reset/new`);
+    asReset.searchParams.set('token', verification.searchParams.get('token')!);
+    const other = new FormBrowser(NEVER);
+    assert.equal((await other.go(asReset.href)).status, 400);
+    const posted = await browser.submit(form, '/password-reset/new', { token: verification.searchParams.get('token')!, password: 'drew-other-passphrase-2026', confirm: 'drew-other-passphrase-2026' });
+    assert.equal(posted.status, 400);
+    assert.equal(await signsIn(gh.issuer, 'drew', 'drew-other-passphrase-2026'), false);
+    assert.equal((await new FormBrowser(NEVER).go(verification.href)).status, 200, 'the verification link still works');
+  });
+
   it('verifies the address of a self-registered account through the mailed link (email_verified becomes true)', async () => {
     const response = await fetch(`${gh.issuer}/api/v1/registrations`, {
       method: 'POST', headers: { 'content-type': 'application/json' },

@@ -7,7 +7,9 @@ import { CODE_MALFORMED, CODE_REFUSED, PASSKEY_REFUSED } from '../src/interactio
 import { LOGIN_FAILED } from '../src/interactions/interaction-routes.js';
 import { CMS, createSandbox, john, mode, runCli, startTestGatehouse, type Sandbox, type TestGatehouse } from './helpers/harness.js';
 import { api, API_SCOPES, lena, personToken, root } from './helpers/management-api.js';
+import type { Page } from './helpers/form-login.js';
 import { codeFor, isChallengePage, isEnrolmentPage, isPasswordPage, recoveryCodesOn, secretOn, SignIn } from './helpers/second-factor-flow.js';
+import { SoftwareAuthenticator, type Forgery } from './helpers/software-authenticator.js';
 import { introspect } from './helpers/user-tokens.js';
 
 const PASSWORD = 'pass123-long-enough';
@@ -21,7 +23,7 @@ describe(`second factors over HTTP: TOTP, recovery codes, lockout, policy, amr/a
   before(async () => {
     sandbox = await createSandbox();
     gh = await startTestGatehouse({ GATEHOUSE_MFA_LABS: 'lab-2', GATEHOUSE_MFA_RESOURCES: CMS, GATEHOUSE_LOGIN_MAX_FAILURES: '3' }, sandbox);
-    for (const username of ['tina', 'lou', 'rita']) {
+    for (const username of ['tina', 'lou', 'rita', 'vera']) {
       const user = await gh.gatehouse.services.users.create({ actor: 'test' }, { username, password: PASSWORD, labs: [{ labId: 'lab-1', role: 'member' }] }, { mayGrantAdmin: true });
       ids[username] = user.id;
     }
@@ -159,14 +161,86 @@ describe(`second factors over HTTP: TOTP, recovery codes, lockout, policy, amr/a
     assert.ok(isPasswordPage(fresh.page));
   });
 
-  it('refuses forged passkey responses (unknown credential, garbage attestation) with one message, audited, and a cross-site post', async () => {
-    const signIn = new SignIn(gh.issuer);
-    const { page } = await signIn.start();
-    const uid = /\/interaction\/([^/"]+)\/login"/.exec(page.html)![1]!;
+  /** The JSON posts /static/passkey.js makes on an interaction page: the page's CSRF token, the browser's cookies. */
+  function passkeyCalls(signIn: SignIn, page: Page) {
+    const uid = /\/interaction\/([^/"]+)\//.exec(page.html)![1]!;
     const csrf = /name="csrf" value="([^"]+)"/.exec(page.html)![1]!;
     const post = (path: string, body: unknown, origin = gh.issuer) => fetch(`${gh.issuer}/interaction/${uid}${path}`, {
       method: 'POST', headers: { cookie: signIn.browser.jar.header(), 'content-type': 'application/json', accept: 'application/json', origin }, body: JSON.stringify(body),
     });
+    /** Options for `purpose`, answered by `respond`: the status and body of the check. */
+    const ceremony = async (purpose: 'signin' | 'register', respond: (options: { challenge: string }) => unknown) => {
+      const options = await post('/passkey/options', { csrf, purpose });
+      assert.equal(options.status, 200);
+      const answer = await post(purpose === 'register' ? '/passkey/register' : '/passkey/verify', { csrf, response: respond(await options.json() as { challenge: string }) });
+      return { status: answer.status, body: await answer.json() as { message?: string; redirect?: string } };
+    };
+    return { csrf, post, ceremony };
+  }
+
+  /** What a forged response gets wrong, and what the library's reason (in the audit entry) names. */
+  const FORGERIES: Array<[string, Forgery, RegExp]> = [
+    ['another challenge', { challenge: Buffer.from('a challenge Gatehouse never issued').toString('base64url') }, /challenge/],
+    ['another origin', { origin: 'https://evil.example' }, /origin "https:\/\/evil\.example"/],
+    ['another RP ID', { rpId: 'evil.example' }, /RP ID/],
+  ];
+
+  it('refuses forged passkey ceremonies (another challenge, origin or RP ID; a cloned key whose counter goes backwards): one message, the reason audited, nothing changed', async () => {
+    const issuer = new URL(gh.issuer);
+    const key = new SoftwareAuthenticator({ id: issuer.hostname, origin: issuer.origin });
+    const failures = async () => (await audit('factor.failed', ids.vera!)).map((r) => r.details as { reason: string; error?: string });
+    const passkey = async () => gh.gatehouse.storage.db('user_factors').first('sign_count', 'last_used_at').where({ user_id: ids.vera, kind: 'passkey' });
+
+    // Registration, during a sign-in that asks for two factors.
+    const enrolling = new SignIn(gh.issuer);
+    const started = await enrolling.start({ acr_values: ACR_MULTI_FACTOR });
+    const enrol = await enrolling.password(started.page, { username: 'vera', password: PASSWORD });
+    assert.ok(isEnrolmentPage(enrol));
+    const registration = passkeyCalls(enrolling, enrol);
+    for (const [what, forgery] of FORGERIES) {
+      const refused = await registration.ceremony('register', (options) => key.register(options, forgery));
+      assert.deepEqual([refused.status, refused.body.message], [400, PASSKEY_REFUSED], what);
+    }
+    assert.equal(await passkey(), undefined, 'no passkey was added');
+    let audited = await failures();
+    assert.deepEqual(audited.map((f) => f.reason), FORGERIES.map(() => 'registration_not_verified'));
+    FORGERIES.forEach(([what, , reason], i) => assert.match(audited[i]!.error ?? '', reason, what));
+    // The same authenticator, answering truthfully, is accepted: the refusals were the forgeries'.
+    const registered = await registration.ceremony('register', (options) => key.register(options));
+    assert.equal(registered.status, 200, JSON.stringify(registered.body));
+    const done = await enrolling.browser.go(`${gh.issuer}${registered.body.redirect}`);
+    await enrolling.finish(await enrolling.browser.submit(done, '/mfa/continue'), started.verifier);
+
+    // Sign-in with the passkey alone (username-less).
+    const signingIn = new SignIn(gh.issuer);
+    const login = passkeyCalls(signingIn, (await signingIn.start()).page);
+    for (const [what, forgery] of FORGERIES) {
+      const refused = await login.ceremony('signin', (options) => key.assert(options, forgery));
+      assert.deepEqual([refused.status, refused.body.message], [400, PASSKEY_REFUSED], what);
+    }
+    audited = (await failures()).slice(FORGERIES.length);
+    assert.deepEqual(audited.map((f) => f.reason), FORGERIES.map(() => 'not_verified'));
+    FORGERIES.forEach(([what, , reason], i) => assert.match(audited[i]!.error ?? '', reason, what));
+    assert.deepEqual(await passkey(), { sign_count: 0, last_used_at: null }, 'the stored passkey did not change');
+    key.counter = 4;
+    const genuine = await login.ceremony('signin', (options) => key.assert(options));
+    assert.equal(genuine.status, 200, JSON.stringify(genuine.body));
+    assert.equal((await passkey()).sign_count, 5);
+
+    // A copy of the key, its counter behind the original's: refused even though its signature is good.
+    const clone = new SignIn(gh.issuer);
+    const cloned = await passkeyCalls(clone, (await clone.start()).page).ceremony('signin', (options) => key.assert(options, { counter: 3 }));
+    assert.deepEqual([cloned.status, cloned.body.message], [400, PASSKEY_REFUSED]);
+    const [last] = (await failures()).slice(-1);
+    assert.equal(last!.reason, 'counter_regressed');
+    assert.match(last!.error ?? '', /counter value 3 was lower than expected 5/);
+    assert.equal((await passkey()).sign_count, 5, 'the counter stays where the real key left it');
+  });
+
+  it('refuses forged passkey responses (unknown credential, garbage attestation) with one message, audited, and a cross-site post', async () => {
+    const signIn = new SignIn(gh.issuer);
+    const { page } = await signIn.start();
+    const { csrf, post } = passkeyCalls(signIn, page);
     const options = await post('/passkey/options', { csrf, purpose: 'signin' });
     assert.equal(options.status, 200);
     assert.ok(((await options.json()) as { challenge: string }).challenge, 'a challenge for the browser');

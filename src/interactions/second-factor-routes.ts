@@ -84,9 +84,8 @@ export function createSecondFactorRoutes(kit: InteractionKit, deps: SecondFactor
   const self = (uid: string) => `/interaction/${uid}`;
 
   async function renderChallenge(ctx: Context, details: Details, pending: PendingSignIn, error?: string, status = 200) {
-    const passkeys = (await secondFactors.passkeysOf(pending.accountId)).length > 0;
-    const totp = (await secondFactors.summary(pending.accountId)).factors.some((f) => f.kind === 'totp');
-    views.render(ctx, 'mfa', { uid: details.uid, csrf: kit.csrfFor(details.uid), clientName: await kit.clientName(details), passkeys, totp, error }, status);
+    const kinds = await secondFactors.kindsOf(pending.accountId);
+    views.render(ctx, 'mfa', { uid: details.uid, csrf: kit.csrfFor(details.uid), clientName: await kit.clientName(details), passkeys: kinds.has('passkey'), totp: kinds.has('totp'), error }, status);
   }
 
   async function renderEnrolment(ctx: Context, details: Details, pending: PendingSignIn, error?: string, status = 200) {
@@ -128,7 +127,7 @@ export function createSecondFactorRoutes(kit: InteractionKit, deps: SecondFactor
      * it pending and shows the second step (by redirect, so a reload does not post the password again).
      */
     async afterPassword(ctx: Context, details: Details, user: User, hasFactor: boolean): Promise<void> {
-      const reason = await deps.mfaPolicy.reason(purposeOf(details, user));
+      const reason = await deps.mfaPolicy.reason({ ...purposeOf(details, user), hasFactor });
       if (!reason) {
         ctx.respond = false;
         await kit.provider().interactionFinished(ctx.req, ctx.res, { login: { accountId: user.id, amr: ['pwd'], acr: acrOf(['pwd']) } }, { mergeWithLastSubmission: false });

@@ -2,6 +2,8 @@ import type { AddressInfo } from 'node:net';
 
 import { SMTPServer } from 'smtp-server';
 
+import { startTestGatehouse, type TestGatehouse } from './harness.js';
+
 /** A mail as the test SMTP server received it: envelope recipients, subject and decoded text body. */
 export interface ReceivedMail { to: string[]; subject: string; text: string; raw: string }
 
@@ -72,4 +74,25 @@ export function linkIn(mail: ReceivedMail): URL {
   const match = /https?:\/\/\S+token=[A-Za-z0-9_-]+/.exec(mail.text);
   if (!match) throw new Error(`no link in the mail:\n${mail.text}`);
   return new URL(match[0]);
+}
+
+export type SmtpSink = Awaited<ReturnType<typeof startSmtpSink>>;
+
+/**
+ * Mocha hooks for a suite whose Gatehouse sends mail: a sink started before it, Gatehouse with
+ * SMTP_URL pointing at it, both stopped after. Tests read `gh` and `smtp` from the returned object.
+ */
+export function gatehouseWithMail(extraEnv: Record<string, string> = {}): { gh: TestGatehouse; smtp: SmtpSink } {
+  const state = {} as { gh: TestGatehouse; smtp: SmtpSink };
+  before(async function () {
+    // A file run alone also makes the embedded database template first (seconds, more on a busy machine).
+    this.timeout(120_000);
+    state.smtp = await startSmtpSink();
+    state.gh = await startTestGatehouse({ SMTP_URL: state.smtp.url, ...extraEnv });
+  });
+  after(async () => {
+    await state.gh?.stop();
+    await state.smtp?.close();
+  });
+  return state;
 }

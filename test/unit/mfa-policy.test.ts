@@ -40,6 +40,19 @@ describe('MFA policy and factor primitives (unit)', () => {
     assert.ok(p.labRequiresMfa('hipaa') && !p.labRequiresMfa('lab-1'));
   });
 
+  it('takes the caller\'s word on whether the person has a factor (the login looked already): no lookups', async () => {
+    const lookups: string[] = [];
+    const p = createMfaPolicy({
+      settings: { forAdmins: true, labs: ['hipaa'], clients: [], resources: [] },
+      labs: { activeLabs: async (userId) => { lookups.push(`labs:${userId}`); return labsOf[userId] ?? []; } },
+      hasFactor: async (userId) => { lookups.push(`factors:${userId}`); return false; },
+    });
+    assert.equal(await p.reason({ user: person('hal'), hasFactor: true }), 'enrolled');
+    assert.deepEqual(lookups, []);
+    assert.equal(await p.reason({ user: person('ann'), hasFactor: false }), undefined);
+    assert.deepEqual(lookups, ['labs:ann'], 'the labs are looked up, the factors not again');
+  });
+
   it('amr and acr: a second factor adds its method and mfa once', () => {
     assert.deepEqual(withSecondFactor(['pwd'], 'otp'), ['pwd', 'otp', 'mfa']);
     assert.deepEqual(withSecondFactor(['hwk', 'mfa'], 'otp'), ['hwk', 'mfa', 'otp']);

@@ -15,6 +15,8 @@ export interface SignInPurpose {
   clientId?: string;
   resources?: readonly string[];
   acrValues?: readonly string[];
+  /** Whether the person has a factor, when the caller already looked (the login did): saves the lookups. */
+  hasFactor?: boolean;
 }
 
 /** Why a second factor is needed; undefined when it is not. `enrolled`: the person has one, so it is always asked for. */
@@ -45,12 +47,14 @@ export function createMfaPolicy(deps: { settings: MfaPolicySettings; labs: Pick<
       if (purpose.clientId !== undefined && clients.has(purpose.clientId)) return 'client';
       if (purpose.resources?.some((r) => resources.has(r))) return 'resource';
       if (settings.forAdmins && purpose.user.isAdmin) return 'admin';
+      // A factor is asked for anyway: no need to look up the labs that would also require one.
+      if (purpose.hasFactor) return 'enrolled';
       if (labs.size || settings.forAdmins) {
         const memberships = await deps.labs.activeLabs(purpose.user.id);
         if (memberships.some((m) => labs.has(m.id))) return 'lab';
         if (settings.forAdmins && memberships.some((m) => m.role === 'admin')) return 'admin';
       }
-      if (await deps.hasFactor(purpose.user.id)) return 'enrolled';
+      if (purpose.hasFactor ?? await deps.hasFactor(purpose.user.id)) return 'enrolled';
       return undefined;
     },
   };

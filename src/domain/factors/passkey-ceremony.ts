@@ -20,6 +20,19 @@ const CHALLENGE_SECONDS = 300;
 export type PasskeyResponse = RegistrationResponseJSON | AuthenticationResponseJSON;
 
 /**
+ * Why a response did not verify, for the audit log (a person is shown one message):
+ * `no_challenge` (none pending, or already used), `counter_regressed` (the key signed, but its
+ * signature counter did not advance: a cloned authenticator, or a replayed assertion), or
+ * `not_verified` with the library's reason in `error` (wrong challenge, origin, RP ID, signature…).
+ */
+export interface CeremonyRefusal { ok: false; reason: 'no_challenge' | 'counter_regressed' | 'not_verified'; error?: string }
+
+const ERROR_MAX = 200;
+const refusal = (reason: CeremonyRefusal['reason'], error?: unknown): CeremonyRefusal => ({
+  ok: false, reason, ...(error === undefined ? {} : { error: (error instanceof Error ? error.message : String(error)).slice(0, ERROR_MAX) }),
+});
+
+/**
  * WebAuthn ceremonies (@simplewebauthn/server): options with a fresh challenge kept in the store
  * under a key the caller names (an interaction, an account page session), and verification
  * against that challenge, the issuer's origin and RP ID. A challenge is taken out of the store
@@ -48,20 +61,23 @@ export function createPasskeyCeremony(deps: { store: Store; rp: RelyingParty }) 
       return options;
     },
 
-    /** The new credential, or undefined when the response does not verify (wrong challenge, origin, RP ID, signature). */
-    async verifyRegistration(key: string, response: RegistrationResponseJSON): Promise<Omit<PasskeyFactor, 'id' | 'userId' | 'name' | 'createdAt'> | undefined> {
+    /** The new credential, or why the response does not verify (wrong challenge, origin, RP ID, signature). */
+    async verifyRegistration(key: string, response: RegistrationResponseJSON): Promise<{ ok: true; credential: Omit<PasskeyFactor, 'id' | 'userId' | 'name' | 'createdAt'> } | CeremonyRefusal> {
       const expectedChallenge = await takeChallenge('reg', key);
-      if (!expectedChallenge) return undefined;
+      if (!expectedChallenge) return refusal('no_challenge');
       try {
         const result = await verifyRegistrationResponse({ response, expectedChallenge, expectedOrigin: rp.origin, expectedRPID: rp.id, requireUserVerification: false });
-        if (!result.verified) return undefined;
+        if (!result.verified) return refusal('not_verified', 'the attestation did not verify');
         const { credential, credentialBackedUp } = result.registrationInfo;
         return {
-          kind: 'passkey', credentialId: credential.id, publicKey: Buffer.from(credential.publicKey).toString('base64url'),
-          signCount: credential.counter, transports: credential.transports ?? [], backedUp: credentialBackedUp,
+          ok: true,
+          credential: {
+            kind: 'passkey', credentialId: credential.id, publicKey: Buffer.from(credential.publicKey).toString('base64url'),
+            signCount: credential.counter, transports: credential.transports ?? [], backedUp: credentialBackedUp,
+          },
         };
-      } catch {
-        return undefined;
+      } catch (error) {
+        return refusal('not_verified', error);
       }
     },
 
@@ -75,18 +91,27 @@ export function createPasskeyCeremony(deps: { store: Store; rp: RelyingParty }) 
       return options;
     },
 
-    async verifyAuthentication(key: string, response: AuthenticationResponseJSON, factor: PasskeyFactor): Promise<{ signCount: number; userVerified: boolean } | undefined> {
+    /**
+     * Verifies an assertion of `factor`. The signature counter must advance (when the
+     * authenticator keeps one): a response whose counter did not is refused as
+     * `counter_regressed` when its signature is otherwise good, a sign of a cloned key.
+     */
+    async verifyAuthentication(key: string, response: AuthenticationResponseJSON, factor: PasskeyFactor): Promise<{ ok: true; signCount: number; userVerified: boolean } | CeremonyRefusal> {
       const expectedChallenge = await takeChallenge('auth', key);
-      if (!expectedChallenge) return undefined;
+      if (!expectedChallenge) return refusal('no_challenge');
+      const verify = (counter: number) => verifyAuthenticationResponse({
+        response, expectedChallenge, expectedOrigin: rp.origin, expectedRPID: rp.id, requireUserVerification: false,
+        credential: { id: factor.credentialId, publicKey: Buffer.from(factor.publicKey, 'base64url'), counter, transports: factor.transports as never },
+      });
       try {
-        const result = await verifyAuthenticationResponse({
-          response, expectedChallenge, expectedOrigin: rp.origin, expectedRPID: rp.id, requireUserVerification: false,
-          credential: { id: factor.credentialId, publicKey: Buffer.from(factor.publicKey, 'base64url'), counter: factor.signCount, transports: factor.transports as never },
-        });
-        if (!result.verified) return undefined;
-        return { signCount: result.authenticationInfo.newCounter, userVerified: result.authenticationInfo.userVerified };
-      } catch {
-        return undefined;
+        const result = await verify(factor.signCount);
+        if (!result.verified) return refusal('not_verified', 'the signature did not verify');
+        return { ok: true, signCount: result.authenticationInfo.newCounter, userVerified: result.authenticationInfo.userVerified };
+      } catch (error) {
+        // The library checks the counter before the signature: checked again without the
+        // counter, a good signature tells a cloned key apart from a forged response.
+        if (factor.signCount > 0 && (await verify(0).then((r) => r.verified, () => false))) return refusal('counter_regressed', error);
+        return refusal('not_verified', error);
       }
     },
   };

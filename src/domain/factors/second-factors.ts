@@ -8,7 +8,7 @@ import { randomIds, type IdGenerator } from '../ports/id-generator.js';
 import type { Store } from '../ports/store.js';
 import type { LoginThrottle } from '../users/login-throttle.js';
 import type { AuthenticationMethod } from './authentication-methods.js';
-import type { PasskeyCeremony } from './passkey-ceremony.js';
+import type { CeremonyRefusal, PasskeyCeremony } from './passkey-ceremony.js';
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.js';
 import type { SecretBox } from './secret-box.js';
 import { isWellFormedTotpCode, newTotpSecret, totpStep, totpUri } from './totp.js';
@@ -28,7 +28,7 @@ export type FactorCheck =
 
 export type PasskeySignIn =
   | { ok: true; userId: string; amr: AuthenticationMethod[] }
-  | { ok: false; reason: 'unknown_credential' | 'not_verified' | 'wrong_user' };
+  | { ok: false; reason: 'unknown_credential' | 'wrong_user' | CeremonyRefusal['reason'] };
 
 /** What a person takes away from an enrolment: recovery codes, when they had none yet (shown once). */
 export interface Enrolled { factor: FactorSummary; recoveryCodes?: string[] }
@@ -81,8 +81,11 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
     });
   }
 
-  async function failed(userId: string, reason: string, kind: string, context: FactorContext): Promise<void> {
-    await deps.audit.record({ actor: `user:${userId}`, action: 'factor.failed', target: `user:${userId}`, details: { kind, reason, client_id: context.clientId }, requestId: context.requestId, ip: context.ip });
+  async function failed(userId: string, reason: string, kind: string, context: FactorContext, error?: string): Promise<void> {
+    await deps.audit.record({
+      actor: `user:${userId}`, action: 'factor.failed', target: `user:${userId}`,
+      details: { kind, reason, client_id: context.clientId, ...(error ? { error } : {}) }, requestId: context.requestId, ip: context.ip,
+    });
   }
 
   /** Counts a wrong code like a wrong password; audits the failure that starts a lock. */
@@ -99,6 +102,11 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
     async summary(userId: string): Promise<{ factors: FactorSummary[]; recoveryCodesLeft: number }> {
       const [list, left] = await Promise.all([factors.list(userId), factors.unusedRecoveryCodes(userId)]);
       return { factors: list.map(summaryOf), recoveryCodesLeft: left };
+    },
+
+    /** Which kinds of factor a person has (what the second step offers). */
+    async kindsOf(userId: string): Promise<Set<Factor['kind']>> {
+      return new Set((await factors.list(userId)).map((f) => f.kind));
     },
 
     async hasFactor(userId: string): Promise<boolean> {
@@ -191,12 +199,12 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
 
     /** Adds the passkey the browser created; undefined when its response does not verify (audited). */
     async registerPasskey(origin: ChangeOrigin, userId: string, ceremonyKey: string, response: RegistrationResponseJSON, factorName?: string): Promise<Enrolled | undefined> {
-      const credential = await deps.passkeys.verifyRegistration(ceremonyKey, response);
-      if (!credential) {
-        await failed(userId, 'registration_not_verified', 'passkey', origin);
+      const verified = await deps.passkeys.verifyRegistration(ceremonyKey, response);
+      if (!verified.ok) {
+        await failed(userId, `registration_${verified.reason}`, 'passkey', origin, verified.error);
         return undefined;
       }
-      return enrol(origin, { ...credential, id: newId(), userId, name: name(factorName, 'Passkey'), createdAt: clock.now() });
+      return enrol(origin, { ...verified.credential, id: newId(), userId, name: name(factorName, 'Passkey'), createdAt: clock.now() });
     },
 
     /** Options for a passkey sign-in: any discoverable credential, or only `userId`'s as a second factor. */
@@ -221,9 +229,9 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
         return { ok: false, reason: 'wrong_user' };
       }
       const verified = await deps.passkeys.verifyAuthentication(ceremonyKey, response, factor);
-      if (!verified) {
-        await failed(factor.userId, 'not_verified', 'passkey', context);
-        return { ok: false, reason: 'not_verified' };
+      if (!verified.ok) {
+        await failed(factor.userId, verified.reason, 'passkey', context, verified.error);
+        return { ok: false, reason: verified.reason };
       }
       await factors.recordPasskeyUse(factor.id, verified.signCount, clock.now());
       const key: AuthenticationMethod = factor.backedUp ? 'swk' : 'hwk';
