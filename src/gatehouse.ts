@@ -267,7 +267,6 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
       config, storage, log, logouts, mailer,
       validateClientMetadata: (metadata) => serving().Client.validate(metadata),
       forgetClient: (clientId) => forgetClient(clientId),
-      issueInitialAccessToken: ({ expiresInSeconds, policies }) => new (serving().InitialAccessToken)({ expiresIn: expiresInSeconds, ...(policies ? { policies } : {}) }).save(),
       factorSecretFallback: cookieKeys[0],
     });
     const { audit, tokenIssuance } = services;
