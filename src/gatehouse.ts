@@ -254,6 +254,7 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
         const uri = metadata.backchannel_logout_uri;
         return { uri: typeof uri === 'string' ? uri : undefined, sessionRequired: metadata.backchannel_logout_session_required === true };
       },
+      queue: repos.backchannelLogouts,
       attempts: config.backchannelLogoutAttempts,
       policy: outboundPolicy(config),
       log,
