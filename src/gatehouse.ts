@@ -258,6 +258,7 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
         const uri = metadata.backchannel_logout_uri;
         return { uri: typeof uri === 'string' ? uri : undefined, sessionRequired: metadata.backchannel_logout_session_required === true };
       },
+      queue: repos.backchannelLogouts,
       attempts: config.backchannelLogoutAttempts,
       policy: outboundPolicy(config),
       log,
@@ -271,7 +272,6 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
       config, storage, log, logouts, mailer,
       validateClientMetadata: (metadata) => serving().Client.validate(metadata),
       forgetClient: (clientId) => forgetClient(clientId),
-      issueInitialAccessToken: ({ expiresInSeconds, policies }) => new (serving().InitialAccessToken)({ expiresIn: expiresInSeconds, ...(policies ? { policies } : {}) }).save(),
       factorSecretFallback: cookieKeys[0],
     });
     const { audit, tokenIssuance } = services;

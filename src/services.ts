@@ -16,7 +16,7 @@ import { createSecretBox } from './domain/factors/secret-box.js';
 import { createFactorReset } from './domain/management/factor-reset.js';
 import { createAuditLog } from './domain/audit/audit-log.js';
 import { createAuditTrail } from './domain/audit/audit-trail.js';
-import { createInitialAccessTokens, type InitialAccessTokenIssuer } from './domain/clients/initial-access-tokens.js';
+import { createInitialAccessTokens, INITIAL_ACCESS_TOKEN_MAX_SECONDS } from './domain/clients/initial-access-tokens.js';
 import { createApplyImport } from './domain/import/apply-import.js';
 import { createAuditedChange } from './domain/management/audited-change.js';
 import { createClientManagement, type MetadataValidator } from './domain/management/client-management.js';
@@ -61,7 +61,6 @@ const ACCOUNT_SESSION_SECONDS = 1800;
 /** Time a person has to sign in to the account page once sent to the login page. */
 const ACCOUNT_SIGN_IN_SECONDS = 600;
 /** The longest an initial access token may live: it is a standing licence to register clients. */
-const INITIAL_ACCESS_TOKEN_MAX_SECONDS = 30 * 86_400;
 
 export interface ServicesDeps {
   config: Config;
@@ -79,8 +78,6 @@ export interface ServicesDeps {
   logouts?: LogoutNotifier;
   /** Outgoing mail (the server passes one when SMTP_URL is set): without it the mail flows do not exist. */
   mailer?: Mailer;
-  /** Issues an initial access token through the server's provider (dynamic client registration); absent in the CLI. */
-  issueInitialAccessToken?: InitialAccessTokenIssuer;
   /**
    * What TOTP secrets are sealed with when factorSecret is not configured (development and test:
    * the server passes its first cookie key). The CLI passes nothing: it seals and opens none.
@@ -184,7 +181,7 @@ export function createServices(deps: ServicesDeps) {
     initialAccessTokens: createInitialAccessTokens({
       payloads: repos.payloads,
       change,
-      issue: config.dynamicRegistration === 'initial-access-token' ? deps.issueInitialAccessToken : undefined,
+      enabled: config.dynamicRegistration === 'initial-access-token',
       maxLifetimeSeconds: INITIAL_ACCESS_TOKEN_MAX_SECONDS,
     }),
     /** Webhook subscriptions and their delivery log (the relays that deliver run in the server). */

@@ -7,7 +7,7 @@ import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose'
 
 import { eventually } from './helpers/eventually.js';
 import { FormBrowser } from './helpers/form-login.js';
-import { CMS, john, mode, portal, postForm, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+import { CMS, createSandbox, freePort, john, mode, portal, postForm, startTestGatehouse, type Sandbox, type TestGatehouse } from './helpers/harness.js';
 import { api, serviceToken, opsService } from './helpers/management-api.js';
 import { introspect, refresh, type TokenSet } from './helpers/user-tokens.js';
 
@@ -205,5 +205,48 @@ describe(`back-channel logout and what RP-initiated logout ends (${mode})`, () =
     } finally {
       await api(gh.issuer, ops, 'POST', `/users/${johnId}/restore`);
     }
+  });
+});
+
+describe(`back-channel logout deliveries survive a restart (${mode})`, () => {
+  const receiver = new LogoutReceiver();
+  let box: Sandbox;
+  let env: Record<string, string>;
+  let gh: TestGatehouse | undefined;
+
+  before(async () => {
+    box = await createSandbox();
+    // One address for both runs: the logout tokens' issuer, where the receiver finds the keys.
+    const port = await freePort();
+    env = { PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, GATEHOUSE_OUTBOUND_ALLOW_PRIVATE: 'true' };
+    gh = await startTestGatehouse(env, box);
+    await receiver.start(gh.issuer);
+    await gh.gatehouse.services.clients.update(origin, portal.id, { backchannelLogoutUri: receiver.url, backchannelLogoutSessionRequired: true });
+  });
+  after(async () => {
+    await receiver.stop();
+    await gh?.stop();
+    await box?.dispose();
+  });
+
+  it('a delivery waiting for its retry when Gatehouse stops is sent after the restart', async () => {
+    const { tokens } = await signIn(gh!.issuer);
+    const { sid } = decodeJwt(tokens.id_token!);
+    const johnId = (await gh!.gatehouse.services.users.findByUsername('john'))!.id;
+    const ops = await serviceToken(gh!.issuer, opsService);
+    const session = (await api(gh!.issuer, ops, 'GET', `/users/${johnId}/sessions`)).body.sessions.find((s: { clients: string[] }) => s.clients.includes(portal.id));
+    // The receiver is down (500) until the restart.
+    receiver.script.push(...Array.from({ length: 20 }, () => ({ status: 500 })));
+    assert.equal((await api(gh!.issuer, ops, 'DELETE', `/users/${johnId}/sessions/${session.id}`)).status, 204);
+    const waiting = () => gh!.gatehouse.storage.db('backchannel_logouts').select('attempts', 'leased_until');
+    await eventually(async () => ((await waiting()).some((row: { attempts: number; leased_until: unknown }) => row.attempts >= 1 && row.leased_until === null) ? true : undefined), { what: 'a failed try waiting for its retry' });
+    await gh!.stop();
+    gh = undefined;
+
+    receiver.script.length = 0;
+    const before = receiver.received.length;
+    gh = await startTestGatehouse(env, box);
+    assertLogoutToken(await receiver.next(before), johnId, sid);
+    await eventually(async () => (Number((await gh!.gatehouse.storage.db('backchannel_logouts').count({ n: '*' }))[0]!.n) === 0 ? true : undefined), { what: 'the delivery forgotten once delivered' });
   });
 });

@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 
 import { packageRoot } from '../src/config/paths.js';
-import { createSandbox, mode, runCli, startTestGatehouse, type Sandbox, type TestGatehouse } from './helpers/harness.js';
+import { CMS, createSandbox, fixtureImport, mode, runCli, startTestGatehouse, type Sandbox, type TestGatehouse } from './helpers/harness.js';
 import { userTokens } from './helpers/user-tokens.js';
 
 /** The CLI with text on standard input (runCli gives it none): for --password-stdin and set-password. */
@@ -117,5 +117,94 @@ describe(`gatehouse users and labs on the command line (${mode})`, () => {
     const rows = await gh.gatehouse.storage.db('audit_log').select('action', 'actor', 'details').where('actor', 'like', 'cli%').orderBy('id');
     assert.deepEqual(rows.map((r: { action: string }) => r.action), ['lab.created', 'user.created', 'user.created', 'member.added', 'user.password_set']);
     assert.ok(!JSON.stringify(rows).includes(PASSWORD) && !JSON.stringify(rows).includes(NEW_PASSWORD), 'no password in the audit log');
+  });
+});
+
+describe(`gatehouse initial-access-tokens on the command line (${mode})`, () => {
+  let sandbox: Sandbox;
+  let gh: TestGatehouse | undefined;
+  let env: Record<string, string>;
+  before(async () => {
+    sandbox = await createSandbox();
+    env = { ...sandbox.env, GATEHOUSE_DYNAMIC_REGISTRATION: 'initial-access-token', GATEHOUSE_DYNAMIC_CLIENT_RESOURCES: CMS };
+    // The resource the registered clients get comes with the fixture import.
+    const imported = await runCli(['import', fixtureImport], env);
+    assert.equal(imported.code, 0, imported.stderr);
+  });
+  after(async () => {
+    await gh?.stop();
+    await sandbox?.dispose();
+  });
+
+  const register = async (token: string) => (await fetch(`${gh!.issuer}/reg`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ client_name: 'A tool', redirect_uris: ['http://127.0.0.1:9/cb'], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'none' }),
+  })).status;
+
+  it('creates (shown once, expiry and uses), lists (never the value) and revokes tokens; the server registers clients with them, each as it was made', async function () {
+    this.timeout(240_000);
+    const usage: Array<[string[], RegExp]> = [
+      [['initial-access-tokens', 'create', '--expires-in', '10'], /--expires-in "10": expected whole seconds between 60 and 2592000/],
+      [['initial-access-tokens', 'create', '--expires-in', '1h'], /--expires-in "1h"/],
+      [['initial-access-tokens', 'revoke'], /expected the ID of a token/],
+      [['initial-access-tokens', 'revoke', 'not-an-id'], /expected the 43-character ID/],
+      [['initial-access-tokens', 'frob'], /unknown initial-access-tokens command 'frob'/],
+    ];
+    for (const [args, message] of usage) {
+      const result = await runCli(args, env);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr.split('\n')[0]!, message, args.join(' '));
+    }
+    const off = await runCli(['initial-access-tokens', 'create'], sandbox.env);
+    assert.equal(off.code, 2, 'refused while dynamic registration with initial access tokens is off');
+    assert.match(off.stderr, /initial access tokens are issued only with dynamic registration set to initial-access-token/);
+
+    const single = await runCli(['initial-access-tokens', 'create', '--expires-in', '600', '--json'], env);
+    assert.equal(single.code, 0, single.stderr);
+    const once = JSON.parse(single.stdout) as { id: string; token: string; singleUse: boolean; used: boolean; createdAt: string; expiresAt: string };
+    assert.equal(once.singleUse, true);
+    assert.equal(Date.parse(once.expiresAt) - Date.parse(once.createdAt), 600_000);
+    const text = await runCli(['initial-access-tokens', 'create', '--reusable'], env);
+    assert.equal(text.code, 0, text.stderr);
+    const [, reusableId, reusableToken] = /^created (\S+) \(reusable, expires [^)]+\)\ninitial access token \(shown only now; hand it to the registrant\): (\S+)\n$/.exec(text.stdout) ?? [];
+    assert.ok(reusableId && reusableToken, text.stdout);
+    const doomed = JSON.parse((await runCli(['initial-access-tokens', 'create', '--json'], env)).stdout) as { id: string; token: string };
+
+    const revoked = await runCli(['initial-access-tokens', 'revoke', doomed.id], env);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.equal(revoked.stdout, `revoked ${doomed.id}\n`);
+    const again = await runCli(['initial-access-tokens', 'revoke', doomed.id], env);
+    assert.equal(again.code, 1);
+    assert.equal(again.stderr, 'gatehouse: initial access token not found\n');
+
+    const listed = await runCli(['initial-access-tokens', 'list', '--json'], env);
+    assert.equal(listed.code, 0, listed.stderr);
+    const rows = JSON.parse(listed.stdout) as Array<{ id: string; singleUse: boolean; used: boolean }>;
+    assert.deepEqual(rows.map((r) => [r.id, r.singleUse, r.used]).sort(), [[once.id, true, false], [reusableId, false, false]].sort());
+    const table = await runCli(['initial-access-tokens', 'list'], env);
+    assert.match(table.stdout, /^ID +USE +CREATED +EXPIRES\n/);
+    for (const value of [once.token, reusableToken!, doomed.token]) {
+      assert.ok(!listed.stdout.includes(value) && !table.stdout.includes(value), 'a token\'s value is never listed');
+    }
+
+    // The server, on the same database, takes the tokens the CLI made.
+    gh = await startTestGatehouse({ GATEHOUSE_DYNAMIC_REGISTRATION: 'initial-access-token', GATEHOUSE_DYNAMIC_CLIENT_RESOURCES: CMS }, sandbox);
+    assert.equal(await register(once.token), 201);
+    assert.equal(await register(once.token), 401, 'a single-use token registers once');
+    assert.equal(await register(reusableToken!), 201);
+    assert.equal(await register(reusableToken!), 201, 'a reusable one until it expires');
+    assert.equal(await register(doomed.token), 401, 'a revoked one registers nothing');
+
+    const audit = await gh.gatehouse.storage.db('audit_log').select('action', 'actor', 'target').where('action', 'like', 'initial_access_token.%').orderBy('id');
+    assert.deepEqual(audit.map((r: { action: string; target: string }) => [r.action, r.target]), [
+      ['initial_access_token.created', `initial-access-token:${once.id}`],
+      ['initial_access_token.created', `initial-access-token:${reusableId}`],
+      ['initial_access_token.created', `initial-access-token:${doomed.id}`],
+      ['initial_access_token.revoked', `initial-access-token:${doomed.id}`],
+    ]);
+    assert.ok(audit.every((r: { actor: string }) => r.actor.startsWith('cli')), 'audited as the operator');
+    const registered = await gh.gatehouse.storage.db('audit_log').select('actor').where({ action: 'client.registered' }).orderBy('id');
+    assert.deepEqual(registered.map((r: { actor: string }) => r.actor), [`initial-access-token:${once.id}`, `initial-access-token:${reusableId}`, `initial-access-token:${reusableId}`]);
   });
 });

@@ -10,6 +10,7 @@ import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '../oidc/grant-revoker.js';
 import { withServices } from './cli-services.js';
 import { CliError } from './cli-error.js';
 import { CLIENTS_HELP, CLIENTS_OPTIONS, runClientsCommand } from './clients-command.js';
+import { INITIAL_ACCESS_TOKENS_HELP, INITIAL_ACCESS_TOKENS_OPTIONS, runInitialAccessTokensCommand } from './initial-access-tokens-command.js';
 import { LABS_HELP, LABS_OPTIONS, runLabsCommand } from './labs-command.js';
 import { USERS_HELP, USERS_OPTIONS, runUsersCommand } from './users-command.js';
 import { operatorOrigin } from './operator-origin.js';
@@ -44,6 +45,12 @@ usage:
   gatehouse clients list            show the clients (never their secrets)
   gatehouse clients rotate-secret CLIENT_ID
                                     print a new secret; the previous one works for the configured overlap
+  gatehouse initial-access-tokens create [--expires-in SECONDS] [--reusable]
+                                    create a token for dynamic client registration; printed once
+  gatehouse initial-access-tokens list
+                                    show the unexpired initial access tokens (never their values)
+  gatehouse initial-access-tokens revoke ID
+                                    end an initial access token
   gatehouse audit verify            check the audit log's hash chain; names the first broken row
   gatehouse audit export            print the audit log as JSON lines
 
@@ -57,6 +64,7 @@ const HELP: Record<string, string> = {
   users: USERS_HELP,
   labs: LABS_HELP,
   clients: CLIENTS_HELP,
+  'initial-access-tokens': INITIAL_ACCESS_TOKENS_HELP,
   audit: 'gatehouse audit verify|export [--json]\n  verify walks the chain in order and exits 1 naming the first row whose link or content does not match.',
   keys: 'gatehouse keys generate|rotate [--activate-in SECONDS]|list [--json]\n  rotate --activate-in 60 publishes the new key a minute before it signs, so services caching JWKS know it first.\n  Manages the private signing JWKS at GATEHOUSE_KEYS_DIR/jwks.json (mode 0600).\n  Running nodes pick up a rotated file within GATEHOUSE_KEYS_RELOAD_SECONDS.',
 };
@@ -74,6 +82,7 @@ async function run(argv: string[]): Promise<void> {
       ...CLIENTS_OPTIONS,
       ...USERS_OPTIONS,
       ...LABS_OPTIONS,
+      ...INITIAL_ACCESS_TOKENS_OPTIONS,
     },
   });
   const [command, ...rest] = positionals;
@@ -161,6 +170,8 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'clients':
       return runClientsCommand(rest, values, config, out);
+    case 'initial-access-tokens':
+      return runInitialAccessTokensCommand(rest, values, config, out);
     case 'labs':
       return runLabsCommand(rest, values, config, out);
     case 'audit': {

@@ -145,6 +145,7 @@ export function createFakeStorage(options: { clock?: ReturnType<typeof createFak
     events: withFaults('events', createFakeEventRepository(state)),
     webhooks: unsupported('webhooks'),
     ssf: unsupported('ssf'),
+    backchannelLogouts: unsupported('backchannelLogouts'),
     emailTokens: withFaults('emailTokens', createFakeEmailTokenRepository(state)),
     factors: unsupported('factors'),
   };

@@ -5,6 +5,7 @@ import { decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import { createLogger } from '../../src/logger.js';
 import { createBackchannelLogout, type BackchannelTarget } from '../../src/oidc/backchannel-logout.js';
 import type { PrivateJwk } from '../../src/oidc/keys.js';
+import { fakeBackchannelLogoutQueue } from '../fakes/fake-backchannel-logout-queue.js';
 import { eventually } from '../helpers/eventually.js';
 
 async function signingKey(): Promise<PrivateJwk> {
@@ -14,7 +15,9 @@ async function signingKey(): Promise<PrivateJwk> {
 
 function sender(options: { target: BackchannelTarget; answers: number[]; allowInternal?: boolean; key: PrivateJwk }) {
   const calls: Array<{ url: string; token: string }> = [];
+  const queue = fakeBackchannelLogoutQueue();
   const logouts = createBackchannelLogout({
+    queue,
     issuer: 'https://id.example.com',
     signingKey: () => options.key,
     findClient: async () => options.target,
@@ -27,33 +30,36 @@ function sender(options: { target: BackchannelTarget; answers: number[]; allowIn
       return options.answers.shift() ?? 200;
     },
   });
-  return { logouts, calls };
+  return { logouts, calls, queue };
 }
 
 describe('unit: back-channel logout sender', () => {
   let key: PrivateJwk;
   before(async () => { key = await signingKey(); });
 
-  it('retries a failed delivery with the same token until the client answers 200, then stops', async () => {
-    const { logouts, calls } = sender({ key, target: { uri: 'http://127.0.0.1:9/logout', sessionRequired: false }, answers: [503, 500] });
+  it('retries a failed delivery until the client answers 200, then stops and forgets it; each try signs a fresh token (a stored delivery may wait past a token\'s lifetime)', async () => {
+    const { logouts, calls, queue } = sender({ key, target: { uri: 'http://127.0.0.1:9/logout', sessionRequired: false }, answers: [503, 500] });
     logouts.notify([{ clientId: 'portal', accountId: 'u-1', sid: 's-1' }]);
     await eventually(async () => (calls.length === 3 ? true : undefined), { what: 'three tries' });
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(calls.length, 3);
-    assert.equal(new Set(calls.map((c) => c.token)).size, 1);
-    const claims = decodeJwt(calls[0]!.token);
-    assert.equal(claims.aud, 'portal');
-    assert.equal(claims.sid, 's-1');
-    logouts.close();
+    assert.equal(new Set(calls.map((c) => decodeJwt(c.token).jti)).size, 3);
+    for (const call of calls) {
+      const claims = decodeJwt(call.token);
+      assert.deepEqual([claims.aud, claims.sid, claims.sub], ['portal', 's-1', 'u-1']);
+    }
+    assert.equal(queue.size(), 0, 'delivered: forgotten');
+    await logouts.close();
   });
 
   it('gives up after the configured number of tries', async () => {
-    const { logouts, calls } = sender({ key, target: { uri: 'http://127.0.0.1:9/logout', sessionRequired: false }, answers: [500, 500, 500, 500, 500] });
+    const { logouts, calls, queue } = sender({ key, target: { uri: 'http://127.0.0.1:9/logout', sessionRequired: false }, answers: [500, 500, 500, 500, 500] });
     logouts.notify([{ clientId: 'portal', accountId: 'u-1' }]);
     await eventually(async () => (calls.length === 3 ? true : undefined), { what: 'three tries' });
     await new Promise((r) => setTimeout(r, 30));
     assert.equal(calls.length, 3);
-    logouts.close();
+    assert.equal(queue.size(), 0, 'given up: forgotten');
+    await logouts.close();
   });
 
   it('refuses loopback and private addresses unless allowed (SSRF), without retrying', async () => {
@@ -62,7 +68,7 @@ describe('unit: back-channel logout sender', () => {
       logouts.notify([{ clientId: 'portal', accountId: 'u-1' }]);
       await new Promise((r) => setTimeout(r, 30));
       assert.equal(calls.length, 0, uri);
-      logouts.close();
+      await logouts.close();
     }
   });
 
@@ -72,7 +78,7 @@ describe('unit: back-channel logout sender', () => {
       logouts.notify([{ clientId: 'portal', accountId: 'u-1' }]);
       await new Promise((r) => setTimeout(r, 20));
       assert.equal(calls.length, 0);
-      logouts.close();
+      await logouts.close();
     }
   });
 });

@@ -7,6 +7,7 @@ import json
 import re
 import time
 import urllib.request
+from pathlib import Path
 from typing import Any, Callable, Dict, List
 
 import pytest
@@ -16,8 +17,8 @@ from gatehouse_verifier import (IntrospectionOptions, VerifierError, client_cred
                                 create_verifier, challenge_for)
 from gatehouse_verifier._http import default_urlopen
 from offline_revocation import verifier_honouring_revocations
-from test_docs import ROOT
 
+ROOT = Path(__file__).resolve().parents[3]
 OPS = client_credentials("ops-service")
 # Long enough that a loaded test machine's reads (every 50 ms) keep the copy fresh while reachable.
 STALE_MS = 1500

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 import type { AuditedChange, ChangeOrigin } from '../management/audited-change.js';
 import type { PayloadRepository } from '../ports/payload-repository.js';
@@ -9,12 +9,16 @@ export const INITIAL_ACCESS_TOKEN_KIND = 'InitialAccessToken';
 /** The registration policy that makes an initial access token good for one registration. */
 export const SINGLE_USE_POLICY = 'single-use';
 const MAX_LISTED = 500;
+/** The longest lifetime an operator may give a token: 30 days. */
+export const INITIAL_ACCESS_TOKEN_MAX_SECONDS = 30 * 86_400;
+/** How a token is named (its stored id): a SHA-256, base64url. */
+export const INITIAL_ACCESS_TOKEN_ID_PATTERN = '^[A-Za-z0-9_-]{43}$';
 
 /** The public id of a registration credential: its SHA-256, which is all that is stored. */
 export const storedTokenId = (token: string): string => createHash('sha256').update(token).digest('base64url');
 
-/** Issues an initial access token (oidc-provider's model) and returns its value. */
-export type InitialAccessTokenIssuer = (options: { expiresInSeconds: number; policies?: string[] }) => Promise<string>;
+/** 256 bits, as oidc-provider's opaque tokens (its `bitsOfOpaqueRandomness` default): 43 base64url characters. */
+const TOKEN_BYTES = 32;
 
 export interface InitialAccessTokenView {
   /** The SHA-256 of the token (base64url): how it is listed, revoked and named in the audit log. */
@@ -29,8 +33,8 @@ export interface InitialAccessTokenView {
 export interface InitialAccessTokenDeps {
   payloads: PayloadRepository;
   change: AuditedChange;
-  /** The server's provider issues them; absent (the CLI): creating one is refused. */
-  issue?: InitialAccessTokenIssuer;
+  /** GATEHOUSE_DYNAMIC_REGISTRATION is `initial-access-token`; otherwise creating one is refused. */
+  enabled: boolean;
   /** Longest lifetime an operator may give a token. */
   maxLifetimeSeconds: number;
 }
@@ -45,15 +49,23 @@ const epochIso = (seconds: unknown) => new Date(Number(seconds) * 1000).toISOStr
 export function createInitialAccessTokens(deps: InitialAccessTokenDeps) {
   return {
     async create(origin: ChangeOrigin, input: { expiresInSeconds: number; singleUse: boolean }): Promise<InitialAccessTokenView & { token: string }> {
-      if (!deps.issue) throw new ValidationError('initial access tokens are issued by the server, with dynamic registration set to initial-access-token', [{ field: '', detail: 'dynamic registration with initial access tokens is off' }]);
+      if (!deps.enabled) throw new ValidationError('initial access tokens are issued only with dynamic registration set to initial-access-token', [{ field: '', detail: 'dynamic registration with initial access tokens is off' }]);
       if (input.expiresInSeconds > deps.maxLifetimeSeconds) throw new ValidationError('too long a lifetime', [{ field: 'expiresInSeconds', detail: `must be at most ${deps.maxLifetimeSeconds}` }]);
-      const token = await deps.issue({ expiresInSeconds: input.expiresInSeconds, ...(input.singleUse ? { policies: [SINGLE_USE_POLICY] } : {}) });
-      const now = Date.now();
+      const token = randomBytes(TOKEN_BYTES).toString('base64url');
+      const iat = Math.floor(Date.now() / 1000);
+      const exp = iat + input.expiresInSeconds;
       const view: InitialAccessTokenView = {
-        id: storedTokenId(token), singleUse: input.singleUse, used: false,
-        createdAt: new Date(now).toISOString(), expiresAt: new Date(now + input.expiresInSeconds * 1000).toISOString(),
+        id: storedTokenId(token), singleUse: input.singleUse, used: false, createdAt: epochIso(iat), expiresAt: epochIso(exp),
       };
-      await deps.change(origin, (_repos, record) => record('initial_access_token.created', `initial-access-token:${view.id}`, { singleUse: view.singleUse, expiresAt: view.expiresAt }));
+      // oidc-provider's payload of its InitialAccessToken model, stored as its adapter stores one
+      // (under the token's hash, without the value): /reg finds it by the value. Written here, not
+      // through the provider, so the CLI (which runs no provider) issues the same tokens, and the
+      // token and its audit row commit together.
+      const payload = { iat, exp, kind: INITIAL_ACCESS_TOKEN_KIND, ...(input.singleUse ? { policies: [SINGLE_USE_POLICY] } : {}) };
+      await deps.change(origin, async (repos, record) => {
+        await repos.payloads.upsert(INITIAL_ACCESS_TOKEN_KIND, view.id, payload, input.expiresInSeconds);
+        await record('initial_access_token.created', `initial-access-token:${view.id}`, { singleUse: view.singleUse, expiresAt: view.expiresAt });
+      });
       return { ...view, token };
     },
 

@@ -1,4 +1,5 @@
 import type { AuditRepository } from './audit-repository.js';
+import type { BackchannelLogoutQueue } from './backchannel-logout-queue.js';
 import type { ClientRepository } from './client-repository.js';
 import type { EventRepository } from './event-repository.js';
 import type { EmailTokenRepository } from './email-token-repository.js';
@@ -36,6 +37,8 @@ export interface Repositories {
   emailTokens: EmailTokenRepository;
   /** Second factors and recovery codes. */
   factors: FactorRepository;
+  /** Back-channel logout deliveries waiting to be sent or retried. */
+  backchannelLogouts: BackchannelLogoutQueue;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { LeaseRelayCursor } from '../../domain/ports/event-repository.js';
 import type { Repositories, Transaction } from '../../domain/ports/repositories.js';
 import { guardStorage, withDomainErrors, type StorageObserver } from '../domain-errors.js';
 import { createAuditRepository } from './audit-repository.js';
+import { createBackchannelLogoutRepository } from './backchannel-logout-repository.js';
 import { createClientRepository } from './client-repository.js';
 import type { Database } from './database.js';
 import { createEventRepository } from './event-repository.js';
@@ -39,6 +40,7 @@ export function createRepositories(db: Database, observe?: StorageObserver): Rep
     ssf: wrap('ssf', createSsfRepository(db)),
     emailTokens: wrap('emailTokens', createEmailTokenRepository(db)),
     factors: wrap('factors', createFactorRepository(db)),
+    backchannelLogouts: wrap('backchannelLogouts', createBackchannelLogoutRepository(db)),
   };
 }
 

@@ -1,9 +1,10 @@
 import { defineOperation, type ApiOperation } from '../api-operation.js';
 import { originOf } from '../caller.js';
+import { INITIAL_ACCESS_TOKEN_ID_PATTERN, INITIAL_ACCESS_TOKEN_MAX_SECONDS } from '../../../domain/clients/initial-access-tokens.js';
 import type { Services } from '../../../services.js';
 import { strictObject, timestamp } from '../schemas.js';
 
-const tokenId = { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$', description: 'The SHA-256 of the token, base64url: how it is listed and named in the audit log.' } as const;
+const tokenId = { type: 'string', pattern: INITIAL_ACCESS_TOKEN_ID_PATTERN, description: 'The SHA-256 of the token, base64url: how it is listed and named in the audit log.' } as const;
 const tokenProps = {
   id: tokenId,
   singleUse: { type: 'boolean', description: 'Good for one registration (the first that presents it, whether it succeeds or not); otherwise good until it expires.' },
@@ -14,7 +15,7 @@ const tokenProps = {
 const tokenRequired = ['id', 'singleUse', 'used', 'createdAt', 'expiresAt'] as const;
 const tokenSchema = strictObject(tokenProps, tokenRequired);
 const createBody = strictObject({
-  expiresInSeconds: { type: 'integer', minimum: 60, maximum: 2_592_000, default: 86_400, description: 'Lifetime (default one day, at most 30 days).' },
+  expiresInSeconds: { type: 'integer', minimum: 60, maximum: INITIAL_ACCESS_TOKEN_MAX_SECONDS, default: 86_400, description: 'Lifetime (default one day, at most 30 days).' },
   singleUse: { type: 'boolean', default: true, description: 'Good for one registration only (default).' },
 });
 
