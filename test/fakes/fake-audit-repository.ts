@@ -1,5 +1,6 @@
 import { chainHash, GENESIS_HASH, type ChainedAuditEntry } from '../../src/domain/audit/audit-chain.js';
 import type { AuditFilter, AuditRepository } from '../../src/domain/ports/audit-repository.js';
+import { createFakeEventRepository } from './fake-event-repository.js';
 import { copy, pageOf, type FakeState } from './fake-state.js';
 
 function matches(row: ChainedAuditEntry, filter: AuditFilter): boolean {
@@ -15,7 +16,8 @@ function matches(row: ChainedAuditEntry, filter: AuditFilter): boolean {
 /** The chained audit log held in FakeState: ids count up from 1, each row hashed onto the previous one. */
 export function createFakeAuditRepository(state: FakeState): AuditRepository {
   return {
-    async append(entry) {
+    async append(entry, events = []) {
+      await createFakeEventRepository(state).append(events);
       const last = state.audit[state.audit.length - 1];
       const prevHash = last?.hash ?? GENESIS_HASH;
       // Stored as JSON would store it, so the hash is checked against what a reader gets back.

@@ -7,9 +7,9 @@ export function createFakeEventRepository(state: FakeState): EventRepository {
     async append(events) {
       for (const event of events) state.events.push({ ...copy(event), data: JSON.parse(JSON.stringify(event.data)) as Record<string, unknown>, seq: (state.events.at(-1)?.seq ?? 0) + 1 });
     },
-    async after(seq, filter, limit) {
+    async after(seq, filter, limit, upTo = Infinity) {
       return state.events
-        .filter((e) => e.seq > seq && (!filter.types?.length || filter.types.includes(e.type)) && (filter.labId === undefined || e.labIds.includes(filter.labId)) && (filter.since === undefined || e.time >= filter.since))
+        .filter((e) => e.seq > seq && e.seq <= upTo && (!filter.types?.length || filter.types.includes(e.type)) && (filter.labId === undefined || e.labIds.includes(filter.labId)) && (filter.since === undefined || e.time >= filter.since))
         .slice(0, limit)
         .map((e) => copy(e));
     },

@@ -7,8 +7,7 @@ import { eventsOfAuditEntry } from './events-of-audit-entry.js';
  * Appends an audit entry and the events it publishes through the same repositories: inside a
  * transaction, the change, its audit row and its events commit together or not at all.
  */
-export async function appendAuditedEvents(repos: Pick<Repositories, 'audit' | 'events'>, entry: AuditEntry, newEventId: IdGenerator): Promise<void> {
-  await repos.audit.append(entry);
-  const drafts = eventsOfAuditEntry(entry);
-  if (drafts.length) await repos.events.append(drafts.map((draft) => ({ ...draft, id: newEventId(), time: entry.at, actor: entry.actor })));
+export async function appendAuditedEvents(repos: Pick<Repositories, 'audit'>, entry: AuditEntry, newEventId: IdGenerator): Promise<void> {
+  const events = eventsOfAuditEntry(entry).map((draft) => ({ ...draft, id: newEventId(), time: entry.at, actor: entry.actor }));
+  await repos.audit.append(entry, events);
 }

@@ -1,4 +1,5 @@
 import type { AuditEntry, ChainedAuditEntry } from '../audit/audit-chain.js';
+import type { DomainEvent } from '../events/domain-event.js';
 import type { Page, Paging } from './paging.js';
 
 /** Filters of the audit query and export; every one is optional and they combine with AND. */
@@ -18,7 +19,12 @@ export interface AuditFilter {
 
 /** The chained audit log. Appends are serialised so each row links to the true previous one. */
 export interface AuditRepository {
-  append(entry: AuditEntry): Promise<void>;
+  /**
+   * Appends an entry to the chain and, with it, the events the change publishes to the outbox
+   * (what EventRepository.append does, in the same step: the change, its audit row and its events
+   * commit together, and the events' positions follow commit order).
+   */
+  append(entry: AuditEntry, events?: readonly DomainEvent[]): Promise<void>;
   /** Rows in id order, a page at a time (for verification and export). */
   all(pageSize?: number): AsyncGenerator<ChainedAuditEntry>;
   /** Newest first (id descending: the order rows were chained in), with the total matching. */

@@ -1,6 +1,8 @@
 import { chainHash, GENESIS_HASH, type AuditEntry, type ChainedAuditEntry } from '../../domain/audit/audit-chain.js';
 import type { AuditFilter, AuditRepository } from '../../domain/ports/audit-repository.js';
+import type { DomainEvent } from '../../domain/events/domain-event.js';
 import type { Database } from './database.js';
+import { EVENT_COLUMNS, EVENT_RECORDS, eventRecords } from './outbox-sql.js';
 
 // Serialises appends across processes so each row links to the true previous one.
 export const AUDIT_LOCK = 7_314_159;
@@ -42,16 +44,17 @@ export function createAuditRepository(db: Database): AuditRepository {
   };
 
   return {
-    async append(entry: AuditEntry): Promise<void> {
-      // The lock lasts until the enclosing transaction ends: inside one (a change and its audit
-      // row, and its events after it), no savepoint of our own — its two extra round trips,
-      // one of them under the lock, were a fifth of the lock's hold time.
+    async append(entry: AuditEntry, events: readonly DomainEvent[] = []): Promise<void> {
+      // The lock lasts until the enclosing transaction ends, and every append waits for it: what
+      // runs under it is kept to the read of the last hash, one insert and the commit. Inside a
+      // transaction, no savepoint of our own (two more round trips); the events go in the same
+      // statement as the row (one more), so publishing events costs the lock no round trip.
       const inTransaction = (work: (trx: Database) => Promise<void>) => (db.isTransaction ? work(db) : db.transaction(work));
       await inTransaction(async (trx) => {
         await trx.raw('SELECT pg_advisory_xact_lock(?)', [AUDIT_LOCK]);
         const last = await trx('audit_log').first('hash').orderBy('id', 'desc');
         const prevHash = (last?.hash as string | undefined) ?? GENESIS_HASH;
-        await trx('audit_log').insert({
+        const row = trx('audit_log').insert({
           at: entry.at,
           actor: entry.actor,
           action: entry.action,
@@ -62,6 +65,8 @@ export function createAuditRepository(db: Database): AuditRepository {
           prev_hash: prevHash,
           hash: chainHash(prevHash, entry),
         });
+        if (events.length === 0) await row;
+        else await trx.raw(`WITH audit_row AS (?) INSERT INTO events (${EVENT_COLUMNS}) SELECT e.* FROM ${EVENT_RECORDS}`, [row, eventRecords(events)]);
       });
     },
 

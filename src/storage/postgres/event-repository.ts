@@ -3,6 +3,7 @@ import type { EventType } from '../../domain/events/event-types.js';
 import type { EventFilter, EventRepository } from '../../domain/ports/event-repository.js';
 import { AUDIT_LOCK } from './audit-repository.js';
 import type { Database } from './database.js';
+import { EVENT_COLUMNS, EVENT_RECORDS, eventRecords } from './outbox-sql.js';
 
 interface EventRow {
   seq: string | number; id: string; type: string; occurred_at: Date; actor: string; subject: string; lab_ids: string[]; data: unknown;
@@ -27,14 +28,7 @@ export function createEventRepository(db: Database): EventRepository {
       // (the audit log's, held to the end of the enclosing transaction) is taken before any row
       // gets its position, so positions follow commit order and a cursor never skips an event
       // that commits late.
-      await db.raw(`
-        INSERT INTO events (id, type, occurred_at, actor, subject, lab_ids, data)
-        SELECT e.id, e.type, e.occurred_at, e.actor, e.subject, e.lab_ids, e.data
-        FROM (SELECT pg_advisory_xact_lock(?)) AS audit_lock,
-          jsonb_to_recordset(?::jsonb) AS e(id uuid, type text, occurred_at timestamptz, actor text, subject text, lab_ids text[], data jsonb)`,
-      [AUDIT_LOCK, JSON.stringify(events.map((e) => ({
-        id: e.id, type: e.type, occurred_at: e.time.toISOString(), actor: e.actor, subject: e.subject, lab_ids: e.labIds, data: e.data,
-      })))]);
+      await db.raw(`INSERT INTO events (${EVENT_COLUMNS}) SELECT e.* FROM (SELECT pg_advisory_xact_lock(?)) AS audit_lock, ${EVENT_RECORDS}`, [AUDIT_LOCK, eventRecords(events)]);
     },
 
     async after(seq: number, filter: EventFilter, limit: number, upTo?: number) {
