@@ -96,7 +96,7 @@ export function createServices(deps: ServicesDeps) {
   const { repos, store } = storage;
   const clock = deps.clock ?? systemClock;
 
-  const hasher = createPasswordHasher();
+  const hasher = createPasswordHasher({ memoryCost: config.passwordHashMemoryKib, timeCost: config.passwordHashTimeCost, parallelism: 1 });
   const change = createAuditedChange({ transaction: storage.transaction, clock });
   const revocations = createRevocationList({ repository: repos.revocations, store });
   const grants = createGrantRevoker({ payloads: repos.payloads, revocations });

@@ -72,6 +72,8 @@ describe('a bad configuration value stops start-up with one clear line and exit 
       [{ NODE_ENV: 'production' }, /GATEHOUSE_COOKIE_KEYS = \(unset\): is required when NODE_ENV=production/],
       [{ NODE_ENV: 'production', GATEHOUSE_COOKIE_KEYS: 'k'.repeat(32) }, /GATEHOUSE_DPOP_NONCE_SECRET = \(unset\): is required when NODE_ENV=production/],
       [{ NODE_ENV: 'production', GATEHOUSE_COOKIE_KEYS: 'k'.repeat(32), GATEHOUSE_DPOP_NONCE_SECRET: 'd'.repeat(32) }, /GATEHOUSE_FACTOR_SECRET = \(unset\): is required when NODE_ENV=production/],
+      // Tests hash cheaply (test/helpers/harness.ts); production never may.
+      [{ NODE_ENV: 'production', GATEHOUSE_PASSWORD_HASH_MEMORY_KIB: '1024' }, /GATEHOUSE_PASSWORD_HASH_MEMORY_KIB × GATEHOUSE_PASSWORD_HASH_TIME_COST = 1024 × 2: must be at least 38912 \(19456 KiB × 2\) when NODE_ENV=production/],
     ] as const) {
       const result = await startServer(env);
       assert.equal(result.code, 2, `${JSON.stringify(env)} exits 2: ${result.stderr}`);

@@ -6,15 +6,21 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet
 
 import { rotateKeyFile } from '../src/oidc/keys.js';
 import { eventually } from './helpers/eventually.js';
-import { backend, CMS, mode, postForm, runCli, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+import { backend, CMS, createSandbox, mode, postForm, runCli, startTestGatehouse, type Sandbox, type TestGatehouse } from './helpers/harness.js';
 import { introspect } from './helpers/user-tokens.js';
 
 describe(`signing key rotation (${mode})`, () => {
   let gh: TestGatehouse;
+  let sandbox: Sandbox;
   before(async () => {
-    gh = await startTestGatehouse();
+    // No seeded key: the key file checked here is the one the development start generates.
+    sandbox = await createSandbox({ seedKeys: false });
+    gh = await startTestGatehouse({}, sandbox);
   });
-  after(async () => gh?.stop());
+  after(async () => {
+    await gh?.stop();
+    await sandbox?.dispose();
+  });
 
   const jwks = async () => (await (await fetch(`${gh.issuer}/jwks`)).json()) as JSONWebKeySet;
   const token = async () => String((await postForm(`${gh.issuer}/token`, { grant_type: 'client_credentials', resource: CMS, scope: 'cases:read' }, backend)).body.access_token);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
 import { FormBrowser, type Page } from './helpers/form-login.js';
-import { john, mode, portal, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+import { john, mode, portal, productionHashing, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 
 const GENERIC_FAILURE = 'Invalid username or password.';
 const blockedBob = { username: 'blocked-bob', password: 'pass123-long-enough' };
@@ -14,7 +14,8 @@ const INJECTED_SCRIPT = /<script(?![^>]*\ssrc="\/static\/[a-z-]+\.js")/i;
 describe(`login and consent pages over plain HTTP (${mode})`, () => {
   let gh: TestGatehouse;
   before(async () => {
-    gh = await startTestGatehouse();
+    // Production's argon2 cost: the timing test below tells a decoy verification from none.
+    gh = await startTestGatehouse(productionHashing);
   });
   after(async () => gh?.stop());
 

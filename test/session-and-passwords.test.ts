@@ -3,13 +3,14 @@ import { strict as assert } from 'node:assert';
 import argon2 from 'argon2';
 
 import { FormBrowser } from './helpers/form-login.js';
-import { john, mode, portal, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+import { john, mode, portal, productionHashing, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 import { userTokens } from './helpers/user-tokens.js';
 
 describe(`passwords and RP-initiated logout (${mode})`, () => {
   let gh: TestGatehouse;
   before(async () => {
-    gh = await startTestGatehouse();
+    // The production defaults, not the harness's cheap hashing.
+    gh = await startTestGatehouse(productionHashing);
   });
   after(async () => gh?.stop());
 

@@ -28,6 +28,9 @@ const envNames = Object.fromEntries(
   Object.entries(settingsSchema.properties).map(([key, spec]) => [key, spec['x-env']]),
 ) as Record<keyof Properties, string>;
 
+/** argon2id memory (KiB) × passes below which production refuses to start: OWASP's m=19456, t=2. */
+const MIN_PRODUCTION_HASH_WORK = 19456 * 2;
+
 const ajv = createAjv({ coerceTypes: true });
 const validate = ajv.compile<Settings>(settingsSchema);
 
@@ -76,6 +79,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       // The URL may hold a password: name the setting, not its value.
       throw new ConfigError(`invalid configuration: ${sources.get('redisUrl') ?? 'redisUrl'}: ${(error as Error).message}`);
     }
+  }
+  // Cheap hashing keeps tests fast; a production deployment never gets less than OWASP's minimum work.
+  if (raw.environment === 'production' && raw.passwordHashMemoryKib * raw.passwordHashTimeCost < MIN_PRODUCTION_HASH_WORK) {
+    throw new ConfigError(`invalid configuration: ${envNames.passwordHashMemoryKib} × ${envNames.passwordHashTimeCost} = ${raw.passwordHashMemoryKib} × ${raw.passwordHashTimeCost}: must be at least ${MIN_PRODUCTION_HASH_WORK} (19456 KiB × 2) when NODE_ENV=production`);
   }
 
   const issuer = raw.issuer ?? `http://localhost:${raw.port}`;

@@ -178,6 +178,14 @@ export const settingsSchema = {
       'x-env': 'GATEHOUSE_PASSWORD_MIN_LENGTH', type: 'integer', minimum: 8, maximum: 128, default: 12,
       description: 'Shortest password the management API, CLI and self-registration accept (a bundled list of common passwords is refused too).',
     },
+    passwordHashMemoryKib: {
+      'x-env': 'GATEHOUSE_PASSWORD_HASH_MEMORY_KIB', type: 'integer', minimum: 1024, maximum: 4194304, default: 19456,
+      description: 'argon2id memory cost of password hashes, in KiB (default OWASP\'s minimum, 19 MiB). Hashes made with other parameters are re-hashed at the next login. In production memory × time must be at least 38912 (the default\'s work); lower values are for tests and development only.',
+    },
+    passwordHashTimeCost: {
+      'x-env': 'GATEHOUSE_PASSWORD_HASH_TIME_COST', type: 'integer', minimum: 1, maximum: 20, default: 2,
+      description: 'argon2id passes over memory (time cost) of password hashes; see passwordHashMemoryKib.',
+    },
     selfRegistration: {
       'x-env': 'GATEHOUSE_SELF_REGISTRATION', type: 'boolean', default: false,
       description: 'Open the public POST /api/v1/registrations endpoint (people create their own account, with no lab).',

@@ -10,6 +10,7 @@ import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config/load-config.js';
 import { packageRoot } from '../../src/config/paths.js';
 import { startGatehouse, type Gatehouse } from '../../src/gatehouse.js';
+import { generateSigningKey, writeKeyFile, type KeyFile } from '../../src/oidc/keys.js';
 import { createDatabase, migrateLatest } from '../../src/storage/postgres/database.js';
 import { createLogger } from '../../src/logger.js';
 
@@ -57,7 +58,22 @@ function migratedPglite(): Promise<string> {
   return pgliteTemplate;
 }
 
-export async function createSandbox(): Promise<Sandbox> {
+/**
+ * A signing key made once per test process: RSA key generation takes a quarter to a whole second on
+ * a loaded machine, and every server start in development mode would otherwise make one.
+ */
+let signingKeyFile: Promise<KeyFile> | undefined;
+function testKeyFile(): Promise<KeyFile> {
+  signingKeyFile ??= generateSigningKey().then((key) => ({ keys: [key], meta: { [key.kid]: { created_at: new Date().toISOString() } } }));
+  return signingKeyFile;
+}
+
+export interface SandboxOptions {
+  /** false: no key file, so the server's development start generates one (test/key-rotation.test.ts checks that file). */
+  seedKeys?: boolean;
+}
+
+export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
   const env: Record<string, string> = {
     NODE_ENV: 'test',
@@ -67,7 +83,12 @@ export async function createSandbox(): Promise<Sandbox> {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     // The fixture's admins sign in with a password alone in most tests; test/second-factors.test.ts turns it on.
     GATEHOUSE_MFA_ADMINS: 'false',
+    // argon2id at its cheapest: production's 19 MiB × 2 passes cost every boot (the fixture's users) and
+    // every login tens of milliseconds of CPU. test/session-and-passwords.test.ts checks the defaults.
+    GATEHOUSE_PASSWORD_HASH_MEMORY_KIB: '1024',
+    GATEHOUSE_PASSWORD_HASH_TIME_COST: '1',
   };
+  if (options.seedKeys !== false) writeKeyFile(env.GATEHOUSE_KEYS_DIR!, await testKeyFile());
   let dropDatabase = async () => {};
   if (mode === 'embedded') cpSync(await migratedPglite(), join(env.GATEHOUSE_DATA_DIR!, 'pglite'), { recursive: true });
   if (mode === 'servers') {
@@ -97,6 +118,9 @@ export async function createSandbox(): Promise<Sandbox> {
     },
   };
 }
+
+/** extraEnv for a server that hashes passwords with the production defaults (an empty value is unset). */
+export const productionHashing: Record<string, string> = { GATEHOUSE_PASSWORD_HASH_MEMORY_KIB: '', GATEHOUSE_PASSWORD_HASH_TIME_COST: '' };
 
 export interface TestGatehouse {
   issuer: string;

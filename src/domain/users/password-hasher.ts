@@ -1,8 +1,9 @@
 import argon2 from 'argon2';
 
 /**
- * argon2id at OWASP's minimum (m=19 MiB, t=2, p=1) unless raised. Hashes made with weaker
- * parameters are reported by `needsRehash` so login can upgrade them transparently.
+ * argon2id at OWASP's minimum (m=19 MiB, t=2, p=1) unless configured otherwise (tests hash
+ * cheaply; production refuses less work). Hashes made with other parameters are reported by
+ * `needsRehash` so login can upgrade them transparently.
  */
 export interface PasswordHashOptions {
   memoryCost: number;
