@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { packageRoot } from '../src/config/paths.js';
 import { CONSOLE_CSP } from '../src/http/routes/console-routes.js';
 import { assertAccessible, assertAccessibleAtBothWidths, launchChromium } from './helpers/browser.js';
-import { CMS, mode, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+import { CMS, mode, postForm, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 import { lena, root } from './helpers/management-api.js';
 import { introspect, userTokens } from './helpers/user-tokens.js';
 
@@ -209,6 +209,37 @@ describe(`the admin console at /admin (headless Chromium, ${mode})`, () => {
     assert.deepEqual(problems, []);
   });
 
+  it('refreshes its short-lived API token in place, and signing out ends the console\'s grant', async () => {
+    const { page, problems } = await newPage();
+    await signIn(page, root);
+    const stored = () => page.evaluate(() => JSON.parse(sessionStorage.getItem('gatehouse-console:tokens') ?? 'null') as { accessToken: string; refreshToken?: string; expiresAt: number } | null);
+    const before = (await stored())!;
+    assert.ok(before.refreshToken, 'offline_access brought a refresh token');
+    assert.equal(await page.evaluate(() => localStorage.length), 0, 'nothing in localStorage');
+    // As if the five minutes were up: the next API call refreshes first.
+    await page.evaluate(() => {
+      const tokens = JSON.parse(sessionStorage.getItem('gatehouse-console:tokens')!) as { expiresAt: number };
+      tokens.expiresAt = Date.now();
+      sessionStorage.setItem('gatehouse-console:tokens', JSON.stringify(tokens));
+    });
+    await navLink(page, 'Users').click();
+    await page.getByRole('status').filter({ hasText: /of \d+ users/ }).waitFor();
+    const after = (await stored())!;
+    assert.notEqual(after.accessToken, before.accessToken);
+    assert.notEqual(after.refreshToken, before.refreshToken, 'the refresh token rotated');
+    assert.ok(after.expiresAt > Date.now() + 60_000);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await page.getByRole('heading', { name: 'Signed out', level: 1 }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/admin/');
+    assert.equal(await stored(), null);
+    const refreshed = await postForm(`${gh.issuer}/token`, { grant_type: 'refresh_token', refresh_token: after.refreshToken!, client_id: 'gatehouse-console' });
+    assert.equal(refreshed.status, 400, 'signing out ended the grant: its refresh token is dead');
+    assert.equal(refreshed.body.error, 'invalid_grant');
+    assert.deepEqual(problems, []);
+  });
+
   /** A platform admin's console token, from a second browser profile. */
   async function adminToken(_: Page): Promise<string> {
     const { page } = await newPage();
@@ -220,9 +251,24 @@ describe(`the admin console at /admin (headless Chromium, ${mode})`, () => {
     const { page, problems } = await newPage();
     await signIn(page, root);
     await assertAccessibleAtBothWidths(page, 'dashboard');
+    // Keyboard: the skip link comes first and leads to the content.
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+
     await page.goto(`${gh.issuer}/admin/users`);
     await page.getByRole('status').filter({ hasText: /of \d+ users/ }).waitFor();
     await assertAccessibleAtBothWidths(page, 'users');
+    // A dialog opened from the keyboard starts in its first field, and Esc gives focus back to its button.
+    await page.getByRole('button', { name: 'New user' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'New user' }).waitFor();
+    assert.equal(await page.evaluate(() => (document.activeElement as HTMLInputElement).name), 'username');
+    await assertAccessible(page, 'the new user dialog');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'New user');
     await page.getByRole('link', { name: 'mary' }).click();
     await page.getByRole('heading', { name: 'Resource roles' }).waitFor();
     await page.getByRole('row', { name: /manager/ }).waitFor();

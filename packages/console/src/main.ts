@@ -120,6 +120,8 @@ function startRouter(api: Api, caller: Caller, auth: Auth): void {
     if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey || link.target) return;
     const url = new URL(link.href);
     if (url.origin !== location.origin || !url.pathname.startsWith(settings.base)) return;
+    // In-page links (the skip link) keep the browser's own behaviour: scroll and focus.
+    if (url.hash && url.pathname === location.pathname && url.search === location.search) return;
     event.preventDefault();
     navigate(`${url.pathname}${url.search}`);
   });
