@@ -162,6 +162,13 @@ describe(`the admin console at /admin (headless Chromium, ${mode})`, () => {
     await page.getByTestId('user-status').getByText('blocked').waitFor();
     assert.equal((await introspect(gh.issuer, tokens.access_token)).active, false);
     await page.getByRole('button', { name: 'Restore' }).waitFor();
+
+    // Filters run on the server and stay in the address.
+    await navLink(page, 'Users').click();
+    await page.getByLabel('Status').selectOption('blocked');
+    await page.getByRole('status').filter({ hasText: '1–2 of 2 users' }).waitFor();
+    assert.deepEqual(await page.locator('table.data tbody tr th').allTextContents(), ['blocked-bob', 'carla']);
+    assert.equal(new URL(page.url()).searchParams.get('status'), 'blocked');
     assert.deepEqual(problems, []);
   });
 

@@ -44,8 +44,9 @@ export const labsScreen: Screen = {
       pagedTable<Lab>({
         caption: 'Labs', noun: ['lab', 'labs'],
         search: { label: 'Search labs', hint: 'Part of a name or id.' },
-        initial: { q: query.get('q') ?? '', offset: Number(query.get('offset') ?? 0) || 0 },
-        onState: (state) => context.setQuery({ q: state.q, offset: state.offset }),
+        filters: [{ name: 'status', label: 'Status', options: [{ value: 'active', label: 'active' }, { value: 'suspended', label: 'suspended' }] }],
+        initial: { q: query.get('q') ?? '', offset: Number(query.get('offset') ?? 0) || 0, filters: { status: query.get('status') ?? '' } },
+        onState: (state) => context.setQuery({ q: state.q, offset: state.offset, ...state.filters }),
         load: (page) => api.labs.list(page),
         empty: { none: 'No labs yet.', action: canCreate ? h('button', { type: 'button', onclick: () => createLabDialog(context) }, 'Create the first lab') : undefined },
         columns: [
@@ -191,6 +192,7 @@ function membersPanel(labId: string, context: ScreenContext, labChanged: () => v
 
   const table = pagedTable<Member>({
     caption: 'Members', noun: ['member', 'members'],
+    filters: [{ name: 'role', label: 'Role', options: roleOptions }, { name: 'status', label: 'Status', options: statusOptions }],
     load: (page) => api.labs.members(labId, page),
     empty: { none: 'No members yet.', action: canWrite ? h('button', { type: 'button', onclick: addMember }, 'Add the first member') : undefined },
     columns: [

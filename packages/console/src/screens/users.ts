@@ -68,8 +68,9 @@ export const usersScreen: Screen = {
       pagedTable<User>({
         caption: 'Users', noun: ['user', 'users'],
         search: { label: 'Search users', hint: 'Part of a username, email or name.' },
-        initial: { q: query.get('q') ?? '', offset: Number(query.get('offset') ?? 0) || 0 },
-        onState: (state) => context.setQuery({ q: state.q, offset: state.offset }),
+        filters: [{ name: 'status', label: 'Status', options: [{ value: 'active', label: 'active' }, { value: 'blocked', label: 'blocked' }] }],
+        initial: { q: query.get('q') ?? '', offset: Number(query.get('offset') ?? 0) || 0, filters: { status: query.get('status') ?? '' } },
+        onState: (state) => context.setQuery({ q: state.q, offset: state.offset, ...state.filters }),
         load: (page) => api.users.list(page),
         empty: { none: 'No users yet.', action: canCreate ? h('button', { type: 'button', onclick: () => createUserDialog(context) }, 'Create the first user') : undefined },
         columns: [

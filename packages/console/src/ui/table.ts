@@ -9,13 +9,19 @@ export interface Column<T> {
   primary?: boolean;
 }
 
-export interface TableState { q: string; offset: number }
+/** The search text, the page, and the chosen value of each filter ('' for any). */
+export interface TableState { q: string; offset: number; filters: Record<string, string> }
+
+/** A server-side filter offered as a select ("any" first). */
+export interface TableFilter { name: string; label: string; options: ReadonlyArray<{ value: string; label: string }> }
 
 export interface PagedTableOptions<T> {
   caption: string;
   columns: ReadonlyArray<Column<T>>;
   /** One page from the server: search and paging happen there, never on a downloaded list. */
-  load: (query: PageQuery & { q?: string }) => Promise<Page<T>>;
+  load: (query: PageQuery & { q?: string } & Record<string, string | number>) => Promise<Page<T>>;
+  /** Filters sent with each page (e.g. `status`). */
+  filters?: readonly TableFilter[];
   /** A search box (server-side `q`); absent: no search. */
   search?: { label: string; hint?: string };
   /** What an empty result says, with and without a search. */
@@ -35,19 +41,21 @@ export interface PagedTableOptions<T> {
  */
 export function pagedTable<T>(options: PagedTableOptions<T>): HTMLElement & { reload: () => Promise<void> } {
   const limit = options.pageSize ?? 25;
-  const state: TableState = { q: options.initial?.q ?? '', offset: options.initial?.offset ?? 0 };
+  const state: TableState = { q: options.initial?.q ?? '', offset: options.initial?.offset ?? 0, filters: { ...options.initial?.filters } };
+  const filtered = () => state.q !== '' || Object.values(state.filters).some(Boolean);
   const body = h('div', { class: 'table-body' });
   const status = h('p', { class: 'table-status', role: 'status', 'aria-live': 'polite' });
   let generation = 0;
 
   async function reload(): Promise<void> {
     const mine = ++generation;
-    options.onState?.({ ...state });
+    options.onState?.({ ...state, filters: { ...state.filters } });
     body.setAttribute('aria-busy', 'true');
     if (!body.firstChild) replace(body, loadingState());
     else status.textContent = 'Loading…';
     try {
-      const page = await options.load({ limit, offset: state.offset, ...(state.q ? { q: state.q } : {}) });
+      const chosen = Object.fromEntries(Object.entries(state.filters).filter(([, v]) => v));
+      const page = await options.load({ ...chosen, limit, offset: state.offset, ...(state.q ? { q: state.q } : {}) });
       if (mine !== generation) return;
       render(page);
     } catch (error) {
@@ -66,8 +74,8 @@ export function pagedTable<T>(options: PagedTableOptions<T>): HTMLElement & { re
         void reload();
         return;
       }
-      replace(body, emptyState(state.q ? options.empty.noMatch ?? `Nothing matches “${state.q}”.` : options.empty.none, state.q ? undefined : options.empty.action));
-      status.textContent = state.q ? `No ${options.noun[1]} match.` : '';
+      replace(body, emptyState(filtered() ? options.empty.noMatch ?? (state.q ? `Nothing matches “${state.q}”.` : 'Nothing matches these filters.') : options.empty.none, filtered() ? undefined : options.empty.action));
+      status.textContent = filtered() ? `No ${options.noun[1]} match.` : '';
       return;
     }
     const first = page.offset + 1;
@@ -105,6 +113,20 @@ export function pagedTable<T>(options: PagedTableOptions<T>): HTMLElement & { re
     parts.push(h('form', { class: 'search', role: 'search', onsubmit: (e: Event) => { e.preventDefault(); run(); } },
       h('label', { for: id }, options.search.label), input, h('button', { type: 'submit' }, 'Search'),
       hintId && h('p', { class: 'hint', id: hintId }, options.search.hint)));
+  }
+  if (options.filters?.length) {
+    parts.push(h('div', { class: 'filters' }, ...options.filters.map((filter) => {
+      const id = uniqueId(`filter-${filter.name}`);
+      const select = h('select', {
+        id, name: filter.name,
+        onchange: () => {
+          state.filters[filter.name] = select.value;
+          state.offset = 0;
+          void reload();
+        },
+      }, h('option', { value: '' }, 'Any'), ...filter.options.map((o) => h('option', { value: o.value, selected: state.filters[filter.name] === o.value }, o.label)));
+      return h('div', { class: 'filter' }, h('label', { for: id }, filter.label), select);
+    })));
   }
   const element = Object.assign(h('div', { class: 'paged-table' }, ...parts, status, body), { reload });
   void reload();
