@@ -216,6 +216,27 @@ describe(`the admin console at /admin (headless Chromium, ${mode})`, () => {
     assert.deepEqual(problems, []);
   });
 
+  it('takes a person back to the page they asked for after signing in, and tells someone who is no admin that the console is not for them', async () => {
+    const { page, problems } = await newPage();
+    await page.goto(`${gh.issuer}/admin/labs?q=second`);
+    await page.getByLabel('Username or email').fill(root.username);
+    await page.getByLabel('Password').fill(root.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Labs', level: 1 }).waitFor();
+    assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, '/admin/labs?q=second');
+    await page.getByRole('status').filter({ hasText: '1–1 of 1 lab' }).waitFor();
+    assert.equal(await page.getByLabel('Search labs').inputValue(), 'second');
+
+    const other = await newPage();
+    await other.page.goto(`${gh.issuer}/admin/`);
+    await other.page.getByLabel('Username or email').fill('john');
+    await other.page.getByLabel('Password').fill('pass123-long-enough');
+    await other.page.getByRole('button', { name: 'Sign in' }).click();
+    await other.page.getByRole('heading', { name: 'Not an administrator', level: 1 }).waitFor();
+    assert.equal(await other.page.getByRole('navigation', { name: 'Console' }).getByRole('link').count(), 0);
+    assert.deepEqual([...problems, ...other.problems], []);
+  });
+
   it('refreshes its short-lived API token in place, and signing out ends the console\'s grant', async () => {
     const { page, problems } = await newPage();
     await signIn(page, root);
