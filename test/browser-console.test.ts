@@ -138,8 +138,7 @@ describe(`the admin console at /admin (headless Chromium, ${mode})`, () => {
 
     await page.getByRole('button', { name: 'Grant a role' }).click();
     const roleDialog = page.getByRole('dialog', { name: 'Grant carla a role' });
-    await roleDialog.getByLabel('Resource').selectOption(CMS);
-    await roleDialog.getByLabel('Role').fill('technician');
+    await roleDialog.getByLabel('Role').selectOption({ label: `Case service (${CMS}): technician` });
     await roleDialog.getByLabel('Where').selectOption('console-lab');
     await roleDialog.getByRole('button', { name: 'Grant role' }).click();
     await page.getByRole('row', { name: /technician/ }).waitFor();
@@ -194,6 +193,20 @@ describe(`the admin console at /admin (headless Chromium, ${mode})`, () => {
     // Blocking and deleting are for platform admins: not offered.
     assert.equal(await page.getByRole('button', { name: 'Block' }).count(), 0);
     assert.equal(await page.getByRole('button', { name: 'Delete user' }).count(), 0);
+    // She grants roles limited to her lab (typing the resource: listing resources is for platform admins), and withdraws them after confirming.
+    await page.getByRole('button', { name: 'Grant a role' }).click();
+    const roleDialog = page.getByRole('dialog', { name: 'Grant john a role' });
+    await roleDialog.getByLabel('Resource URI').fill(CMS);
+    await roleDialog.getByLabel('Role').fill('manager');
+    assert.equal(await roleDialog.getByLabel('Where').inputValue(), 'lab-1');
+    await roleDialog.getByRole('button', { name: 'Grant role' }).click();
+    await page.getByRole('row', { name: /manager/ }).getByText('lab lab-1').waitFor();
+    await page.getByRole('button', { name: `Withdraw manager on ${CMS} in lab-1` }).click();
+    await page.getByRole('dialog', { name: 'Withdraw this role?' }).getByRole('button', { name: 'Withdraw' }).click();
+    await page.getByRole('row', { name: /manager/ }).waitFor({ state: 'detached' });
+    // The global role john holds is shown, but not hers to withdraw.
+    await page.getByRole('row', { name: /technician/ }).waitFor();
+    assert.equal(await page.getByRole('button', { name: /^Withdraw technician/ }).count(), 0);
 
     // Another lab's page shows the API's refusal, not its members.
     await page.goto(`${gh.issuer}/admin/labs/lab-2`);
