@@ -1,0 +1,18 @@
+import { dashboardScreen } from './dashboard.js';
+import { labScreen, labsScreen } from './labs.js';
+import type { Screen } from './screen.js';
+import { userScreen, usersScreen } from './users.js';
+
+export type { Caller, Cleanup, Screen, ScreenContext } from './screen.js';
+
+/**
+ * Every screen of the console, in navigation order. A screen is offered when the caller holds
+ * its scopes (and is a platform admin where `platformOnly`); the router matches `path`.
+ */
+export const screens: readonly Screen[] = [
+  dashboardScreen,
+  usersScreen,
+  userScreen,
+  labsScreen,
+  labScreen,
+];
