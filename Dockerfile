@@ -12,6 +12,8 @@
 #                           node_modules/@gatehouse/verifier links to packages/verifier (npm workspace)
 #   /app/packages/verifier/ @gatehouse/verifier, built (package.json and dist/src): what
 #                           `gatehouse/verifier` re-exports
+#   /app/packages/console/  the admin console served at /admin: public/ (page, stylesheet) and
+#                           dist/ (its browser scripts, compiled by the same `tsc -b`)
 #   /app/dist/src/          compiled server and CLI (dist/src/main.js, dist/src/cli/main.js)
 #   /app/dist/migrations/   compiled migrations (listed in migrations/index.ts, no directory scan)
 #   /app/views/             page templates and views/static/gatehouse.css
@@ -29,6 +31,7 @@ WORKDIR /app
 # every workspace package the lockfile names.
 COPY package.json package-lock.json ./
 COPY packages/verifier/package.json ./packages/verifier/package.json
+COPY packages/console/package.json ./packages/console/package.json
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --no-audit --no-fund
 
@@ -38,10 +41,13 @@ RUN --mount=type=cache,target=/root/.npm \
 COPY tsconfig.json ./
 COPY packages/verifier/tsconfig.json ./packages/verifier/tsconfig.json
 COPY packages/verifier/src ./packages/verifier/src
+COPY packages/console/tsconfig.json ./packages/console/tsconfig.json
+COPY packages/console/src ./packages/console/src
 COPY src ./src
 COPY migrations ./migrations
 RUN npx tsc -b \
  && test -f packages/verifier/dist/src/index.js \
+ && test -f packages/console/dist/main.js \
  && test -f dist/src/main.js \
  && test -f dist/src/cli/main.js \
  && test -f dist/migrations/index.js \
@@ -62,6 +68,9 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/packages/verifier/package.json ./packages/verifier/package.json
 COPY --from=build /app/packages/verifier/dist/src ./packages/verifier/dist/src
+COPY --from=build /app/packages/console/package.json ./packages/console/package.json
+COPY --from=build /app/packages/console/dist ./packages/console/dist
+COPY packages/console/public ./packages/console/public
 COPY --from=build /app/dist ./dist
 COPY views ./views
 COPY config ./config

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 import type { Browser } from 'playwright-core';
 
-import { launchChromium } from '../test/helpers/console-browser.js';
+import { launchChromium } from '../test/helpers/browser.js';
 
 import { createBenchSandbox, type BenchSandbox } from './bench-sandbox.js';
 import { freePort, spawnChildServer, type ChildServer } from './child-server.js';

@@ -12,6 +12,7 @@ import { AppError } from './domain/errors.js';
 import { parseImportDocument } from './config/import-document.js';
 import { createApiAuthenticator } from './http/api/api-auth.js';
 import { createApiRouter } from './http/api/api-router.js';
+import { createConsoleRoutes } from './http/routes/console-routes.js';
 import { buildOpenApiDocument } from './http/api/openapi.js';
 import { createManagementOperations } from './http/api/operations/index.js';
 import { createHttpApp } from './http/app.js';
@@ -292,6 +293,7 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
 
     await services.ensureApiResource();
     await services.ensureAccountClient(cookieKeys);
+    await services.ensureConsoleClient();
     // Mail still being sent when the server stops is waited for (its links are already stored).
     stops.push(async () => { await services.email?.drain(); await mailer?.close(); });
 
@@ -397,6 +399,7 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
           impaired: { store: STORE_FEATURES },
         }),
         createStaticRoutes({ [BRANDS_CSS_PATH]: branding.stylesheet }),
+        createConsoleRoutes({ issuer: config.issuer, apiResource: config.apiResource }),
         createSsfRoutes(config.issuer),
         createMetricsRoutes(metrics, config.metricsToken),
         // Before the API router, whose catch-all answers 404 for anything else under /api/v1.

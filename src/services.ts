@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 import type { Config } from './config/load-config.js';
 import { ensureAccountClient } from './domain/account/account-client.js';
+import { ensureConsoleClient } from './domain/console/console-client.js';
 import { createAccountSelfService } from './domain/account/account-self-service.js';
 import { createAccountSessions } from './domain/account/account-sessions.js';
 import { createEmailFlows } from './domain/email/email-flows.js';
@@ -210,6 +211,8 @@ export function createServices(deps: ServicesDeps) {
     accountSessions: createAccountSessions({ store, ttlSeconds: ACCOUNT_SESSION_SECONDS, signInTtlSeconds: ACCOUNT_SIGN_IN_SECONDS }),
     /** Registers the account page's own client (secret derived from the cookie keys). */
     ensureAccountClient: (cookieKeys: readonly string[]) => ensureAccountClient(repos.clients, { issuer: config.issuer, cookieKeys, now: clock.now() }),
+    /** Registers the admin console's own public client (/admin, docs/CONSOLE.md). */
+    ensureConsoleClient: () => ensureConsoleClient(repos.clients, { issuer: config.issuer, apiResource: config.apiResource }),
     statistics: createStatistics({ statistics: repos.statistics, tokenCounts: repos.tokenCounts, tokenIssuance, sessions: browserSessions, clock }),
     login: createLogin({ authenticate: createAuthenticateUser({ users: repos.users, hasher }), throttle, audit, hasSecondFactor: secondFactors.hasFactor }),
     /** TOTP, passkeys and recovery codes: enrolment, checks, removal (sign-in pages and the account page). */

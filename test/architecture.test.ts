@@ -43,6 +43,11 @@ const RULES: Array<{ name: string; from: string; forbidden: (specifier: string) 
     from: 'packages/verifier/src',
     forbidden: (s) => !(s === 'jose' || s.startsWith('node:') || s.startsWith('packages/verifier/src/')),
   },
+  {
+    name: 'the console runs in the browser as served: it imports only its own files (no package, no CDN, no Node built-in)',
+    from: 'packages/console/src',
+    forbidden: (s) => !s.startsWith('packages/console/src/'),
+  },
 ];
 
 describe('architecture: dependencies point inward (http → domain ← storage)', () => {

@@ -1,22 +1,16 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
 
 import * as oidc from 'openid-client';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
-import { packageRoot } from '../src/config/paths.js';
+import { assertAccessible, assertAccessibleAtBothWidths, launchChromium } from './helpers/browser.js';
 import { CMS, john, mode, portal, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 import { discoverClient, portalAuthorization } from './helpers/relying-party.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
-const AXE = readFileSync(`${packageRoot}node_modules/axe-core/axe.min.js`, 'utf8');
 const LOGO = 'https://cdn.example/portal-logo.svg';
 const LOGO_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="80" height="40"><rect width="80" height="40" fill="#0b5394"/></svg>';
 const BRANDING = { clients: { [portal.id]: { displayName: 'Portal Team', logoUrl: LOGO, accentColour: '#0b5394' } } };
 const mary = { username: 'mary', password: 'pass123-long-enough' };
-
-interface AxeResult { passes: unknown[]; violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }
 
 describe(`pages are accessible, localised and branded in a real browser (headless Chromium, ${mode})`, () => {
   let gh: TestGatehouse;
@@ -26,7 +20,7 @@ describe(`pages are accessible, localised and branded in a real browser (headles
 
   before(async () => {
     gh = await startTestGatehouse({ GATEHOUSE_BRANDING: JSON.stringify(BRANDING) });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     config = await discoverClient(gh.issuer, portal.id, portal.secret);
   });
   after(async () => {
@@ -50,25 +44,6 @@ describe(`pages are accessible, localised and branded in a real browser (headles
     // The configured logo's host, answered here: the test has no outside network.
     await page.route(LOGO, (route) => route.fulfill({ status: 200, contentType: 'image/svg+xml', body: LOGO_SVG }));
     return { page, cspViolations };
-  }
-
-  /** axe-core over the whole page (WCAG 2.x A and AA rules and best practices), injected through the debugger, which the pages' CSP does not govern. */
-  async function assertAccessible(page: Page, what: string): Promise<void> {
-    if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
-    const result = await page.evaluate(() => (window as unknown as { axe: { run: (context: Document, options: object) => Promise<unknown> } })
-      .axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })) as AxeResult;
-    assert.ok(result.passes.length > 10, `${what}: axe-core ran its checks`);
-    const found = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    assert.deepEqual(found, [], `${what}: axe-core violations`);
-  }
-
-  /** axe-core at a phone's 375 px and at a desktop width; at 375 px nothing may scroll sideways. */
-  async function assertAccessibleAtBothWidths(page: Page, what: string): Promise<void> {
-    for (const viewport of [{ width: 375, height: 667 }, { width: 1280, height: 800 }]) {
-      await page.setViewportSize(viewport);
-      await assertAccessible(page, `${what} at ${viewport.width}px`);
-      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= viewport.width, `${what} does not scroll sideways at ${viewport.width}px`);
-    }
   }
 
   it('login, consent, lab picker, an error page and /account pass axe-core at 375 px and 1280 px', async () => {

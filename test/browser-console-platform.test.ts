@@ -3,7 +3,8 @@ import { strict as assert } from 'node:assert';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import { mode, postForm, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
-import { assertAccessibleAtBothWidths, launchChromium, settled, signInToConsole } from './helpers/console-browser.js';
+import { assertAccessibleAtBothWidths, launchChromium } from './helpers/browser.js';
+import { settled, signInToConsole, watchedPage } from './helpers/console-browser.js';
 import { eventually } from './helpers/eventually.js';
 import { api, lena, opsService, root, serviceToken } from './helpers/management-api.js';
 
@@ -33,17 +34,7 @@ describe(`the admin console's platform screens (headless Chromium, ${mode})`, ()
     for (const context of contexts.splice(0)) await context.close();
   });
 
-  async function newPage(): Promise<{ page: Page; problems: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('console', (message) => {
-      if (message.text().includes('Content Security Policy')) problems.push(message.text());
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    return { page, problems };
-  }
+  const newPage = () => watchedPage(browser, contexts);
   const open = async (page: Page, path: string) => {
     await page.goto(`${gh.issuer}/admin/${path}`);
     await settled(page);

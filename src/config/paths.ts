@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 export const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 export const viewsDir = `${packageRoot}views`;
+/** The admin console (packages/console): `public/` as written, `dist/` compiled by `tsc -b`. */
+export const consoleDir = `${packageRoot}packages/console`;
 /** The generated JSON copy of the import schema (src/domain/import/import-schema.ts is the source). */
 export const importSchemaPath = `${packageRoot}config/import.schema.json`;
 
