@@ -68,7 +68,9 @@ export async function startSeededConsole(options: { users: number; labs: number;
     script: `${packageRoot}dist/src/main.js`,
     env: {
       PATH: process.env.PATH ?? '', ...sandbox.env, NODE_ENV: 'test', LOG_LEVEL: 'warn',
-      GATEHOUSE_IMPORT: writeImport(dir, options.users, options.labs), PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`,
+      GATEHOUSE_IMPORT: writeImport(dir, options.users, options.labs),
+      // The fixtures' admin has no second factor: as in the tests, admins are not made to enrol one.
+      GATEHOUSE_MFA_ADMINS: 'false', PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`,
     },
     port,
     readyPath: '/readyz',
