@@ -109,20 +109,14 @@ describe(`the admin console's platform screens (headless Chromium, ${mode})`, ()
     assert.equal(hook.status, 201, JSON.stringify(hook.body));
     assert.equal((await api(gh.issuer, ops, 'POST', '/labs', { id: 'hooked-lab', name: 'Hooked lab' })).status, 201, 'an event for the webhook');
     const { page, problems } = await newPage();
-    // axe-core sets inline styles of its own while it measures (the CSP blocks and reports them): those reports are not the console's.
-    const checkAccessible = async (what: string) => {
-      const before = problems.length;
-      await assertAccessibleAtBothWidths(page, what);
-      problems.splice(before);
-    };
     await signInToConsole(page, gh.issuer, root);
     for (const path of ['', 'clients', 'clients/ops-service', 'resources', 'webhooks', `webhooks/${hook.body.webhook.id}`, 'audit', 'signing-keys']) {
       await open(page, path);
-      await checkAccessible(`/admin/${path}`);
+      await assertAccessibleAtBothWidths(page, `/admin/${path}`);
     }
     await eventually(async () => (await api(gh.issuer, ops, 'GET', `/webhooks/${hook.body.webhook.id}/deliveries`)).body.items?.[0], { what: 'a delivery' });
     await open(page, `webhooks/${hook.body.webhook.id}`);
-    await checkAccessible('a webhook with a delivery');
+    await assertAccessibleAtBothWidths(page, 'a webhook with a delivery');
     await page.getByRole('button', { name: /^Redeliver lab\.created/ }).click();
     await page.getByText('Queued for delivery.').waitFor();
     await open(page, '');
@@ -135,11 +129,11 @@ describe(`the admin console's platform screens (headless Chromium, ${mode})`, ()
     assert.match(page.url(), /action=client\.\*/);
     await open(page, 'clients');
     await page.getByRole('button', { name: 'New client' }).click();
-    await checkAccessible('the client type dialog');
+    await assertAccessibleAtBothWidths(page, 'the client type dialog');
     await page.keyboard.press('Escape');
     await open(page, 'resources');
     await page.getByRole('button', { name: 'New resource' }).click();
-    await checkAccessible('the new resource dialog');
+    await assertAccessibleAtBothWidths(page, 'the new resource dialog');
     assert.deepEqual(problems, []);
   });
 
