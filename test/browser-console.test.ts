@@ -129,8 +129,7 @@ describe(`the admin console at /admin (headless Chromium, ${mode})`, () => {
 
     await page.getByRole('button', { name: 'Grant a role' }).click();
     const roleDialog = page.getByRole('dialog', { name: 'Grant carla a role' });
-    await roleDialog.getByLabel('Resource').selectOption(CMS);
-    await roleDialog.getByLabel('Role').fill('technician');
+    await roleDialog.getByLabel('Role').selectOption({ label: `Case service (${CMS}): technician` });
     await roleDialog.getByLabel('Where').selectOption('console-lab');
     await roleDialog.getByRole('button', { name: 'Grant role' }).click();
     await page.getByRole('row', { name: /technician/ }).waitFor();
@@ -185,6 +184,20 @@ describe(`the admin console at /admin (headless Chromium, ${mode})`, () => {
     // Blocking and deleting are for platform admins: not offered.
     assert.equal(await page.getByRole('button', { name: 'Block' }).count(), 0);
     assert.equal(await page.getByRole('button', { name: 'Delete user' }).count(), 0);
+    // She grants roles limited to her lab (typing the resource: listing resources is for platform admins), and withdraws them after confirming.
+    await page.getByRole('button', { name: 'Grant a role' }).click();
+    const roleDialog = page.getByRole('dialog', { name: 'Grant john a role' });
+    await roleDialog.getByLabel('Resource URI').fill(CMS);
+    await roleDialog.getByLabel('Role').fill('manager');
+    assert.equal(await roleDialog.getByLabel('Where').inputValue(), 'lab-1');
+    await roleDialog.getByRole('button', { name: 'Grant role' }).click();
+    await page.getByRole('row', { name: /manager/ }).getByText('lab lab-1').waitFor();
+    await page.getByRole('button', { name: `Withdraw manager on ${CMS} in lab-1` }).click();
+    await page.getByRole('dialog', { name: 'Withdraw this role?' }).getByRole('button', { name: 'Withdraw' }).click();
+    await page.getByRole('row', { name: /manager/ }).waitFor({ state: 'detached' });
+    // The global role john holds is shown, but not hers to withdraw.
+    await page.getByRole('row', { name: /technician/ }).waitFor();
+    assert.equal(await page.getByRole('button', { name: /^Withdraw technician/ }).count(), 0);
 
     // Another lab's page shows the API's refusal, not its members.
     await page.goto(`${gh.issuer}/admin/labs/lab-2`);
@@ -205,6 +218,27 @@ describe(`the admin console at /admin (headless Chromium, ${mode})`, () => {
     }, { token, ottoId: otto.items[0]!.id });
     for (const status of crafted) assert.ok(status === 403 || status === 404, `refused: ${crafted.join()}`);
     assert.deepEqual(problems, []);
+  });
+
+  it('takes a person back to the page they asked for after signing in, and tells someone who is no admin that the console is not for them', async () => {
+    const { page, problems } = await newPage();
+    await page.goto(`${gh.issuer}/admin/labs?q=second`);
+    await page.getByLabel('Username or email').fill(root.username);
+    await page.getByLabel('Password').fill(root.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Labs', level: 1 }).waitFor();
+    assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, '/admin/labs?q=second');
+    await page.getByRole('status').filter({ hasText: '1–1 of 1 lab' }).waitFor();
+    assert.equal(await page.getByLabel('Search labs').inputValue(), 'second');
+
+    const other = await newPage();
+    await other.page.goto(`${gh.issuer}/admin/`);
+    await other.page.getByLabel('Username or email').fill('john');
+    await other.page.getByLabel('Password').fill('pass123-long-enough');
+    await other.page.getByRole('button', { name: 'Sign in' }).click();
+    await other.page.getByRole('heading', { name: 'Not an administrator', level: 1 }).waitFor();
+    assert.equal(await other.page.getByRole('navigation', { name: 'Console' }).getByRole('link').count(), 0);
+    assert.deepEqual([...problems, ...other.problems], []);
   });
 
   it('refreshes its short-lived API token in place, and signing out ends the console\'s grant', async () => {

@@ -28,7 +28,16 @@ function matchScreen(path: string): { screen: Screen; params: Record<string, str
     const pattern = screen.path ? screen.path.split('/') : [];
     if (pattern.length !== parts.length) continue;
     const params: Record<string, string> = {};
-    if (pattern.every((p, i) => (p.startsWith(':') ? (params[p.slice(1)] = decodeURIComponent(parts[i]!)) !== undefined : p === parts[i]))) return { screen, params };
+    const fits = pattern.every((p, i) => {
+      if (!p.startsWith(':')) return p === parts[i];
+      try {
+        params[p.slice(1)] = decodeURIComponent(parts[i]!);
+        return true;
+      } catch {
+        return false; // a malformed %-escape names nothing
+      }
+    });
+    if (fits) return { screen, params };
   }
   return undefined;
 }

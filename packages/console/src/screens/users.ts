@@ -154,10 +154,10 @@ function accessPanel(user: User, context: ScreenContext, refresh: () => Promise<
   const { api, caller } = context;
   const self = user.id === caller.userId;
   const actions: Child[] = [];
-  const run = async (work: () => Promise<unknown>, message: string, after: () => void = () => void refresh()) => {
+  const run = async <R>(work: () => Promise<R>, message: string | ((result: R) => string), after: () => void = () => void refresh()) => {
     try {
-      await work();
-      toast(message);
+      const result = await work();
+      toast(typeof message === 'string' ? message : message(result));
       after();
     } catch (error) {
       toast(error instanceof Error ? error.message : String(error), 'error');
@@ -206,7 +206,7 @@ function accessPanel(user: User, context: ScreenContext, refresh: () => Promise<
           title: `Reset second factors of ${user.username}?`, confirmLabel: 'Reset factors', danger: true,
           message: 'Every authenticator app, passkey and recovery code is removed. They enrol again at their next sign-in that needs a factor.',
         });
-        if (ok) await run(async () => toast(`${(await api.users.resetFactors(user.id)).removed} second factors removed.`), 'Second factors reset.', () => {});
+        if (ok) await run(() => api.users.resetFactors(user.id), ({ removed }) => `Second factors reset: ${removed} removed.`, () => {});
       },
     }, 'Reset second factors'));
   }
@@ -286,15 +286,21 @@ function rolesPanel(user: User, context: ScreenContext): HTMLElement {
     const labOptions = caller.kind === 'platform_admin'
       ? [{ value: '', label: 'Every lab (global)' }, ...user.labs.map((l) => ({ value: l.labId, label: `Only in ${l.labId}` }))]
       : [{ value: caller.labId, label: `Only in ${caller.labId}` }];
+    // A platform admin picks from each resource's catalogue; a lab admin (who may not list resources) types the URI and role.
+    const choices = (resources ?? []).flatMap((r) => r.roles.map((role) => ({ resource: r.uri, role, label: `${r.name} (${r.uri}): ${role}` })));
     const fields: FieldSpec[] = [
-      resources?.length
-        ? { name: 'resource', label: 'Resource', type: 'select', required: true, options: resources.map((r) => ({ value: r.uri, label: `${r.name} (${r.uri})` })) }
-        : { name: 'resource', label: 'Resource URI', type: 'text', required: true, hint: 'The resource indicator, e.g. https://cms.example.' },
-      { name: 'role', label: 'Role', required: true, hint: resources?.length ? `Roles: ${resources.map((r) => `${r.name}: ${r.roles.join(', ')}`).join('; ')}.` : 'A role from the resource’s catalogue.' },
+      ...(choices.length
+        ? [{ name: 'choice', label: 'Role', type: 'select', required: true, options: choices.map((c, i) => ({ value: String(i), label: c.label })) }] satisfies FieldSpec[]
+        : [
+            { name: 'resource', label: 'Resource URI', required: true, hint: 'The resource indicator, e.g. https://cms.example.' },
+            { name: 'role', label: 'Role', required: true, hint: 'A role from the resource’s catalogue.' },
+          ] satisfies FieldSpec[]),
       { name: 'lab', label: 'Where', type: 'select', options: labOptions, value: labOptions[0]!.value },
     ];
     const done = await formDialog(`Grant ${user.username} a role`, fields, 'Grant role', async (values) => {
-      await api.users.grantRole(user.id, { resource: String(values.resource), role: String(values.role), ...(values.lab ? { lab: String(values.lab) } : {}) });
+      const chosen = choices[Number(values.choice)];
+      const assignment = chosen ? { resource: chosen.resource, role: chosen.role } : { resource: String(values.resource), role: String(values.role) };
+      await api.users.grantRole(user.id, { ...assignment, ...(values.lab ? { lab: String(values.lab) } : {}) });
       toast('Role granted: it is in their next token.');
     });
     if (done) void load();
