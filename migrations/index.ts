@@ -10,6 +10,7 @@ import * as secondFactors from './20261129_007_second_factors.js';
 import * as emailTokens from './20261129_008_email_tokens.js';
 import * as userAttributesTokenClaims from './20261129_010_user_attributes_token_claims.js';
 import * as sharedSignals from './20261129_011_ssf.js';
+import * as auditActionTime from './20261129_012_audit_action_time.js';
 import * as backchannelLogouts from './20261129_014_backchannel_logouts.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
@@ -26,6 +27,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261129_008_email_tokens', emailTokens],
   ['20261129_010_user_attributes_token_claims', userAttributesTokenClaims],
   ['20261129_011_ssf', sharedSignals],
+  ['20261129_012_audit_action_time', auditActionTime],
   ['20261129_014_backchannel_logouts', backchannelLogouts],
 ];
 

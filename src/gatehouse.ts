@@ -43,6 +43,7 @@ import { createBackchannelLogout } from './oidc/backchannel-logout.js';
 import { createRegisteredClientStore } from './oidc/client-registration.js';
 import { createOutboundFetch } from './lib/outbound-fetch.js';
 import { watchKeyFile } from './oidc/key-watcher.js';
+import { announceSigningKey } from './oidc/signing-keys.js';
 import { ensureDevCookieKeys, ensureKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, type KeyFile } from './oidc/keys.js';
 import { createLabPolicy } from './oidc/lab-policy.js';
 import { answerStorageOutagesWith503, withProtocolErrors } from './oidc/errors.js';
@@ -115,21 +116,6 @@ function drain(server: Server, graceMs: number): Promise<void> {
   });
 }
 
-/**
- * Records a newly published signing key (`signing_key.rotated`) once for the whole cluster:
- * every node notices the rotated key file, the first to claim the kid in the shared store records it.
- */
-async function announceSigningKey(storage: Storage, services: Services, kid: string, activatesAt: string | undefined): Promise<void> {
-  const claim = `signing-key-announced:${kid}`;
-  if (!(await storage.store.claim(claim, 90 * 86_400))) return;
-  try {
-    await services.audit.record({ actor: 'system:keys', action: 'signing_key.rotated', target: `key:${kid}`, details: { kid, activatesAt: activatesAt ?? null } });
-  } catch (error) {
-    // Another node's next reload, or this one's, may try again.
-    await storage.store.delete([claim]).catch(() => undefined);
-    throw error;
-  }
-}
 /** oidc-provider's outbound calls (metadata documents, jwks_uri): its own per-purpose limits apply within these. */
 const OUTBOUND_TIMEOUT_MS = 2500;
 const OUTBOUND_MAX_BYTES = 256 * 1024;
@@ -376,7 +362,7 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
       published = new Set(file.keys.map((k) => k.kid));
       current = build(file);
       for (const key of file.keys.filter((k) => !known.has(k.kid))) {
-        announceSigningKey(storage, services, key.kid, file.meta[key.kid]?.activates_at).catch((error: unknown) => log.error('could not record a rotated signing key', { kid: key.kid, error }));
+        announceSigningKey({ store: storage.store, audit: services.audit }, key.kid, file.meta[key.kid]?.activates_at, { actor: 'system:keys' }).catch((error: unknown) => log.error('could not record a rotated signing key', { kid: key.kid, error }));
       }
     }));
     if (config.importFile) {

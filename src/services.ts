@@ -53,6 +53,7 @@ import { createAccountClaims } from './oidc/account-claims.js';
 import { createGrantRevoker } from './oidc/grant-revoker.js';
 import { createRevocationList } from './oidc/revocation-list.js';
 import { createSessionDirectory } from './oidc/session-directory.js';
+import { createSigningKeys, keyRetainSeconds } from './oidc/signing-keys.js';
 import type { Storage } from './storage/create-storage.js';
 
 const REGISTRATIONS_PER_WINDOW = 10;
@@ -174,6 +175,8 @@ export function createServices(deps: ServicesDeps) {
     accounts: createAccountClaims({ users: repos.users, labs: labAccess }),
     audit,
     auditTrail: createAuditTrail({ repository: repos.audit }),
+    /** The signing key file (list, rotate with pre-publication) for the management API. */
+    signingKeys: createSigningKeys({ keysDir: config.keysDir, retainSeconds: keyRetainSeconds(config.idTokenTtlSeconds), store, audit }),
     /** RFC 8693 token exchange policy: which targets, which scopes, the lab carried over, `act`; audited. */
     tokenExchange: createTokenExchange({ resources: repos.resources, labs: labAccess, audit, clock }),
     tokenIssuance,
@@ -208,7 +211,7 @@ export function createServices(deps: ServicesDeps) {
     ensureAccountClient: (cookieKeys: readonly string[]) => ensureAccountClient(repos.clients, { issuer: config.issuer, cookieKeys, now: clock.now() }),
     /** Registers the admin console's own public client (/admin, docs/CONSOLE.md). */
     ensureConsoleClient: () => ensureConsoleClient(repos.clients, { issuer: config.issuer, apiResource: config.apiResource }),
-    statistics: createStatistics({ statistics: repos.statistics, tokenCounts: repos.tokenCounts, tokenIssuance, sessions: browserSessions }),
+    statistics: createStatistics({ statistics: repos.statistics, tokenCounts: repos.tokenCounts, tokenIssuance, sessions: browserSessions, clock }),
     login: createLogin({ authenticate: createAuthenticateUser({ users: repos.users, hasher }), throttle, audit, hasSecondFactor: secondFactors.hasFactor }),
     /** TOTP, passkeys and recovery codes: enrolment, checks, removal (sign-in pages and the account page). */
     secondFactors,

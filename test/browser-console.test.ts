@@ -7,6 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { packageRoot } from '../src/config/paths.js';
 import { CONSOLE_CSP } from '../src/http/routes/console-routes.js';
 import { assertAccessible, assertAccessibleAtBothWidths, launchChromium } from './helpers/browser.js';
+import { watchedPage } from './helpers/console-browser.js';
 import { CMS, mode, postForm, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 import { lena, root } from './helpers/management-api.js';
 import { introspect, userTokens } from './helpers/user-tokens.js';
@@ -30,17 +31,7 @@ describe(`the admin console at /admin (headless Chromium, ${mode})`, () => {
   });
 
   /** A fresh browser profile; CSP violations and page errors are collected (there must be none). */
-  async function newPage(viewport = { width: 1280, height: 800 }): Promise<{ page: Page; problems: string[] }> {
-    const context = await browser.newContext({ viewport });
-    contexts.push(context);
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('console', (message) => {
-      if (message.text().includes('Content Security Policy')) problems.push(message.text());
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    return { page, problems };
-  }
+  const newPage = (viewport?: { width: number; height: number }) => watchedPage(browser, contexts, viewport);
 
   /** Opens /admin and signs in on Gatehouse's own login page; resolves on the console's dashboard. */
   async function signIn(page: Page, person: { username: string; password: string }): Promise<void> {

@@ -5,8 +5,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { AppError } from '../domain/errors.js';
 import { parseImportDocument } from '../config/import-document.js';
-import { generateKeyFile, keyFilePath, keysInSigningOrder, readKeyFile, rotateKeyFile } from '../oidc/keys.js';
-import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '../oidc/grant-revoker.js';
+import { generateKeyFile, keyFilePath, readKeyFile, rotateKeyFile } from '../oidc/keys.js';
+import { describeKeys, keyRetainSeconds } from '../oidc/signing-keys.js';
 import { withServices } from './cli-services.js';
 import { CliError } from './cli-error.js';
 import { CLIENTS_HELP, CLIENTS_OPTIONS, runClientsCommand } from './clients-command.js';
@@ -129,8 +129,7 @@ async function run(argv: string[]): Promise<void> {
         return out({ kid: file.keys[0]!.kid, path: keyFilePath(config.keysDir) }, `generated ${file.keys[0]!.kid} in ${keyFilePath(config.keysDir)}`);
       }
       if (sub === 'rotate') {
-        // Retired keys must outlive every token they signed: the longest of ID and access tokens.
-        const retain = Math.max(config.idTokenTtlSeconds, MAX_ACCESS_TOKEN_TTL_SECONDS) + 300;
+        const retain = keyRetainSeconds(config.idTokenTtlSeconds);
         const activateIn = values['activate-in'] === undefined ? 0 : Number(values['activate-in']);
         if (!Number.isInteger(activateIn) || activateIn < 0 || activateIn > 86_400) {
           throw new CliError(`--activate-in = ${JSON.stringify(values['activate-in'])}: expected whole seconds between 0 and 86400`, 2);
@@ -142,13 +141,7 @@ async function run(argv: string[]): Promise<void> {
       if (sub === 'list') {
         const file = readKeyFile(config.keysDir);
         if (!file) throw new CliError(`no keys at ${keyFilePath(config.keysDir)}; run \`gatehouse keys generate\``);
-        const now = Date.now();
-        const signing = keysInSigningOrder(file)[0]!.kid;
-        const rows = file.keys.map((k) => {
-          const meta = file.meta[k.kid];
-          const status = k.kid === signing ? 'signing' : meta?.activates_at && Date.parse(meta.activates_at) > now ? 'next' : 'published';
-          return { kid: k.kid, alg: k.alg, status, ...meta };
-        });
+        const rows = describeKeys(file).map(({ kid, alg, status }) => ({ kid, alg, status, ...file.meta[kid] }));
         return out(rows, rows.map((r) => `${r.kid}  ${r.status.padEnd(9)}  created ${r.created_at ?? '?'}${r.activates_at ? `  signs from ${r.activates_at}` : ''}${r.retired_at ? `  retires ${r.retired_at}` : ''}`).join('\n'));
       }
       throw new CliError(`unknown keys command '${sub ?? ''}'\n${HELP.keys}`, 2);

@@ -2,7 +2,8 @@ import type { Clock } from '../../src/domain/ports/clock.js';
 import type { GrantOriginRepository } from '../../src/domain/ports/grant-origin-repository.js';
 import type { Repositories, Transaction } from '../../src/domain/ports/repositories.js';
 import type { StatisticsRepository } from '../../src/domain/ports/statistics-repository.js';
-import type { TokenCountRepository } from '../../src/domain/ports/token-count-repository.js';
+import type { BucketCount, TokenCountRepository } from '../../src/domain/ports/token-count-repository.js';
+import { bucketStart } from '../../src/domain/management/activity.js';
 import { createFakeAuditRepository } from './fake-audit-repository.js';
 import { createFakeEventRepository } from './fake-event-repository.js';
 import { createFakeClientRepository } from './fake-client-repository.js';
@@ -23,6 +24,18 @@ function unsupported<T extends object>(port: string): T {
   });
 }
 
+/** Adds up counts of the same client and bucket, as the SQL's GROUP BY does. */
+function sumBuckets(rows: BucketCount[]): BucketCount[] {
+  const sums = new Map<string, BucketCount>();
+  for (const r of rows) {
+    const key = `${r.at.getTime()} ${r.clientId}`;
+    const seen = sums.get(key);
+    if (seen) seen.count += r.count;
+    else sums.set(key, { ...r });
+  }
+  return [...sums.values()];
+}
+
 function createFakeStatistics(state: FakeState): StatisticsRepository {
   const memberIds = (labId: string) => new Set(state.members.filter((m) => m.labId === labId).map((m) => m.userId));
   const usersIn = (labId?: string) => (labId === undefined ? state.users : state.users.filter((u) => memberIds(labId).has(u.id)));
@@ -40,6 +53,11 @@ function createFakeStatistics(state: FakeState): StatisticsRepository {
     },
     async isMember(labId, userId) {
       return memberIds(labId).has(userId);
+    },
+    async signIns(from, bucket) {
+      const rows = state.audit.filter((r) => r.action === 'login.succeeded' && r.at >= from)
+        .map((r) => ({ clientId: String(r.details.client_id ?? ''), at: bucketStart(r.at, bucket), count: 1 }));
+      return sumBuckets(rows);
     },
   };
 }
@@ -78,6 +96,9 @@ function createFakeTokenCounts(state: FakeState): TokenCountRepository {
       const sum = (clientId: string, ms: number) => state.tokenCounts.filter((t) => t.clientId === clientId && t.hour.getTime() >= since(ms)).reduce((n, t) => n + t.count, 0);
       const ids = [...new Set(state.tokenCounts.map((t) => t.clientId))].filter((id) => !clientIds || clientIds.includes(id)).sort();
       return ids.map((clientId) => ({ clientId, lastHour: sum(clientId, HOUR_MS), lastDay: sum(clientId, 24 * HOUR_MS), last30Days: sum(clientId, 30 * 24 * HOUR_MS) }));
+    },
+    async series(from, bucket) {
+      return sumBuckets(state.tokenCounts.filter((t) => t.hour >= from).map((t) => ({ clientId: t.clientId, at: bucketStart(t.hour, bucket), count: t.count })));
     },
     async deleteBefore(hour) {
       const before = state.tokenCounts.length;

@@ -1,7 +1,7 @@
 import { postForm, readJsonBody } from './harness.js';
 import { userTokens } from './user-tokens.js';
 
-export const API_SCOPES = 'users:read users:write users:factors labs:read labs:write clients:read clients:write audit:read events:read webhooks:read webhooks:write ssf:manage';
+export const API_SCOPES = 'users:read users:write users:factors labs:read labs:write clients:read clients:write audit:read events:read webhooks:read webhooks:write ssf:manage keys:read keys:write';
 export const opsService = { id: 'ops-service', secret: 's3cret-value-ops-service' };
 export const directoryService = { id: 'directory-service', secret: 's3cret-value-directory' };
 export const root = { username: 'root', password: 'pass123-long-enough' };

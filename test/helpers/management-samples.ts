@@ -266,4 +266,9 @@ export const matrixSamples: Record<string, MatrixSample> = {
   getStatistics: { ok: 200, labAdmin: true, request: async () => ({ path: '/statistics' }) },
   queryAudit: { ok: 200, labAdmin: false, request: async () => ({ path: '/audit?limit=5' }) },
   exportAudit: { ok: 200, labAdmin: false, request: async () => ({ path: '/audit/export?action=lab.created' }) },
+  verifyAudit: { ok: 200, labAdmin: false, request: async () => ({ path: '/audit/verification' }) },
+  getActivity: { ok: 200, labAdmin: false, request: async () => ({ path: '/statistics/activity?period=24h' }) },
+  listSigningKeys: { ok: 200, labAdmin: false, request: async () => ({ path: '/signing-keys' }) },
+  // Published a day ahead: the key signing the matrix's tokens keeps signing.
+  rotateSigningKey: { ok: 201, labAdmin: false, request: async () => ({ path: '/signing-keys:rotate', body: { activateInSeconds: 86_400 } }) },
 };

@@ -11,7 +11,7 @@ async function setup() {
   const calls: string[] = [];
   const statistics = createStatistics({
     statistics: storage.repos.statistics,
-    tokenCounts: { windows: async (now) => (calls.push('windows'), storage.repos.tokenCounts.windows(now)) },
+    tokenCounts: { windows: async (now) => (calls.push('windows'), storage.repos.tokenCounts.windows(now)), series: storage.repos.tokenCounts.series },
     tokenIssuance: { flush: async () => void calls.push('flush') },
     sessions,
   });

@@ -85,13 +85,25 @@ export function createApi(options: ApiOptions) {
     }
     if (response.status === 401) options.onUnauthorized();
     if (!response.ok) throw await problemOf(response);
-    if (response.status === 204) return undefined as T;
+    // 204, and answers such as a redelivery's 202, carry no JSON.
+    if (!/json/.test(response.headers.get('content-type') ?? '')) return undefined as T;
     return await response.json() as T;
   }
   const seg = encodeURIComponent;
 
+  /** A file the API streams (an export), fetched with the token and handed over as a Blob to save. */
+  async function download(path: string, query: Query = {}): Promise<Blob> {
+    const url = new URL(`${options.base}${path}`);
+    for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') url.searchParams.set(key, String(value));
+    const response = await fetch(url, { headers: { authorization: `Bearer ${await options.token()}` } });
+    if (response.status === 401) options.onUnauthorized();
+    if (!response.ok) throw await problemOf(response);
+    return response.blob();
+  }
+
   return {
     call,
+    download,
     users: {
       list: (query: PageQuery & { q?: string; username?: string; status?: string; lab?: string }) => call<Page<User>>('GET', '/users', { query }),
       get: (id: string) => call<User>('GET', `/users/${seg(id)}`),

@@ -16,7 +16,7 @@ export const CONSOLE_PATH = '/admin/';
  */
 export const CONSOLE_SCOPES: readonly ApiScope[] = [
   'users:read', 'users:write', 'users:factors', 'labs:read', 'labs:write', 'clients:read', 'clients:write',
-  'audit:read', 'events:read', 'webhooks:read', 'webhooks:write',
+  'audit:read', 'events:read', 'webhooks:read', 'webhooks:write', 'keys:read', 'keys:write',
 ];
 
 /**

@@ -1,5 +1,7 @@
 import type { LabCounts, UserCounts } from '../ports/statistics-repository.js';
-import type { TokenWindows } from '../ports/token-count-repository.js';
+import type { Bucket, BucketCount, TokenWindows } from '../ports/token-count-repository.js';
+import type { Clock } from '../ports/clock.js';
+import { ACTIVITY_PERIODS, bucketsOf, toSeries, type Activity, type ActivityPeriod } from './activity.js';
 import type { SessionDirectory } from '../ports/session-directory.js';
 
 export interface Statistics {
@@ -15,11 +17,13 @@ export interface StatisticsDeps {
     userCounts(labId?: string): Promise<UserCounts>;
     labCounts(labId?: string): Promise<LabCounts>;
     userIds(labId?: string): Promise<string[]>;
+    signIns(from: Date, bucket: Bucket): Promise<BucketCount[]>;
   };
-  tokenCounts: { windows(now: Date): Promise<TokenWindows[]> };
+  tokenCounts: { windows(now: Date): Promise<TokenWindows[]>; series(from: Date, bucket: Bucket): Promise<BucketCount[]> };
   /** This node's counts not yet written; flushed first so a read sees its own node's tokens. */
   tokenIssuance: { flush(): Promise<void> };
   sessions: Pick<SessionDirectory, 'sessionsOf'>;
+  clock?: Clock;
 }
 
 // Store round trips in flight at once while counting sessions.
@@ -57,6 +61,15 @@ export function createStatistics(deps: StatisticsDeps) {
       if (confinedTo !== undefined) return { users, labs, activeSessions: sessions };
       await deps.tokenIssuance.flush();
       return { users, labs, activeSessions: sessions, tokensIssued: await deps.tokenCounts.windows(new Date()) };
+    },
+
+    /** Sign-ins and access tokens per client over a period, one count per hour or UTC day (for charts). */
+    async activity(period: ActivityPeriod): Promise<Activity> {
+      const buckets = bucketsOf(period, deps.clock?.now() ?? new Date());
+      const { bucket } = ACTIVITY_PERIODS[period];
+      await deps.tokenIssuance.flush();
+      const [signIns, tokens] = await Promise.all([deps.statistics.signIns(buckets[0]!, bucket), deps.tokenCounts.series(buckets[0]!, bucket)]);
+      return { bucket, buckets, signIns: toSeries(buckets, signIns), tokensIssued: toSeries(buckets, tokens) };
     },
   };
 }

@@ -1,3 +1,5 @@
+import type { Bucket, BucketCount } from './token-count-repository.js';
+
 export interface UserCounts { total: number; active: number; blocked: number }
 export interface LabCounts { total: number; active: number; suspended: number }
 
@@ -7,6 +9,8 @@ export interface StatisticsRepository {
   labCounts(labId?: string): Promise<LabCounts>;
   /** Ids of the users whose sessions count: everyone, or one lab's members. */
   userIds(labId?: string): Promise<string[]>;
+  /** Successful sign-ins (audited `login.succeeded`) per client and bucket from `from` on; empty buckets are absent. */
+  signIns(from: Date, bucket: Bucket): Promise<BucketCount[]>;
   /** Whether the user belongs to the lab (any membership status): what makes them a lab admin's to see. */
   isMember(labId: string, userId: string): Promise<boolean>;
 }

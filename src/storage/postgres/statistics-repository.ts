@@ -1,6 +1,7 @@
 import type { Database } from './database.js';
 
 import type { LabCounts, StatisticsRepository, UserCounts } from '../../domain/ports/statistics-repository.js';
+import type { Bucket, BucketCount } from '../../domain/ports/token-count-repository.js';
 
 /** Counts for /statistics. `labId` confines them to one lab (its members, and the lab itself). */
 export function createStatisticsRepository(db: Database): StatisticsRepository {
@@ -29,6 +30,17 @@ export function createStatisticsRepository(db: Database): StatisticsRepository {
     async userIds(labId?: string): Promise<string[]> {
       if (labId !== undefined) return db('memberships').where('lab_id', labId).orderBy('user_id').pluck('user_id');
       return db('users').orderBy('id').pluck('id');
+    },
+
+    async signIns(from: Date, bucket: Bucket): Promise<BucketCount[]> {
+      const rows = await db('audit_log')
+        .select(db.raw("coalesce(details->>'client_id', '') as client_id"), db.raw("date_trunc(?, at, 'UTC') as bucket", [bucket]))
+        .count({ count: '*' })
+        .where('action', 'login.succeeded')
+        .where('at', '>=', from)
+        .groupByRaw('1, 2')
+        .orderByRaw('2, 1') as Array<Record<string, unknown>>;
+      return rows.map((r) => ({ clientId: r.client_id as string, at: new Date(r.bucket as string | Date), count: Number(r.count) }));
     },
 
     /** Whether the user belongs to the lab (any membership status): what makes them a lab admin's to see. */

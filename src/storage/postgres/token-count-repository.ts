@@ -1,7 +1,7 @@
 import { affectedRows } from './affected-rows.js';
 import type { Database } from './database.js';
 
-import type { TokenCount, TokenCountRepository, TokenWindows } from '../../domain/ports/token-count-repository.js';
+import type { Bucket, BucketCount, TokenCount, TokenCountRepository, TokenWindows } from '../../domain/ports/token-count-repository.js';
 
 /** Hourly counts of access tokens issued, per client. */
 export function createTokenCountRepository(db: Database): TokenCountRepository {
@@ -33,6 +33,16 @@ export function createTokenCountRepository(db: Database): TokenCountRepository {
       if (clientIds) query.whereIn('client_id', [...clientIds]);
       const rows = await query as Array<Record<string, unknown>>;
       return rows.map((r) => ({ clientId: r.client_id as string, lastHour: Number(r.last_hour), lastDay: Number(r.last_day), last30Days: Number(r.last_30_days) }));
+    },
+
+    async series(from: Date, bucket: Bucket): Promise<BucketCount[]> {
+      const rows = await db('token_issuance')
+        .select('client_id', db.raw("date_trunc(?, hour, 'UTC') as at", [bucket]))
+        .sum({ count: 'count' })
+        .where('hour', '>=', from)
+        .groupBy('client_id', 'at')
+        .orderBy([{ column: 'at' }, { column: 'client_id' }]) as Array<Record<string, unknown>>;
+      return rows.map((r) => ({ clientId: r.client_id as string, at: new Date(r.at as string | Date), count: Number(r.count) }));
     },
 
     async deleteBefore(hour: Date): Promise<number> {

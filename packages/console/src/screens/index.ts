@@ -1,4 +1,9 @@
+import { auditScreen } from './audit.js';
+import { clientScreen, clientsScreen } from './clients.js';
 import { dashboardScreen } from './dashboard.js';
+import { resourcesScreen } from './resources.js';
+import { signingKeysScreen } from './signing-keys.js';
+import { webhookScreen, webhooksScreen } from './webhooks.js';
 import { labScreen, labsScreen } from './labs.js';
 import type { Screen } from './screen.js';
 import { userScreen, usersScreen } from './users.js';
@@ -15,4 +20,11 @@ export const screens: readonly Screen[] = [
   userScreen,
   labsScreen,
   labScreen,
+  clientsScreen,
+  clientScreen,
+  resourcesScreen,
+  webhooksScreen,
+  webhookScreen,
+  auditScreen,
+  signingKeysScreen,
 ];

@@ -55,6 +55,28 @@ export function createAuditOperations({ auditTrail }: Pick<Services, 'auditTrail
         return { body: { items: page.items.map(toEntry), total: page.total, limit, offset } };
       },
     }),
+    defineOperation({
+      operationId: 'verifyAudit', method: 'get', path: '/audit/verification', tag: 'Audit', summary: 'Check the audit log\'s hash chain',
+      description: 'Walks the whole chain in id order, as `gatehouse audit verify` does, and names the first row whose link or content does not match. '
+        + 'It reads every row: seconds for millions of entries, so call it on demand, not in a loop.',
+      access: { scope: 'audit:read' },
+      responses: {
+        200: {
+          description: 'The result of the walk.',
+          schema: strictObject({
+            ok: { type: 'boolean', description: 'Every row links to the one before it and matches its hash.' },
+            rows: { type: 'integer', minimum: 0, description: 'Rows checked (up to and including the broken one).' },
+            brokenAt: { type: 'integer', description: 'Id of the first row that does not match (only when not ok).' },
+            reason: { type: 'string', description: 'Why it does not match (only when not ok).' },
+            checkedAt: timestamp,
+          }, ['ok', 'rows', 'checkedAt']),
+        },
+      },
+      async handle() {
+        const check = await auditTrail.verify();
+        return { body: { ...check, checkedAt: new Date().toISOString() } };
+      },
+    }),
     defineOperation<Record<string, never>, AuditQuery>({
       operationId: 'exportAudit', method: 'get', path: '/audit/export', tag: 'Audit', summary: 'Export the audit log as JSON lines',
       description: 'One entry per line in id order, streamed (the log is never held in memory). Without filters the export can be checked with the hash chain: each line\'s prevHash is the previous line\'s hash.',

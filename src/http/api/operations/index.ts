@@ -12,6 +12,7 @@ import { createUserOperations } from './user-operations.js';
 import { createEventOperations } from './event-operations.js';
 import { createWebhookOperations } from './webhook-operations.js';
 import { createSsfOperations } from './ssf-operations.js';
+import { createSigningKeyOperations } from './signing-key-operations.js';
 import type { SharedSignals } from '../../../domain/ssf/shared-signals.js';
 
 /** Every operation of /api/v1, in the order the OpenAPI document lists them. */
@@ -26,6 +27,7 @@ export function createManagementOperations(deps: Services, options: { eventsPoll
     ...createSessionOperations(deps),
     ...createStatisticsOperations(deps),
     ...createAuditOperations(deps),
+    ...createSigningKeyOperations(deps),
     ...createEventOperations(deps, { pollMs: options.eventsPollMs }),
     ...createWebhookOperations(deps),
     ...(options.sharedSignals ? createSsfOperations(options.sharedSignals, { pollWaitMs: 5000 }) : []),

@@ -1,9 +1,16 @@
 import { defineOperation, type ApiOperation } from '../api-operation.js';
 import { confinedLab } from '../caller.js';
 import type { Services } from '../../../services.js';
-import { strictObject } from '../schemas.js';
+import { strictObject, timestamp } from '../schemas.js';
+import { ACTIVITY_PERIODS, type ActivityPeriod } from '../../../domain/management/activity.js';
 
 const count = { type: 'integer', minimum: 0 } as const;
+
+const seriesSchema = {
+  type: 'array',
+  description: 'One entry per client, with one count per bucket.',
+  items: strictObject({ clientId: { type: 'string' }, counts: { type: 'array', items: count } }, ['clientId', 'counts']),
+} as const;
 
 /** GET /statistics: counts for an operator's dashboard. */
 export function createStatisticsOperations({ statistics }: Pick<Services, 'statistics'>): ApiOperation[] {
@@ -34,6 +41,32 @@ export function createStatisticsOperations({ statistics }: Pick<Services, 'stati
       },
       async handle({ caller }) {
         return { body: await statistics.read(confinedLab(caller)) };
+      },
+    }),
+    defineOperation<Record<string, never>, { period: ActivityPeriod }>({
+      operationId: 'getActivity', method: 'get', path: '/statistics/activity', tag: 'Statistics', summary: 'Sign-ins and tokens issued per client over time',
+      description: [
+        'For charts: one count per hour (`24h`) or per UTC day (`7d`, `30d`), oldest first, the last bucket holding the current instant.',
+        'Sign-ins are the audited `login.succeeded` entries (after any second factor), by the client the person signed in to;',
+        'tokens are access tokens issued, as in `/statistics`. Clients with nothing in the period are left out; the busiest come first.',
+        'Not for lab admins: clients are shared by every lab.',
+      ].join(' '),
+      access: { scope: 'audit:read' },
+      query: strictObject({ period: { type: 'string', enum: Object.keys(ACTIVITY_PERIODS), default: '30d', description: '`24h` by hour, `7d` or `30d` by UTC day.' } }),
+      responses: {
+        200: {
+          description: 'The series.',
+          schema: strictObject({
+            bucket: { type: 'string', enum: ['hour', 'day'] },
+            buckets: { type: 'array', items: timestamp, description: 'The start of each bucket.' },
+            signIns: seriesSchema,
+            tokensIssued: seriesSchema,
+          }, ['bucket', 'buckets', 'signIns', 'tokensIssued']),
+        },
+      },
+      async handle({ query }) {
+        const activity = await statistics.activity(query.period);
+        return { body: { ...activity, buckets: activity.buckets.map((b) => b.toISOString()) } };
       },
     }),
   ];
