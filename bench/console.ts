@@ -38,19 +38,24 @@ try {
   const context = await seeded.browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   await signInToConsole(page, seeded.server.url, rootAdmin);
-  const rows: Array<{ page: string; ms: number; all: number[] }> = [];
+  const rows: Array<{ page: string; ms: number; all: number[]; background?: number }> = [];
   for (const entry of CONSOLE_PAGES) {
     const url = `${seeded.server.url}/admin/${pathOf(entry, seeded.ids)}`;
     const times: number[] = [];
+    const backgroundTimes: number[] = [];
     // One unmeasured load first: the browser's cache of the scripts is then as a returning admin's.
     for (let round = 0; round <= rounds; round++) {
       const t0 = performance.now();
       await page.goto(url);
       await page.locator(entry.ready).first().waitFor();
-      await settled(page);
+      // Interactive: nothing loading but the page's background part, if it has one.
+      await page.waitForFunction((background) => ![...document.querySelectorAll('main .state-loading, main [aria-busy="true"]')]
+        .some((element) => !background || !element.closest(background)), entry.background ?? null);
       if (round > 0) times.push(performance.now() - t0);
+      await settled(page);
+      if (round > 0 && entry.background) backgroundTimes.push(performance.now() - t0);
     }
-    rows.push({ page: entry.name, ms: median(times), all: times });
+    rows.push({ page: entry.name, ms: median(times), all: times, ...(entry.background ? { background: median(backgroundTimes) } : {}) });
   }
   console.log(`\nconsole time to interactive (full page load until the data is shown), median of ${rounds}; ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}`);
   console.log('page           median    runs                      < 1 s');
@@ -58,6 +63,7 @@ try {
     console.log(`${row.page.padEnd(14)} ${`${row.ms.toFixed(0)} ms`.padStart(8)}    ${row.all.map((t) => t.toFixed(0)).join(' / ').padEnd(24)}  ${row.ms < TARGET_MS ? 'yes' : 'NO'}`);
   }
   console.log(`slowest: ${Math.max(...rows.map((r) => r.ms)).toFixed(0)} ms (target ${TARGET_MS} ms)`);
+  for (const row of rows) if (row.background !== undefined) console.log(`${row.page}: its background part (the hash-chain check) done after ${row.background.toFixed(0)} ms`);
   await context.close();
 } finally {
   await seeded.stop();

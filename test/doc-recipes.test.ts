@@ -62,6 +62,8 @@ const RECIPES: Record<string, Proof> = {
   'docs/PERFORMANCE.md: npx tsc -b && node dist/bench/verifier-throughput.js                    # 20 rounds × 0.5 s per side, 1 in flight': { notRun: 'a benchmark' },
   'docs/PERFORMANCE.md: /usr/bin/python3 bench/python-verifier.py                  # 20 rounds × 0.5 s per side': { notRun: 'a benchmark' },
   'docs/PERFORMANCE.md: npx tsc -b && node dist/bench/events.js                      # 5 rounds × 3 s, 5000 events, 100 trials': { notRun: 'a benchmark' },
+  'docs/PERFORMANCE.md: npx tsc -b && node dist/bench/warm-start.js --rounds 3': { notRun: 'a benchmark' },
+  "docs/DEPLOYMENT.md: # Sentinel: the sentinels (any number, port 26379 by default), then the master group's name and the database": { notRun: 'example values of REDIS_URL for hosts that do not exist here; test/redis-high-availability.test.ts runs Gatehouse on a real Sentinel setup and Cluster with URLs of this form' },
   'docs/PERFORMANCE.md: npx tsc -b': { notRun: 'the fault run (minutes, restarts services): run by hand' },
   'docs/TOKENS.md: curl -s -u cms-exchanger:$SECRET \\': { runs: 'token exchange' },
 };

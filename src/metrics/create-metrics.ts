@@ -44,7 +44,7 @@ export function createMetrics(options: {
     },
   });
 
-  const relayed = new Counter({ name: 'gatehouse_events_relayed_total', help: 'Outbox events handed to a sink (confirmed by RabbitMQ, or queued as webhook deliveries), by relay; a repeat after a failure counts again.', labelNames: ['relay'], registers: [registry] });
+  const relayed = new Counter({ name: 'gatehouse_events_relayed_total', help: 'Outbox events handed to a sink (confirmed by RabbitMQ, or queued as webhook deliveries) or passed while the sink had nobody to hand them to (no subscription), by relay; a repeat after a failure counts again.', labelNames: ['relay'], registers: [registry] });
   const deliveries = new Counter({ name: 'gatehouse_webhook_deliveries_total', help: 'Webhook delivery attempts, by outcome (delivered, retry: failed and scheduled again, failed: gave up).', labelNames: ['outcome'], registers: [registry] });
   new Gauge({
     name: 'gatehouse_event_relay_lag_seconds', help: 'Age of the oldest event a relay has still to take (0 when caught up), by relay; read from the database at scrape time.', labelNames: ['relay'], registers: [registry],

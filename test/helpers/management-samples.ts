@@ -75,8 +75,16 @@ async function freshWebhook(ctx: MatrixContext, who: Who): Promise<string> {
   return created.body.webhook.id as string;
 }
 
+/** Deletes ops-service's streams: a receiver holds at most 10, and the matrix makes one per call. */
+async function clearStreams(ctx: MatrixContext): Promise<void> {
+  const listed = await ctx.ops('GET', '/ssf/streams');
+  const streams = (Array.isArray(listed.body) ? listed.body : [listed.body]) as Array<{ stream_id?: string }>;
+  for (const { stream_id: id } of streams) if (id) await ctx.ops('DELETE', `/ssf/streams?stream_id=${id}`);
+}
+
 /** A poll stream of ops-service (the receiver every service sample calls as). */
 async function freshStream(ctx: MatrixContext): Promise<string> {
+  await clearStreams(ctx);
   const created = await ctx.ops('POST', '/ssf/streams', { delivery: { method: 'urn:ietf:rfc:8936' } });
   if (created.status !== 201) throw new Error(`could not create a stream: ${created.status} ${JSON.stringify(created.body)}`);
   return created.body.stream_id as string;
@@ -102,7 +110,13 @@ export const matrixSamples: Record<string, MatrixSample> = {
   // A subscription with no delivery yet: the redelivery of an unknown one is a 404 for every caller allowed to ask.
   redeliverWebhook: { ok: 404, labAdmin: true, request: async (ctx, who) => ({ path: `/webhooks/${await freshWebhook(ctx, who)}/deliveries/1/redeliver` }) },
   readSsfStreams: { ok: 200, labAdmin: false, servicesOnly: true, request: async () => ({ path: '/ssf/streams' }) },
-  createSsfStream: { ok: 201, labAdmin: false, servicesOnly: true, request: async () => ({ path: '/ssf/streams', body: { delivery: { method: 'urn:ietf:rfc:8936' } } }) },
+  createSsfStream: {
+    ok: 201, labAdmin: false, servicesOnly: true,
+    request: async (ctx) => {
+      await clearStreams(ctx);
+      return { path: '/ssf/streams', body: { delivery: { method: 'urn:ietf:rfc:8936' } } };
+    },
+  },
   updateSsfStream: { ok: 200, labAdmin: false, servicesOnly: true, request: async (ctx) => ({ path: '/ssf/streams', body: { stream_id: await freshStream(ctx), description: 'matrix' } }) },
   replaceSsfStream: { ok: 200, labAdmin: false, servicesOnly: true, request: async (ctx) => ({ path: '/ssf/streams', body: { stream_id: await freshStream(ctx), delivery: { method: 'urn:ietf:rfc:8936' } } }) },
   deleteSsfStream: { ok: 204, labAdmin: false, servicesOnly: true, request: async (ctx) => ({ path: `/ssf/streams?stream_id=${await freshStream(ctx)}` }) },

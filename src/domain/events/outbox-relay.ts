@@ -28,10 +28,14 @@ export function createOutboxRelay(deps: {
   return {
     name: deps.name,
     batchSize,
-    /** One batch; answers how many events went (0: nothing new, or another node holds the lease). */
+    /** One batch; answers how many events went or were passed for nobody (0: nothing new, or another node holds the lease). */
     async relayOnce(): Promise<number> {
       const sent = await deps.lease(deps.name, async (afterSeq, repos) => {
-        if (deps.listened && !(await deps.listened(repos))) return { afterSeq: Math.max(afterSeq, await repos.events.latestSeq()), result: 0 };
+        if (deps.listened && !(await deps.listened(repos))) {
+          const newest = Math.max(afterSeq, await repos.events.latestSeq());
+          // Passed, for nobody: counted like events handed over (the relay is done with them).
+          return { afterSeq: newest, result: newest - afterSeq };
+        }
         const events = await repos.events.after(afterSeq, {}, batchSize);
         if (events.length === 0) return { afterSeq, result: 0 };
         await deps.sink(events, repos);
