@@ -98,7 +98,7 @@ function buildWithoutEvents(): string {
   rmSync(root, { recursive: true, force: true });
   mkdirSync(join(root, 'dist'), { recursive: true });
   for (const part of ['src', 'migrations']) cpSync(join(packageRoot, 'dist', part), join(root, 'dist', part), { recursive: true });
-  for (const part of ['views', 'config', 'package.json', 'node_modules']) symlinkSync(join(packageRoot, part), join(root, part));
+  for (const part of ['views', 'config', 'package.json', 'node_modules', 'packages']) symlinkSync(join(packageRoot, part), join(root, part));
   const derivation = join(root, 'dist/src/domain/events/events-of-audit-entry.js');
   const source = readFileSync(derivation, 'utf8').replace('export function eventsOfAuditEntry(', 'function eventsOfAuditEntryAsBuilt(');
   if (!source.includes('eventsOfAuditEntryAsBuilt')) throw new Error(`${derivation}: eventsOfAuditEntry not found`);
