@@ -72,7 +72,15 @@ function eventStream(read: (after: number) => Promise<EventPage>, after: number,
     released = true;
   };
   const stream = Readable.from(frames());
-  // 'close' comes however the stream ends: the token's end, or the client going away.
+  // The place is given back the moment the stream is destroyed (the client went away): its
+  // 'close' comes only once the generator has reached its next step, up to a poll later, and a
+  // client reconnecting at the cap would meet a 429 meanwhile.
+  const destroyFrames = stream._destroy.bind(stream);
+  stream._destroy = (error, callback) => {
+    release();
+    destroyFrames(error, callback);
+  };
+  // 'close' comes however the stream ends: the token's end included.
   return stream.once('close', release);
 }
 
