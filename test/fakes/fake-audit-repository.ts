@@ -1,6 +1,6 @@
 import { chainHash, GENESIS_HASH, type ChainedAuditEntry } from '../../src/domain/audit/audit-chain.js';
 import type { AuditFilter, AuditRepository } from '../../src/domain/ports/audit-repository.js';
-import { createFakeEventRepository } from './fake-event-repository.js';
+import { appendFakeEvents } from './fake-event-repository.js';
 import { copy, pageOf, type FakeState } from './fake-state.js';
 
 function matches(row: ChainedAuditEntry, filter: AuditFilter): boolean {
@@ -17,7 +17,7 @@ function matches(row: ChainedAuditEntry, filter: AuditFilter): boolean {
 export function createFakeAuditRepository(state: FakeState): AuditRepository {
   return {
     async append(entry, events = []) {
-      await createFakeEventRepository(state).append(events);
+      appendFakeEvents(state, events);
       const last = state.audit[state.audit.length - 1];
       const prevHash = last?.hash ?? GENESIS_HASH;
       // Stored as JSON would store it, so the hash is checked against what a reader gets back.

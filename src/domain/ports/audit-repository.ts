@@ -20,9 +20,9 @@ export interface AuditFilter {
 /** The chained audit log. Appends are serialised so each row links to the true previous one. */
 export interface AuditRepository {
   /**
-   * Appends an entry to the chain and, with it, the events the change publishes to the outbox
-   * (what EventRepository.append does, in the same step: the change, its audit row and its events
-   * commit together, and the events' positions follow commit order).
+   * Appends an entry to the chain and, in the same step, the events the change publishes to the
+   * outbox: the change, its audit row and its events commit together, and the events' positions
+   * follow commit order (the audit lock orders appends).
    */
   append(entry: AuditEntry, events?: readonly DomainEvent[]): Promise<void>;
   /** Rows in id order, a page at a time (for verification and export). */

@@ -1,5 +1,5 @@
 import type { Repositories } from './repositories.js';
-import type { DomainEvent, StoredEvent } from '../events/domain-event.js';
+import type { StoredEvent } from '../events/domain-event.js';
 
 export interface EventFilter {
   /** Only these types (any when absent or empty). */
@@ -10,10 +10,11 @@ export interface EventFilter {
   since?: Date;
 }
 
-/** The transactional outbox: events appended with the change that caused them, read in commit order. */
+/**
+ * The transactional outbox, read in commit order. Events are written by AuditRepository.append,
+ * with the audit row of the change that caused them.
+ */
 export interface EventRepository {
-  /** Appends in the caller's transaction; the position it gets follows every committed event's. */
-  append(events: readonly DomainEvent[]): Promise<void>;
   /** Events after a position (and up to `upTo`, when given), oldest first. */
   after(seq: number, filter: EventFilter, limit: number, upTo?: number): Promise<StoredEvent[]>;
   /** The position of the newest committed event (0 when there is none). */

@@ -2,7 +2,13 @@ import { chainHash, GENESIS_HASH, type AuditEntry, type ChainedAuditEntry } from
 import type { AuditFilter, AuditRepository } from '../../domain/ports/audit-repository.js';
 import type { DomainEvent } from '../../domain/events/domain-event.js';
 import type { Database } from './database.js';
-import { EVENT_COLUMNS, EVENT_RECORDS, eventRecords } from './outbox-sql.js';
+
+/** The outbox's columns, and its rows as one JSON parameter (inserted with the audit row: see append). */
+const EVENT_COLUMNS = 'id, type, occurred_at, actor, subject, lab_ids, data';
+const EVENT_RECORDS = 'jsonb_to_recordset(?::jsonb) AS e(id uuid, type text, occurred_at timestamptz, actor text, subject text, lab_ids text[], data jsonb)';
+const eventRecords = (events: readonly DomainEvent[]) => JSON.stringify(events.map((e) => ({
+  id: e.id, type: e.type, occurred_at: e.time.toISOString(), actor: e.actor, subject: e.subject, lab_ids: e.labIds, data: e.data,
+})));
 
 // Serialises appends across processes so each row links to the true previous one.
 export const AUDIT_LOCK = 7_314_159;

@@ -1,9 +1,7 @@
 import type { StoredEvent } from '../../domain/events/domain-event.js';
 import type { EventType } from '../../domain/events/event-types.js';
 import type { EventFilter, EventRepository } from '../../domain/ports/event-repository.js';
-import { AUDIT_LOCK } from './audit-repository.js';
 import type { Database } from './database.js';
-import { EVENT_COLUMNS, EVENT_RECORDS, eventRecords } from './outbox-sql.js';
 
 interface EventRow {
   seq: string | number; id: string; type: string; occurred_at: Date; actor: string; subject: string; lab_ids: string[]; data: unknown;
@@ -22,15 +20,6 @@ export const toStoredEvent = (row: EventRow): StoredEvent => ({
 
 export function createEventRepository(db: Database): EventRepository {
   return {
-    async append(events) {
-      if (events.length === 0) return;
-      // One statement, one round trip inside the section the audit lock serialises: the lock
-      // (the audit log's, held to the end of the enclosing transaction) is taken before any row
-      // gets its position, so positions follow commit order and a cursor never skips an event
-      // that commits late.
-      await db.raw(`INSERT INTO events (${EVENT_COLUMNS}) SELECT e.* FROM (SELECT pg_advisory_xact_lock(?)) AS audit_lock, ${EVENT_RECORDS}`, [AUDIT_LOCK, eventRecords(events)]);
-    },
-
     async after(seq: number, filter: EventFilter, limit: number, upTo?: number) {
       const query = db('events').select().where('seq', '>', seq).orderBy('seq').limit(limit);
       if (upTo !== undefined) query.where('seq', '<=', upTo);
