@@ -50,7 +50,8 @@ import { answerStorageOutagesWith503, withProtocolErrors } from './oidc/errors.j
 import { dpopNonceKey, makeReplayDetectionAtomic } from './oidc/dpop.js';
 import { createProvider } from './oidc/provider.js';
 import { createRefreshReusePolicy } from './oidc/refresh-reuse-policy.js';
-import { installStructuredTokenSupport } from './oidc/structured-tokens.js';
+import { installStructuredTokenSupport, type StructuredTokenAnswers } from './oidc/structured-tokens.js';
+import { jwtIntrospectionShortcut } from './oidc/jwt-introspection-shortcut.js';
 import { createMetrics, type Metrics } from './metrics/create-metrics.js';
 import { metricsMiddleware } from './metrics/koa-metrics.js';
 import { createMetricsRoutes, startMetricsServer } from './metrics/metrics-routes.js';
@@ -304,6 +305,7 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
     const branding = createBranding(config.branding as BrandingSettings);
     const views = createViews({ branding });
     let currentTokens: AccessTokenReader | undefined;
+    let currentTokenAnswers: StructuredTokenAnswers | undefined;
     const build = (keys: KeyFile): Provider => {
       const ordered = keysInSigningOrder(keys);
       signingKey = ordered[0]!;
@@ -322,7 +324,7 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
       provider.use(answerStorageOutagesWith503(provider));
       provider.use(labPolicy.recordLabSwitch((error) => log.error('could not record a lab switch', { error })));
       currentTokens = tokens;
-      installStructuredTokenSupport(provider, { tokens: currentTokens, labs: withProtocolErrors(services.labAccess), clientRoles: labPolicy.rolesOfClient, revocations: services.revocations, grants: services.grants, audit });
+      currentTokenAnswers = installStructuredTokenSupport(provider, { tokens: currentTokens, labs: withProtocolErrors(services.labAccess), clientRoles: labPolicy.rolesOfClient, revocations: services.revocations, grants: services.grants, audit });
       provider.on('server_error', (_ctx, error) => log.error('oidc-provider server error', { error }));
       // JWT access tokens are 'issued' (not stored), opaque ones 'saved'; client credentials are their own kind.
       const countToken = (token: { clientId?: string }) => { if (token.clientId) tokenIssuance.count(token.clientId); };
@@ -388,6 +390,7 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
       log,
       ...(limits ? { rateLimit: rateLimitMiddleware(storage.rateLimiters, limits, (ctx) => ctx.ip, metrics.rateLimited) } : {}),
       observe: metricsMiddleware(metrics),
+      beforeProvider: jwtIntrospectionShortcut({ current: () => ({ provider: serving(), answers: currentTokenAnswers! }) }),
       trace: trace.middleware(),
       cookieKeys,
       trustProxy: config.trustProxy,

@@ -1,11 +1,7 @@
 import type { Middleware } from 'koa';
 
+import { protocolRequestOf } from '../http/protocol-request.js';
 import type { Metrics } from './create-metrics.js';
-
-interface ProtocolContext {
-  oidc?: { route?: string; params?: Record<string, unknown>; client?: { clientId: string } };
-  _matchedRoute?: string | RegExp;
-}
 
 /**
  * Records every request once it has its final status: by the route that served it (a router
@@ -18,7 +14,8 @@ export function metricsMiddleware(metrics: Metrics): Middleware {
     try {
       await next();
     } finally {
-      const { oidc, _matchedRoute: matched } = ctx as unknown as ProtocolContext;
+      const oidc = protocolRequestOf(ctx);
+      const matched = (ctx as { _matchedRoute?: string | RegExp })._matchedRoute;
       const route = oidc?.route ?? (typeof matched === 'string' ? matched : 'unmatched');
       metrics.request(route, ctx.method, ctx.status, Number(process.hrtime.bigint() - started) / 1e9);
       if (ctx.status === 200) {

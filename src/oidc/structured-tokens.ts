@@ -24,32 +24,41 @@ export interface StructuredTokenDeps {
 
 const FLAG = Symbol('structuredToken');
 
+/** The client asking, as oidc-provider authenticated it (its metadata holds the resources it serves). */
+export type IntrospectingClient = Parameters<typeof mayIntrospect>[0];
+
+export interface StructuredTokenAnswers {
+  /** The RFC 7662 answer about one of Gatehouse's JWTs to an authenticated client. */
+  introspection(client: IntrospectingClient, token: string): Promise<Record<string, unknown>>;
+}
+
 /**
  * Introspection (RFC 7662) and revocation (RFC 7009) of Gatehouse's own JWT access tokens.
  * oidc-provider authenticates the client and then refuses JWTs with unsupported_token_type;
  * this middleware notices that refusal and answers instead, so client authentication, body
  * parsing and error rendering stay oidc-provider's.
  */
-export function installStructuredTokenSupport(provider: Provider, deps: StructuredTokenDeps): void {
+export function installStructuredTokenSupport(provider: Provider, deps: StructuredTokenDeps): StructuredTokenAnswers {
   const flag = (ctx: KoaContextWithOIDC, err: Error) => {
     if (err instanceof errors.UnsupportedTokenType && ctx.oidc?.client) (ctx.state as Record<symbol, boolean>)[FLAG] = true;
   };
   provider.on('introspection.error', flag);
   provider.on('revocation.error', flag);
 
-  async function introspect(ctx: KoaContextWithOIDC): Promise<void> {
-    const claims = await deps.tokens.verify(String(ctx.oidc.params!.token));
-    const client = ctx.oidc.client!;
-    ctx.status = 200;
-    ctx.type = 'application/json; charset=utf-8';
+  async function introspection(client: IntrospectingClient, token: string): Promise<Record<string, unknown>> {
+    const claims = await deps.tokens.verify(token);
     const liveness = claims && mayIntrospect(client, claims.client_id, claims.aud) ? await deps.tokens.liveness(claims) : undefined;
-    if (!claims || !liveness?.active) {
-      ctx.body = { active: false };
-      return;
-    }
+    if (!claims || !liveness?.active) return { active: false };
     const { grant_id: _internal, ...visible } = { ...claims, ...(await presentRoles(claims, liveness)) };
     // A DPoP-bound JWT shows its binding (`cnf.jkt`, already a claim) and its scheme (RFC 9449 §6.2).
-    ctx.body = { ...visible, active: true, token_type: claims.cnf?.jkt ? 'DPoP' : 'Bearer' };
+    return { ...visible, active: true, token_type: claims.cnf?.jkt ? 'DPoP' : 'Bearer' };
+  }
+
+  async function introspect(ctx: KoaContextWithOIDC): Promise<void> {
+    const body = await introspection(ctx.oidc.client!, String(ctx.oidc.params!.token));
+    ctx.status = 200;
+    ctx.type = 'application/json; charset=utf-8';
+    ctx.body = body;
   }
 
   /**
@@ -97,8 +106,21 @@ export function installStructuredTokenSupport(provider: Provider, deps: Structur
       if (oidcCtx.oidc.route === 'introspection') await introspect(oidcCtx);
       else await revoke(oidcCtx);
     } catch (error) {
-      // Rendered by the HTTP layer's one error handler, like every other OAuth error.
-      throw error instanceof StorageUnavailableError ? new TemporarilyUnavailable(error) : error;
+      throw asProtocolError(error);
     }
   });
+  return {
+    async introspection(client, token) {
+      try {
+        return await introspection(client, token);
+      } catch (error) {
+        throw asProtocolError(error);
+      }
+    },
+  };
+}
+
+/** A storage outage is OAuth's temporarily_unavailable, rendered by the HTTP layer's one error handler like every other OAuth error. */
+function asProtocolError(error: unknown): unknown {
+  return error instanceof StorageUnavailableError ? new TemporarilyUnavailable(error) : error;
 }

@@ -38,7 +38,7 @@ export interface Storage {
 
 /** Real servers when their URLs are configured, embedded twins otherwise. */
 export async function createStorage(
-  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolMax' | 'redisUrl' | 'redisKeyPrefix'>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolMax' | 'redisUrl' | 'redisKeyPrefix' | 'cacheMaxEntries'>,
   log: Logger,
   observe?: StorageObserver,
 ): Promise<Storage> {
@@ -53,7 +53,7 @@ export async function createStorage(
   try {
     const redis = config.redisUrl ? await connectRedis(config.redisUrl, config.redisKeyPrefix) : undefined;
     store = redis ? redisStore(redis, config.redisKeyPrefix) : createMemoryStore();
-    rateLimiters = createRateLimiters(redis);
+    rateLimiters = createRateLimiters(redis, { maxKeys: config.cacheMaxEntries });
   } catch (error) {
     await db.destroy();
     throw error;

@@ -1,28 +1,39 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
 import type { RateLimiter, RateLimitPolicy, RateLimiters, RateLimitState } from '../domain/ports/rate-limiter.js';
+import { batchedRateLimiter } from './batched-rate-limiter.js';
 import type { RedisClient } from './redis/redis-store.js';
 
 /** How long the limiters count in process after Redis failed them, before they try it again. */
 const REDIS_COOL_OFF_MS = 5000;
 
 /**
- * The rate limiters on rate-limiter-flexible: fixed windows counted in Redis (one atomic Lua
- * script per request, so every node shares the count) or in process when embedded.
+ * Quotas of this many requests a second or more are counted in process and shared in batches
+ * (batched-rate-limiter.ts): they protect throughput, and a round trip per request would cost
+ * more than the work they guard. Smaller ones guard against guessing and stay exact.
+ */
+const BATCHED_FROM_PER_SECOND = 10;
+
+/**
+ * The rate limiters on rate-limiter-flexible: fixed windows in Redis, so every node shares the
+ * count, or in process when embedded. Small quotas run one atomic Lua script per request; large
+ * ones count in process and add to Redis in batches (BATCHED_FROM_PER_SECOND).
  *
  * With Redis failing a limiter counts in process (the same policy): a Redis outage neither
  * refuses every request with 429 nor lifts the limits. After a failure every limiter stays in
  * process for a cool-off, so during a partition a request waits for Redis's command timeout once
  * (in the store), not once more here.
  */
-export function createRateLimiters(redis?: RedisClient): RateLimiters {
+/** `maxKeys`: most keys a batched limiter counts in process (the cacheMaxEntries setting). */
+export function createRateLimiters(redis?: RedisClient, { maxKeys = 10_000 }: { maxKeys?: number } = {}): RateLimiters {
   let redisDownUntil = 0;
   return {
     create(name, policy) {
-      const options = { keyPrefix: `rl:${name}`, points: policy.points, duration: policy.windowSeconds };
-      const memory = new RateLimiterMemory(options);
+      const windows = { keyPrefix: `rl:${name}`, points: policy.points, duration: policy.windowSeconds };
+      const memory = new RateLimiterMemory(windows);
       if (!redis) return wrap(() => memory, policy);
-      const shared = new RateLimiterRedis({ ...options, storeClient: redis });
+      const shared = new RateLimiterRedis({ ...windows, storeClient: redis });
+      if (policy.points / policy.windowSeconds >= BATCHED_FROM_PER_SECOND) return batchedRateLimiter({ shared, policy, maxKeys });
       return wrap(() => (Date.now() < redisDownUntil ? memory : shared), policy, (error) => {
         if (error instanceof RateLimiterRes) return undefined;
         redisDownUntil = Date.now() + REDIS_COOL_OFF_MS;

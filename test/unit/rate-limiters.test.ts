@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { Redis } from 'ioredis';
 
 import { loadConfig } from '../../src/config/load-config.js';
 import { addressKey } from '../../src/http/rate-limits/address-key.js';
 import { rateLimitSettings } from '../../src/config/rate-limit-settings.js';
+import { SHARE_EVERY_MS } from '../../src/storage/batched-rate-limiter.js';
 import { createRateLimiters } from '../../src/storage/rate-limiters.js';
 
 describe('unit: rate limiters and their settings', () => {
@@ -29,6 +32,57 @@ describe('unit: rate limiters and their settings', () => {
     } finally {
       redis.disconnect();
     }
+  });
+
+  describe('on Redis, as two nodes sharing it', () => {
+    let redis: Redis;
+    before(() => {
+      redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    });
+    after(() => redis.disconnect());
+    const twoNodes = (policy: { points: number; windowSeconds: number }) => {
+      const name = `unit-${randomUUID()}`;
+      return { key: `rl:${name}:k`, a: createRateLimiters(redis).create(name, policy), b: createRateLimiters(redis).create(name, policy) };
+    };
+
+    it('a large quota counts in process, with no round trip per request, and the nodes learn each other\'s counts within a share interval of using the key', async () => {
+      const { key, a, b } = twoNodes({ points: 600, windowSeconds: 60 });
+      for (let i = 0; i < 500; i++) assert.equal((await a.spend('k')).over, false);
+      // Nothing reached Redis yet: those 500 requests cost no command.
+      assert.equal(await redis.get(key), null);
+      assert.equal((await b.peek('k')).remaining, 600);
+      await sleep(SHARE_EVERY_MS * 3);
+      assert.equal(await redis.get(key), '500');
+      assert.equal((await b.peek('k')).remaining, 100, 'b learnt what a spent');
+      for (let i = 0; i < 100; i++) assert.equal((await b.spend('k')).over, false);
+      assert.equal((await b.spend('k')).over, true, 'b alone knows the quota is spent');
+      // A node learns a key's total within a share interval of its next request with that key.
+      await a.peek('k');
+      await sleep(SHARE_EVERY_MS * 3);
+      const onA = await a.spend('k');
+      assert.equal(onA.over, true, 'a learnt what b spent');
+      assert.ok(onA.resetSeconds > 50 && onA.resetSeconds <= 60, `window from Redis's TTL: ${onA.resetSeconds}`);
+    });
+
+    it('a small quota (guessing protection) stays exact across nodes: no request beyond it on either', async () => {
+      const { a, b } = twoNodes({ points: 3, windowSeconds: 60 });
+      assert.equal((await a.spend('k')).over, false);
+      assert.equal((await b.spend('k')).over, false);
+      assert.equal((await a.spend('k')).over, false);
+      assert.equal((await b.spend('k')).over, true);
+    });
+
+    it('a large quota keeps counting in process while Redis fails, and neither refuses nor waits', async () => {
+      const down = new Redis({ port: 1, lazyConnect: true, enableOfflineQueue: false });
+      try {
+        const limiter = createRateLimiters(down).create(`unit-${randomUUID()}`, { points: 20, windowSeconds: 1 });
+        for (let i = 0; i < 20; i++) assert.equal((await limiter.spend('k')).over, false);
+        await sleep(SHARE_EVERY_MS * 3);
+        assert.equal((await limiter.spend('k')).over, true, 'the failed share kept the count');
+      } finally {
+        down.disconnect();
+      }
+    });
   });
 
   it('reads client=N,ip=N,window=S per group, refuses other forms, and turns off with GATEHOUSE_RATE_LIMITS=false', () => {

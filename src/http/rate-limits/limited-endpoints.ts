@@ -1,10 +1,10 @@
 import type { Context } from 'koa';
-import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import type { RateLimitGroup } from '../../config/rate-limit-settings.js';
 import { basicCredentials } from '../../lib/basic-credentials.js';
 import { actorOf, type Caller } from '../api/caller.js';
 import { API_PREFIX } from '../api/openapi.js';
+import { protocolRequestOf } from '../protocol-request.js';
 
 /** How a refusal is answered: OAuth JSON to clients, problem+json on the API, a page to people. */
 export type Audience = 'oauth' | 'problem' | 'page';
@@ -56,7 +56,7 @@ function namedClient(ctx: Context): string | undefined {
  * their client_id, and all their users share it — so their requests count per address.
  */
 function authenticatedClient(ctx: Context): string | undefined {
-  const client = (ctx as unknown as KoaContextWithOIDC).oidc?.client;
+  const client = protocolRequestOf(ctx)?.client;
   if (!client || client.clientAuthMethod === 'none' || ctx.status === 401) return undefined;
   return `client:${client.clientId}`;
 }
