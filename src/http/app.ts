@@ -1,5 +1,6 @@
 import Koa from 'koa';
 import mount from 'koa-mount';
+import { LRUCache } from 'lru-cache';
 import type Provider from 'oidc-provider';
 
 import type { ErrorPage } from '../interactions/error-page.js';
@@ -43,7 +44,10 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   if (deps.trace) app.use(deps.trace);
   app.use(errorMiddleware(deps.log, deps.errorPage));
   if (deps.rateLimit) app.use(deps.rateLimit.routes);
-  for (const router of deps.routers) app.use(router.routes()).use(router.allowedMethods());
+  const routed = routedRequests(deps.routers);
+  for (const router of deps.routers) {
+    for (const middleware of [router.routes(), router.allowedMethods()] as Koa.Middleware[]) app.use((ctx, next) => (routed(ctx) ? middleware(ctx, next) : next()));
+  }
 
   // RFC 8414 metadata is the same document as OIDC discovery; oidc-provider serves only the latter.
   app.use((ctx, next) => {
@@ -66,4 +70,38 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
     return middleware(ctx, next);
   });
   return app;
+}
+
+/** Distinct `METHOD path`s whose routing is remembered (least recently used out first). */
+const UNROUTED_PATHS_KEPT = 1000;
+
+/**
+ * Whether any of Gatehouse's routers could serve a request. oidc-provider's endpoints (the token
+ * endpoint above all) would otherwise pass through every router, each trying every pattern it
+ * has, on every request. A GET or POST for which no router has a route with any method is passed
+ * over: a router would only call the next middleware (its `use` middleware runs only with a
+ * route), and `allowedMethods` would add nothing (for these methods it acts only when a route
+ * of another method matches the path).
+ */
+function routedRequests(routers: Router[]): (ctx: Koa.Context) => boolean {
+  const unrouted = new LRUCache<string, boolean>({ max: UNROUTED_PATHS_KEPT });
+  const decided = Symbol('routed');
+  return (ctx) => {
+    const state = ctx.state as Record<symbol, boolean | undefined>;
+    const known = state[decided];
+    if (known !== undefined) return known;
+    let routed = true;
+    if (ctx.method === 'GET' || ctx.method === 'POST') {
+      const key = `${ctx.method} ${ctx.path}`;
+      let none = unrouted.get(key);
+      if (none === undefined) {
+        // Only method-less layers (a router's `use`) match: the router would call the next middleware.
+        none = routers.every((router) => router.match(ctx.path, ctx.method).path.every((layer) => layer.methods.length === 0));
+        unrouted.set(key, none);
+      }
+      routed = !none;
+    }
+    state[decided] = routed;
+    return routed;
+  };
 }
