@@ -132,6 +132,10 @@ describe(`management API: audit query, export and statistics (${mode})`, () => {
     assert.ok(issuedTo(after, 'portal').lastHour > issuedTo(before, 'portal').lastHour, 'tokens from the authorization code grant count too');
     assert.ok(issuedTo(after, opsService.id).lastHour >= 1);
     assert.equal(after.activeSessions, before.activeSessions + 1, 'the login added one session');
+    const [john] = await db('users').where({ username: 'john' }).pluck('id');
+    const { body: { sessions } } = await api(gh.issuer, ops, 'GET', `/users/${john}/sessions`);
+    assert.equal((await api(gh.issuer, ops, 'DELETE', `/users/${john}/sessions/${sessions[0].id}`)).status, 204);
+    assert.equal((await statistics()).activeSessions, before.activeSessions, 'an ended session no longer counts');
     const stored = await db('token_issuance').where({ client_id: backend.id }).sum({ n: 'count' }).first();
     assert.equal(Number(stored?.n), cms.lastHour, 'the counts are in the database');
   });
@@ -144,6 +148,9 @@ describe(`management API: audit query, export and statistics (${mode})`, () => {
     assert.equal(stats.users.blocked, members.filter((m: { status: string }) => m.status === 'blocked').length);
     assert.deepEqual(stats.labs, { total: 1, active: 1, suspended: 0 });
     assert.ok(stats.activeSessions >= 1, 'lena\'s own login is a session of a lab-1 member');
+    const memberIds = await gh.gatehouse.storage.db('memberships').where('lab_id', 'lab-1').pluck('user_id');
+    const listed = await Promise.all(memberIds.map(async (id: string) => (await api(gh.issuer, ops, 'GET', `/users/${id}/sessions`)).body.sessions.length as number));
+    assert.equal(stats.activeSessions, listed.reduce((a, b) => a + b, 0), 'the sessions of lab-1\'s members, as their lists show');
     assert.equal(stats.tokensIssued, undefined);
   });
 });

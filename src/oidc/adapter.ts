@@ -8,7 +8,7 @@ import type { Store } from '../domain/ports/store.js';
 import { TemporarilyUnavailable } from './errors.js';
 import { durableKinds, type GrantRevoker } from './grant-revoker.js';
 import type { RefreshReusePolicy } from './refresh-reuse-policy.js';
-import { accountSessionsKey } from './session-directory.js';
+import { accountSessionsKey, LIVE_SESSIONS_KEY } from './session-directory.js';
 import { createLookupCache, type LookupCacheOptions } from './lookup-cache.js';
 import { storedTokenId } from '../domain/clients/initial-access-tokens.js';
 import type { RegisteredClientStore } from './client-registration.js';
@@ -97,8 +97,11 @@ export function createAdapterClass(deps: AdapterDeps): GatehouseAdapterClass {
         if (payload.grantId) await deps.store.addToSet(`oidc:grant:${payload.grantId}`, this.key(id), ttl);
         if (payload.userCode) await deps.store.setJson(`oidc:userCode:${payload.userCode}`, id, ttl);
         if (payload.uid) await deps.store.setJson(`oidc:uid:${payload.uid}`, id, ttl);
-        // Sessions are indexed by account, so blocking a user can end them all.
-        if (this.name === 'Session' && typeof payload.accountId === 'string') await deps.store.addToSet(accountSessionsKey(payload.accountId), this.key(id), ttl);
+        // Sessions are indexed by account, so blocking a user can end them all, and in one live
+        // index, so counting them (the dashboard's active sessions) reads no session.
+        if (this.name === 'Session' && typeof payload.accountId === 'string') {
+          await Promise.all([deps.store.addToSet(accountSessionsKey(payload.accountId), this.key(id), ttl), deps.store.addExpiring(LIVE_SESSIONS_KEY, this.key(id), ttl)]);
+        }
       });
     }
 
@@ -162,6 +165,7 @@ export function createAdapterClass(deps: AdapterDeps): GatehouseAdapterClass {
         if (this.name === 'Client') return registered().remove(id);
         if (this.isDurable) return deps.payloads.destroy(this.name, this.storedId(id));
         await deps.store.delete([this.key(id)]);
+        if (this.name === 'Session') await deps.store.removeExpiring(LIVE_SESSIONS_KEY, [this.key(id)]);
       });
     }
 

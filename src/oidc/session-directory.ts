@@ -5,6 +5,17 @@ import type { Store } from '../domain/ports/store.js';
 /** The store key of the set listing an account's session keys (the adapter keeps it on every Session upsert). */
 export const accountSessionsKey = (accountId: string) => `oidc:account-sessions:${accountId}`;
 
+/**
+ * The store key of every account's live session keys, each expiring with its session: what makes
+ * counting them one store read. The adapter adds a session on every upsert and removes it on
+ * destroy; ending sessions here removes them too. A session saved before this index existed is
+ * counted from its next save (oidc-provider saves a session on each request that uses it).
+ */
+export const LIVE_SESSIONS_KEY = 'oidc:live-sessions';
+
+// Accounts whose session sets are read at once when counting some accounts' sessions.
+const SET_READS_IN_FLIGHT = 500;
+
 /** The fields of oidc-provider's Session payload read here. */
 interface StoredSession {
   uid?: string;
@@ -57,6 +68,7 @@ export function createSessionDirectory(deps: { store: Store; now?: () => number;
       const found = (await live(accountId)).find((s) => s.session.id === sessionId);
       if (!found) return false;
       await deps.store.delete([found.key]);
+      await deps.store.removeExpiring(LIVE_SESSIONS_KEY, [found.key]);
       deps.logouts?.notify(found.logouts);
       return true;
     },
@@ -64,7 +76,18 @@ export function createSessionDirectory(deps: { store: Store; now?: () => number;
       const ending = deps.logouts ? await live(accountId) : [];
       const keys = await deps.store.setMembers(accountSessionsKey(accountId));
       await deps.store.delete([...keys, accountSessionsKey(accountId)]);
+      await deps.store.removeExpiring(LIVE_SESSIONS_KEY, keys);
       deps.logouts?.notify(ending.flatMap((s) => s.logouts));
+    },
+    async countLive(accountIds) {
+      if (!accountIds) return deps.store.countExpiring(LIVE_SESSIONS_KEY);
+      // An account's set may still list ended sessions: the live index says which are not.
+      const keys: string[] = [];
+      for (let i = 0; i < accountIds.length; i += SET_READS_IN_FLIGHT) {
+        const sets = await Promise.all(accountIds.slice(i, i + SET_READS_IN_FLIGHT).map((id) => deps.store.setMembers(accountSessionsKey(id))));
+        keys.push(...sets.flat());
+      }
+      return keys.length ? deps.store.countExpiring(LIVE_SESSIONS_KEY, keys) : 0;
     },
   };
 }

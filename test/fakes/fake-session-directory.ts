@@ -23,5 +23,8 @@ export function createFakeSessionDirectory(clock: Clock): SessionDirectory & { a
     async endAll(accountId) {
       byAccount.delete(accountId);
     },
+    async countLive(accountIds) {
+      return (accountIds ? [...new Set(accountIds)] : [...byAccount.keys()]).reduce((sum, accountId) => sum + live(accountId).length, 0);
+    },
   };
 }

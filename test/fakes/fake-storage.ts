@@ -48,8 +48,8 @@ function createFakeStatistics(state: FakeState): StatisticsRepository {
       const labs = state.labs.filter((l) => labId === undefined || l.id === labId);
       return { total: labs.length, active: labs.filter((l) => l.status === 'active').length, suspended: labs.filter((l) => l.status === 'suspended').length };
     },
-    async userIds(labId) {
-      return usersIn(labId).map((u) => u.id);
+    async memberIds(labId) {
+      return [...memberIds(labId)].sort();
     },
     async isMember(labId, userId) {
       return memberIds(labId).has(userId);

@@ -80,6 +80,41 @@ export function describeStoreContract(name: string, create: () => Promise<Store>
       assert.deepEqual(await store.setMembers('none'), []);
     });
 
+    it('expiring sets: each member expires on its own, after its TTL and not before; re-adding moves its expiry', async () => {
+      const since = Date.now();
+      await store.addExpiring('live', 'short', TTL);
+      await store.addExpiring('live', 'long', 60);
+      await store.addExpiring('live', 'moved', TTL);
+      await store.addExpiring('live', 'moved', 60);
+      await store.addExpiring('live', 'shortened', 60);
+      await store.addExpiring('live', 'shortened', TTL);
+      assert.equal(await store.countExpiring('live'), 4);
+      const elapsed = await elapsedUntil(since, async () => (await store.countExpiring('live')) === 2);
+      assert.ok(elapsed >= TTL * 1000, `two gone after ${elapsed} ms`);
+      assert.equal(await store.countExpiring('live', ['short', 'long', 'moved', 'shortened']), 2, 'long and moved are live');
+      // A member added after others expired (Redis prunes expired members on add) still counts once.
+      await store.addExpiring('live', 'short', 60);
+      assert.equal(await store.countExpiring('live'), 3);
+      assert.equal(await store.countExpiring('none'), 0);
+      assert.equal(await store.countExpiring('none', ['short']), 0);
+    });
+
+    it('expiring sets: removed members no longer count; counting among members counts each live one once', async () => {
+      for (const member of ['a', 'b', 'c', 'd']) await store.addExpiring('live', member, 60);
+      await store.removeExpiring('live', ['b', 'missing']);
+      await store.removeExpiring('live', []);
+      assert.equal(await store.countExpiring('live'), 3);
+      assert.equal(await store.countExpiring('live', ['a', 'a', 'b', 'd', 'unknown']), 2);
+      assert.equal(await store.countExpiring('live', []), 0);
+      // More members than one read carries (Redis reads them in chunks).
+      const many = Array.from({ length: 1100 }, (_, i) => `m${i}`);
+      await Promise.all(many.map((member) => store.addExpiring('many', member, 60)));
+      assert.equal(await store.countExpiring('many'), 1100);
+      assert.equal(await store.countExpiring('many', [...many.slice(0, 1050), 'x', 'y']), 1050);
+      await store.delete(['live']);
+      assert.equal(await store.countExpiring('live'), 0);
+    });
+
     it('revocation copy: untrusted until loaded, authoritative once loaded, untrusted again after flush or stale mark', async () => {
       const soon = Math.floor(Date.now() / 1000) + 60;
       const jti = { kind: 'jti' as const, value: 'j1' };

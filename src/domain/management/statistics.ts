@@ -16,40 +16,26 @@ export interface StatisticsDeps {
   statistics: {
     userCounts(labId?: string): Promise<UserCounts>;
     labCounts(labId?: string): Promise<LabCounts>;
-    userIds(labId?: string): Promise<string[]>;
+    memberIds(labId: string): Promise<string[]>;
     signIns(from: Date, bucket: Bucket): Promise<BucketCount[]>;
   };
   tokenCounts: { windows(now: Date): Promise<TokenWindows[]>; series(from: Date, bucket: Bucket): Promise<BucketCount[]> };
   /** This node's counts not yet written; flushed first so a read sees its own node's tokens. */
   tokenIssuance: { flush(): Promise<void> };
-  sessions: Pick<SessionDirectory, 'sessionsOf'>;
+  sessions: Pick<SessionDirectory, 'countLive'>;
   clock?: Clock;
 }
 
-// Store round trips in flight at once while counting sessions.
-const SESSION_READS_IN_FLIGHT = 16;
-
 /**
- * The numbers of /statistics. Active sessions are counted exactly rather than estimated: the
- * store has no cheap global count (sessions expire silently, so an event-kept counter would
- * drift), but every session is listed under its account, so the count walks the accounts' sets
- * and reads each listed session. That is two store round trips per user with sessions (16 in
- * flight), fine for thousands of users on an operator's dashboard; it is not meant for polling.
- * Token counts of other nodes arrive with their next flush (every few seconds).
+ * The numbers of /statistics. Active sessions are counted exactly, from the store's index of live
+ * sessions: one read for everyone; a lab admin's count reads her lab's members' session lists
+ * (one store read per member). Token counts of other nodes arrive with their next flush (every
+ * few seconds).
  */
 export function createStatistics(deps: StatisticsDeps) {
   async function activeSessions(labId: string | undefined): Promise<number> {
-    const users = await deps.statistics.userIds(labId);
-    let total = 0;
-    let next = 0;
-    const worker = async () => {
-      while (next < users.length) {
-        const found = (await deps.sessions.sessionsOf(users[next++]!)).length;
-        total += found;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(SESSION_READS_IN_FLIGHT, users.length) }, worker));
-    return total;
+    if (labId === undefined) return deps.sessions.countLive();
+    return deps.sessions.countLive(await deps.statistics.memberIds(labId));
   }
 
   return {

@@ -21,4 +21,9 @@ export interface SessionDirectory {
   end(accountId: string, sessionId: string): Promise<boolean>;
   /** Ends every session of the account. */
   endAll(accountId: string): Promise<void>;
+  /**
+   * How many live sessions there are: of every account, or of those in `accountIds`. Cheap for
+   * everyone (it reads no account's sessions), one store read per listed account otherwise.
+   */
+  countLive(accountIds?: ReadonlyArray<string>): Promise<number>;
 }

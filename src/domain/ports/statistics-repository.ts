@@ -7,8 +7,8 @@ export interface LabCounts { total: number; active: number; suspended: number }
 export interface StatisticsRepository {
   userCounts(labId?: string): Promise<UserCounts>;
   labCounts(labId?: string): Promise<LabCounts>;
-  /** Ids of the users whose sessions count: everyone, or one lab's members. */
-  userIds(labId?: string): Promise<string[]>;
+  /** Ids of a lab's members (any membership status): the users whose sessions its admin's count covers. */
+  memberIds(labId: string): Promise<string[]>;
   /** Successful sign-ins (audited `login.succeeded`) per client and bucket from `from` on; empty buckets are absent. */
   signIns(from: Date, bucket: Bucket): Promise<BucketCount[]>;
   /** Whether the user belongs to the lab (any membership status): what makes them a lab admin's to see. */

@@ -21,6 +21,16 @@ export interface Store {
   addToSet(key: string, member: string, ttlSeconds: number): Promise<void>;
   setMembers(key: string): Promise<string[]>;
 
+  /**
+   * Adds `member` to a set whose members expire one by one: this one `ttlSeconds` from now (adding
+   * it again moves its expiry, earlier or later). The set itself lasts as long as its last member.
+   * It exists to be counted cheaply (`countExpiring`), which a plain set of expiring keys is not.
+   */
+  addExpiring(key: string, member: string, ttlSeconds: number): Promise<void>;
+  removeExpiring(key: string, members: ReadonlyArray<string>): Promise<void>;
+  /** Members not yet expired: all of them, or those of `among` (each counted once). */
+  countExpiring(key: string, among?: ReadonlyArray<string>): Promise<number>;
+
   /** Records revoked entries (`kind:value` → until `expiresAt`, epoch seconds). */
   addRevocations(entries: ReadonlyArray<RevocationEntry>): Promise<void>;
   /**

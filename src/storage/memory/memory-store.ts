@@ -79,6 +79,32 @@ export function createMemoryStore(options: { clock?: Clock } = {}): Store {
       const set = read(key) as Set<string> | undefined;
       return set ? [...set] : [];
     },
+    async addExpiring(key, member, ttlSeconds) {
+      const members = (read(key) as Map<string, number> | undefined) ?? new Map<string, number>();
+      const expiresAt = nowMs() + ttlMs(ttlSeconds);
+      members.set(member, expiresAt);
+      // Expired members are dropped when counted (or with the whole set), not here: adding stays O(1).
+      entries.set(key, { value: members, expiresAt: Math.max(entries.get(key)?.expiresAt ?? 0, expiresAt) });
+    },
+    async removeExpiring(key, list) {
+      const members = read(key) as Map<string, number> | undefined;
+      for (const member of list) members?.delete(member);
+    },
+    async countExpiring(key, among) {
+      const members = read(key) as Map<string, number> | undefined;
+      if (!members) return 0;
+      const now = nowMs();
+      let live = 0;
+      if (among) {
+        for (const member of new Set(among)) if ((members.get(member) ?? 0) > now) live += 1;
+        return live;
+      }
+      for (const [member, expiresAt] of members) {
+        if (expiresAt > now) live += 1;
+        else members.delete(member);
+      }
+      return live;
+    },
     async addRevocations(list: ReadonlyArray<RevocationEntry>) {
       const now = nowMs();
       for (const { kind, value, expiresAt } of list) {

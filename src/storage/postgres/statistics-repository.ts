@@ -26,10 +26,8 @@ export function createStatisticsRepository(db: Database): StatisticsRepository {
       return { total: Number(row?.total ?? 0), active: Number(row?.active ?? 0), suspended: Number(row?.suspended ?? 0) };
     },
 
-    /** Ids of the users whose sessions count: everyone, or one lab's members. */
-    async userIds(labId?: string): Promise<string[]> {
-      if (labId !== undefined) return db('memberships').where('lab_id', labId).orderBy('user_id').pluck('user_id');
-      return db('users').orderBy('id').pluck('id');
+    async memberIds(labId: string): Promise<string[]> {
+      return db('memberships').where('lab_id', labId).orderBy('user_id').pluck('user_id');
     },
 
     async signIns(from: Date, bucket: Bucket): Promise<BucketCount[]> {

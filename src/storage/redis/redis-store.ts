@@ -17,6 +17,8 @@ const LOADING = '{rev}:loading';
 const revocationKey = (kind: string, value: string) => `{rev}:${kind}:${value}`;
 // Set LOADED only if the reload that started with this token is still the current one.
 const MARK_LOADED = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[2], '1'); redis.call('DEL', KEYS[1]); return 1 end; return 0`;
+// Members per ZMSCORE when counting some members of an expiring set: bounded commands, sent together by auto-pipelining.
+const EXPIRING_READ_CHUNK = 1000;
 
 /**
  * One ioredis connection with Gatehouse's settings; the Store and the rate limiters share it.
@@ -128,6 +130,23 @@ export function redisStore(redis: RedisClient, prefix: string): Store {
     },
     async setMembers(key) {
       return redis.smembers(key);
+    },
+    // A sorted set scored by each member's expiry (epoch ms); expired members are pruned on each add.
+    async addExpiring(key, member, ttlSeconds) {
+      const ttl = ttlMs(ttlSeconds);
+      const now = Date.now();
+      await redis.multi().zadd(key, now + ttl, member).zremrangebyscore(key, '-inf', now).pexpire(key, ttl, 'GT').pexpire(key, ttl, 'NX').exec();
+    },
+    async removeExpiring(key, members) {
+      if (members.length) await redis.zrem(key, ...members);
+    },
+    async countExpiring(key, among) {
+      const now = Date.now();
+      if (!among) return redis.zcount(key, `(${now}`, '+inf');
+      const members = [...new Set(among)];
+      const chunks = Array.from({ length: Math.ceil(members.length / EXPIRING_READ_CHUNK) }, (_, i) => members.slice(i * EXPIRING_READ_CHUNK, (i + 1) * EXPIRING_READ_CHUNK));
+      const scores = (await Promise.all(chunks.map((chunk) => redis.zmscore(key, ...chunk)))).flat();
+      return scores.filter((score) => score !== null && Number(score) > now).length;
     },
     async addRevocations(entries: ReadonlyArray<RevocationEntry>) {
       if (!entries.length) return;
