@@ -79,6 +79,12 @@ describe(`hostile input is refused at the edge with a 400, never a 5xx (${mode})
       const introspected = await send('/token/introspection', { form: `token=${String(token.body.access_token)}`, authorization: basic(backend.id, backend.secret) });
       assert.equal(introspected.status, 200);
       assert.equal(introspected.body.active, true);
+      // A forged JWT's contents are read only once its signature checks, so a NUL inside one is just an inactive token.
+      for (const path of ['/token/introspection', '/token/revocation']) {
+        const forged = await send(path, { form: `token=${unsignedJwt({ jti: '\u0000', grant_id: '\u0000', sub: '\u0000', exp: 2e9 })}`, authorization: basic(backend.id, backend.secret) });
+        assert.equal(forged.status, 200, `${path}: ${JSON.stringify(forged.body)}`);
+        if (path === '/token/introspection') assert.deepEqual(forged.body, { active: false });
+      }
       const oversized = await send('/token', { form: `grant_type=client_credentials&pad=${'a'.repeat(60 * 1024)}`, authorization: basic(backend.id, backend.secret) });
       assert.deepEqual([oversized.status, oversized.body.error], [400, 'invalid_request'], 'oidc-provider\'s body limit still applies');
     });

@@ -83,7 +83,7 @@ const UNROUTED_PATHS_KEPT = 1000;
  * route), and `allowedMethods` would add nothing (for these methods it acts only when a route
  * of another method matches the path).
  */
-function routedRequests(routers: Router[]): (ctx: Koa.Context) => boolean {
+export function routedRequests(routers: Router[]): (ctx: Koa.Context) => boolean {
   const unrouted = new LRUCache<string, boolean>({ max: UNROUTED_PATHS_KEPT });
   const decided = Symbol('routed');
   return (ctx) => {

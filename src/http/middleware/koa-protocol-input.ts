@@ -17,6 +17,14 @@ const BROWSER_ROUTES = /^\/(auth|session\/end|device(?!\/auth\/?$))(\/|$)/;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /**
+ * JWT parameters whose contents reach no query before their signature is checked against
+ * Gatehouse's own keys: introspection's and revocation's `token` (a JWT there is Gatehouse's
+ * access token, read only once verified; an opaque one is looked up as the string, checked
+ * above). Decoding them here would cost every service's introspection for nothing.
+ */
+const VERIFIED_BEFORE_USE = new Set(['token']);
+
+/**
  * Refuses, before oidc-provider reads anything, protocol requests carrying text Postgres cannot
  * store (a NUL, an unpaired surrogate) in the path, the query, the form or JSON body, the client
  * credentials of a Basic Authorization header, or inside a JWT parameter (client_assertion,
@@ -75,6 +83,7 @@ function parameters(values: unknown): UnstorableValue[] {
   const named = findUnstorable(values).map(({ pointer, detail }) => ({ pointer: pointer.slice(1).replace(/\/\d+$/, ''), detail }));
   if (values === null || typeof values !== 'object') return named;
   for (const [name, value] of Object.entries(values)) {
+    if (VERIFIED_BEFORE_USE.has(name)) continue;
     for (const item of [value].flat()) {
       if (typeof item === 'string' && COMPACT_JWS.test(item)) named.push(...jwtContents(name, item));
     }
