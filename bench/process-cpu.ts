@@ -29,6 +29,11 @@ export function processCpuMicros(pid: number): number | undefined {
 export function processTreeCpuMicros(pid: number): number | undefined {
   const own = processCpuMicros(pid);
   if (own === undefined) return undefined;
+  return descendants(pid).reduce((total, child) => total + (processCpuMicros(child) ?? 0), own);
+}
+
+/** The live descendants of a process (a cluster's workers), from /proc. */
+function descendants(pid: number): number[] {
   const parents = new Map<number, number[]>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -40,14 +45,29 @@ export function processTreeCpuMicros(pid: number): number | undefined {
       // Gone since the listing.
     }
   }
-  let total = own;
+  const found: number[] = [];
   const queue = [...(parents.get(pid) ?? [])];
   while (queue.length) {
     const child = queue.pop()!;
-    total += processCpuMicros(child) ?? 0;
+    found.push(child);
     queue.push(...(parents.get(child) ?? []));
   }
-  return total;
+  return found;
+}
+
+/**
+ * The peak resident set (VmHWM, MB) of a process and of each live descendant, largest first;
+ * empty where there is no /proc. Issue 12's budget is per process.
+ */
+export function peakRssPerProcessMb(pid: number): number[] {
+  return [pid, ...descendants(pid)].flatMap((each) => {
+    try {
+      const kb = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${each}/status`, 'utf8'))?.[1];
+      return kb ? [Number(kb) / 1024] : [];
+    } catch {
+      return [];
+    }
+  }).sort((a, b) => b - a);
 }
 
 function clockTicks(): number {

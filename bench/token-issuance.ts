@@ -8,7 +8,7 @@ import autocannon from 'autocannon';
 import { bareClient } from './bare-client.js';
 import { createBenchSandbox, type BenchSandbox } from './bench-sandbox.js';
 import { freePort, spawnChildServer, type ChildServer } from './child-server.js';
-import { processTreeCpuMicros } from './process-cpu.js';
+import { peakRssPerProcessMb, processTreeCpuMicros } from './process-cpu.js';
 import { parseLoadFlags } from './load-flags.js';
 import { createPositiveFlag } from './positive-flag.js';
 
@@ -63,7 +63,10 @@ const versionOf = (name: string) => (require(`${name}/package.json`) as { versio
 const gatehouseEntry = resolve((flags.gatehouse as string | undefined) ?? `${packageRoot}dist/src/main.js`);
 
 const RESOURCE = 'https://cms.example';
-const TARGET_RATIO = 0.9;
+/** Issue 12, item 4: Gatehouse at or above the bare engine on both hot paths. */
+const TARGET_RATIO = 1.0;
+/** Issue 12, item 4: peak resident set of each process under the bench load. */
+const RSS_BUDGET_MB = 200;
 const gatehouseClients = {
   issuer: { id: 'cms-backend', secret: 's3cret-value-backend' },
   introspector: { id: 'portal', secret: 's3cret-value-portal' },
@@ -320,7 +323,11 @@ async function measure(workers: number, sandbox: BenchSandbox, profile: (name: s
       }
     }
 
-
+    // Read before the servers stop: the most each process held resident under this load.
+    for (const target of targets) {
+      const peaks = peakRssPerProcessMb(target.server.process.pid!);
+      if (peaks.length) process.stdout.write(`  peak RSS   ${target.name.padEnd(9)} ${peaks.map((mb) => `${fmt(mb)} MB`).join(', ')} (per process, largest first; budget < ${RSS_BUDGET_MB} MB)\n`);
+    }
     return results;
   } finally {
     for (const stop of stopAll.reverse()) await stop().catch(() => {});
