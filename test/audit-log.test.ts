@@ -65,7 +65,7 @@ describe(`audit log with a hash chain (${mode})`, () => {
 
     const victim = rows[Math.floor(rows.length / 2)]!;
     const { createDatabase } = await import('../src/storage/postgres/database.js');
-    const { db } = createDatabase({ databaseUrl: sandbox.env.DATABASE_URL, dataDir: sandbox.env.GATEHOUSE_DATA_DIR!, poolMax: 1 });
+    const { db } = await createDatabase({ databaseUrl: sandbox.env.DATABASE_URL, dataDir: sandbox.env.GATEHOUSE_DATA_DIR!, poolMax: 1 });
     try {
       await db('audit_log').where({ id: victim.id }).update({ actor: 'user:someone-else' });
     } finally {

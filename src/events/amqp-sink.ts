@@ -1,4 +1,4 @@
-import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
+import type { ChannelModel, ConfirmChannel } from 'amqplib';
 
 import { eventEnvelope } from '../domain/events/domain-event.js';
 import type { EventSink } from '../domain/events/outbox-relay.js';
@@ -14,6 +14,8 @@ export function createAmqpSink(options: { url: string; exchange: string }): Even
 
   function connect() {
     open ??= (async () => {
+      // Loaded on first use: a node without a broker keeps the client's code out of memory.
+      const { default: amqp } = await import('amqplib');
       const connection = await amqp.connect(options.url, { timeout: 5000 });
       const forget = () => { open = undefined; };
       connection.on('error', forget);

@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 
 import type { Mailer } from '../domain/ports/mailer.js';
 
@@ -8,13 +8,15 @@ import type { Mailer } from '../domain/ports/mailer.js';
  * offers it. Operator configuration, never request input, so no SSRF concern.
  */
 export function createNodemailerMailer(options: { smtpUrl: string; from: string }): Mailer {
-  const transport = nodemailer.createTransport(options.smtpUrl, { from: options.from });
+  // Made on the first mail: nodemailer's ~20 MB of code stay out of memory until a mail is sent.
+  let transport: Promise<Transporter> | undefined;
+  const transporter = () => (transport ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport(options.smtpUrl, { from: options.from })));
   return {
     async send(message) {
-      await transport.sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text });
+      await (await transporter()).sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text });
     },
     async close() {
-      transport.close();
+      (await transport)?.close();
     },
   };
 }

@@ -42,7 +42,7 @@ export async function createStorage(
   log: Logger,
   observe?: StorageObserver,
 ): Promise<Storage> {
-  const { db, mode } = createDatabase({
+  const { db, mode } = await createDatabase({
     databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.databasePoolMax,
     // Each failed connection attempt is a knex warning; an outage is logged once by the
     // availability log, so those are debug lines.

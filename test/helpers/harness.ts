@@ -46,7 +46,7 @@ let pgliteTemplate: Promise<string> | undefined;
 function migratedPglite(): Promise<string> {
   pgliteTemplate ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-template-'));
-    const { db } = createDatabase({ dataDir: dir, poolMax: 1 });
+    const { db } = await createDatabase({ dataDir: dir, poolMax: 1 });
     try {
       await migrateLatest(db);
     } finally {

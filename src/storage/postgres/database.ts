@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 
 import knexModule, { type Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
 import pg from 'pg';
 
 import { migrationSource } from '../../../migrations/index.js';
@@ -24,9 +23,10 @@ export interface DatabaseOptions {
 
 /**
  * Real PostgreSQL when a URL is given, otherwise embedded PGlite in `dataDir/pglite`: the same
- * migrations and SQL either way.
+ * migrations and SQL either way. PGlite is loaded only when embedded: with a URL its ~20 MB of
+ * code would sit in every node's memory unused.
  */
-export function createDatabase({ databaseUrl, dataDir, poolMax, onWarning = () => {} }: DatabaseOptions): { db: Database; mode: 'postgres' | 'embedded' } {
+export async function createDatabase({ databaseUrl, dataDir, poolMax, onWarning = () => {} }: DatabaseOptions): Promise<{ db: Database; mode: 'postgres' | 'embedded' }> {
   if (databaseUrl) {
     return {
       mode: 'postgres',
@@ -43,6 +43,7 @@ export function createDatabase({ databaseUrl, dataDir, poolMax, onWarning = () =
       }),
     };
   }
+  const { default: ClientPgLite } = await import('knex-pglite');
   const filename = `${dataDir}/pglite`;
   mkdirSync(filename, { recursive: true });
   return {
