@@ -56,7 +56,11 @@ export function batchedRateLimiter(options: BatchedRateLimiterOptions): RateLimi
     // A key pushed out with requests not yet shared still adds them to Redis, so a flood of
     // new addresses cannot make a busy key's requests vanish from the shared count.
     dispose: (count, key, reason) => {
-      if (reason === 'evict' && count.pending > 0) shared.penalty(key, count.pending).catch(onShareFailed);
+      if (reason !== 'evict' || count.pending === 0) return;
+      const adding = count.pending;
+      // Zeroed so that a share already holding this count does not send the same requests again.
+      count.pending = 0;
+      shared.penalty(key, adding).catch(onShareFailed);
     },
   });
 

@@ -64,6 +64,16 @@ describe('unit: rate limiters and their settings', () => {
       assert.ok(onA.resetSeconds > 50 && onA.resetSeconds <= 60, `window from Redis's TTL: ${onA.resetSeconds}`);
     });
 
+    it('a key pushed out of a full table still adds its requests to Redis, once', async () => {
+      const name = `unit-${randomUUID()}`;
+      const limiter = createRateLimiters(redis, { maxKeys: 2 }).create(name, { points: 600, windowSeconds: 60 });
+      for (let i = 0; i < 5; i++) await limiter.spend('first');
+      await limiter.spend('second');
+      await limiter.spend('third'); // evicts 'first' with its 5 requests unshared
+      await sleep(SHARE_EVERY_MS * 3);
+      assert.equal(await redis.get(`rl:${name}:first`), '5');
+    });
+
     it('a small quota (guessing protection) stays exact across nodes: no request beyond it on either', async () => {
       const { a, b } = twoNodes({ points: 3, windowSeconds: 60 });
       assert.equal((await a.spend('k')).over, false);
