@@ -33,6 +33,9 @@ export type PasskeySignIn =
 /** What a person takes away from an enrolment: recovery codes, when they had none yet (shown once). */
 export interface Enrolled { factor: FactorSummary; recoveryCodes?: string[] }
 
+/** A passkey's transports, for the audit row (they tell a device-bound authenticator from a roaming one). */
+const transportsOf = (factor: Factor) => (factor.kind === 'passkey' ? { transports: factor.transports } : {});
+
 const summaryOf = ({ id, kind, name, createdAt, lastUsedAt }: Factor): FactorSummary => ({ id, kind, name, createdAt, lastUsedAt });
 
 export interface SecondFactorsDeps {
@@ -76,7 +79,9 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
       const first = (await tx.factors.unusedRecoveryCodes(factor.userId)) === 0;
       await tx.factors.insert(factor);
       const recoveryCodes = first ? await freshRecoveryCodes(tx.factors, factor.userId) : undefined;
-      await record('factor.enrolled', `user:${factor.userId}`, { factor_id: factor.id, kind: factor.kind, name: factor.name, recovery_codes_issued: Boolean(recoveryCodes) });
+      await record('factor.enrolled', `user:${factor.userId}`, {
+        factor_id: factor.id, kind: factor.kind, name: factor.name, recovery_codes_issued: Boolean(recoveryCodes), ...transportsOf(factor),
+      });
       return { factor: summaryOf(factor), recoveryCodes };
     });
   }
@@ -262,10 +267,12 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
     /** Removes one factor; the last one takes the recovery codes with it. */
     async remove(origin: ChangeOrigin, userId: string, factorId: string): Promise<boolean> {
       return deps.change(origin, async (tx, record) => {
-        const removed = await tx.factors.remove(userId, factorId);
-        if (!removed) return false;
-        if ((await tx.factors.list(userId)).length === 0) await tx.factors.replaceRecoveryCodes(userId, []);
-        await record('factor.removed', `user:${userId}`, { factor_id: factorId });
+        // Read first: the removal's audit row (and the event it publishes) says what kind of factor went.
+        const before = await tx.factors.list(userId);
+        const factor = before.find((f) => f.id === factorId);
+        if (!factor || !(await tx.factors.remove(userId, factorId))) return false;
+        if (before.length === 1) await tx.factors.replaceRecoveryCodes(userId, []);
+        await record('factor.removed', `user:${userId}`, { factor_id: factorId, kind: factor.kind, ...transportsOf(factor) });
         return true;
       });
     },
