@@ -58,7 +58,7 @@ export interface SecondFactorsDeps {
  * A person's second factors: TOTP (RFC 6238), passkeys (WebAuthn) and recovery codes. Used by the
  * sign-in pages, and by the account page to enrol, rename and remove factors. Every enrolment,
  * removal, failure and recovery-code use is audited; TOTP and recovery-code failures count
- * towards the same lockout as wrong passwords, and a success ends it.
+ * towards the same lockout as wrong passwords, and the completed sign-in (completeSignIn) ends it.
  */
 export function createSecondFactors(deps: SecondFactorsDeps) {
   const { factors, box, clock } = deps;
@@ -154,11 +154,13 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
      * step is stored, and advanced atomically); failures count towards the lockout.
      */
     async verifyTotp(userId: string, code: string, context: FactorContext): Promise<FactorCheck> {
-      if (await deps.throttle.isLocked(throttleKey(userId))) {
+      // Read together (a sign-in waits for each round trip in turn); a locked account's list goes unused.
+      const [locked, list] = await Promise.all([deps.throttle.isLocked(throttleKey(userId)), factors.list(userId)]);
+      if (locked) {
         await failed(userId, 'locked_out', 'totp', context);
         return { ok: false, reason: 'locked_out' };
       }
-      const apps = (await factors.list(userId)).filter((f): f is TotpFactor => f.kind === 'totp');
+      const apps = list.filter((f): f is TotpFactor => f.kind === 'totp');
       const trimmed = code.replace(/\s/g, '');
       let reason: 'wrong_code' | 'replayed' | 'malformed' | 'no_factor' = apps.length ? 'wrong_code' : 'no_factor';
       if (!isWellFormedTotpCode(trimmed)) reason = 'malformed';
@@ -166,10 +168,8 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
         for (const app of apps) {
           const step = totpStep(box.open(app.sealedSecret, secretContext(userId)), trimmed, clock.now());
           if (step === undefined) continue;
-          if (await factors.advanceTotpStep(app.id, step, clock.now())) {
-            await deps.throttle.reset(throttleKey(userId));
-            return { ok: true, method: 'otp' };
-          }
+          // The lockout count ends with the sign-in (completeSignIn), not here: one store write fewer per sign-in.
+          if (await factors.advanceTotpStep(app.id, step, clock.now())) return { ok: true, method: 'otp' };
           reason = 'replayed';
         }
       }
@@ -186,7 +186,6 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
       }
       const normalized = normalizeRecoveryCode(code);
       if (normalized && await factors.useRecoveryCode(userId, hashRecoveryCode(normalized), clock.now())) {
-        await deps.throttle.reset(throttleKey(userId));
         const left = await factors.unusedRecoveryCodes(userId);
         await deps.audit.record({ actor: `user:${userId}`, action: 'recovery_code.used', target: `user:${userId}`, details: { left, client_id: context.clientId }, requestId: context.requestId, ip: context.ip });
         return { ok: true, method: 'otp' };
@@ -249,11 +248,13 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
      * session proved a second factor it lacked.
      */
     async completeSignIn(userId: string, amr: readonly string[], context: FactorContext & { stepUp?: boolean }): Promise<void> {
-      await deps.throttle.reset(throttleKey(userId));
-      await deps.audit.record({
-        actor: `user:${userId}`, action: context.stepUp ? 'login.step_up' : 'login.succeeded', target: `user:${userId}`,
-        details: { client_id: context.clientId, amr }, requestId: context.requestId, ip: context.ip,
-      });
+      await Promise.all([
+        deps.throttle.reset(throttleKey(userId)),
+        deps.audit.record({
+          actor: `user:${userId}`, action: context.stepUp ? 'login.step_up' : 'login.succeeded', target: `user:${userId}`,
+          details: { client_id: context.clientId, amr }, requestId: context.requestId, ip: context.ip,
+        }),
+      ]);
     },
 
     async rename(origin: ChangeOrigin, userId: string, factorId: string, newName: string): Promise<boolean> {
