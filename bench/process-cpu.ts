@@ -23,6 +23,33 @@ export function processCpuMicros(pid: number): number | undefined {
 }
 
 /**
+ * CPU time of a process's libuv thread-pool threads (named `libuv-worker` by Node 22), in
+ * microseconds: where argon2, crypto.pbkdf2/scrypt and fs work runs, apart from the main thread.
+ * Undefined where there is no /proc.
+ */
+export function threadPoolCpuMicros(pid: number): number | undefined {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  ticksPerSecond ??= clockTicks();
+  let ticks = 0;
+  for (const tid of tasks) {
+    try {
+      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() !== 'libuv-worker') continue;
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The thread ended since the listing.
+    }
+  }
+  return (ticks / ticksPerSecond) * 1e6;
+}
+
+/**
  * CPU time of a process and every live descendant (a cluster's primary and its workers), in
  * microseconds; undefined where there is no /proc.
  */

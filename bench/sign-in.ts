@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -13,12 +14,14 @@ import { createBenchSandbox, type BenchSandbox } from './bench-sandbox.js';
 import { freePort, spawnChildServer, type ChildServer } from './child-server.js';
 import { parseLoadFlags } from './load-flags.js';
 import { createPositiveFlag } from './positive-flag.js';
-import { processCpuMicros } from './process-cpu.js';
+import { processCpuMicros, threadPoolCpuMicros } from './process-cpu.js';
 
 /**
  * Sign-in throughput by method, in one run so the ratios compare like with like: password only,
  * password plus an authenticator-app code (TOTP), and a passkey alone (username-less, with user
- * verification). Each sign-in is the whole browser flow over HTTP from a fresh cookie jar —
+ * verification); and the argon2id verify ceiling (bench/argon2-ceiling.ts: argon2.verify alone,
+ * same parameters, same concurrency, in a Node process of its own), which a password sign-in is
+ * reported against. Each sign-in is the whole browser flow over HTTP from a fresh cookie jar —
  * /auth, the login page, the form posts or passkey calls, up to the redirect that carries the
  * authorization code — with Gatehouse's first-party account client (no consent page). Gatehouse
  * runs as its own process; users, apps and passkeys are set up in this process first. Scenarios
@@ -30,24 +33,24 @@ const usage = `usage: node dist/bench/sign-in.js [options]
   --rounds N         rounds (default 3); each runs every scenario once
   --connections N    concurrent sign-ins (default 10)
   --warmup S         seconds of unmeasured sign-ins per scenario first (default 1; 0 for none)
-  --totp-users N     people with an authenticator app (default 100): a code works once, so each
+  --totp-users N     people with an authenticator app (default 1000): a code works once, so each
                      signs in at most once per 30 s time step (three in the first)
   --embedded         run Gatehouse on embedded PGlite + in-process store instead of Postgres + Redis
   --database-url U   existing database used to create the bench's own (default $DATABASE_URL or postgres://postgres@127.0.0.1:5432/test)
   --redis-url U      (default $REDIS_URL or redis://127.0.0.1:6379)
-  --only SCENARIO    password, totp or passkey
+  --only SCENARIO    password, totp, passkey or argon2 (the verify ceiling alone)
   --cpu-prof DIR     start Gatehouse with node --cpu-prof, writing DIR/gatehouse.cpuprofile (for
                      bench/cpu-profile-summary.ts; profiling slows the server: do not quote those figures)
   --help`;
 
-const SCENARIOS = ['password', 'totp', 'passkey'] as const;
+const SCENARIOS = ['argon2', 'password', 'totp', 'passkey'] as const;
 type ScenarioName = typeof SCENARIOS[number];
 
 const { flags, duration, rounds, connections, warmup, servers } = parseLoadFlags('sign-in', usage, {
   warmupDefault: '1',
   scenarios: SCENARIOS,
   maxDuration: { seconds: 60, why: 'the bench shares the machine; keep runs short' },
-  extra: { 'totp-users': '100' },
+  extra: { 'totp-users': '1000' },
 });
 const totpUsers = createPositiveFlag('sign-in', usage)('totp-users', String(flags['totp-users']), true);
 const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -169,10 +172,32 @@ async function signIn(issuer: string, scenario: ScenarioName, setup: Setup, work
   if (!page.url.startsWith(callback) || !new URL(page.url).searchParams.get('code')) throw new Error(`${scenario}: no code at the callback: ${page.status} ${page.url}\n${page.html.slice(0, 500)}`);
 }
 
-interface Run { perSecond: number; p50: number; cpuPerSignIn: number | undefined; failures: number; firstError?: string }
+interface Run {
+  perSecond: number; p50: number; cpuPerSignIn: number | undefined;
+  /** Of cpuPerSignIn, the libuv thread pool's (argon2id runs there). */
+  poolCpuPerSignIn?: number;
+  failures: number; firstError?: string;
+}
 
-async function load(server: ChildServer, scenario: ScenarioName, setup: Setup, seconds: number): Promise<Run> {
+/**
+ * argon2id alone: a child process verifying with Gatehouse's parameters at the same concurrency
+ * for the same time (its start-up is outside its clock). Gatehouse idles meanwhile.
+ */
+async function argon2Ceiling(seconds: number, env: Record<string, string>): Promise<Run> {
+  const config = loadConfig({ ...env, PORT: '0' });
+  const args = [`${packageRoot}dist/bench/argon2-ceiling.js`, '--seconds', String(seconds), '--connections', String(connections),
+    '--memory-kib', String(config.passwordHashMemoryKib), '--time-cost', String(config.passwordHashTimeCost)];
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, args, { env: { PATH: process.env.PATH ?? '' } }, (error, out) => (error ? reject(error) : resolve(out)));
+  });
+  const { verifies, seconds: elapsed, cpuMs } = JSON.parse(stdout) as { verifies: number; seconds: number; cpuMs: number };
+  return { perSecond: verifies / elapsed, p50: NaN, cpuPerSignIn: verifies ? cpuMs / verifies : undefined, failures: 0 };
+}
+
+async function load(server: ChildServer, scenario: ScenarioName, setup: Setup, seconds: number, env: Record<string, string>): Promise<Run> {
+  if (scenario === 'argon2') return argon2Ceiling(seconds, env);
   const cpuBefore = processCpuMicros(server.process.pid!);
+  const poolBefore = threadPoolCpuMicros(server.process.pid!);
   const latencies: number[] = [];
   let failures = 0;
   let firstError: string | undefined;
@@ -193,7 +218,9 @@ async function load(server: ChildServer, scenario: ScenarioName, setup: Setup, s
   }));
   const elapsed = (performance.now() - started) / 1000;
   const cpuAfter = processCpuMicros(server.process.pid!);
+  const poolAfter = threadPoolCpuMicros(server.process.pid!);
   return {
+    poolCpuPerSignIn: poolBefore !== undefined && poolAfter !== undefined && latencies.length ? (poolAfter - poolBefore) / latencies.length / 1000 : undefined,
     perSecond: latencies.length / elapsed,
     p50: median(latencies),
     cpuPerSignIn: cpuBefore !== undefined && cpuAfter !== undefined && latencies.length ? (cpuAfter - cpuBefore) / latencies.length / 1000 : undefined,
@@ -240,31 +267,43 @@ async function main(): Promise<number> {
     process.stdout.write('\n');
 
     const scenarios = SCENARIOS.filter((s) => flags.only === undefined || flags.only === s);
-    for (const scenario of scenarios) await signIn(server.url, scenario, setup, 0);
+    for (const scenario of scenarios) if (scenario !== 'argon2') await signIn(server.url, scenario, setup, 0);
     const results: Record<string, Run[]> = {};
     let failures = 0;
     if (warmup > 0) {
-      for (const scenario of scenarios) {
-        const run = await load(server, scenario, setup, warmup);
+      for (const scenario of scenarios.filter((s) => s !== 'argon2')) {
+        const run = await load(server, scenario, setup, warmup, env);
         process.stdout.write(`  warm-up  ${scenario.padEnd(9)} ${fmt(run.perSecond, 1).padStart(6)} sign-ins/s (not counted)\n`);
       }
     }
     for (let round = 1; round <= rounds; round++) {
       for (const scenario of scenarios) {
-        const run = await load(server, scenario, setup, duration);
+        const run = await load(server, scenario, setup, duration, env);
         (results[scenario] ??= []).push(run);
         failures += run.failures;
         const problems = run.failures ? `  <-- !!! ${run.failures} failed: ${run.firstError}` : '';
-        process.stdout.write(`  round ${round}  ${scenario.padEnd(9)} ${fmt(run.perSecond, 1).padStart(6)} sign-ins/s  p50 ${fmt(run.p50).padStart(5)} ms  cpu ${run.cpuPerSignIn === undefined ? 'n/a' : fmt(run.cpuPerSignIn, 1)} ms/sign-in${problems}\n`);
+        const unit = scenario === 'argon2' ? 'verifies/s' : 'sign-ins/s';
+        const per = scenario === 'argon2' ? 'verify' : 'sign-in';
+        process.stdout.write(`  round ${round}  ${scenario.padEnd(9)} ${fmt(run.perSecond, 1).padStart(6)} ${unit}  p50 ${fmt(run.p50).padStart(5)} ms  cpu ${run.cpuPerSignIn === undefined ? 'n/a' : fmt(run.cpuPerSignIn, 1)} ms/${per}${run.poolCpuPerSignIn === undefined ? '' : ` (thread pool ${fmt(run.poolCpuPerSignIn, 1)})`}${problems}\n`);
       }
     }
 
-    const lines = ['', `results (median of ${rounds} rounds; CPU is the Gatehouse process's only, not Postgres/Redis)`];
+    const lines = ['', `results (median of ${rounds} rounds; CPU is the Gatehouse process's only, not Postgres/Redis; argon2: the ceiling process's)`];
     const perSecond = (s: string) => median(results[s]!.map((r) => r.perSecond));
     for (const scenario of scenarios) {
       const runs = results[scenario]!;
       const cpu = runs.every((r) => r.cpuPerSignIn !== undefined) ? `${fmt(median(runs.map((r) => r.cpuPerSignIn!)), 1)} ms` : 'n/a';
-      lines.push(`  ${scenario.padEnd(9)} ${fmt(perSecond(scenario), 1).padStart(6)} sign-ins/s  p50 ${fmt(median(runs.map((r) => r.p50))).padStart(5)} ms  cpu ${cpu}/sign-in`);
+      const [unit, per] = scenario === 'argon2' ? ['verifies/s', 'verify'] : ['sign-ins/s', 'sign-in'];
+      lines.push(`  ${scenario.padEnd(9)} ${fmt(perSecond(scenario), 1).padStart(6)} ${unit}  p50 ${fmt(median(runs.map((r) => r.p50))).padStart(5)} ms  cpu ${cpu}/${per}`);
+    }
+    if (results.password && results.argon2) {
+      const perRound = results.password.map((r, i) => r.perSecond / results.argon2![i]!.perSecond);
+      lines.push(`  password / argon2id verify ceiling: ${fmt(perSecond('password') / perSecond('argon2'), 2)}x (target >= 0.80); per round ${perRound.map((x) => fmt(x, 2)).join(', ')}`);
+      // The same share by CPU (argon2id alone per verify / Gatehouse per sign-in): steadier than throughput on a shared machine.
+      const cpu = (runs: Run[]) => median(runs.map((r) => r.cpuPerSignIn ?? NaN));
+      const pool = median(results.password.map((r) => r.poolCpuPerSignIn ?? NaN));
+      lines.push(`    by CPU: argon2id verify ${fmt(cpu(results.argon2), 1)} ms / Gatehouse per password sign-in ${fmt(cpu(results.password), 1)} ms = ${fmt(cpu(results.argon2) / cpu(results.password), 2)}`
+        + ` (of which the thread pool, where argon2id runs, ${fmt(pool, 1)} ms; the rest ${fmt(cpu(results.password) - pool, 1)} ms)`);
     }
     if (results.password) {
       for (const other of ['totp', 'passkey'].filter((s) => results[s])) {
@@ -272,9 +311,11 @@ async function main(): Promise<number> {
         const perRound = results[other]!.map((r, i) => r.perSecond / results.password![i]!.perSecond);
         const target = other === 'totp' ? ' (target >= 0.90)' : '';
         lines.push(`  ${other} / password: ${fmt(perSecond(other) / perSecond('password'), 2)}x throughput${target}; per round ${perRound.map((x) => fmt(x, 2)).join(', ')}`);
+        const cpu = (runs: Run[]) => median(runs.map((r) => r.cpuPerSignIn ?? NaN));
+        lines.push(`    by Gatehouse CPU per sign-in: ${fmt(cpu(results.password!) / cpu(results[other]!), 2)}x (${fmt(cpu(results[other]!), 1)} ms vs ${fmt(cpu(results.password!), 1)} ms)`);
       }
     }
-    lines.push('', `sign-ins per scenario: ${scenarios.map((s) => `${s} ${results[s]!.reduce((n, r) => n + Math.round(r.perSecond * duration), 0)}`).join(', ')} (measured rounds)`);
+    lines.push('', `sign-ins per scenario: ${scenarios.filter((s) => s !== 'argon2').map((s) => `${s} ${results[s]!.reduce((n, r) => n + Math.round(r.perSecond * duration), 0)}`).join(', ')} (measured rounds)`);
     if (failures) lines.push('', `!!! ${failures} FAILED SIGN-INS: the figures above are not valid`);
     process.stdout.write(`${lines.join('\n')}\n`);
     return failures ? 1 : 0;

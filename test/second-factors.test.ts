@@ -266,7 +266,7 @@ describe(`second factors over HTTP: TOTP, recovery codes, lockout, policy, amr/a
     assert.deepEqual([reset.status, reset.body], [200, { removed: 1 }]);
     assert.equal((await gh.gatehouse.storage.db('recovery_codes').where({ user_id: ids.tina })).length, 0);
     const [row] = await gh.gatehouse.storage.db('audit_log').select('actor', 'details').where({ action: 'factor.reset', target: `user:${ids.tina}` });
-    assert.deepEqual(row.details, { removed: 1 });
+    assert.deepEqual(row.details, { removed: 1, kinds: ['totp', 'recovery_codes'] });
     assert.equal(row.actor, `user:${ids.lena}`);
     // Without factors, tina signs in with her password again.
     const signIn = new SignIn(gh.issuer);

@@ -4,11 +4,13 @@ import type { AddressInfo } from 'node:net';
 
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 
+import { totpCodeAt } from '../src/domain/factors/totp.js';
 import { mode, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
 import { eventually } from './helpers/eventually.js';
 import { api, opsService, serviceToken } from './helpers/management-api.js';
 
 const RISC = 'https://schemas.openid.net/secevent/risc/event-type';
+const CREDENTIAL_CHANGE = 'https://schemas.openid.net/secevent/caep/event-type/credential-change';
 const PUSH = 'urn:ietf:rfc:8935';
 const POLL = 'urn:ietf:rfc:8936';
 
@@ -89,6 +91,38 @@ describe(`Shared Signals transmitter (${mode})`, () => {
     assert.deepEqual((await api(gh.issuer, receiverToken, 'POST', '/ssf/status', { stream_id: push.body.stream_id, status: 'paused' })).body, { stream_id: push.body.stream_id, status: 'paused' });
     assert.equal((await api(gh.issuer, receiverToken, 'DELETE', `/ssf/streams?stream_id=${push.body.stream_id}`)).status, 204);
     assert.equal((await api(gh.issuer, receiverToken, 'GET', `/ssf/streams?stream_id=${push.body.stream_id}`)).status, 404);
+  });
+
+  it('sends CAEP credential-change for second factors: an app enrolled, recovery codes regenerated, the app removed, all reset by an admin', async () => {
+    const stream = await api(gh.issuer, receiverToken, 'POST', '/ssf/streams', { events_requested: [CREDENTIAL_CHANGE], delivery: { method: POLL } });
+    assert.equal(stream.status, 201, JSON.stringify(stream.body));
+    const user = await api(gh.issuer, ops, 'POST', '/users', { username: 'two-factor', email: 'two-factor@example.org' });
+    const { secondFactors, resetFactors } = gh.gatehouse.services;
+    const origin = { actor: `user:${user.body.id}` };
+    const { secret } = await secondFactors.beginTotp(user.body.id, 'two-factor');
+    const enrolled = await secondFactors.confirmTotp(origin, user.body.id, totpCodeAt(secret, new Date()));
+    assert.ok(enrolled?.recoveryCodes, 'the first factor brings recovery codes');
+    assert.ok(await secondFactors.regenerateRecoveryCodes(origin, user.body.id));
+    assert.ok(await secondFactors.remove(origin, user.body.id, enrolled.factor.id));
+    const again = await secondFactors.beginTotp(user.body.id, 'two-factor');
+    assert.ok(await secondFactors.confirmTotp(origin, user.body.id, totpCodeAt(again.secret, new Date())));
+    await resetFactors({ actor: 'cli:operator' }, user.body.id, { mayGrantAdmin: true });
+
+    const expected = [['app', 'create'], ['recovery-code', 'update'], ['app', 'delete'], ['app', 'create'], ['app', 'revoke'], ['recovery-code', 'revoke']];
+    const polled = await eventually(async () => {
+      const answer = await api(gh.issuer, receiverToken, 'POST', `/ssf/poll/${stream.body.stream_id}`, { returnImmediately: true });
+      return Object.keys(answer.body.sets ?? {}).length >= expected.length ? answer : undefined;
+    }, { what: 'credential-change SETs' });
+    const changes = [];
+    for (const token of Object.values(polled.body.sets as Record<string, string>)) {
+      const { payload } = await verifySet(token);
+      assert.deepEqual(payload.sub_id, { format: 'iss_sub', iss: gh.issuer, sub: user.body.id });
+      const event = (payload.events as Record<string, Record<string, unknown>>)[CREDENTIAL_CHANGE]!;
+      assert.equal(typeof event.event_timestamp, 'number');
+      changes.push([event.credential_type, event.change_type]);
+    }
+    assert.deepEqual(changes, expected);
+    assert.equal((await api(gh.issuer, receiverToken, 'DELETE', `/ssf/streams?stream_id=${stream.body.stream_id}`)).status, 204);
   });
 
   it('holds at most ten streams per receiver, and sweeps SETs nobody took within the retention', async () => {

@@ -166,7 +166,7 @@ export function createInteractionRoutes(deps: InteractionDeps): Router {
       return;
     }
     deps.log.info('login succeeded', { sub: result.user.id, client_id: clientId });
-    await secondFactor.afterPassword(ctx, details, result.user, Boolean(result.secondFactor));
+    await secondFactor.afterPassword(ctx, details, result.user, result.secondFactors ?? new Set());
   });
 
   secondFactor.install(router);

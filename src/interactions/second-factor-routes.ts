@@ -8,6 +8,7 @@ import { acrOf, withSecondFactor, type AuthenticationMethod } from '../domain/fa
 import type { MfaPolicy } from '../domain/factors/mfa-policy.js';
 import type { PendingSignIn, PendingSignIns } from '../domain/factors/pending-sign-in.js';
 import type { FactorCheck, SecondFactors } from '../domain/factors/second-factors.js';
+import type { Factor } from '../domain/ports/factor-repository.js';
 import type { User } from '../domain/types.js';
 import type { Logger } from '../logger.js';
 import { englishText } from './messages.js';
@@ -71,9 +72,9 @@ export function createSecondFactorRoutes(kit: InteractionKit, deps: SecondFactor
   const context = (ctx: Context, details: Details) => ({ requestId: ctx.state.requestId as string | undefined, ip: ctx.ip, clientId: String(details.params.client_id) });
 
   async function finish(ctx: Context, details: Details, accountId: string, amr: readonly string[]): Promise<string> {
-    await pendingSignIns.end(details.uid);
     const stepUp = details.session?.accountId === accountId && details.prompt.reasons.includes('mfa_required') && !details.prompt.reasons.includes('no_session');
-    await secondFactors.completeSignIn(accountId, amr, { ...context(ctx, details), stepUp });
+    // The sign-in's audit row is committed before the interaction may finish (never a session without it).
+    await Promise.all([pendingSignIns.end(details.uid), secondFactors.completeSignIn(accountId, amr, { ...context(ctx, details), stepUp })]);
     return kit.provider().interactionResult(ctx.req, ctx.res, { login: { accountId, amr: [...amr], acr: acrOf(amr) } }, { mergeWithLastSubmission: false });
   }
 
@@ -83,8 +84,8 @@ export function createSecondFactorRoutes(kit: InteractionKit, deps: SecondFactor
   };
   const self = (uid: string) => `/interaction/${uid}`;
 
-  async function renderChallenge(ctx: Context, details: Details, pending: PendingSignIn, error?: string, status = 200) {
-    const kinds = await secondFactors.kindsOf(pending.accountId);
+  async function renderChallenge(ctx: Context, details: Details, pending: PendingSignIn, error?: string, status = 200, known?: ReadonlySet<Factor['kind']>) {
+    const kinds = known ?? await secondFactors.kindsOf(pending.accountId);
     views.render(ctx, 'mfa', { uid: details.uid, csrf: kit.csrfFor(details.uid), clientName: await kit.clientName(details), passkeys: kinds.has('passkey'), totp: kinds.has('totp'), error }, status);
   }
 
@@ -124,9 +125,14 @@ export function createSecondFactorRoutes(kit: InteractionKit, deps: SecondFactor
 
     /**
      * After a right password: finishes the sign-in when no second factor is needed, else keeps
-     * it pending and shows the second step (by redirect, so a reload does not post the password again).
+     * it pending and shows the second step. The code page is the answer to the password post
+     * itself: a redirect to it cost a whole request (the interaction, the pending sign-in and
+     * the factors read again) on every two-step sign-in, and a reload that posts the password
+     * again (after the browser asks) only checks it again and shows the same page. Enrolment,
+     * which creates a secret, is shown after a redirect.
      */
-    async afterPassword(ctx: Context, details: Details, user: User, hasFactor: boolean): Promise<void> {
+    async afterPassword(ctx: Context, details: Details, user: User, kinds: ReadonlySet<Factor['kind']>): Promise<void> {
+      const hasFactor = kinds.size > 0;
       const reason = await deps.mfaPolicy.reason({ ...purposeOf(details, user), hasFactor });
       if (!reason) {
         ctx.respond = false;
@@ -134,14 +140,16 @@ export function createSecondFactorRoutes(kit: InteractionKit, deps: SecondFactor
         return;
       }
       deps.log.info('second factor required', { sub: user.id, reason, client_id: details.params.client_id });
-      await pendingSignIns.save(details.uid, { accountId: user.id, amr: ['pwd'], enrol: !hasFactor });
-      redirect(ctx, self(details.uid));
+      const pending: PendingSignIn = { accountId: user.id, amr: ['pwd'], enrol: !hasFactor };
+      await pendingSignIns.save(details.uid, pending);
+      if (pending.enrol) redirect(ctx, self(details.uid));
+      else await renderChallenge(ctx, details, pending, undefined, 200, kinds);
     },
 
     install(router: Router): void {
       router.post('/mfa', kit.form, async (ctx) => {
-        const details = await kit.checkPost(ctx);
-        const pending = await pendingSignIns.get(details.uid);
+        // The pending sign-in is read with the interaction (checkPost then proves the uid is this browser's).
+        const [details, pending] = await Promise.all([kit.checkPost(ctx), pendingSignIns.get(String(ctx.params.uid))]);
         if (!pending || pending.enrol || pending.completed) throw new errors.InvalidRequest('this interaction does not expect a second factor');
         const body = ctx.request.body as Record<string, unknown>;
         const code = typeof body.code === 'string' ? body.code.trim().slice(0, 64) : '';

@@ -30,4 +30,32 @@ describe('unit: audit log (authentication and token events)', () => {
     assert.deepEqual(failures[0]![1], event);
     assert.equal(storage.state.audit.length, 0);
   });
+
+  it('writes the entries that arrive during a commit together in the next one, each caller resolving with its own commit; a failing entry fails alone', async () => {
+    const storage = createFakeStorage();
+    let transactions = 0;
+    // Counts transactions, and refuses any entry of user:bad (a row the database would not take).
+    const transaction: typeof storage.transaction = (work) => {
+      transactions += 1;
+      return storage.transaction((repos, inner) => work({
+        ...repos,
+        audit: { ...repos.audit, append: (entry, events) => (entry.actor === 'user:bad' ? Promise.reject(new Error('refused')) : repos.audit.append(entry, events)) },
+      }, inner));
+    };
+    const log = createAuditLog({ transaction, onError: () => assert.fail('no error expected') });
+    const first = log.record({ actor: 'user:u-1', action: 'login.succeeded' });
+    // These three arrive while the first commit is under way: one transaction takes them.
+    const rest = ['u-2', 'u-3', 'u-4'].map((id) => log.record({ actor: `user:${id}`, action: 'login.succeeded' }));
+    await Promise.all([first, ...rest]);
+    assert.equal(transactions, 2);
+    assert.deepEqual(storage.state.audit.map((row) => row.actor), ['user:u-1', 'user:u-2', 'user:u-3', 'user:u-4']);
+
+    const busy = log.record({ actor: 'user:u-5', action: 'login.succeeded' });
+    const batch = ['u-6', 'bad', 'u-7'].map((id) => log.record({ actor: `user:${id}`, action: 'login.succeeded' }));
+    await busy;
+    const settled = await Promise.allSettled(batch);
+    assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'fulfilled']);
+    // The batch rolled back as a whole, then went entry by entry: nothing twice, nothing of user:bad.
+    assert.deepEqual(storage.state.audit.map((row) => row.actor).slice(4), ['user:u-5', 'user:u-6', 'user:u-7']);
+  });
 });

@@ -9,6 +9,7 @@ export const EVENT_TYPES = {
   'user.blocked': 'A user was blocked: every grant and session ended; tokens issued before `time` are revoked.',
   'user.restored': 'A blocked user may sign in again (nothing that blocking revoked comes back).',
   'user.password_changed': 'A user\'s password was set or changed (never the password itself).',
+  'user.factor_changed': 'A user\'s second factors changed (never a secret): `data.kind` `totp`, `passkey` or `recovery_codes`; `data.change` `enrolled`, `removed`, `regenerated` (recovery codes) or `reset` (every factor, by an admin, `data.kinds`).',
   'user.email_verified': 'A user\'s email address became verified.',
   'membership.added': 'A user joined a lab.',
   'membership.changed': 'A member\'s role or status in a lab changed.',

@@ -73,6 +73,11 @@ const grantRevoked = (reason: string): Derive => (t, d) => {
   });
 };
 
+/** A factor enrolled or removed: its id, kind and, for a passkey, its transports (what kind of authenticator). */
+const factorChanged = (change: 'enrolled' | 'removed'): Derive => (t, d) => one('user.factor_changed', `user:${t.user}`, [], {
+  user_id: t.user, kind: d.kind, change, factor_id: d.factor_id, ...(Array.isArray(d.transports) ? { transports: d.transports } : {}),
+});
+
 /** Grant ids a session opened (`grantOf: { clientId: grantId }`), which end with it. */
 const grantsOfSession = (session: Details | undefined): string[] => Object.values(record(session?.grantOf) ?? {}).filter((g): g is string => typeof g === 'string');
 
@@ -95,6 +100,11 @@ const DERIVATIONS: Record<string, Derive> = {
   'user.restored': userEvent('user.restored'),
   'user.password_set': (t) => one('user.password_changed', `user:${t.user}`, [], { user_id: t.user }),
   'user.password_changed': (t) => one('user.password_changed', `user:${t.user}`, [], { user_id: t.user }),
+  // Second factors are credentials too: a receiver of CAEP credential-change hears of them as of passwords.
+  'factor.enrolled': factorChanged('enrolled'),
+  'factor.removed': factorChanged('removed'),
+  'recovery_codes.regenerated': (t) => one('user.factor_changed', `user:${t.user}`, [], { user_id: t.user, kind: 'recovery_codes', change: 'regenerated' }),
+  'factor.reset': (t, d) => one('user.factor_changed', `user:${t.user}`, [], { user_id: t.user, change: 'reset', kinds: Array.isArray(d.kinds) ? d.kinds : [], removed: d.removed }),
   'member.added': membership('membership.added'),
   'member.updated': membership('membership.changed'),
   'member.removed': membership('membership.removed'),

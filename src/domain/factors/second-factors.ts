@@ -33,6 +33,9 @@ export type PasskeySignIn =
 /** What a person takes away from an enrolment: recovery codes, when they had none yet (shown once). */
 export interface Enrolled { factor: FactorSummary; recoveryCodes?: string[] }
 
+/** A passkey's transports, for the audit row (they tell a device-bound authenticator from a roaming one). */
+const transportsOf = (factor: Factor) => (factor.kind === 'passkey' ? { transports: factor.transports } : {});
+
 const summaryOf = ({ id, kind, name, createdAt, lastUsedAt }: Factor): FactorSummary => ({ id, kind, name, createdAt, lastUsedAt });
 
 export interface SecondFactorsDeps {
@@ -55,7 +58,7 @@ export interface SecondFactorsDeps {
  * A person's second factors: TOTP (RFC 6238), passkeys (WebAuthn) and recovery codes. Used by the
  * sign-in pages, and by the account page to enrol, rename and remove factors. Every enrolment,
  * removal, failure and recovery-code use is audited; TOTP and recovery-code failures count
- * towards the same lockout as wrong passwords, and a success ends it.
+ * towards the same lockout as wrong passwords, and the completed sign-in (completeSignIn) ends it.
  */
 export function createSecondFactors(deps: SecondFactorsDeps) {
   const { factors, box, clock } = deps;
@@ -76,7 +79,9 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
       const first = (await tx.factors.unusedRecoveryCodes(factor.userId)) === 0;
       await tx.factors.insert(factor);
       const recoveryCodes = first ? await freshRecoveryCodes(tx.factors, factor.userId) : undefined;
-      await record('factor.enrolled', `user:${factor.userId}`, { factor_id: factor.id, kind: factor.kind, name: factor.name, recovery_codes_issued: Boolean(recoveryCodes) });
+      await record('factor.enrolled', `user:${factor.userId}`, {
+        factor_id: factor.id, kind: factor.kind, name: factor.name, recovery_codes_issued: Boolean(recoveryCodes), ...transportsOf(factor),
+      });
       return { factor: summaryOf(factor), recoveryCodes };
     });
   }
@@ -149,11 +154,13 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
      * step is stored, and advanced atomically); failures count towards the lockout.
      */
     async verifyTotp(userId: string, code: string, context: FactorContext): Promise<FactorCheck> {
-      if (await deps.throttle.isLocked(throttleKey(userId))) {
+      // Read together (a sign-in waits for each round trip in turn); a locked account's list goes unused.
+      const [locked, list] = await Promise.all([deps.throttle.isLocked(throttleKey(userId)), factors.list(userId)]);
+      if (locked) {
         await failed(userId, 'locked_out', 'totp', context);
         return { ok: false, reason: 'locked_out' };
       }
-      const apps = (await factors.list(userId)).filter((f): f is TotpFactor => f.kind === 'totp');
+      const apps = list.filter((f): f is TotpFactor => f.kind === 'totp');
       const trimmed = code.replace(/\s/g, '');
       let reason: 'wrong_code' | 'replayed' | 'malformed' | 'no_factor' = apps.length ? 'wrong_code' : 'no_factor';
       if (!isWellFormedTotpCode(trimmed)) reason = 'malformed';
@@ -161,10 +168,8 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
         for (const app of apps) {
           const step = totpStep(box.open(app.sealedSecret, secretContext(userId)), trimmed, clock.now());
           if (step === undefined) continue;
-          if (await factors.advanceTotpStep(app.id, step, clock.now())) {
-            await deps.throttle.reset(throttleKey(userId));
-            return { ok: true, method: 'otp' };
-          }
+          // The lockout count ends with the sign-in (completeSignIn), not here: one store write fewer per sign-in.
+          if (await factors.advanceTotpStep(app.id, step, clock.now())) return { ok: true, method: 'otp' };
           reason = 'replayed';
         }
       }
@@ -181,7 +186,6 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
       }
       const normalized = normalizeRecoveryCode(code);
       if (normalized && await factors.useRecoveryCode(userId, hashRecoveryCode(normalized), clock.now())) {
-        await deps.throttle.reset(throttleKey(userId));
         const left = await factors.unusedRecoveryCodes(userId);
         await deps.audit.record({ actor: `user:${userId}`, action: 'recovery_code.used', target: `user:${userId}`, details: { left, client_id: context.clientId }, requestId: context.requestId, ip: context.ip });
         return { ok: true, method: 'otp' };
@@ -244,11 +248,13 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
      * session proved a second factor it lacked.
      */
     async completeSignIn(userId: string, amr: readonly string[], context: FactorContext & { stepUp?: boolean }): Promise<void> {
-      await deps.throttle.reset(throttleKey(userId));
-      await deps.audit.record({
-        actor: `user:${userId}`, action: context.stepUp ? 'login.step_up' : 'login.succeeded', target: `user:${userId}`,
-        details: { client_id: context.clientId, amr }, requestId: context.requestId, ip: context.ip,
-      });
+      await Promise.all([
+        deps.throttle.reset(throttleKey(userId)),
+        deps.audit.record({
+          actor: `user:${userId}`, action: context.stepUp ? 'login.step_up' : 'login.succeeded', target: `user:${userId}`,
+          details: { client_id: context.clientId, amr }, requestId: context.requestId, ip: context.ip,
+        }),
+      ]);
     },
 
     async rename(origin: ChangeOrigin, userId: string, factorId: string, newName: string): Promise<boolean> {
@@ -262,10 +268,12 @@ export function createSecondFactors(deps: SecondFactorsDeps) {
     /** Removes one factor; the last one takes the recovery codes with it. */
     async remove(origin: ChangeOrigin, userId: string, factorId: string): Promise<boolean> {
       return deps.change(origin, async (tx, record) => {
-        const removed = await tx.factors.remove(userId, factorId);
-        if (!removed) return false;
-        if ((await tx.factors.list(userId)).length === 0) await tx.factors.replaceRecoveryCodes(userId, []);
-        await record('factor.removed', `user:${userId}`, { factor_id: factorId });
+        // Read first: the removal's audit row (and the event it publishes) says what kind of factor went.
+        const before = await tx.factors.list(userId);
+        const factor = before.find((f) => f.id === factorId);
+        if (!factor || !(await tx.factors.remove(userId, factorId))) return false;
+        if (before.length === 1) await tx.factors.replaceRecoveryCodes(userId, []);
+        await record('factor.removed', `user:${userId}`, { factor_id: factorId, kind: factor.kind, ...transportsOf(factor) });
         return true;
       });
     },

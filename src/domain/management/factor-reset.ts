@@ -20,8 +20,10 @@ export function createFactorReset(deps: { change: AuditedChange }) {
         }
       }
       if (confined.isAdmin && !authority.mayGrantAdmin) throw new ForbiddenError('only platform admins may reset the factors of a platform admin');
+      // The kinds go in the audit row: the event it publishes tells receivers which credentials were revoked.
+      const kinds = [...new Set((await tx.factors.list(userId)).map((f) => f.kind))];
       const removed = await tx.factors.removeAll(userId);
-      await record('factor.reset', `user:${userId}`, { removed });
+      await record('factor.reset', `user:${userId}`, { removed, ...(removed ? { kinds: [...kinds, 'recovery_codes'] } : {}) });
       return { removed };
     });
   };

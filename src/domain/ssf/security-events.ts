@@ -29,6 +29,30 @@ export interface SecurityEvent {
   txn: string;
 }
 
+/** CAEP's change_type of each kind of factor change (an admin's reset revokes them). */
+const CHANGE_TYPES: Record<string, string> = { enrolled: 'create', removed: 'delete', regenerated: 'update', reset: 'revoke' };
+
+/**
+ * CAEP's credential_type of a second factor: `app` for an authenticator app, `fido2-platform` for
+ * a passkey built into the device (transport `internal`), `fido2-roaming` for any other passkey;
+ * recovery codes have no CAEP type and are sent as `recovery-code` (the spec allows types both
+ * sides know; docs/SHARED-SIGNALS.md names it).
+ */
+function credentialType(kind: unknown, transports: unknown): string | undefined {
+  if (kind === 'totp') return 'app';
+  if (kind === 'passkey') return Array.isArray(transports) && transports.includes('internal') ? 'fido2-platform' : 'fido2-roaming';
+  if (kind === 'recovery_codes') return 'recovery-code';
+  return undefined;
+}
+
+/** One credential-change per kind of factor the change touched (a reset may touch several). */
+function factorCredentialChanges(data: Record<string, unknown>): Array<Record<string, unknown>> {
+  const change_type = CHANGE_TYPES[String(data.change)];
+  const kinds = data.change === 'reset' && Array.isArray(data.kinds) ? data.kinds : [data.kind];
+  return kinds.map((kind) => credentialType(kind, data.transports)).filter((type): type is string => type !== undefined && change_type !== undefined)
+    .map((credential_type) => ({ credential_type, change_type, ...(data.change === 'reset' ? { initiating_entity: 'admin' } : {}) }));
+}
+
 /**
  * The CAEP and RISC events a domain event means, if any. Only users' events are shared: a
  * receiver learns that a person's sessions ended, their credentials or claims changed, or their
@@ -42,6 +66,7 @@ export function securityEventsOf(event: StoredEvent): SecurityEvent[] {
   switch (event.type) {
     case 'session.ended': return make(SSF_EVENT.sessionRevoked, { initiating_entity: event.actor.startsWith('user:') && event.actor === `user:${userId}` ? 'user' : 'admin' });
     case 'user.password_changed': return make(SSF_EVENT.credentialChange, { credential_type: 'password', change_type: 'update' });
+    case 'user.factor_changed': return factorCredentialChanges(event.data).flatMap((body) => make(SSF_EVENT.credentialChange, body));
     case 'role.granted':
     case 'role.withdrawn':
       return make(SSF_EVENT.tokenClaimsChange, { claims: { roles: { resource: event.data.resource, role: event.data.role, change: event.type === 'role.granted' ? 'granted' : 'withdrawn', ...(event.data.lab ? { lab_id: event.data.lab } : {}) } } });

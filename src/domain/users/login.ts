@@ -1,4 +1,5 @@
 import type { AuditLog } from '../audit/audit-log.js';
+import type { Factor } from '../ports/factor-repository.js';
 import type { User } from '../types.js';
 import type { AuthenticationResult } from './authenticate-user.js';
 import type { LoginThrottle } from './login-throttle.js';
@@ -14,8 +15,8 @@ export interface LoginAttempt {
 }
 
 export type LoginOutcome =
-  /** `secondFactor`: the password was right, and the person must now prove a second factor. */
-  | { ok: true; user: User; secondFactor?: boolean }
+  /** `secondFactors`: the password was right, and the person must now prove one of these kinds of factor. */
+  | { ok: true; user: User; secondFactors?: ReadonlySet<Factor['kind']> }
   /** The reason is for operators (log and audit); a person is shown one message for all of them. */
   | { ok: false; reason: 'unknown_user' | 'wrong_password' | 'blocked' | 'locked_out' };
 
@@ -24,11 +25,12 @@ export interface LoginDeps {
   throttle: LoginThrottle;
   audit: AuditLog;
   /**
-   * Whether the person has a second factor. Then a right password does not end the count of
-   * failures: wrong TOTP codes count towards the same lockout, and only a completed sign-in
-   * clears it (else the password would reset the count between guesses of the code).
+   * The kinds of second factor the person has (the second step offers them without looking
+   * again). With any, a right password does not end the count of failures: wrong TOTP codes
+   * count towards the same lockout, and only a completed sign-in clears it (else the password
+   * would reset the count between guesses of the code).
    */
-  hasSecondFactor?: (userId: string) => Promise<boolean>;
+  secondFactorKinds?: (userId: string) => Promise<ReadonlySet<Factor['kind']>>;
 }
 
 /**
@@ -42,7 +44,11 @@ export function createLogin(deps: LoginDeps) {
     const { login: name, password, clientId, requestId, ip } = attempt;
     const checked: AuthenticationResult = name && password ? await deps.authenticate(name, password) : { ok: false, reason: 'unknown_user' };
     const throttleKey = checked.ok ? `user:${checked.user.id}` : checked.userId ? `user:${checked.userId}` : `login:${name.toLowerCase()}`;
-    const locked = name ? await deps.throttle.isLocked(throttleKey) : false;
+    // Independent reads, asked together: each sequential round trip lengthens every sign-in.
+    const [locked, kinds] = await Promise.all([
+      name ? deps.throttle.isLocked(throttleKey) : false,
+      checked.ok ? deps.secondFactorKinds?.(checked.user.id) : undefined,
+    ]);
     const context = { requestId, ip };
     if (locked || !checked.ok) {
       const reason = locked ? 'locked_out' : (checked as { reason: 'unknown_user' | 'wrong_password' | 'blocked' }).reason;
@@ -52,16 +58,18 @@ export function createLogin(deps: LoginDeps) {
       }
       return { ok: false, reason };
     }
-    if (await deps.hasSecondFactor?.(checked.user.id)) {
+    if (kinds?.size) {
       await deps.audit.record({
         actor: `user:${checked.user.id}`, action: 'login.password_verified', target: `user:${checked.user.id}`, details: { client_id: clientId }, ...context,
       });
-      return { ok: true, user: checked.user, secondFactor: true };
+      return { ok: true, user: checked.user, secondFactors: kinds };
     }
-    await deps.throttle.reset(throttleKey);
-    await deps.audit.record({
-      actor: `user:${checked.user.id}`, action: 'login.succeeded', target: `user:${checked.user.id}`, details: { client_id: clientId }, ...context,
-    });
+    await Promise.all([
+      deps.throttle.reset(throttleKey),
+      deps.audit.record({
+        actor: `user:${checked.user.id}`, action: 'login.succeeded', target: `user:${checked.user.id}`, details: { client_id: clientId }, ...context,
+      }),
+    ]);
     return { ok: true, user: checked.user };
   };
 }
