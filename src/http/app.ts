@@ -6,7 +6,7 @@ import type Provider from 'oidc-provider';
 import type { ErrorPage } from '../interactions/error-page.js';
 import type { Logger } from '../logger.js';
 import { errorMiddleware } from './middleware/koa-errors.js';
-import { protocolInputMiddleware } from './middleware/koa-protocol-input.js';
+import { protocolInputMiddleware, replayReadBody } from './middleware/koa-protocol-input.js';
 import { requestIdMiddleware } from './middleware/koa-request-id.js';
 import type { RateLimitMiddlewares } from './rate-limits/koa-rate-limit.js';
 import type Router from '@koa/router';
@@ -61,6 +61,7 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   if (deps.beforeProvider) app.use(deps.beforeProvider);
   const mounted = new WeakMap<Provider, Koa.Middleware>();
   app.use((ctx, next) => {
+    replayReadBody(ctx);
     const provider = deps.provider();
     let middleware = mounted.get(provider);
     if (!middleware) {

@@ -45,7 +45,7 @@ export function protocolInputMiddleware(): Middleware {
       const type = ctx.is('application/x-www-form-urlencoded', 'application/json');
       if (type) {
         const { text, bytes } = await readBody(ctx);
-        ctx.req = replayable(ctx.req, bytes);
+        (ctx.state as Record<symbol, Buffer>)[READ_BODY] = bytes;
         const params = parsed(text, type);
         // Read once here; the rate limit finds the client a form names in it.
         ctx.state.protocolParams = params;
@@ -57,6 +57,21 @@ export function protocolInputMiddleware(): Middleware {
     if (found.length) throw new errors.InvalidRequest(found.map(({ pointer, detail }) => `${pointer} ${detail}`).join('; '));
     await next();
   };
+}
+
+const READ_BODY = Symbol('readBody');
+
+/**
+ * Gives oidc-provider the body this check read, as the stream it reads: called just before the
+ * request goes to oidc-provider. A request answered before it (the JWT introspection shortcut)
+ * never pays for the replayed stream.
+ */
+export function replayReadBody(ctx: Context): void {
+  const state = ctx.state as Record<symbol, Buffer | undefined>;
+  const bytes = state[READ_BODY];
+  if (!bytes) return;
+  state[READ_BODY] = undefined;
+  ctx.req = replayable(ctx.req, bytes);
 }
 
 function decodedPath(ctx: Context): string {
