@@ -27,7 +27,9 @@ describe(`JWT introspection before oidc-provider (${mode})`, () => {
     const response = await fetch(`${gh.issuer}/token/introspection`, {
       method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization }, body: new URLSearchParams(form),
     });
-    return { status: response.status, cacheControl: response.headers.get('cache-control'), type: response.headers.get('content-type'), body: await response.json() as Record<string, unknown> };
+    // The quota charged (RateLimit header), minus the count left, which moves between two requests.
+    const quota = response.headers.get('ratelimit')?.split(';')[0];
+    return { status: response.status, cacheControl: response.headers.get('cache-control'), type: response.headers.get('content-type'), quota, body: await response.json() as Record<string, unknown> };
   };
   /** The answer the shortcut gives, checked against oidc-provider's route's answer to the same question. */
   const bothWays = async (token: string, caller: { id: string; secret: string }) => {
@@ -52,6 +54,7 @@ describe(`JWT introspection before oidc-provider (${mode})`, () => {
     const active = await bothWays(service, backend);
     assert.equal(active.status, 200);
     assert.equal(active.cacheControl, 'no-store');
+    assert.equal(active.quota, '"introspection-client"', 'charged to the client it proved to be, as oidc-provider\'s answers are');
     assert.equal(active.body.active, true);
     assert.equal(active.body.client_id, backend.id);
     assert.equal((await bothWays(service, portal)).body.active, true, 'portal serves the CMS: a resource the token is for');
