@@ -20,8 +20,21 @@ export interface UnstorableValue {
   detail: string;
 }
 
+/** Whether any string (or object key) inside `value` cannot be stored; allocates nothing. */
+function holdsUnstorable(value: unknown): boolean {
+  if (typeof value === 'string') return UNSTORABLE.test(value);
+  if (Array.isArray(value)) return value.some(holdsUnstorable);
+  if (value === null || typeof value !== 'object') return false;
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && (UNSTORABLE.test(key) || holdsUnstorable((value as Record<string, unknown>)[key]))) return true;
+  }
+  return false;
+}
+
 /** Every string (and object key) inside `value` that cannot be stored, depth first. */
 export function findUnstorable(value: unknown, pointer = ''): UnstorableValue[] {
+  // Nearly every request holds none: check first, and build pointers only for one that does.
+  if (!holdsUnstorable(value)) return [];
   if (typeof value === 'string') {
     const detail = unstorableReason(value);
     return detail ? [{ pointer, detail }] : [];
