@@ -208,3 +208,36 @@ describe('rate limits per client and per address', () => {
     assertOAuthLimited(await issue(b), 'token-client');
   });
 });
+
+// Quotas of 10 requests/s or more are counted in process and shared every 100 ms
+// (src/storage/batched-rate-limiter.ts): one node is exact, the other learns within an interval.
+(mode === 'servers' ? describe : describe.skip)('a large quota, counted in process by each node and shared through Redis in batches', () => {
+  const LARGE = { ...TINY, GATEHOUSE_RATE_LIMIT_INTROSPECTION: 'client=600,ip=600,window=60' };
+  let a: TestGatehouse;
+  let b: TestGatehouse;
+  before(async () => {
+    a = await startTestGatehouse(LARGE);
+    b = await startTestGatehouse(LARGE, a.sandbox);
+  });
+  after(async () => {
+    await b?.stop();
+    await a?.stop();
+  });
+
+  it('one node lets no request past the quota; the other refuses once it has shared with it', async () => {
+    const issued = await call(`${a.issuer}/token`, { ip: '10.3.0.1', headers: auth(backend), form: { grant_type: 'client_credentials', resource: CMS, scope: 'cases:read' } });
+    const token = String(issued.json?.access_token);
+    const introspect = (node: TestGatehouse) => call(`${node.issuer}/token/introspection`, { ip: '10.3.0.2', headers: auth(portal), form: { token } });
+    for (let sent = 0; sent < 600; sent += 20) {
+      const answers = await Promise.all(Array.from({ length: 20 }, () => introspect(a)));
+      assert.deepEqual([...new Set(answers.map((answer) => answer.status))], [200]);
+    }
+    const over = await introspect(a);
+    assertLimited(over, 'introspection-client', 600);
+    // b has not used this client's key yet: its first request counts on what it knew (nothing),
+    // and sends its count to Redis, learning a's 601 in the answer.
+    await introspect(b);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assertLimited(await introspect(b), 'introspection-client', 600);
+  });
+});
