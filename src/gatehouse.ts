@@ -147,6 +147,7 @@ function startEventRelays(config: Config, storage: Storage, services: Services, 
   // a pass per change would cost a lease transaction per event and relay after every write
   // (it doubled the queries of a management write); one pass per poll takes them together.
   const relayLoop = (name: string, relay: OutboxRelay, task: () => Promise<number> = () => relay.relayOnce()) => loop(name, task, relay.batchSize);
+  const newestSeq = () => storage.repos.events.latestSeq();
   const lease = storage.leaseRelayCursor;
   const stops: Array<() => Promise<void>> = [];
   const counted = (relay: keyof ReturnType<typeof relayCursors>, task: () => Promise<number>) => async () => {
@@ -157,10 +158,10 @@ function startEventRelays(config: Config, storage: Storage, services: Services, 
   const cursors = relayCursors(config);
   if (cursors.rabbitmq) {
     const sink = createAmqpSink({ url: config.amqpUrl!, exchange: config.amqpExchange });
-    const relay = createOutboxRelay({ name: cursors.rabbitmq, lease, sink });
+    const relay = createOutboxRelay({ name: cursors.rabbitmq, lease, sink, newestSeq });
     stops.push(relayLoop('event relay to RabbitMQ', relay, counted('rabbitmq', () => relay.relayOnce())), () => sink.close());
   }
-  const fanOut = createOutboxRelay({ name: cursors.webhooks, lease, sink: webhookFanOut, listened: (repos) => repos.webhooks.anySubscription() });
+  const fanOut = createOutboxRelay({ name: cursors.webhooks, lease, sink: webhookFanOut, listened: (repos) => repos.webhooks.anySubscription(), newestSeq });
   const dispatcher = createWebhookDispatcher({
     webhooks: storage.repos.webhooks,
     send: createWebhookSender({ policy: outboundPolicy(config), timeoutMs: config.webhookTimeoutSeconds * 1000 }),
@@ -171,7 +172,7 @@ function startEventRelays(config: Config, storage: Storage, services: Services, 
     observe: (outcome) => metrics.webhookDelivery(outcome),
   });
   stops.push(relayLoop('webhook fan-out', fanOut, counted('webhooks', () => fanOut.relayOnce())), loop('webhook deliveries', () => dispatcher.deliverDue()));
-  const signals = createOutboxRelay({ name: 'ssf', lease, sink: sharedSignals.sink, listened: (repos) => repos.ssf.anyStreamTaking() });
+  const signals = createOutboxRelay({ name: 'ssf', lease, sink: sharedSignals.sink, listened: (repos) => repos.ssf.anyStreamTaking(), newestSeq });
   const push = createSetPusher({ policy: outboundPolicy(config), timeoutMs: config.webhookTimeoutSeconds * 1000 });
   stops.push(relayLoop('security event tokens', signals), loop('security event push', () => sharedSignals.pushDue(push, config.webhookTimeoutSeconds * 3 + 5)));
   return stops;

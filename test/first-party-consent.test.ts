@@ -76,6 +76,23 @@ describe(`trusted first-party clients skip the consent page; the grant is still 
     assert.equal(decode(String(second.body.access_token)).grant_id, access.grant_id);
   });
 
+  it('judges whether a second factor is needed once per password sign-in: the resume does not read the person\'s factors and labs again', async () => {
+    const statements: string[] = [];
+    const record = (query: { sql: string }) => statements.push(query.sql);
+    const flow = authorization(gh.issuer, intranet, 'openid profile');
+    const login = await flow.browser.go(flow.url);
+    gh.gatehouse.storage.db.on('query', record);
+    try {
+      const after = await flow.browser.submit(login, '/login', { login: john.username, password: john.password });
+      assert.ok(after.url.startsWith(intranet.redirectUri), `expected the callback, got ${after.status} ${after.url}`);
+    } finally {
+      gh.gatehouse.storage.db.off('query', record);
+    }
+    // The password post reads them to decide; the resume used to decide again (oidc-provider's login prompt check).
+    assert.equal(statements.filter((sql) => sql.includes('"user_factors"')).length, 1, statements.join('\n'));
+    assert.ok(statements.filter((sql) => sql.includes('"memberships"')).length <= 1, statements.join('\n'));
+  });
+
   it('still shows the consent page to the users of a client that is not first party, and turning the setting off brings it back', async () => {
     const flow = authorization(gh.issuer, spa, 'openid profile');
     const login = await flow.browser.go(flow.url);

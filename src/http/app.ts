@@ -7,6 +7,7 @@ import type { ErrorPage } from '../interactions/error-page.js';
 import type { Logger } from '../logger.js';
 import { errorMiddleware } from './middleware/koa-errors.js';
 import { protocolInputMiddleware, replayReadBody } from './middleware/koa-protocol-input.js';
+import { CookieSigner } from '../lib/cookie-signer.js';
 import { requestIdMiddleware } from './middleware/koa-request-id.js';
 import type { RateLimitMiddlewares } from './rate-limits/koa-rate-limit.js';
 import type Router from '@koa/router';
@@ -36,7 +37,9 @@ export interface HttpAppDeps {
 export function createHttpApp(deps: HttpAppDeps): Koa {
   // Behind proxies the client's address is the entry the outermost trusted proxy added: entries
   // before it are whatever the client sent, and would let it pick its rate-limit key.
-  const app = new Koa({ proxy: deps.trustProxy, maxIpsCount: deps.trustProxyHops ?? 1, keys: deps.cookieKeys });
+  const app = new Koa({ proxy: deps.trustProxy, maxIpsCount: deps.trustProxyHops ?? 1 });
+  // keygrip's signatures, a cheaper comparison (src/lib/cookie-signer.ts).
+  app.keys = new CookieSigner(deps.cookieKeys);
   // Errors are logged by errorMiddleware with context; Koa's default printer would duplicate them.
   app.silent = true;
   if (deps.observe) app.use(deps.observe);

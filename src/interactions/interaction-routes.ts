@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 import { LabAccessDenied, type LabAccess } from '../domain/tenancy/lab-access.js';
 import { SELECT_LAB_PROMPT } from '../oidc/lab-policy.js';
 import type { createCsrf } from './csrf.js';
+import { finishInteraction } from './interaction-result.js';
 import { englishText } from './messages.js';
 import type { PageContext, Views } from './views.js';
 import { servesPeople } from '../http/middleware/koa-errors.js';
@@ -131,16 +132,15 @@ export function createInteractionRoutes(deps: InteractionDeps): Router {
   async function finishLabChoice(ctx: Context, details: Details, labId: string): Promise<void> {
     const accountId = String(details.session?.accountId);
     if (!details.grantId) throw new errors.InvalidRequest('no grant to choose a lab for');
-    ctx.respond = false;
     try {
       await deps.labs.chooseLab(details.grantId, accountId, labId);
     } catch (error) {
       if (!(error instanceof LabAccessDenied)) throw error;
       deps.log.info('lab refused', { sub: accountId, lab: labId, client_id: details.params.client_id });
-      await deps.provider().interactionFinished(ctx.req, ctx.res, { error: 'access_denied', error_description: error.message }, { mergeWithLastSubmission: false });
+      await finishInteraction(ctx, details, { error: 'access_denied', error_description: error.message }, { mergeWithLastSubmission: false });
       return;
     }
-    await deps.provider().interactionFinished(ctx.req, ctx.res, { [SELECT_LAB_PROMPT]: { lab: labId } }, { mergeWithLastSubmission: true });
+    await finishInteraction(ctx, details, { [SELECT_LAB_PROMPT]: { lab: labId } }, { mergeWithLastSubmission: true });
   }
 
   router.post('/lab', form, async (ctx) => {
@@ -191,14 +191,12 @@ export function createInteractionRoutes(deps: InteractionDeps): Router {
       await deps.recordGrantOrigin({ grantId: savedId, accountId, clientId: String(params.client_id), ip: ctx.ip, userAgent: ctx.get('user-agent').slice(0, 512) || undefined })
         .catch((error: unknown) => deps.log.warn('could not record where a grant was created', { error }));
     }
-    ctx.respond = false;
-    await provider.interactionFinished(ctx.req, ctx.res, { consent: { grantId: savedId } }, { mergeWithLastSubmission: true });
+    await finishInteraction(ctx, details, { consent: { grantId: savedId } }, { mergeWithLastSubmission: true });
   });
 
   router.post('/abort', form, async (ctx) => {
-    await checkPost(ctx);
-    ctx.respond = false;
-    await deps.provider().interactionFinished(ctx.req, ctx.res, { error: 'access_denied', error_description: 'End-User aborted interaction' }, { mergeWithLastSubmission: false });
+    const details = await checkPost(ctx);
+    await finishInteraction(ctx, details, { error: 'access_denied', error_description: 'End-User aborted interaction' }, { mergeWithLastSubmission: false });
   });
 
   return router;

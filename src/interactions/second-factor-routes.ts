@@ -11,6 +11,8 @@ import type { FactorCheck, SecondFactors } from '../domain/factors/second-factor
 import type { Factor } from '../domain/ports/factor-repository.js';
 import type { User } from '../domain/types.js';
 import type { Logger } from '../logger.js';
+import { DECIDED_WITHOUT_SECOND_FACTOR } from '../oidc/mfa-check.js';
+import { finishInteraction, saveInteractionResult } from './interaction-result.js';
 import { englishText } from './messages.js';
 import type { Views } from './views.js';
 
@@ -75,7 +77,7 @@ export function createSecondFactorRoutes(kit: InteractionKit, deps: SecondFactor
     const stepUp = details.session?.accountId === accountId && details.prompt.reasons.includes('mfa_required') && !details.prompt.reasons.includes('no_session');
     // The sign-in's audit row is committed before the interaction may finish (never a session without it).
     await Promise.all([pendingSignIns.end(details.uid), secondFactors.completeSignIn(accountId, amr, { ...context(ctx, details), stepUp })]);
-    return kit.provider().interactionResult(ctx.req, ctx.res, { login: { accountId, amr: [...amr], acr: acrOf(amr) } }, { mergeWithLastSubmission: false });
+    return saveInteractionResult(details, { login: { accountId, amr: [...amr], acr: acrOf(amr) } }, { mergeWithLastSubmission: false });
   }
 
   const redirect = (ctx: Context, url: string) => {
@@ -135,8 +137,8 @@ export function createSecondFactorRoutes(kit: InteractionKit, deps: SecondFactor
       const hasFactor = kinds.size > 0;
       const reason = await deps.mfaPolicy.reason({ ...purposeOf(details, user), hasFactor });
       if (!reason) {
-        ctx.respond = false;
-        await kit.provider().interactionFinished(ctx.req, ctx.res, { login: { accountId: user.id, amr: ['pwd'], acr: acrOf(['pwd']) } }, { mergeWithLastSubmission: false });
+        const login = { accountId: user.id, amr: ['pwd'], acr: acrOf(['pwd']), [DECIDED_WITHOUT_SECOND_FACTOR]: true };
+        await finishInteraction(ctx, details, { login }, { mergeWithLastSubmission: false });
         return;
       }
       deps.log.info('second factor required', { sub: user.id, reason, client_id: details.params.client_id });

@@ -92,16 +92,20 @@ export function createAdapterClass(deps: AdapterDeps): GatehouseAdapterClass {
           if (this.name === 'RefreshToken' && !deps.refreshReuse.shouldSave()) return;
           return deps.payloads.upsert(this.name, id, payload as Record<string, unknown>, expiresIn);
         }
-        await deps.store.setJson(this.key(id), payload, expiresIn);
         const ttl = expiresIn ?? 3600;
-        if (payload.grantId) await deps.store.addToSet(`oidc:grant:${payload.grantId}`, this.key(id), ttl);
-        if (payload.userCode) await deps.store.setJson(`oidc:userCode:${payload.userCode}`, id, ttl);
-        if (payload.uid) await deps.store.setJson(`oidc:uid:${payload.uid}`, id, ttl);
+        // The payload and its indexes are independent writes, sent together: one round trip
+        // instead of one each (a sign-in saves a code and a session this way). On one Redis
+        // connection they still run in this order.
+        const writes = [deps.store.setJson(this.key(id), payload, expiresIn)];
+        if (payload.grantId) writes.push(deps.store.addToSet(`oidc:grant:${payload.grantId}`, this.key(id), ttl));
+        if (payload.userCode) writes.push(deps.store.setJson(`oidc:userCode:${payload.userCode}`, id, ttl));
+        if (payload.uid) writes.push(deps.store.setJson(`oidc:uid:${payload.uid}`, id, ttl));
         // Sessions are indexed by account, so blocking a user can end them all, and in one live
         // index, so counting them (the dashboard's active sessions) reads no session.
         if (this.name === 'Session' && typeof payload.accountId === 'string') {
-          await Promise.all([deps.store.addToSet(accountSessionsKey(payload.accountId), this.key(id), ttl), deps.store.addExpiring(LIVE_SESSIONS_KEY, this.key(id), ttl)]);
+          writes.push(deps.store.addToSet(accountSessionsKey(payload.accountId), this.key(id), ttl), deps.store.addExpiring(LIVE_SESSIONS_KEY, this.key(id), ttl));
         }
+        await Promise.all(writes);
       });
     }
 
@@ -109,8 +113,10 @@ export function createAdapterClass(deps: AdapterDeps): GatehouseAdapterClass {
       return translate(async () => {
         if (this.name === 'Client') return clientCache.get(id);
         if (!this.isDurable) {
-          const payload = await deps.store.getJson<AdapterPayload>(this.key(id));
-          if (payload && !payload.consumed && (await deps.store.getJson<number>(`${this.key(id)}:consumed`))) {
+          // The payload and its consumed mark are read together (one round trip, not two: every
+          // request of a sign-in reads its interaction); the mark is read in vain when there is no payload.
+          const [payload, consumed] = await Promise.all([deps.store.getJson<AdapterPayload>(this.key(id)), deps.store.getJson<number>(`${this.key(id)}:consumed`)]);
+          if (payload && !payload.consumed && consumed) {
             payload.consumed = Math.floor(Date.now() / 1000);
           }
           return payload;

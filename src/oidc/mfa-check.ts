@@ -7,6 +7,15 @@ import type { User } from '../domain/types.js';
 
 export const MFA_REQUIRED = 'mfa_required';
 
+/**
+ * Set in a login result (`result.login[DECIDED_WITHOUT_SECOND_FACTOR] = true`) by the password
+ * step when it has just judged, for this interaction's request, that no second factor is needed:
+ * the resume then does not judge again (the person, their factors and labs read a second time,
+ * three queries, on every password sign-in). The result is written only by Gatehouse's own
+ * interaction routes and kept server-side with the interaction.
+ */
+export const DECIDED_WITHOUT_SECOND_FACTOR = 'gatehouse_no_second_factor';
+
 export interface MfaCheckDeps {
   policy: MfaPolicy;
   findActiveUser: (id: string) => Promise<User | undefined>;
@@ -27,6 +36,8 @@ export function withMfaCheck(policy: interactionPolicy.DefaultPolicy, deps: MfaC
   login.checks.push(new interactionPolicy.Check(MFA_REQUIRED, 'a second factor is required', 'login_required', async (ctx: KoaContextWithOIDC) => {
     const { session, params, client } = ctx.oidc;
     if (!session?.accountId || isMultiFactor(session.amr as string[] | undefined)) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    const justDecided = (ctx.oidc.result as { login?: Record<string, unknown> } | undefined)?.login;
+    if (justDecided?.accountId === session.accountId && justDecided[DECIDED_WITHOUT_SECOND_FACTOR] === true) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
     const user = await deps.findActiveUser(session.accountId);
     if (!user) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
     const reason = await deps.policy.reason({ user, clientId: client?.clientId, resources: listOf(params?.resource), acrValues: listOf(params?.acr_values) });

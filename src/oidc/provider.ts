@@ -28,6 +28,7 @@ import { exchangeClaimsOf, installTokenExchange, type TokenExchangeGrantDeps } f
 import { createLookupCache } from './lookup-cache.js';
 import type { LogoutNotifier } from '../domain/ports/logout-notifier.js';
 import { mayIntrospect, mayRevoke } from './token-policies.js';
+import { CookieSigner } from '../lib/cookie-signer.js';
 import { authenticationClaims, withMfaCheck, type MfaCheckDeps } from './mfa-check.js';
 import { ACR_VALUES } from '../domain/factors/authentication-methods.js';
 
@@ -85,7 +86,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     clients: [],
     jwks: { keys: deps.keys },
     cookies: {
-      keys: deps.cookieKeys,
+      // keygrip's interface, faster comparison (src/lib/cookie-signer.ts); oidc-provider takes a keygrip-like object.
+      keys: new CookieSigner(deps.cookieKeys),
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },
