@@ -4,11 +4,13 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 
 import pg from 'pg';
 
 import { loadConfig, type Config } from '../../src/config/load-config.js';
 import { packageRoot } from '../../src/config/paths.js';
+import { runCommandLine } from '../../src/cli/command-line.js';
 import { startGatehouse, type Gatehouse } from '../../src/gatehouse.js';
 import { generateSigningKey, writeKeyFile, type KeyFile } from '../../src/oidc/keys.js';
 import { createDatabase, migrateLatest } from '../../src/storage/postgres/database.js';
@@ -206,6 +208,24 @@ export async function runCli(args: string[], env: Record<string, string>): Promi
   child.stdout.on('data', (c) => { stdout += c; });
   child.stderr.on('data', (c) => { stderr += c; });
   const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? -1)));
+  return { code, stdout, stderr };
+}
+
+/**
+ * The same command in this process (src/cli/command-line.ts, all the binary runs), with exactly
+ * `env` and `input` as standard input: for tests of what a command does. A spawned CLI costs a
+ * Node start and, embedded, a database open: one to two seconds a command on a loaded machine.
+ * Tests of the binary itself (exit codes, pipes) spawn it with runCli.
+ */
+export async function runCliInProcess(args: string[], env: Record<string, string>, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCommandLine(args, {
+    env: { PATH: process.env.PATH, ...env },
+    stdin: Readable.from(input === undefined ? [] : [input]),
+    stdout: (text) => { stdout += text; },
+    stderr: (text) => { stderr += text; },
+  });
   return { code, stdout, stderr };
 }
 
