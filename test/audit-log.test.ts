@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 
 import { eventually } from './helpers/eventually.js';
 import { FormBrowser } from './helpers/form-login.js';
-import { backend, CMS, createSandbox, john, mode, portal, postForm, runCli, startTestGatehouse, type Sandbox } from './helpers/harness.js';
+import { backend, CMS, createSandbox, john, mode, portal, postForm, runCli, runCliInProcess, startTestGatehouse, type Sandbox } from './helpers/harness.js';
 import { refresh, revoke, userTokens } from './helpers/user-tokens.js';
 
 describe(`audit log with a hash chain (${mode})`, () => {
@@ -59,7 +59,7 @@ describe(`audit log with a hash chain (${mode})`, () => {
   });
 
   it('`gatehouse audit verify` passes, then names the row an SQL edit broke', async () => {
-    const ok = await runCli(['audit', 'verify', '--json'], sandbox.env);
+    const ok = await runCliInProcess(['audit', 'verify', '--json'], sandbox.env);
     assert.equal(ok.code, 0, ok.stderr);
     assert.deepEqual(JSON.parse(ok.stdout), { ok: true, rows: rows.length });
 
@@ -71,13 +71,14 @@ describe(`audit log with a hash chain (${mode})`, () => {
     } finally {
       await db.destroy();
     }
+    // The binary itself: a broken chain is its exit code 1.
     const broken = await runCli(['audit', 'verify', '--json'], sandbox.env);
     assert.equal(broken.code, 1);
     const report = JSON.parse(broken.stdout) as { ok: boolean; brokenAt: number; reason: string };
     assert.equal(report.ok, false);
     assert.equal(report.brokenAt, Number(victim.id));
     assert.match(report.reason, /edited/);
-    const text = await runCli(['audit', 'verify'], sandbox.env);
+    const text = await runCliInProcess(['audit', 'verify'], sandbox.env);
     assert.match(text.stdout, new RegExp(`audit chain broken at row ${victim.id}`));
   });
 });

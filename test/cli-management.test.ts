@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 
 import { packageRoot } from '../src/config/paths.js';
-import { CMS, createSandbox, fixtureImport, mode, runCli, startTestGatehouse, type Sandbox, type TestGatehouse } from './helpers/harness.js';
+import { CMS, createSandbox, fixtureImport, mode, runCli, runCliInProcess, startTestGatehouse, type Sandbox, type TestGatehouse } from './helpers/harness.js';
 import { userTokens } from './helpers/user-tokens.js';
 
 /** The CLI with text on standard input (runCli gives it none): for --password-stdin and set-password. */
@@ -28,7 +28,7 @@ describe(`gatehouse users and labs on the command line (${mode})`, () => {
     // No server runs while the CLI works: the embedded database belongs to one process at a time.
     sandbox = await createSandbox();
     // Migrating needs the database only: a Redis that is not up yet (a deployment's init step) does not stop it.
-    const migrated = await runCli(['migrate'], { ...sandbox.env, REDIS_URL: 'redis://127.0.0.1:1' });
+    const migrated = await runCliInProcess(['migrate'], { ...sandbox.env, REDIS_URL: 'redis://127.0.0.1:1' });
     assert.equal(migrated.code, 0, migrated.stderr);
   });
   after(async () => {
@@ -36,7 +36,9 @@ describe(`gatehouse users and labs on the command line (${mode})`, () => {
     await sandbox?.dispose();
   });
 
-  const cli = (...args: string[]) => runCli(args, sandbox.env);
+  // The commands run in this process (what the binary runs, without a Node start and a database
+  // open each); a few go through the binary itself, for its exit codes and standard streams.
+  const cli = (...args: string[]) => runCliInProcess(args, sandbox.env);
 
   it('answers usage errors with one line and exit code 2 (checked before a server holds the database)', async function () {
     this.timeout(120_000);
@@ -50,20 +52,19 @@ describe(`gatehouse users and labs on the command line (${mode})`, () => {
       [['labs', 'add-member', 'lab-y', 'carla', '--role', 'boss'], /--role "boss": expected one of admin, member, viewer/],
       [['labs', 'add-member', 'lab-y'], /expects 2 argument/],
     ];
-    for (const [args, message] of cases) {
-      const result = await runCli(args, sandbox.env);
+    for (const [index, [args, message]] of cases.entries()) {
+      const result = await (index === 0 ? runCli : runCliInProcess)(args, sandbox.env);
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr.split('\n')[0]!, message, args.join(' '));
     }
   });
 
   it('creates and lists labs, creates users with the API\'s rules, adds members, sets passwords; the user then signs in', async function () {
-    // Each CLI run opens the database anew (embedded PGlite takes a second or two).
     this.timeout(240_000);
     const lab = await cli('labs', 'create', 'lab-cli', '--name', 'Command Line Lab', '--json');
     assert.equal(lab.code, 0, lab.stderr);
     assert.equal(JSON.parse(lab.stdout).id, 'lab-cli');
-    const duplicateLab = await cli('labs', 'create', 'lab-cli', '--name', 'Again');
+    const duplicateLab = await runCli(['labs', 'create', 'lab-cli', '--name', 'Again'], sandbox.env);
     assert.equal(duplicateLab.code, 1);
     assert.match(duplicateLab.stderr, /^gatehouse: a lab with id lab-cli already exists\n$/);
 
@@ -75,7 +76,7 @@ describe(`gatehouse users and labs on the command line (${mode})`, () => {
     assert.equal(admin.code, 0, admin.stderr);
     assert.equal(JSON.parse(admin.stdout).isAdmin, true);
 
-    const weak = await runCliWithInput(['users', 'create', 'dan', '--password-stdin'], sandbox.env, 'password1234\n');
+    const weak = await runCliInProcess(['users', 'create', 'dan', '--password-stdin'], sandbox.env, 'password1234\n');
     assert.equal(weak.code, 2);
     assert.match(weak.stderr, /^gatehouse: the password is too common[^\n]*\n$/);
     const short = await cli('users', 'create', 'dan', '--password', 'tiny');
@@ -103,12 +104,12 @@ describe(`gatehouse users and labs on the command line (${mode})`, () => {
     const labs = await cli('labs', 'list', '--json');
     assert.deepEqual(JSON.parse(labs.stdout).map((l: { id: string; memberCount: number }) => [l.id, l.memberCount]), [['lab-cli', 1]]);
 
-    const refused = await runCliWithInput(['users', 'set-password', 'carla'], sandbox.env, 'qwerty123456\n');
+    const refused = await runCliInProcess(['users', 'set-password', 'carla'], sandbox.env, 'qwerty123456\n');
     assert.equal(refused.code, 2);
-    const set = await runCliWithInput(['users', 'set-password', 'carla'], sandbox.env, `${NEW_PASSWORD}\n`);
+    const set = await runCliInProcess(['users', 'set-password', 'carla'], sandbox.env, `${NEW_PASSWORD}\n`);
     assert.equal(set.code, 0, set.stderr);
     assert.equal(set.stdout, 'password set for carla\n');
-    assert.equal((await runCliWithInput(['users', 'set-password', 'nobody'], sandbox.env, `${NEW_PASSWORD}\n`)).stderr, 'gatehouse: no user named nobody\n');
+    assert.equal((await runCliInProcess(['users', 'set-password', 'nobody'], sandbox.env, `${NEW_PASSWORD}\n`)).stderr, 'gatehouse: no user named nobody\n');
 
     // The server, on the same database, lets carla in with the password the CLI set.
     gh = await startTestGatehouse({}, sandbox);
@@ -128,7 +129,7 @@ describe(`gatehouse initial-access-tokens on the command line (${mode})`, () => 
     sandbox = await createSandbox();
     env = { ...sandbox.env, GATEHOUSE_DYNAMIC_REGISTRATION: 'initial-access-token', GATEHOUSE_DYNAMIC_CLIENT_RESOURCES: CMS };
     // The resource the registered clients get comes with the fixture import.
-    const imported = await runCli(['import', fixtureImport], env);
+    const imported = await runCliInProcess(['import', fixtureImport], env);
     assert.equal(imported.code, 0, imported.stderr);
   });
   after(async () => {
@@ -152,37 +153,37 @@ describe(`gatehouse initial-access-tokens on the command line (${mode})`, () => 
       [['initial-access-tokens', 'frob'], /unknown initial-access-tokens command 'frob'/],
     ];
     for (const [args, message] of usage) {
-      const result = await runCli(args, env);
+      const result = await runCliInProcess(args, env);
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr.split('\n')[0]!, message, args.join(' '));
     }
-    const off = await runCli(['initial-access-tokens', 'create'], sandbox.env);
+    const off = await runCliInProcess(['initial-access-tokens', 'create'], sandbox.env);
     assert.equal(off.code, 2, 'refused while dynamic registration with initial access tokens is off');
     assert.match(off.stderr, /initial access tokens are issued only with dynamic registration set to initial-access-token/);
 
-    const single = await runCli(['initial-access-tokens', 'create', '--expires-in', '600', '--json'], env);
+    const single = await runCliInProcess(['initial-access-tokens', 'create', '--expires-in', '600', '--json'], env);
     assert.equal(single.code, 0, single.stderr);
     const once = JSON.parse(single.stdout) as { id: string; token: string; singleUse: boolean; used: boolean; createdAt: string; expiresAt: string };
     assert.equal(once.singleUse, true);
     assert.equal(Date.parse(once.expiresAt) - Date.parse(once.createdAt), 600_000);
-    const text = await runCli(['initial-access-tokens', 'create', '--reusable'], env);
+    const text = await runCliInProcess(['initial-access-tokens', 'create', '--reusable'], env);
     assert.equal(text.code, 0, text.stderr);
     const [, reusableId, reusableToken] = /^created (\S+) \(reusable, expires [^)]+\)\ninitial access token \(shown only now; hand it to the registrant\): (\S+)\n$/.exec(text.stdout) ?? [];
     assert.ok(reusableId && reusableToken, text.stdout);
-    const doomed = JSON.parse((await runCli(['initial-access-tokens', 'create', '--json'], env)).stdout) as { id: string; token: string };
+    const doomed = JSON.parse((await runCliInProcess(['initial-access-tokens', 'create', '--json'], env)).stdout) as { id: string; token: string };
 
-    const revoked = await runCli(['initial-access-tokens', 'revoke', doomed.id], env);
+    const revoked = await runCliInProcess(['initial-access-tokens', 'revoke', doomed.id], env);
     assert.equal(revoked.code, 0, revoked.stderr);
     assert.equal(revoked.stdout, `revoked ${doomed.id}\n`);
-    const again = await runCli(['initial-access-tokens', 'revoke', doomed.id], env);
+    const again = await runCliInProcess(['initial-access-tokens', 'revoke', doomed.id], env);
     assert.equal(again.code, 1);
     assert.equal(again.stderr, 'gatehouse: initial access token not found\n');
 
-    const listed = await runCli(['initial-access-tokens', 'list', '--json'], env);
+    const listed = await runCliInProcess(['initial-access-tokens', 'list', '--json'], env);
     assert.equal(listed.code, 0, listed.stderr);
     const rows = JSON.parse(listed.stdout) as Array<{ id: string; singleUse: boolean; used: boolean }>;
     assert.deepEqual(rows.map((r) => [r.id, r.singleUse, r.used]).sort(), [[once.id, true, false], [reusableId, false, false]].sort());
-    const table = await runCli(['initial-access-tokens', 'list'], env);
+    const table = await runCliInProcess(['initial-access-tokens', 'list'], env);
     assert.match(table.stdout, /^ID +USE +CREATED +EXPIRES\n/);
     for (const value of [once.token, reusableToken!, doomed.token]) {
       assert.ok(!listed.stdout.includes(value) && !table.stdout.includes(value), 'a token\'s value is never listed');

@@ -6,7 +6,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet
 
 import { rotateKeyFile } from '../src/oidc/keys.js';
 import { eventually } from './helpers/eventually.js';
-import { backend, CMS, createSandbox, mode, postForm, runCli, startTestGatehouse, type Sandbox, type TestGatehouse } from './helpers/harness.js';
+import { backend, CMS, createSandbox, mode, postForm, runCli, runCliInProcess, startTestGatehouse, type Sandbox, type TestGatehouse } from './helpers/harness.js';
 import { introspect } from './helpers/user-tokens.js';
 
 describe(`signing key rotation (${mode})`, () => {
@@ -38,6 +38,7 @@ describe(`signing key rotation (${mode})`, () => {
   it('after `gatehouse keys rotate` new tokens carry the new kid and old tokens still verify, with no restart', async () => {
     const before = await token();
     const oldKid = decodeProtectedHeader(before).kid!;
+    // Another process rewrites the key file (the other commands here run in this one).
     const result = await runCli(['keys', 'rotate', '--json'], { GATEHOUSE_KEYS_DIR: gh.config.keysDir, NODE_ENV: 'test' });
     assert.equal(result.code, 0, result.stderr);
     const { added } = JSON.parse(result.stdout) as { added: string };
@@ -58,7 +59,7 @@ describe(`signing key rotation (${mode})`, () => {
     assert.equal((await introspect(gh.issuer, before)).active, true, 'introspection still knows the retired key');
     assert.equal((await introspect(gh.issuer, after)).active, true);
 
-    const listed = await runCli(['keys', 'list', '--json'], { GATEHOUSE_KEYS_DIR: gh.config.keysDir });
+    const listed = await runCliInProcess(['keys', 'list', '--json'], { GATEHOUSE_KEYS_DIR: gh.config.keysDir });
     const rows = JSON.parse(listed.stdout) as Array<{ kid: string; status: string; retired_at?: string }>;
     assert.deepEqual(rows.map((r) => [r.kid, r.status]), [[added, 'signing'], [oldKid, 'published']]);
     assert.ok(rows[1]!.retired_at);
@@ -81,10 +82,10 @@ describe(`signing key rotation (${mode})`, () => {
 
   it('`keys rotate --activate-in` publishes the new key at once and lists it as next, while the old key still signs', async () => {
     const signingBefore = decodeProtectedHeader(await token()).kid!;
-    const result = await runCli(['keys', 'rotate', '--activate-in', '60', '--json'], { GATEHOUSE_KEYS_DIR: gh.config.keysDir, NODE_ENV: 'test' });
+    const result = await runCliInProcess(['keys', 'rotate', '--activate-in', '60', '--json'], { GATEHOUSE_KEYS_DIR: gh.config.keysDir, NODE_ENV: 'test' });
     assert.equal(result.code, 0, result.stderr);
     const { added } = JSON.parse(result.stdout) as { added: string };
-    const listed = JSON.parse((await runCli(['keys', 'list', '--json'], { GATEHOUSE_KEYS_DIR: gh.config.keysDir })).stdout) as Array<{ kid: string; status: string }>;
+    const listed = JSON.parse((await runCliInProcess(['keys', 'list', '--json'], { GATEHOUSE_KEYS_DIR: gh.config.keysDir })).stdout) as Array<{ kid: string; status: string }>;
     assert.equal(listed.find((r) => r.kid === added)!.status, 'next');
     await waitForPublished(added);
     assert.equal(decodeProtectedHeader(await token()).kid, signingBefore, 'the old key still signs');
@@ -120,7 +121,7 @@ describe(`signing key rotation (${mode})`, () => {
   });
 
   it('`gatehouse keys generate` refuses to overwrite an existing key set', async () => {
-    const result = await runCli(['keys', 'generate'], { GATEHOUSE_KEYS_DIR: gh.config.keysDir });
+    const result = await runCliInProcess(['keys', 'generate'], { GATEHOUSE_KEYS_DIR: gh.config.keysDir });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /already exists; use `gatehouse keys rotate`/);
   });

@@ -8,7 +8,7 @@ import * as hashClientSecrets from '../migrations/20261123_005_hash_client_secre
 import { parseImportDocument } from '../src/config/import-document.js';
 import { eventually } from './helpers/eventually.js';
 import { loginAndConsent } from './helpers/form-login.js';
-import { CMS, createSandbox, fixtureImport, john, mode, portal, postForm, runCli, startTestGatehouse, type Sandbox, type TestGatehouse } from './helpers/harness.js';
+import { CMS, createSandbox, fixtureImport, john, mode, portal, postForm, runCliInProcess, startTestGatehouse, type Sandbox, type TestGatehouse } from './helpers/harness.js';
 import { api, directoryService, lena, opsService, personToken, serviceToken } from './helpers/management-api.js';
 import { introspect } from './helpers/user-tokens.js';
 import { operatorOrigin } from '../src/cli/operator-origin.js';
@@ -301,13 +301,13 @@ describe(`gatehouse clients (CLI, ${mode})`, () => {
 
   it('creates a public device-flow client (the docs/INTEGRATION.md command) and a client that requires PAR (--require-par)', async function () {
     this.timeout(240_000);
-    const imported = await runCli(['import', fixtureImport], sandbox.env);
+    const imported = await runCliInProcess(['import', fixtureImport], sandbox.env);
     assert.equal(imported.code, 0, imported.stderr);
-    const device = await runCli(['clients', 'create', 'lab-cli', '--auth-method', 'none', '--grant', 'urn:ietf:params:oauth:grant-type:device_code', '--grant', 'refresh_token',
+    const device = await runCliInProcess(['clients', 'create', 'lab-cli', '--auth-method', 'none', '--grant', 'urn:ietf:params:oauth:grant-type:device_code', '--grant', 'refresh_token',
       '--resource', CMS, '--scope', 'openid offline_access cases:read', '--json'], sandbox.env);
     assert.equal(device.code, 0, device.stderr);
     assert.deepEqual(JSON.parse(device.stdout).redirectUris, [], 'no redirect URIs needed');
-    const par = await runCli(['clients', 'create', 'par-web', '--redirect-uri', 'https://par.example/cb', '--require-par', '--json'], sandbox.env);
+    const par = await runCliInProcess(['clients', 'create', 'par-web', '--redirect-uri', 'https://par.example/cb', '--require-par', '--json'], sandbox.env);
     assert.equal(par.code, 0, par.stderr);
     assert.equal(JSON.parse(par.stdout).requirePushedAuthorizationRequests, true);
   });
@@ -315,47 +315,47 @@ describe(`gatehouse clients (CLI, ${mode})`, () => {
   it('creates a client with a secret printed once, lists it, and rotates its secret with the same rules as the API', async function () {
     // Eight CLI processes, each opening the database: slow on a busy machine.
     this.timeout(240_000);
-    const imported = await runCli(['import', fixtureImport], sandbox.env);
+    const imported = await runCliInProcess(['import', fixtureImport], sandbox.env);
     assert.equal(imported.code, 0, imported.stderr);
 
-    const created = await runCli(['clients', 'create', 'nightly-sync', '--grant', 'client_credentials', '--resource', CMS, '--scope', 'cases:read cases:write', '--json'], sandbox.env);
+    const created = await runCliInProcess(['clients', 'create', 'nightly-sync', '--grant', 'client_credentials', '--resource', CMS, '--scope', 'cases:read cases:write', '--json'], sandbox.env);
     assert.equal(created.code, 0, created.stderr);
     const out = JSON.parse(created.stdout);
     assert.equal(out.clientId, 'nightly-sync');
     assert.equal(out.dpopBoundAccessTokens, false);
     assert.match(out.clientSecret, /^[A-Za-z0-9_-]{43}$/);
     assert.deepEqual(out.resourceScopes, ['cases:read', 'cases:write']);
-    const exchanging = await runCli([
+    const exchanging = await runCliInProcess([
       'clients', 'create', 'cli-exchanger', '--grant', 'urn:ietf:params:oauth:grant-type:token-exchange', '--resource', CMS, '--resource', 'https://tts.example',
       '--scope', 'tickets:read', '--exchange-resource', 'https://tts.example', '--first-party', '--json',
     ], sandbox.env);
     assert.equal(exchanging.code, 0, exchanging.stderr);
     assert.deepEqual([JSON.parse(exchanging.stdout).tokenExchangeResources, JSON.parse(exchanging.stdout).firstParty], [['https://tts.example'], true]);
 
-    const bound = await runCli(['clients', 'create', 'bound-sync', '--grant', 'client_credentials', '--resource', CMS, '--scope', 'cases:read', '--dpop-bound', '--json'], sandbox.env);
+    const bound = await runCliInProcess(['clients', 'create', 'bound-sync', '--grant', 'client_credentials', '--resource', CMS, '--scope', 'cases:read', '--dpop-bound', '--json'], sandbox.env);
     assert.equal(bound.code, 0, bound.stderr);
     assert.equal(JSON.parse(bound.stdout).dpopBoundAccessTokens, true, '--dpop-bound sets dpop_bound_access_tokens');
 
-    const again = await runCli(['clients', 'create', 'nightly-sync', '--grant', 'client_credentials', '--resource', CMS], sandbox.env);
+    const again = await runCliInProcess(['clients', 'create', 'nightly-sync', '--grant', 'client_credentials', '--resource', CMS], sandbox.env);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already exists/);
-    const invalid = await runCli(['clients', 'create', 'bad-cli', '--resource', 'https://nowhere.example', '--grant', 'client_credentials'], sandbox.env);
+    const invalid = await runCliInProcess(['clients', 'create', 'bad-cli', '--resource', 'https://nowhere.example', '--grant', 'client_credentials'], sandbox.env);
     assert.equal(invalid.code, 2, 'refused input is a usage error, as in `gatehouse users` and `labs`');
     // The use case's field, as the CLI prints it: no JSON pointer to parse.
     assert.match(invalid.stderr, /^gatehouse: invalid client: resources\.0 no resource https:\/\/nowhere\.example\n$/);
 
-    const list = await runCli(['clients', 'list'], sandbox.env);
+    const list = await runCliInProcess(['clients', 'list'], sandbox.env);
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^nightly-sync\s+client_credentials\s+.*https:\/\/cms\.example/m);
     assert.ok(!list.stdout.includes(out.clientSecret));
 
-    const rotated = await runCli(['clients', 'rotate-secret', 'nightly-sync', '--json'], sandbox.env);
+    const rotated = await runCliInProcess(['clients', 'rotate-secret', 'nightly-sync', '--json'], sandbox.env);
     assert.equal(rotated.code, 0, rotated.stderr);
     const rotation = JSON.parse(rotated.stdout);
     assert.notEqual(rotation.clientSecret, out.clientSecret);
     assert.ok(Date.parse(rotation.previousSecretExpiresAt) > Date.now() + 86_000_000);
 
-    const { rows } = await runCli(['audit', 'export'], sandbox.env).then((r) => ({ rows: r.stdout.trim().split('\n').map((l) => JSON.parse(l)) }));
+    const { rows } = await runCliInProcess(['audit', 'export'], sandbox.env).then((r) => ({ rows: r.stdout.trim().split('\n').map((l) => JSON.parse(l)) }));
     assert.deepEqual(rows.filter((r: { target: string }) => r.target === 'client:nightly-sync').map((r: { action: string; actor: string }) => `${r.action} ${r.actor}`),
       [`client.created ${operatorOrigin().actor}`, `client.secret_rotated ${operatorOrigin().actor}`]);
     const exported = JSON.stringify(rows);

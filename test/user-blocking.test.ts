@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 
 import { FormBrowser } from './helpers/form-login.js';
-import { CMS, createSandbox, john, mode, portal, runCli, startTestGatehouse, type Sandbox, type TestGatehouse } from './helpers/harness.js';
+import { CMS, createSandbox, john, mode, portal, runCliInProcess, startTestGatehouse, type Sandbox, type TestGatehouse } from './helpers/harness.js';
 import { introspect, refresh, userTokens } from './helpers/user-tokens.js';
 import { LOGIN_FAILED } from '../src/interactions/interaction-routes.js';
 
@@ -20,7 +20,7 @@ describe(`blocking and restoring a user with the CLI (${mode})`, () => {
   /** The CLI acts on the database directly; the embedded one belongs to the server while it runs. */
   async function cli(args: string[]) {
     if (mode === 'embedded') await gh.stop();
-    const result = await runCli(args, sandbox.env);
+    const result = await runCliInProcess(args, sandbox.env);
     if (mode === 'embedded') gh = await startTestGatehouse({ PORT: String(gh.config.port), ISSUER: gh.issuer }, sandbox);
     return result;
   }
@@ -36,7 +36,7 @@ describe(`blocking and restoring a user with the CLI (${mode})`, () => {
     const tokens = await userTokens(gh.issuer, { scope: 'openid offline_access cases:read', resource: CMS });
     assert.equal((await introspect(gh.issuer, tokens.access_token)).active, true);
 
-    const missingReason = await runCli(['users', 'block', 'john'], sandbox.env);
+    const missingReason = await runCliInProcess(['users', 'block', 'john'], sandbox.env);
     assert.equal(missingReason.code, 2);
     const blocked = await cli(['users', 'block', 'john', '--reason', 'left the company', '--json']);
     assert.equal(blocked.code, 0, blocked.stderr);

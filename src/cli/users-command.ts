@@ -6,6 +6,7 @@ import { operatorOrigin } from './operator-origin.js';
 import { withServices } from './cli-services.js';
 import type { DirectoryUser } from '../domain/ports/user-repository.js';
 import { CliError } from './cli-error.js';
+import type { CommandLineIo } from './command-line.js';
 
 /** Options of `gatehouse users` (create, list, set-password), merged into the CLI's one parseArgs call. */
 export const USERS_OPTIONS = {
@@ -51,10 +52,10 @@ export function asUsageError(error: unknown): unknown {
 const isEmail = createAjv().compile({ type: 'string', format: 'email', maxLength: 254 });
 
 /** Reads a password piped on standard input; the one trailing newline (from echo or a file) is not part of it. */
-async function readPasswordFromStdin(): Promise<string> {
-  if (process.stdin.isTTY) throw new CliError('the password is read from standard input: pipe it in (e.g. from a password manager)', 2);
+async function readPasswordFromStdin(stdin: CommandLineIo['stdin']): Promise<string> {
+  if (stdin.isTTY) throw new CliError('the password is read from standard input: pipe it in (e.g. from a password manager)', 2);
   let text = '';
-  for await (const chunk of process.stdin) text += chunk;
+  for await (const chunk of stdin) text += chunk;
   const password = text.replace(/\r?\n$/, '');
   if (!password) throw new CliError('no password on standard input', 2);
   return password;
@@ -63,7 +64,7 @@ async function readPasswordFromStdin(): Promise<string> {
 const labsText = (user: DirectoryUser) => user.labs.map((l) => `${l.labId}(${l.role}${l.status === 'active' ? '' : `, ${l.status}`})`).join(' ') || '-';
 
 /** `gatehouse users create|list|set-password`: the management API's user rules, for operators at a shell. */
-export async function runUsersCommand(args: string[], options: UsersOptions, config: Config, out: (data: unknown, text: string) => void): Promise<void> {
+export async function runUsersCommand(args: string[], options: UsersOptions, config: Config, out: (data: unknown, text: string) => void, stdin: CommandLineIo['stdin']): Promise<void> {
   const [sub, username, ...extra] = args;
   if (extra.length) throw new CliError(`unexpected argument(s): ${extra.join(' ')}\n${USERS_HELP}`, 2);
   if (sub === 'create' || sub === 'set-password' || sub === 'reset-factors') {
@@ -77,7 +78,7 @@ export async function runUsersCommand(args: string[], options: UsersOptions, con
     if (options.password !== undefined && options['password-stdin']) throw new CliError('give --password or --password-stdin, not both', 2);
     if (options.email !== undefined && !isEmail(options.email)) throw new CliError(`--email ${JSON.stringify(options.email)}: expected an email address`, 2);
   }
-  const password = (sub === 'create' && options['password-stdin']) || sub === 'set-password' ? await readPasswordFromStdin() : options.password;
+  const password = (sub === 'create' && options['password-stdin']) || sub === 'set-password' ? await readPasswordFromStdin(stdin) : options.password;
 
   return withServices(config, async ({ users, resetFactors }) => {
     try {
