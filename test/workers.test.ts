@@ -97,8 +97,18 @@ describe('GATEHOUSE_WORKERS', () => {
 
       process.kill(first, 'SIGKILL');
       // The other worker keeps serving while the killed one is replaced. A keep-alive connection
-      // the killed worker held is reset: a client retries on a new one, as it would after any crash.
-      const during = await issue().catch(() => issue());
+      // the killed worker held is reset, and a connection the supervisor handed to it just before
+      // it noticed the death goes unanswered: a client retries (with a timeout, as any client
+      // should), as it would after any crash. Without the timeout such a request waited forever
+      // once, in a full run on a loaded machine.
+      const during = await eventually(async () => {
+        const attempt = await fetch(`${node.url}/token`, {
+          method: 'POST', signal: AbortSignal.timeout(5000),
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(backend.id, backend.secret) },
+          body: new URLSearchParams({ grant_type: 'client_credentials', resource: CMS, scope: 'cases:read' }),
+        }).catch(() => undefined);
+        return attempt?.status === 200 ? attempt : undefined;
+      }, { timeoutMs: 30_000, intervalMs: 100, what: 'a token from the surviving worker' });
       assert.equal(during.status, 200);
       await eventually(async () => (workerPids().length === 3 ? true : undefined), { timeoutMs: 30_000, what: 'the restarted worker' });
       const restarted = logLines(node.output(), 'worker exited; restarting it');
@@ -110,7 +120,9 @@ describe('GATEHOUSE_WORKERS', () => {
       const third = workerPids()[2]!;
       const exited = new Promise<number | null>((resolve) => node.process.once('exit', (code) => resolve(code)));
       node.process.kill('SIGTERM');
-      assert.equal(await exited, 0, node.output());
+      // Bounded, so that a shutdown that hangs says so (with the supervisor's lines) instead of a bare mocha timeout.
+      const stopped = await Promise.race([exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 30_000))]);
+      assert.equal(stopped, 0, node.output().slice(-3000));
       assert.ok(!alive(second) && !alive(third), 'the workers are gone');
       assert.equal(logLines(node.output(), 'all workers stopped')[0]?.code, 0);
     });
