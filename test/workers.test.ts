@@ -98,9 +98,9 @@ describe('GATEHOUSE_WORKERS', () => {
       process.kill(first, 'SIGKILL');
       // The other worker keeps serving while the killed one is replaced. A keep-alive connection
       // the killed worker held is reset, and a connection the supervisor handed to it just before
-      // it noticed the death goes unanswered: a client retries (with a timeout, as any client
-      // should), as it would after any crash. Without the timeout such a request waited forever
-      // once, in a full run on a loaded machine.
+      // it noticed the death may go unanswered: a client retries (with a timeout, as any client
+      // should), as it would after any crash. (A full run on a loaded machine once passed mocha's
+      // timeout in this test; which wait hung is not known, so each wait here is bounded.)
       const during = await eventually(async () => {
         const attempt = await fetch(`${node.url}/token`, {
           method: 'POST', signal: AbortSignal.timeout(5000),
