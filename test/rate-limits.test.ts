@@ -184,21 +184,28 @@ describe('rate limits per client and per address', () => {
   });
 });
 
-// Two nodes must share one count: the servers mode counts in Redis.
-(mode === 'servers' ? describe : describe.skip)('rate limits shared by two Gatehouse instances through Redis', () => {
+/** Two Gatehouse nodes on one database and Redis prefix, for the describe block that calls it. */
+function twoNodes(env: Record<string, string>): { a: () => TestGatehouse; b: () => TestGatehouse } {
   let a: TestGatehouse;
   let b: TestGatehouse;
   before(async () => {
-    a = await startTestGatehouse(TINY);
-    b = await startTestGatehouse(TINY, a.sandbox);
+    a = await startTestGatehouse(env);
+    b = await startTestGatehouse(env, a.sandbox);
   });
   after(async () => {
     await b?.stop();
     // a made the sandbox, so a disposes of it.
     await a?.stop();
   });
+  return { a: () => a, b: () => b };
+}
+
+// Two nodes must share one count: the servers mode counts in Redis.
+(mode === 'servers' ? describe : describe.skip)('rate limits shared by two Gatehouse instances through Redis', () => {
+  const nodes = twoNodes(TINY);
 
   it('a client\'s requests to either node spend one quota', async () => {
+    const [a, b] = [nodes.a(), nodes.b()];
     const issue = (node: TestGatehouse) => call(`${node.issuer}/token`, { ip: '10.1.0.1', headers: auth(backend), form: { grant_type: 'client_credentials', resource: CMS, scope: 'cases:read' } });
     assert.equal((await issue(a)).status, 200);
     assert.equal((await issue(b)).status, 200);
@@ -212,19 +219,10 @@ describe('rate limits per client and per address', () => {
 // Quotas of 10 requests/s or more are counted in process and shared every 100 ms
 // (src/storage/batched-rate-limiter.ts): one node is exact, the other learns within an interval.
 (mode === 'servers' ? describe : describe.skip)('a large quota, counted in process by each node and shared through Redis in batches', () => {
-  const LARGE = { ...TINY, GATEHOUSE_RATE_LIMIT_INTROSPECTION: 'client=600,ip=600,window=60' };
-  let a: TestGatehouse;
-  let b: TestGatehouse;
-  before(async () => {
-    a = await startTestGatehouse(LARGE);
-    b = await startTestGatehouse(LARGE, a.sandbox);
-  });
-  after(async () => {
-    await b?.stop();
-    await a?.stop();
-  });
+  const nodes = twoNodes({ ...TINY, GATEHOUSE_RATE_LIMIT_INTROSPECTION: 'client=600,ip=600,window=60' });
 
   it('one node lets no request past the quota; the other refuses once it has shared with it', async () => {
+    const [a, b] = [nodes.a(), nodes.b()];
     const issued = await call(`${a.issuer}/token`, { ip: '10.3.0.1', headers: auth(backend), form: { grant_type: 'client_credentials', resource: CMS, scope: 'cases:read' } });
     const token = String(issued.json?.access_token);
     const introspect = (node: TestGatehouse) => call(`${node.issuer}/token/introspection`, { ip: '10.3.0.2', headers: auth(portal), form: { token } });
