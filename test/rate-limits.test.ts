@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 
 import { backend, basic, CMS, mode, portal, startTestGatehouse, type TestGatehouse } from './helpers/harness.js';
+import { eventually } from './helpers/eventually.js';
 import { directoryService, opsService, serviceToken } from './helpers/management-api.js';
 
 /**
@@ -235,7 +236,11 @@ function twoNodes(env: Record<string, string>): { a: () => TestGatehouse; b: () 
     // b has not used this client's key yet: its first request counts on what it knew (nothing),
     // and sends its count to Redis, learning a's 601 in the answer.
     await introspect(b);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assertLimited(await introspect(b), 'introspection-client', 600);
+    // Within a share interval (100 ms) and a Redis round trip; polled, so a slow machine only waits longer.
+    const refused = await eventually(async () => {
+      const answer = await introspect(b);
+      return answer.status === 429 ? answer : undefined;
+    }, { timeoutMs: 5000, intervalMs: 50, what: 'node b refusing the spent quota' });
+    assertLimited(refused, 'introspection-client', 600);
   });
 });
