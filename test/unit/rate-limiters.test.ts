@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { addressKey } from '../../src/http/rate-limits/address-key.js';
 import { rateLimitSettings } from '../../src/config/rate-limit-settings.js';
 import { SHARE_EVERY_MS } from '../../src/storage/batched-rate-limiter.js';
+import { eventually } from '../helpers/eventually.js';
 import { createRateLimiters } from '../../src/storage/rate-limiters.js';
 
 describe('unit: rate limiters and their settings', () => {
@@ -51,14 +52,14 @@ describe('unit: rate limiters and their settings', () => {
       // Nothing reached Redis yet: those 500 requests cost no command.
       assert.equal(await redis.get(key), null);
       assert.equal((await b.peek('k')).remaining, 600);
-      await sleep(SHARE_EVERY_MS * 3);
-      assert.equal(await redis.get(key), '500');
-      assert.equal((await b.peek('k')).remaining, 100, 'b learnt what a spent');
+      // Within a share interval and a round trip; polled, so a slow machine only waits longer.
+      await eventually(async () => ((await redis.get(key)) === '500' ? true : undefined), { what: 'a\'s count in Redis' });
+      await eventually(async () => ((await b.peek('k')).remaining === 100 ? true : undefined), { what: 'b learning what a spent' });
       for (let i = 0; i < 100; i++) assert.equal((await b.spend('k')).over, false);
       assert.equal((await b.spend('k')).over, true, 'b alone knows the quota is spent');
       // A node learns a key's total within a share interval of its next request with that key.
       await a.peek('k');
-      await sleep(SHARE_EVERY_MS * 3);
+      await eventually(async () => ((await a.peek('k')).exhausted ? true : undefined), { what: 'a learning what b spent' });
       const onA = await a.spend('k');
       assert.equal(onA.over, true, 'a learnt what b spent');
       assert.ok(onA.resetSeconds > 50 && onA.resetSeconds <= 60, `window from Redis's TTL: ${onA.resetSeconds}`);
@@ -70,8 +71,9 @@ describe('unit: rate limiters and their settings', () => {
       for (let i = 0; i < 5; i++) await limiter.spend('first');
       await limiter.spend('second');
       await limiter.spend('third'); // evicts 'first' with its 5 requests unshared
+      await eventually(async () => ((await redis.get(`rl:${name}:first`)) !== null ? true : undefined), { what: 'the evicted key shared' });
       await sleep(SHARE_EVERY_MS * 3);
-      assert.equal(await redis.get(`rl:${name}:first`), '5');
+      assert.equal(await redis.get(`rl:${name}:first`), '5', 'shared once, not twice');
     });
 
     it('a small quota (guessing protection) stays exact across nodes: no request beyond it on either', async () => {
