@@ -6,7 +6,7 @@ import { markAnsweredBeforeProvider } from '../http/protocol-request.js';
 import type { StructuredTokenAnswers } from './structured-tokens.js';
 
 /** oidc-provider's introspection route (its default; Gatehouse does not move it). */
-export const INTROSPECTION_PATH = '/token/introspection';
+const INTROSPECTION_PATH = '/token/introspection';
 
 /** RFC 6749 §2.3.1 / oidc-provider: a client id or secret is VSCHAR (printable ASCII). */
 const VSCHAR = /^[\x20-\x7E]*$/;

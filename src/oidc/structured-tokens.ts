@@ -36,7 +36,8 @@ export interface StructuredTokenAnswers {
  * Introspection (RFC 7662) and revocation (RFC 7009) of Gatehouse's own JWT access tokens.
  * oidc-provider authenticates the client and then refuses JWTs with unsupported_token_type;
  * this middleware notices that refusal and answers instead, so client authentication, body
- * parsing and error rendering stay oidc-provider's.
+ * parsing and error rendering stay oidc-provider's. The answers are returned too: the common
+ * introspection is answered with them before oidc-provider (jwt-introspection-shortcut.ts).
  */
 export function installStructuredTokenSupport(provider: Provider, deps: StructuredTokenDeps): StructuredTokenAnswers {
   const flag = (ctx: KoaContextWithOIDC, err: Error) => {

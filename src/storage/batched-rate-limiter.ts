@@ -130,7 +130,8 @@ export function batchedRateLimiter(options: BatchedRateLimiterOptions): RateLimi
   return {
     policy,
     async peek(key) {
-      const { consumed: _, ...state } = stateOf(countOf(key, Date.now()), Date.now());
+      const now = Date.now();
+      const { consumed: _, ...state } = stateOf(countOf(key, now), now);
       return state;
     },
     async spend(key) {
