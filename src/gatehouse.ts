@@ -52,6 +52,9 @@ import { createProvider } from './oidc/provider.js';
 import { createRefreshReusePolicy } from './oidc/refresh-reuse-policy.js';
 import { installStructuredTokenSupport, type StructuredTokenAnswers } from './oidc/structured-tokens.js';
 import { jwtIntrospectionShortcut } from './oidc/jwt-introspection-shortcut.js';
+import { clientCredentialsShortcut } from './oidc/client-credentials-shortcut.js';
+import { createClientResources } from './oidc/client-resources.js';
+import { createRs256Signer, type Rs256Signer } from './oidc/rs256-signer.js';
 import { createMetrics, type Metrics } from './metrics/create-metrics.js';
 import { metricsMiddleware } from './metrics/koa-metrics.js';
 import { createMetricsRoutes, startMetricsServer } from './metrics/metrics-routes.js';
@@ -284,7 +287,10 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
     // What oidc-provider calls back into answers a storage outage with 503, as the adapter does.
     const accounts = withProtocolErrors(services.accounts);
     const labPolicy = createLabPolicy(withProtocolErrors(services.labAccess), { clientRolesCache: clientCache });
-    const resources = withProtocolErrors(repos.resources);
+    const clientResources = createClientResources({
+      resources: withProtocolErrors(repos.resources), dynamicClientResources: config.dynamicClientResources,
+      cache: { max: config.cacheMaxEntries, ttlSeconds: config.resourceCacheSeconds },
+    });
 
     await services.revocations.warm();
     stops.push(scheduleSweep(services, log));
@@ -307,12 +313,14 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
     const views = createViews({ branding });
     let currentTokens: AccessTokenReader | undefined;
     let currentTokenAnswers: StructuredTokenAnswers | undefined;
+    let currentSigner: Rs256Signer | undefined;
     const build = (keys: KeyFile): Provider => {
       const ordered = keysInSigningOrder(keys);
       signingKey = ordered[0]!;
+      currentSigner = createRs256Signer(signingKey);
       const tokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations: services.revocations, accounts: services.accounts, labs: services.labAccess, maxVerified: config.cacheMaxEntries });
       const provider = createProvider({
-        config, adapter, keys: ordered, cookieKeys, dpopNonceKey: nonceKey, accounts, resources, views, labPolicy, logouts, outboundFetch,
+        config, adapter, keys: ordered, cookieKeys, dpopNonceKey: nonceKey, accounts, clientResources, views, labPolicy, logouts, outboundFetch,
         tokenExchange: { tokens, exchange: services.tokenExchange },
         mfa: { policy: { ...services.mfaPolicy, ...withProtocolErrors({ reason: services.mfaPolicy.reason }) }, findActiveUser: accounts.findActiveUser },
         firstParty: { recordGrantOrigin: services.grantOrigins.record, onError: (error) => log.warn('could not record where a grant was created', { error }) },
@@ -391,7 +399,13 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
       log,
       ...(limits ? { rateLimit: rateLimitMiddleware(storage.rateLimiters, limits, (ctx) => ctx.ip, metrics.rateLimited) } : {}),
       observe: metricsMiddleware(metrics),
-      beforeProvider: jwtIntrospectionShortcut({ current: () => ({ provider: serving(), answers: currentTokenAnswers! }) }),
+      beforeProvider: [
+        jwtIntrospectionShortcut({ current: () => ({ provider: serving(), answers: currentTokenAnswers! }) }),
+        clientCredentialsShortcut({
+          issuer: config.issuer, current: () => ({ provider: serving(), signer: currentSigner! }), resources: clientResources,
+          clientRoles: labPolicy.rolesOfClient, defaultTtlSeconds: config.accessTokenTtlSeconds, onIssued: (clientId) => tokenIssuance.count(clientId),
+        }),
+      ],
       trace: trace.middleware(),
       cookieKeys,
       trustProxy: config.trustProxy,

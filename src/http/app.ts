@@ -29,8 +29,8 @@ export interface HttpAppDeps {
   trace?: Koa.Middleware;
   /** Request rate limits (absent when turned off). */
   rateLimit?: RateLimitMiddlewares;
-  /** Answers some protocol requests before oidc-provider (after the input check and the rate limits, as oidc-provider). */
-  beforeProvider?: Koa.Middleware;
+  /** Answer some protocol requests before oidc-provider (after the input check and the rate limits, as oidc-provider). */
+  beforeProvider?: Koa.Middleware[];
 }
 
 /** Gatehouse's own routes first; everything else is oidc-provider's. */
@@ -61,7 +61,7 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   // What reaches oidc-provider is checked for text Postgres cannot store before it reads it.
   app.use(protocolInputMiddleware());
   if (deps.rateLimit) app.use(deps.rateLimit.provider);
-  if (deps.beforeProvider) app.use(deps.beforeProvider);
+  for (const middleware of deps.beforeProvider ?? []) app.use(middleware);
   const mounted = new WeakMap<Provider, Koa.Middleware>();
   app.use((ctx, next) => {
     replayReadBody(ctx);

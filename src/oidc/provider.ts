@@ -4,8 +4,6 @@ import Provider, { errors } from 'oidc-provider';
 import type { Config } from '../config/load-config.js';
 import type { Views } from '../interactions/views.js';
 import { createErrorPage, wantsHtml } from '../interactions/error-page.js';
-import type { ResourceRepository } from '../domain/ports/resource-repository.js';
-import type { Resource } from '../domain/types.js';
 import {
   DEFAULT_RESOURCE_PROPERTY, FIRST_PARTY_PROPERTY, LOGOUT_ENDS_OFFLINE_GRANTS_PROPERTY, OIDC_SCOPES, REGISTERED_PROPERTY, RESOURCE_SCOPES_PROPERTY, RESOURCES_PROPERTY, TOKEN_EXCHANGE_RESOURCES_PROPERTY,
 } from '../domain/client-metadata.js';
@@ -17,15 +15,14 @@ import { scopeClaims, type AccountClaims } from './account-claims.js';
 import { userTokenClaims } from '../domain/claims/token-claims.js';
 import type { PrivateJwk } from './keys.js';
 import type { LabPolicy } from './lab-policy.js';
+import type { ClientResources } from './client-resources.js';
 import { defaultScopeMiddleware } from './default-scope.js';
 import { createDeviceFlow, DEVICE_PATH } from './device-flow.js';
 import type { DevicePolling } from '../domain/devices/device-polling.js';
 import type { UserCodeEntry } from '../domain/devices/user-code-entry.js';
 import { DPOP_SIGNING_ALGS, dpopFeature } from './dpop.js';
 import { firstPartyGrantLoader, withFirstPartyConsent, type FirstPartyConsentDeps } from './first-party-consent.js';
-import { resourceServerInfo } from './resource-server-info.js';
 import { exchangeClaimsOf, installTokenExchange, type TokenExchangeGrantDeps } from './token-exchange-grant.js';
-import { createLookupCache } from './lookup-cache.js';
 import type { LogoutNotifier } from '../domain/ports/logout-notifier.js';
 import { mayIntrospect, mayRevoke } from './token-policies.js';
 import { CookieSigner } from '../lib/cookie-signer.js';
@@ -43,7 +40,8 @@ export interface ProviderDeps {
   /** The key DPoP nonces are derived from, the same on every node (see dpop.ts). */
   dpopNonceKey: Buffer;
   accounts: AccountClaims;
-  resources: ResourceRepository;
+  /** Which resources a client may get tokens for (shared with the client_credentials shortcut). */
+  clientResources: ClientResources;
   views: Views;
   /** Lab choice, lab switching on refresh, and lab/role claims in access tokens. */
   labPolicy: LabPolicy;
@@ -69,17 +67,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   const { config, accounts, views } = deps;
   const errorPage = createErrorPage(views);
   const deviceFlow = createDeviceFlow({ views, ...deps.devices });
-  // Keyed by whatever resource indicator a request names: bounded like every cache here.
-  const resources = createLookupCache<Resource | undefined>(
-    { max: config.cacheMaxEntries, ttlSeconds: config.resourceCacheSeconds },
-    (uri) => deps.resources.find(uri),
-  );
-
-  // A client known by its metadata document is stored nowhere: it gets the resources of the open-client policy.
-  const byDocument = (client: { [key: string]: unknown }) => client.clientIdMetadataDocument === true;
-  const allowedResources = (client: { [key: string]: unknown }): string[] => (byDocument(client)
-    ? [...config.dynamicClientResources]
-    : (client[RESOURCES_PROPERTY] as string[] | undefined) ?? []);
+  const { clientResources } = deps;
 
   const configuration: Configuration = {
     adapter: deps.adapter,
@@ -172,22 +160,11 @@ export function createProvider(deps: ProviderDeps): Provider {
       resourceIndicators: {
         enabled: true,
         async defaultResource(_ctx, client, oneOf) {
-          if (oneOf) return oneOf;
-          const metadata = client as unknown as Record<string, unknown>;
-          if (byDocument(metadata)) return config.dynamicClientResources.length === 1 ? config.dynamicClientResources[0] : undefined;
-          return metadata[DEFAULT_RESOURCE_PROPERTY] as string | undefined;
+          return oneOf || clientResources.defaultResource(client as unknown as Record<string, unknown>);
         },
         // A token request without `resource` gets the resource the authorization asked for.
         useGrantedResource: async () => true,
-        async getResourceServerInfo(_ctx, indicator, client) {
-          const resource = await resources.get(indicator);
-          const metadata = client as unknown as Record<string, unknown>;
-          if (!resource || !allowedResources(metadata).includes(indicator)) {
-            throw new errors.InvalidTarget('resource is unknown or not allowed for this client');
-          }
-          const clientScopes = new Set(byDocument(metadata) ? resource.scopes : (metadata[RESOURCE_SCOPES_PROPERTY] as string[] | undefined) ?? []);
-          return resourceServerInfo(resource, resource.scopes.filter((s) => clientScopes.has(s)));
-        },
+        getResourceServerInfo: async (_ctx, indicator, client) => clientResources.requireServerInfo(client as unknown as Record<string, unknown>, indicator),
       },
     },
     acrValues: [...ACR_VALUES],
@@ -207,7 +184,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       Object.assign(extra, exchanged ?? await deps.labPolicy.accessTokenClaims(ctx, token as never));
       // The user claims the resource chose (`tokenClaims`): e.g. email, a user_id alias, a company_id.
       const accountId = (token as { accountId?: string }).accountId;
-      const chosen = accountId ? (await resources.get(String(token.resourceServer.audience)))?.tokenClaims : undefined;
+      const chosen = accountId ? (await clientResources.find(String(token.resourceServer.audience)))?.tokenClaims : undefined;
       if (accountId && chosen?.length) {
         const user = await accounts.findActiveUser(accountId);
         if (user) Object.assign(extra, userTokenClaims(user, chosen));
@@ -270,6 +247,6 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.use(registrationBodyMiddleware(config.dynamicRegistration));
   provider.use(deviceFlow.middleware);
   installTokenExchange(provider, deps.tokenExchange);
-  provider.use(defaultScopeMiddleware({ provider: () => provider, findResource: (uri) => resources.get(uri) }));
+  provider.use(defaultScopeMiddleware({ provider: () => provider, findResource: clientResources.find }));
   return provider;
 }
