@@ -29,6 +29,8 @@ export function parseTraceparent(header: string | undefined): { traceId: string;
  * call per id cost more than the rest of this middleware.
  */
 const randomHex16 = () => randomUUID().slice(-17).replace('-', '');
+/** 32 hex digits for a trace id: one UUID's (122 random bits; W3C asks only that trace ids be unique and random enough). */
+const randomHex32 = () => randomUUID().replaceAll('-', '');
 
 /**
  * W3C Trace Context (https://www.w3.org/TR/trace-context/) for the JSON logs: a request's
@@ -46,7 +48,7 @@ export function createTraceContext() {
     middleware(): Middleware {
       return (ctx, next) => {
         const incoming = parseTraceparent(ctx.get('traceparent') || undefined);
-        const traceId = incoming?.traceId ?? randomHex16() + randomHex16();
+        const traceId = incoming?.traceId ?? randomHex32();
         const spanId = randomHex16();
         const header = `00-${traceId}-${spanId}-${incoming?.flags ?? '01'}`;
         ctx.set('traceparent', header);
