@@ -51,6 +51,9 @@ export function createAccessTokenReader(deps: AccessTokenReaderDeps) {
   }
 
   return {
+    /** Whether `token` is one whose signature was checked here already (so certainly a JWS of these keys). */
+    isVerified: (token: string): boolean => verified.has(token),
+
     /** The claims of a well-signed, unexpired token (optionally for one audience); undefined otherwise. */
     async verify(token: string, audience?: string): Promise<AccessTokenClaims | undefined> {
       let claims = verified.get(token);

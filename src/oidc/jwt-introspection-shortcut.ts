@@ -36,9 +36,11 @@ export function jwtIntrospectionShortcut(deps: JwtIntrospectionShortcutDeps): Mi
   return async function answerJwtIntrospection(ctx, next) {
     if (ctx.method !== 'POST' || ctx.path !== INTROSPECTION_PATH) return next();
     const token = plainForm(ctx, PARAMETERS)?.token;
-    if (!token || !isJws(token)) return next();
-
+    if (!token) return next();
     const { provider, answers } = deps.current();
+    // A token verified before is a JWS: decoding its header again would cost each repeated introspection.
+    if (!answers.isVerifiedJwt(token) && !isJws(token)) return next();
+
     const client = await plainBasicClient(provider, ctx.get('authorization'));
     // A client whose introspection answers are signed or encrypted JWTs: oidc-provider decides.
     if (!client || client.introspectionSignedResponseAlg || client.introspectionEncryptedResponseAlg) return next();

@@ -30,6 +30,8 @@ export type IntrospectingClient = Parameters<typeof mayIntrospect>[0];
 export interface StructuredTokenAnswers {
   /** The RFC 7662 answer about one of Gatehouse's JWTs to an authenticated client. */
   introspection(client: IntrospectingClient, token: string): Promise<Record<string, unknown>>;
+  /** Whether `token` is a JWT already verified here: a service introspects the same token on each of its requests. */
+  isVerifiedJwt(token: string): boolean;
 }
 
 /**
@@ -111,6 +113,7 @@ export function installStructuredTokenSupport(provider: Provider, deps: Structur
     }
   });
   return {
+    isVerifiedJwt: (token) => deps.tokens.isVerified(token),
     async introspection(client, token) {
       try {
         return await introspection(client, token);
