@@ -54,7 +54,7 @@ import { installStructuredTokenSupport, type StructuredTokenAnswers } from './oi
 import { jwtIntrospectionShortcut } from './oidc/jwt-introspection-shortcut.js';
 import { clientCredentialsShortcut } from './oidc/client-credentials-shortcut.js';
 import { createClientResources } from './oidc/client-resources.js';
-import { createRs256Signer, type Rs256Signer } from './oidc/rs256-signer.js';
+import { Rs256SigningKey } from './oidc/rs256-signing-key.js';
 import { createMetrics, type Metrics } from './metrics/create-metrics.js';
 import { metricsMiddleware } from './metrics/koa-metrics.js';
 import { createMetricsRoutes, startMetricsServer } from './metrics/metrics-routes.js';
@@ -313,14 +313,15 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
     const views = createViews({ branding });
     let currentTokens: AccessTokenReader | undefined;
     let currentTokenAnswers: StructuredTokenAnswers | undefined;
-    let currentSigner: Rs256Signer | undefined;
+    let currentSigner: Rs256SigningKey | undefined;
     const build = (keys: KeyFile): Provider => {
       const ordered = keysInSigningOrder(keys);
       signingKey = ordered[0]!;
-      currentSigner = createRs256Signer(signingKey);
+      const signingKeys = ordered.map((jwk) => new Rs256SigningKey(jwk));
+      currentSigner = signingKeys[0]!;
       const tokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations: services.revocations, accounts: services.accounts, labs: services.labAccess, maxVerified: config.cacheMaxEntries });
       const provider = createProvider({
-        config, adapter, keys: ordered, cookieKeys, dpopNonceKey: nonceKey, accounts, clientResources, views, labPolicy, logouts, outboundFetch,
+        config, adapter, keys: signingKeys, cookieKeys, dpopNonceKey: nonceKey, accounts, clientResources, views, labPolicy, logouts, outboundFetch,
         tokenExchange: { tokens, exchange: services.tokenExchange },
         mfa: { policy: { ...services.mfaPolicy, ...withProtocolErrors({ reason: services.mfaPolicy.reason }) }, findActiveUser: accounts.findActiveUser },
         firstParty: { recordGrantOrigin: services.grantOrigins.record, onError: (error) => log.warn('could not record where a grant was created', { error }) },

@@ -5,7 +5,7 @@ import type Provider from 'oidc-provider';
 import { markAnsweredBeforeProvider } from '../http/protocol-request.js';
 import type { ClientResources } from './client-resources.js';
 import { plainBasicClient, plainForm } from './plain-client-request.js';
-import type { Rs256Signer } from './rs256-signer.js';
+import type { Rs256SigningKey } from './rs256-signing-key.js';
 
 /** oidc-provider's token route (its default; Gatehouse does not move it). */
 const TOKEN_PATH = '/token';
@@ -18,7 +18,7 @@ const JTI_LENGTH = 43;
 export interface ClientCredentialsShortcutDeps {
   issuer: string;
   /** The provider serving now and a signer with the key it signs with (both change when keys rotate). */
-  current: () => { provider: Provider; signer: Rs256Signer };
+  current: () => { provider: Provider; signer: Rs256SigningKey };
   resources: ClientResources;
   /** A service client's roles on a resource: the same per-node cache oidc-provider's tokens are minted from. */
   clientRoles: (clientId: string, audience: string) => Promise<string[]>;
@@ -68,7 +68,7 @@ export function clientCredentialsShortcut(deps: ClientCredentialsShortcutDeps): 
     const iat = Math.floor(Date.now() / 1000);
     const scope = scopes.join(' ') || undefined;
     // Claims in oidc-provider's order (formats/jwt.js): extra claims first, then its own.
-    const accessToken = await signer.sign({
+    const accessToken = await signer.signJwt({
       ...(roles.length ? { roles } : {}),
       jti: nanoid(JTI_LENGTH),
       sub: client.clientId,

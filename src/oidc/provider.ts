@@ -13,7 +13,7 @@ import { registrationBodyMiddleware, registrationFeatures } from './client-regis
 import { CLIENT_SECRET_HASHES_PROPERTY, isSecretHashList, verifyClientSecret, type ClientSecretHash } from '../domain/clients/client-secret.js';
 import { scopeClaims, type AccountClaims } from './account-claims.js';
 import { userTokenClaims } from '../domain/claims/token-claims.js';
-import type { PrivateJwk } from './keys.js';
+import type { Rs256SigningKey } from './rs256-signing-key.js';
 import type { LabPolicy } from './lab-policy.js';
 import type { ClientResources } from './client-resources.js';
 import { defaultScopeMiddleware } from './default-scope.js';
@@ -35,7 +35,8 @@ const PAGE_ROUTES = new Set(['authorization', 'resume', 'end_session', 'end_sess
 export interface ProviderDeps {
   config: Config;
   adapter: new (name: string) => Adapter;
-  keys: PrivateJwk[];
+  /** The signing keys, the one that signs first (keysInSigningOrder). */
+  keys: Rs256SigningKey[];
   cookieKeys: string[];
   /** The key DPoP nonces are derived from, the same on every node (see dpop.ts). */
   dpopNonceKey: Buffer;
@@ -128,6 +129,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     routes: { code_verification: DEVICE_PATH },
     features: {
       devInteractions: { enabled: false },
+      // Lets the keys be Rs256SigningKey (node:crypto signing, rs256-signing-key.ts). Experimental in
+      // oidc-provider: a release that changes it refuses to start until this ack is updated.
+      externalSigningSupport: { enabled: true, ack: 'experimental-01' },
       // RFC 9126. A client's require_pushed_authorization_requests makes it mandatory for that client.
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false, allowUnregisteredRedirectUris: false },
       deviceFlow: deviceFlow.feature,
