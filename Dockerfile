@@ -94,4 +94,6 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
 # Exec form: node is PID 1 and receives SIGTERM itself (src/main.ts closes the server cleanly).
+# dist/src/main.js sets its own memory settings (src/config/memory-settings.ts; it re-executes
+# itself once, keeping PID 1): no flags or malloc variables belong here.
 CMD ["node", "dist/src/main.js"]
