@@ -293,6 +293,7 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
     });
 
     await services.revocations.warm();
+    stops.push(() => services.revocations.close());
     stops.push(scheduleSweep(services, log));
     const sharedSignals = createSharedSignals({
       issuer: config.issuer, ssf: repos.ssf, change: services.change, clock: services.clock,

@@ -100,7 +100,11 @@ export function createServices(deps: ServicesDeps) {
 
   const hasher = createPasswordHasher({ memoryCost: config.passwordHashMemoryKib, timeCost: config.passwordHashTimeCost, parallelism: 1 });
   const change = createAuditedChange({ transaction: storage.transaction, clock });
-  const revocations = createRevocationList({ repository: repos.revocations, store });
+  const revocations = createRevocationList({
+    repository: repos.revocations, store,
+    // Each server process keeps its own copy once warmed (revocation-mirror.ts); a doubt only costs a round trip, so it is no warning.
+    mirror: { marginMs: 250, maxEntries: 100_000, onError: (error) => log.debug('revocation copy of this process set aside', { error }) },
+  });
   const grants = createGrantRevoker({ payloads: repos.payloads, revocations });
   const browserSessions = createSessionDirectory({ store, now: () => clock.now().getTime(), logouts: deps.logouts });
   const access = Object.assign(createAccessTerminator({ payloads: repos.payloads, grants, sessions: browserSessions }), { revokeGrant: grants.revokeGrant });

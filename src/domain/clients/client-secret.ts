@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Client metadata property holding the hashes of a confidential client's accepted secrets.
@@ -38,7 +38,8 @@ export function generateClientSecret(): string {
  * slow password hash would only cost throughput.
  */
 export function hashClientSecret(secret: string): string {
-  return HASH_PREFIX + createHash('sha256').update(secret, 'utf8').digest('base64url');
+  // The one-shot hash: a fraction of createHash's cost for a short input, on every authenticated request.
+  return HASH_PREFIX + hash('sha256', secret, 'base64url');
 }
 
 /**

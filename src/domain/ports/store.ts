@@ -1,3 +1,5 @@
+import type { RevocationBroadcast } from './revocation-broadcast.js';
+
 /**
  * The fast, shared, non-durable store: Redis in a cluster, an in-process twin when embedded.
  * It holds what may be lost (browser sessions, interactions, codes in flight, locks) and a copy
@@ -47,6 +49,9 @@ export interface Store {
   markRevocationsLoaded(loadToken: string): Promise<boolean>;
   /** Marks the copy incomplete (and cancels a reload in progress): readers go to Postgres. */
   markRevocationsStale(): Promise<void>;
+
+  /** Redis only: the ordered feed of revocations each process follows to keep its own copy. */
+  readonly revocationBroadcast?: RevocationBroadcast;
 
   ping(): Promise<void>;
   /** Drops everything (tests and operators simulating a Redis loss). */

@@ -5,6 +5,7 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import { parseRedisUrl } from '../../config/redis-target.js';
 import type { RevocationEntry, Store } from '../../domain/ports/store.js';
 import { ttlMs } from '../ttl-ms.js';
+import { createRedisRevocationBroadcast, FEED_EPOCH } from './redis-revocation-broadcast.js';
 
 /** A connection to one server, a Sentinel-managed master or a Cluster: the commands Gatehouse uses are the same. */
 export type RedisClient = Redis | Cluster;
@@ -96,12 +97,14 @@ export function redisStore(redis: RedisClient, prefix: string): Store {
   redis.on('close', lost);
   // A Cluster node leaving the pool (down, or replaced by its replica) is the same loss for its slots.
   if (redis instanceof Cluster) redis.on('-node', lost);
+  // A stale copy also ends the feed's epoch: every process's own copy is loaded anew.
   const markStale = async () => {
-    await redis.del(LOADED, LOADING);
+    await redis.del(LOADED, LOADING, FEED_EPOCH);
   };
 
   return {
     mode: 'redis',
+    revocationBroadcast: createRedisRevocationBroadcast(redis, prefix),
     async getJson<T>(key: string) {
       const value = await redis.get(key);
       return value === null ? undefined : (JSON.parse(value) as T);
