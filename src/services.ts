@@ -105,7 +105,7 @@ export function createServices(deps: ServicesDeps) {
   const browserSessions = createSessionDirectory({ store, now: () => clock.now().getTime(), logouts: deps.logouts });
   const access = Object.assign(createAccessTerminator({ payloads: repos.payloads, grants, sessions: browserSessions }), { revokeGrant: grants.revokeGrant });
   const labAccess = createLabAccess({ tenancy: repos.tenancy });
-  const audit = createAuditLog({ transaction: storage.transaction, clock, onError: (error, event) => log.error('audit append failed', { error, action: event.action }) });
+  const audit = createAuditLog({ transaction: storage.transaction, repository: repos.audit, clock, onError: (error, event) => log.error('audit append failed', { error, action: event.action }) });
   const tokenIssuance = createTokenIssuanceCounter({
     repository: repos.tokenCounts, clock, onError: (error) => log.warn('could not write token counts; kept for the next flush', { error }),
   });
