@@ -159,8 +159,9 @@ async function signIn(issuer: string, scenario: ScenarioName, setup: Setup, work
     const uid = /\/interaction\/([^/"]+)\//.exec(page.html)?.[1];
     const csrf = /name="csrf" value="([^"]+)"/.exec(page.html)?.[1];
     const post = async (path: string, body: unknown) => {
-      const response = await fetch(`${issuer}/interaction/${uid}${path}`, {
-        method: 'POST', headers: { cookie: browser.jar.header(), 'content-type': 'application/json', accept: 'application/json', origin: issuer }, body: JSON.stringify(body),
+      const url = `${issuer}/interaction/${uid}${path}`;
+      const response = await fetch(url, {
+        method: 'POST', headers: { cookie: browser.jar.header(url), 'content-type': 'application/json', accept: 'application/json', origin: issuer }, body: JSON.stringify(body),
       });
       if (response.status !== 200) throw new Error(`${path}: ${response.status} ${await response.text()}`);
       return response.json() as Promise<Record<string, any>>;

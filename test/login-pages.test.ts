@@ -40,7 +40,34 @@ describe(`login and consent pages over plain HTTP (${mode})`, () => {
   const isConsentPage = (page: Page) => /<form[^>]*action="\/interaction\/[^"]+\/confirm"/.test(page.html);
   const csrfOf = (page: Page) => /<input type="hidden" name="csrf" value="([^"]*)">/.exec(page.html)![1]!;
   const loginActionOf = (page: Page) => new URL(/<form[^>]*action="([^"]+\/login)"/.exec(page.html)![1]!, page.url).href;
+  /** The page's interaction itself (GET /interaction/:uid): the login page arrives in the answer to /auth, a reload there starts another. */
+  const interactionOf = (page: Page) => loginActionOf(page).replace(/\/login$/, '');
   const alertOf = (page: Page) => /<p[^>]*role="alert"[^>]*>([^<]*)<\/p>/.exec(page.html)?.[1];
+
+  describe('the login page in the answer to the authorization request', () => {
+    it('answers /auth with the login page itself, no redirect to it, with its interaction cookie scoped to the form; the page signs in, and GET /interaction/:uid shows it too', async () => {
+      const { url } = authorizationUrl({ login_hint: 'john' });
+      const response = await fetch(url, { redirect: 'manual', headers: { accept: 'text/html' } });
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('location'), null);
+      assert.equal(response.headers.get('cache-control'), 'no-store');
+      assert.match(response.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+      const html = await response.text();
+      const uid = /action="\/interaction\/([^/"]+)\/login"/.exec(html)?.[1];
+      assert.ok(uid, html);
+      assert.ok(html.includes('value="john"'), 'the login_hint is filled in');
+      const cookies = response.headers.getSetCookie();
+      assert.ok(cookies.some((c) => c.startsWith('_interaction=') && c.includes(`path=/interaction/${uid}`)), cookies.join('\n'));
+
+      const browser = new FormBrowser(portal.redirectUri);
+      const page = await browser.go(url);
+      assert.ok(isLoginPage(page), page.html);
+      assert.ok(page.url.startsWith(`${gh.issuer}/auth?`), `no hop to the interaction page: ${page.url}`);
+      const shown = await browser.go(interactionOf(page));
+      assert.ok(isLoginPage(shown) && loginActionOf(shown) === loginActionOf(page), shown.html);
+      assert.ok(isConsentPage(await browser.submit(page, '/login', { login: john.username, password: john.password })));
+    });
+  });
 
   describe('failed logins', () => {
     it('re-renders a hostile login value escaped, and escapes a hostile login_hint too', async () => {
@@ -114,7 +141,7 @@ describe(`login and consent pages over plain HTTP (${mode})`, () => {
         assert.ok(!isConsentPage(refused), `csrf=${csrf} must not log in`);
       }
       // The interaction still asks for a login: none of the refused posts signed anyone in.
-      const again = await browser.go(page.url);
+      const again = await browser.go(interactionOf(page));
       assert.ok(isLoginPage(again), again.html);
       // The same credentials with the page's own token do sign in, so the refusals were the token's doing.
       assert.ok(isConsentPage(await browser.submit(again, '/login', { login: john.username, password: john.password })));
@@ -129,7 +156,7 @@ describe(`login and consent pages over plain HTTP (${mode})`, () => {
         assert.ok(refused.html.includes('cross-origin form post refused'), `Origin ${origin} is refused for its origin: ${refused.html}`);
         assert.ok(!isConsentPage(refused), `Origin ${origin} must not log in`);
       }
-      assert.ok(isLoginPage(await browser.go(page.url)));
+      assert.ok(isLoginPage(await browser.go(interactionOf(page))));
       const accepted = await browser.go(loginActionOf(page), { method: 'POST', form, origin: new URL(gh.issuer).origin });
       assert.ok(isConsentPage(accepted), accepted.html);
     });
