@@ -45,8 +45,8 @@ export function createLogin(deps: LoginDeps) {
     const checked: AuthenticationResult = name && password ? await deps.authenticate(name, password) : { ok: false, reason: 'unknown_user' };
     const throttleKey = checked.ok ? `user:${checked.user.id}` : checked.userId ? `user:${checked.userId}` : `login:${name.toLowerCase()}`;
     // Independent reads, asked together: each sequential round trip lengthens every sign-in.
-    const [locked, kinds] = await Promise.all([
-      name ? deps.throttle.isLocked(throttleKey) : false,
+    const [{ locked, counted }, kinds] = await Promise.all([
+      name ? deps.throttle.check(throttleKey) : { locked: false, counted: false },
       checked.ok ? deps.secondFactorKinds?.(checked.user.id) : undefined,
     ]);
     const context = { requestId, ip };
@@ -65,7 +65,7 @@ export function createLogin(deps: LoginDeps) {
       return { ok: true, user: checked.user, secondFactors: kinds };
     }
     await Promise.all([
-      deps.throttle.reset(throttleKey),
+      counted ? deps.throttle.reset(throttleKey) : undefined,
       deps.audit.record({
         actor: `user:${checked.user.id}`, action: 'login.succeeded', target: `user:${checked.user.id}`, details: { client_id: clientId }, ...context,
       }),
