@@ -212,7 +212,7 @@ export function createServices(deps: ServicesDeps) {
     /** Registers the admin console's own public client (/admin, docs/CONSOLE.md). */
     ensureConsoleClient: () => ensureConsoleClient(repos.clients, { issuer: config.issuer, apiResource: config.apiResource }),
     statistics: createStatistics({ statistics: repos.statistics, tokenCounts: repos.tokenCounts, tokenIssuance, sessions: browserSessions, clock }),
-    login: createLogin({ authenticate: createAuthenticateUser({ users: repos.users, hasher }), throttle, audit, secondFactorKinds: secondFactors.kindsOf }),
+    login: createLogin({ authenticate: createAuthenticateUser({ users: repos.users, hasher }), throttle, audit }),
     /** TOTP, passkeys and recovery codes: enrolment, checks, removal (sign-in pages and the account page). */
     secondFactors,
     /** When a sign-in needs a second factor (docs/MFA.md). */
