@@ -69,6 +69,37 @@ describe(`login and consent pages over plain HTTP (${mode})`, () => {
     });
   });
 
+  describe('the resume in the answer to the post that ends an interaction', () => {
+    it('answers the login post with the next interaction (consent) and the consent post with the redirect carrying the code and state: no request to /auth/:uid', async () => {
+      const { browser, page, state } = await openLogin();
+      const post = async (action: string, form: Record<string, string>) => {
+        const response = await fetch(action, {
+          method: 'POST', redirect: 'manual', body: new URLSearchParams(form),
+          headers: { cookie: browser.jar.header(action), accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', origin: new URL(gh.issuer).origin },
+        });
+        browser.jar.store(response);
+        return response;
+      };
+      const login = await post(loginActionOf(page), { csrf: csrfOf(page), login: john.username, password: john.password });
+      assert.equal(login.status, 303);
+      const next = new URL(login.headers.get('location')!, gh.issuer);
+      assert.match(next.pathname, /^\/interaction\/[^/]+$/, `the consent interaction, not the resume: ${next.href}`);
+      assert.notEqual(next.pathname, interactionOf(page).replace(gh.issuer, ''), 'a new interaction');
+      const consent = await browser.go(next.href);
+      assert.ok(isConsentPage(consent), consent.html);
+      const confirmAction = new URL(/<form[^>]*action="([^"]+\/confirm)"/.exec(consent.html)![1]!, gh.issuer).href;
+      const confirmed = await post(confirmAction, { csrf: csrfOf(consent) });
+      assert.equal(confirmed.status, 303);
+      const callback = new URL(confirmed.headers.get('location')!);
+      assert.equal(`${callback.origin}${callback.pathname}`, portal.redirectUri);
+      assert.ok(callback.searchParams.get('code'), callback.href);
+      assert.equal(callback.searchParams.get('state'), state);
+      assert.equal(callback.searchParams.get('iss'), gh.issuer);
+      // The resume ended the interaction: the same post again is refused.
+      assert.equal((await post(confirmAction, { csrf: csrfOf(consent) })).status, 400);
+    });
+  });
+
   describe('failed logins', () => {
     it('re-renders a hostile login value escaped, and escapes a hostile login_hint too', async () => {
       const hostile = '<script>alert(1)</script>';

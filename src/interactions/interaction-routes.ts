@@ -10,6 +10,7 @@ import type { Login } from '../domain/users/login.js';
 import type { Logger } from '../logger.js';
 import { LabAccessDenied, type LabAccess } from '../domain/tenancy/lab-access.js';
 import { SELECT_LAB_PROMPT } from '../oidc/lab-policy.js';
+import { rememberRequestAccount } from '../oidc/request-account.js';
 import type { createCsrf } from './csrf.js';
 import { finishInteraction } from './interaction-result.js';
 import { englishText } from './messages.js';
@@ -173,10 +174,10 @@ export function createInteractionRoutes(deps: InteractionDeps): InteractionRoute
     } catch (error) {
       if (!(error instanceof LabAccessDenied)) throw error;
       deps.log.info('lab refused', { sub: accountId, lab: labId, client_id: details.params.client_id });
-      await finishInteraction(ctx, details, { error: 'access_denied', error_description: error.message }, { mergeWithLastSubmission: false });
+      await finishInteraction(ctx, deps.provider(), details, { error: 'access_denied', error_description: error.message }, { mergeWithLastSubmission: false });
       return;
     }
-    await finishInteraction(ctx, details, { [SELECT_LAB_PROMPT]: { lab: labId } }, { mergeWithLastSubmission: true });
+    await finishInteraction(ctx, deps.provider(), details, { [SELECT_LAB_PROMPT]: { lab: labId } }, { mergeWithLastSubmission: true });
   }
 
   router.post('/lab', form, async (ctx) => {
@@ -202,6 +203,7 @@ export function createInteractionRoutes(deps: InteractionDeps): InteractionRoute
       return;
     }
     deps.log.info('login succeeded', { sub: result.user.id, client_id: clientId });
+    rememberRequestAccount(ctx.state as Record<PropertyKey, unknown>, result.user);
     await secondFactor.afterPassword(ctx, details, result.user, result.secondFactors ?? new Set());
   });
 
@@ -227,12 +229,12 @@ export function createInteractionRoutes(deps: InteractionDeps): InteractionRoute
       await deps.recordGrantOrigin({ grantId: savedId, accountId, clientId: String(params.client_id), ip: ctx.ip, userAgent: ctx.get('user-agent').slice(0, 512) || undefined })
         .catch((error: unknown) => deps.log.warn('could not record where a grant was created', { error }));
     }
-    await finishInteraction(ctx, details, { consent: { grantId: savedId } }, { mergeWithLastSubmission: true });
+    await finishInteraction(ctx, deps.provider(), details, { consent: { grantId: savedId } }, { mergeWithLastSubmission: true });
   });
 
   router.post('/abort', form, async (ctx) => {
     const details = await checkPost(ctx);
-    await finishInteraction(ctx, details, { error: 'access_denied', error_description: 'End-User aborted interaction' }, { mergeWithLastSubmission: false });
+    await finishInteraction(ctx, deps.provider(), details, { error: 'access_denied', error_description: 'End-User aborted interaction' }, { mergeWithLastSubmission: false });
   });
 
   return { router, loginPageAtAuthorization };
