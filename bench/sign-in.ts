@@ -3,6 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
+import pg from 'pg';
+
 import { ACCOUNT_CLIENT_ID } from '../src/domain/account/account-client.js';
 import { totpCodeAt } from '../src/domain/factors/totp.js';
 import { loadConfig } from '../src/config/load-config.js';
@@ -159,8 +161,9 @@ async function signIn(issuer: string, scenario: ScenarioName, setup: Setup, work
     const uid = /\/interaction\/([^/"]+)\//.exec(page.html)?.[1];
     const csrf = /name="csrf" value="([^"]+)"/.exec(page.html)?.[1];
     const post = async (path: string, body: unknown) => {
-      const response = await fetch(`${issuer}/interaction/${uid}${path}`, {
-        method: 'POST', headers: { cookie: browser.jar.header(), 'content-type': 'application/json', accept: 'application/json', origin: issuer }, body: JSON.stringify(body),
+      const url = `${issuer}/interaction/${uid}${path}`;
+      const response = await fetch(url, {
+        method: 'POST', headers: { cookie: browser.jar.header(url), 'content-type': 'application/json', accept: 'application/json', origin: issuer }, body: JSON.stringify(body),
       });
       if (response.status !== 200) throw new Error(`${path}: ${response.status} ${await response.text()}`);
       return response.json() as Promise<Record<string, any>>;
@@ -176,8 +179,37 @@ interface Run {
   perSecond: number; p50: number; cpuPerSignIn: number | undefined;
   /** Of cpuPerSignIn, the libuv thread pool's (argon2id runs there). */
   poolCpuPerSignIn?: number;
+  /** The Postgres backends serving the bench's database (servers mode): CPU Gatehouse's queries cost on the same cores. */
+  postgresCpuPerSignIn?: number;
+  /** This process, the load generator (its HTTP client work grows with every request of a sign-in). */
+  clientCpuPerSignIn?: number;
   failures: number; firstError?: string;
 }
+
+/**
+ * CPU so far of each Postgres backend connected to `database` (its pid from pg_stat_activity,
+ * its time from /proc), in microseconds. Backends serving only Gatehouse's pool: the share of
+ * Postgres a sign-in costs, which Gatehouse's own CPU leaves out. Redis is one server shared
+ * with whatever else runs, so it is not attributed.
+ */
+async function backendCpu(admin: pg.Client | undefined, database: string | undefined): Promise<Map<number, number> | undefined> {
+  if (!admin || !database) return undefined;
+  const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+  return new Map(rows.flatMap(({ pid }) => {
+    const micros = processCpuMicros(pid);
+    return micros === undefined ? [] : [[pid, micros] as [number, number]];
+  }));
+}
+
+/** CPU the backends used between two readings; one that connected in between counts from its start. */
+function backendCpuBetween(before: Map<number, number> | undefined, after: Map<number, number> | undefined): number | undefined {
+  if (!before || !after) return undefined;
+  let total = 0;
+  for (const [pid, micros] of after) total += micros - (before.get(pid) ?? 0);
+  return total;
+}
+
+let postgres: { admin: pg.Client; database: string } | undefined;
 
 /**
  * argon2id alone: a child process verifying with Gatehouse's parameters at the same concurrency
@@ -198,6 +230,8 @@ async function load(server: ChildServer, scenario: ScenarioName, setup: Setup, s
   if (scenario === 'argon2') return argon2Ceiling(seconds, env);
   const cpuBefore = processCpuMicros(server.process.pid!);
   const poolBefore = threadPoolCpuMicros(server.process.pid!);
+  const backendsBefore = await backendCpu(postgres?.admin, postgres?.database);
+  const clientBefore = process.cpuUsage();
   const latencies: number[] = [];
   let failures = 0;
   let firstError: string | undefined;
@@ -219,7 +253,12 @@ async function load(server: ChildServer, scenario: ScenarioName, setup: Setup, s
   const elapsed = (performance.now() - started) / 1000;
   const cpuAfter = processCpuMicros(server.process.pid!);
   const poolAfter = threadPoolCpuMicros(server.process.pid!);
+  const client = process.cpuUsage(clientBefore);
+  const backends = backendCpuBetween(backendsBefore, await backendCpu(postgres?.admin, postgres?.database));
+  const perSignIn = (micros: number | undefined) => (micros !== undefined && latencies.length ? micros / latencies.length / 1000 : undefined);
   return {
+    postgresCpuPerSignIn: perSignIn(backends),
+    clientCpuPerSignIn: perSignIn(client.user + client.system),
     poolCpuPerSignIn: poolBefore !== undefined && poolAfter !== undefined && latencies.length ? (poolAfter - poolBefore) / latencies.length / 1000 : undefined,
     perSecond: latencies.length / elapsed,
     p50: median(latencies),
@@ -250,6 +289,11 @@ async function main(): Promise<number> {
   ].join('\n'));
   try {
     sandbox = await createBenchSandbox(servers);
+    if (servers && sandbox.env.DATABASE_URL) {
+      const admin = new pg.Client({ connectionString: servers.adminDatabaseUrl });
+      await admin.connect();
+      postgres = { admin, database: new URL(sandbox.env.DATABASE_URL).pathname.slice(1) };
+    }
     const port = await freePort();
     const issuer = `http://127.0.0.1:${port}`;
     // Rate limits off: every sign-in comes from one address, and the login limit (120/min per IP) would be what is measured.
@@ -284,7 +328,7 @@ async function main(): Promise<number> {
         const problems = run.failures ? `  <-- !!! ${run.failures} failed: ${run.firstError}` : '';
         const unit = scenario === 'argon2' ? 'verifies/s' : 'sign-ins/s';
         const per = scenario === 'argon2' ? 'verify' : 'sign-in';
-        process.stdout.write(`  round ${round}  ${scenario.padEnd(9)} ${fmt(run.perSecond, 1).padStart(6)} ${unit}  p50 ${fmt(run.p50).padStart(5)} ms  cpu ${run.cpuPerSignIn === undefined ? 'n/a' : fmt(run.cpuPerSignIn, 1)} ms/${per}${run.poolCpuPerSignIn === undefined ? '' : ` (thread pool ${fmt(run.poolCpuPerSignIn, 1)})`}${problems}\n`);
+        process.stdout.write(`  round ${round}  ${scenario.padEnd(9)} ${fmt(run.perSecond, 1).padStart(6)} ${unit}  p50 ${fmt(run.p50).padStart(5)} ms  cpu ${run.cpuPerSignIn === undefined ? 'n/a' : fmt(run.cpuPerSignIn, 1)} ms/${per}${run.poolCpuPerSignIn === undefined ? '' : ` (thread pool ${fmt(run.poolCpuPerSignIn, 1)})`}${run.postgresCpuPerSignIn === undefined ? '' : `; postgres ${fmt(run.postgresCpuPerSignIn, 1)}`}${run.clientCpuPerSignIn === undefined || scenario === 'argon2' ? '' : `; load generator ${fmt(run.clientCpuPerSignIn, 1)}`}${problems}\n`);
       }
     }
 
@@ -304,6 +348,13 @@ async function main(): Promise<number> {
       const pool = median(results.password.map((r) => r.poolCpuPerSignIn ?? NaN));
       lines.push(`    by CPU: argon2id verify ${fmt(cpu(results.argon2), 1)} ms / Gatehouse per password sign-in ${fmt(cpu(results.password), 1)} ms = ${fmt(cpu(results.argon2) / cpu(results.password), 2)}`
         + ` (of which the thread pool, where argon2id runs, ${fmt(pool, 1)} ms; the rest ${fmt(cpu(results.password) - pool, 1)} ms)`);
+      const pgCpu = median(results.password.map((r) => r.postgresCpuPerSignIn ?? NaN));
+      const clientCpu = median(results.password.map((r) => r.clientCpuPerSignIn ?? NaN));
+      if (!Number.isNaN(pgCpu)) {
+        // What else a sign-in costs the shared cores: its queries' backends, and the load generator's HTTP client.
+        lines.push(`    with Postgres: argon2id verify ${fmt(cpu(results.argon2), 1)} ms / (Gatehouse ${fmt(cpu(results.password), 1)} + its Postgres backends ${fmt(pgCpu, 1)} ms) = ${fmt(cpu(results.argon2) / (cpu(results.password) + pgCpu), 2)}`
+          + `; the load generator ${fmt(clientCpu, 1)} ms per sign-in besides`);
+      }
     }
     if (results.password) {
       for (const other of ['totp', 'passkey'].filter((s) => results[s])) {
@@ -321,6 +372,7 @@ async function main(): Promise<number> {
     return failures ? 1 : 0;
   } finally {
     await server?.stop();
+    await postgres?.admin.end();
     await sandbox?.dispose();
   }
 }

@@ -12,6 +12,7 @@ import * as userAttributesTokenClaims from './20261129_010_user_attributes_token
 import * as sharedSignals from './20261129_011_ssf.js';
 import * as auditActionTime from './20261129_012_audit_action_time.js';
 import * as backchannelLogouts from './20261129_014_backchannel_logouts.js';
+import * as auditAppendFunction from './20261130_015_audit_append_function.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -29,6 +30,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261129_011_ssf', sharedSignals],
   ['20261129_012_audit_action_time', auditActionTime],
   ['20261129_014_backchannel_logouts', backchannelLogouts],
+  ['20261130_015_audit_append_function', auditAppendFunction],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

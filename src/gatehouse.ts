@@ -312,6 +312,28 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
 
     const branding = createBranding(config.branding as BrandingSettings);
     const views = createViews({ branding });
+    const issuerOrigin = new URL(config.issuer).origin;
+    // Before the provider: it shows the login page in the answer to an authorization request.
+    const interactions = createInteractionRoutes({
+      provider: serving,
+      passwordResetPath: services.email ? PASSWORD_RESET_PATH : undefined,
+      login: async (attempt) => {
+        const outcome = await services.login(attempt);
+        metrics.login(outcome.ok ? 'success' : outcome.reason === 'locked_out' ? 'lockout' : 'failure');
+        return outcome;
+      },
+      csrf: createCsrf(cookieKeys[0]!),
+      views,
+      log,
+      issuerOrigin,
+      displayName: services.displayName,
+      labs: services.labAccess,
+      recordGrantOrigin: services.grantOrigins.record,
+      factors: {
+        secondFactors: services.secondFactors, mfaPolicy: services.mfaPolicy, pendingSignIns: services.pendingSignIns,
+        findUser: services.accounts.findActiveUser,
+      },
+    });
     let currentTokens: AccessTokenReader | undefined;
     let currentTokenAnswers: StructuredTokenAnswers | undefined;
     let currentSigner: Rs256SigningKey | undefined;
@@ -334,6 +356,7 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
       provider.use(refreshReuse.middleware);
       provider.use(answerStorageOutagesWith503(provider));
       provider.use(labPolicy.recordLabSwitch((error) => log.error('could not record a lab switch', { error })));
+      provider.use(interactions.loginPageAtAuthorization);
       currentTokens = tokens;
       currentTokenAnswers = installStructuredTokenSupport(provider, { tokens: currentTokens, labs: withProtocolErrors(services.labAccess), clientRoles: labPolicy.rolesOfClient, revocations: services.revocations, grants: services.grants, audit });
       provider.on('server_error', (_ctx, error) => log.error('oidc-provider server error', { error }));
@@ -387,7 +410,6 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
 
     // This node's own address, known once it listens: the account page exchanges its codes there.
     let localUrl = '';
-    const issuerOrigin = new URL(config.issuer).origin;
     const operations = createManagementOperations(services, { eventsPollMs: config.eventsPollMs, sharedSignals });
     const apiRouter = createApiRouter({
       operations,
@@ -439,26 +461,7 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
           mailEnabled: services.email !== undefined,
           secondFactors: accountSecondFactors({ secondFactors: services.secondFactors, findUser: services.accounts.findActiveUser, views }),
         }),
-        createInteractionRoutes({
-          provider: serving,
-          passwordResetPath: services.email ? PASSWORD_RESET_PATH : undefined,
-          login: async (attempt) => {
-            const outcome = await services.login(attempt);
-            metrics.login(outcome.ok ? 'success' : outcome.reason === 'locked_out' ? 'lockout' : 'failure');
-            return outcome;
-          },
-          csrf: createCsrf(cookieKeys[0]!),
-          views,
-          log,
-          issuerOrigin,
-          displayName: services.displayName,
-          labs: services.labAccess,
-          recordGrantOrigin: services.grantOrigins.record,
-          factors: {
-            secondFactors: services.secondFactors, mfaPolicy: services.mfaPolicy, pendingSignIns: services.pendingSignIns,
-            findUser: services.accounts.findActiveUser,
-          },
-        }),
+        interactions.router,
       ],
     });
 

@@ -109,7 +109,7 @@ export function createServices(deps: ServicesDeps) {
   const browserSessions = createSessionDirectory({ store, now: () => clock.now().getTime(), logouts: deps.logouts });
   const access = Object.assign(createAccessTerminator({ payloads: repos.payloads, grants, sessions: browserSessions }), { revokeGrant: grants.revokeGrant });
   const labAccess = createLabAccess({ tenancy: repos.tenancy });
-  const audit = createAuditLog({ transaction: storage.transaction, clock, onError: (error, event) => log.error('audit append failed', { error, action: event.action }) });
+  const audit = createAuditLog({ transaction: storage.transaction, repository: repos.audit, clock, onError: (error, event) => log.error('audit append failed', { error, action: event.action }) });
   const tokenIssuance = createTokenIssuanceCounter({
     repository: repos.tokenCounts, clock, onError: (error) => log.warn('could not write token counts; kept for the next flush', { error }),
   });
@@ -216,7 +216,7 @@ export function createServices(deps: ServicesDeps) {
     /** Registers the admin console's own public client (/admin, docs/CONSOLE.md). */
     ensureConsoleClient: () => ensureConsoleClient(repos.clients, { issuer: config.issuer, apiResource: config.apiResource }),
     statistics: createStatistics({ statistics: repos.statistics, tokenCounts: repos.tokenCounts, tokenIssuance, sessions: browserSessions, clock }),
-    login: createLogin({ authenticate: createAuthenticateUser({ users: repos.users, hasher }), throttle, audit, secondFactorKinds: secondFactors.kindsOf }),
+    login: createLogin({ authenticate: createAuthenticateUser({ users: repos.users, hasher }), throttle, audit }),
     /** TOTP, passkeys and recovery codes: enrolment, checks, removal (sign-in pages and the account page). */
     secondFactors,
     /** When a sign-in needs a second factor (docs/MFA.md). */

@@ -1,4 +1,10 @@
 import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+
+import { createChainVerifier, GENESIS_HASH, type AuditEntry, type ChainedAuditEntry } from '../src/domain/audit/audit-chain.js';
+import type { DomainEvent } from '../src/domain/events/domain-event.js';
+import { createAuditRepository } from '../src/storage/postgres/audit-repository.js';
+import { createDatabase, migrateLatest, type Database } from '../src/storage/postgres/database.js';
 
 import { eventually } from './helpers/eventually.js';
 import { FormBrowser } from './helpers/form-login.js';
@@ -64,7 +70,6 @@ describe(`audit log with a hash chain (${mode})`, () => {
     assert.deepEqual(JSON.parse(ok.stdout), { ok: true, rows: rows.length });
 
     const victim = rows[Math.floor(rows.length / 2)]!;
-    const { createDatabase } = await import('../src/storage/postgres/database.js');
     const { db } = await createDatabase({ databaseUrl: sandbox.env.DATABASE_URL, dataDir: sandbox.env.GATEHOUSE_DATA_DIR!, poolMax: 1 });
     try {
       await db('audit_log').where({ id: victim.id }).update({ actor: 'user:someone-else' });
@@ -80,5 +85,74 @@ describe(`audit log with a hash chain (${mode})`, () => {
     assert.match(report.reason, /edited/);
     const text = await runCliInProcess(['audit', 'verify'], sandbox.env);
     assert.match(text.stdout, new RegExp(`audit chain broken at row ${victim.id}`));
+  });
+});
+
+describe(`audit appends: one statement per batch, chained under the lock (${mode})`, () => {
+  let sandbox: Sandbox;
+  let dbs: Database[] = [];
+  before(async () => {
+    sandbox = await createSandbox();
+    const open = async () => (await createDatabase({ databaseUrl: sandbox.env.DATABASE_URL, dataDir: sandbox.env.GATEHOUSE_DATA_DIR!, poolMax: 4 })).db;
+    const first = await open();
+    await migrateLatest(first);
+    // Two pools: two nodes appending to one chain (embedded has one database handle).
+    dbs = mode === 'servers' ? [first, await open()] : [first];
+  });
+  after(async () => {
+    for (const db of dbs) await db.destroy();
+    await sandbox?.dispose();
+  });
+
+  const entry = (i: number, details: Record<string, unknown> = {}): AuditEntry => ({
+    at: new Date(Date.UTC(2026, 10, 30, 1, 0, 0, i)), actor: `user:u-${i}`, action: 'login.succeeded', target: `user:u-${i}`, details, requestId: `r-${i}`, ip: '192.0.2.1',
+  });
+
+  it('writes a batch with its events in one round trip, each row hashed onto the one before as the verifier does (non-ASCII included)', async () => {
+    const [db] = dbs;
+    const repository = createAuditRepository(db!);
+    const statements: string[] = [];
+    const record = (query: { sql: string }) => statements.push(query.sql);
+    const event = (i: number): DomainEvent => ({ id: randomUUID(), type: 'user.updated', time: new Date(), actor: 'cli:test', subject: `user:u-${i}`, labIds: [], data: { i } });
+    db!.on('query', record);
+    try {
+      await repository.appendBatch([
+        { entry: entry(1, { client_id: 'portal', name: 'Zoë ✓ 日本', nested: { b: 2, a: [1, 'ü'] } }), events: [event(1)] },
+        { entry: entry(2), events: [] },
+        { entry: { ...entry(3), target: undefined, requestId: undefined, ip: undefined }, events: [event(3), event(4)] },
+      ]);
+    } finally {
+      db!.off('query', record);
+    }
+    assert.equal(statements.length, 1, statements.join('\n'));
+    const verifier = createChainVerifier();
+    const rows: ChainedAuditEntry[] = [];
+    for await (const row of repository.all()) {
+      rows.push(row);
+      verifier.add(row);
+    }
+    assert.deepEqual(verifier.result(), { ok: true, rows: 3 });
+    assert.deepEqual(rows.map((r) => [r.actor, r.target, r.requestId, r.ip]), [
+      ['user:u-1', 'user:u-1', 'r-1', '192.0.2.1'], ['user:u-2', 'user:u-2', 'r-2', '192.0.2.1'], ['user:u-3', undefined, undefined, undefined],
+    ]);
+    assert.equal(rows[0]!.prevHash, GENESIS_HASH);
+    assert.equal(rows[0]!.at.toISOString(), entry(1).at.toISOString());
+    assert.deepEqual(rows[0]!.details, { client_id: 'portal', name: 'Zoë ✓ 日本', nested: { b: 2, a: [1, 'ü'] } });
+    const events = await db!('events').select('subject').orderBy('seq');
+    assert.deepEqual(events.map((e) => e.subject), ['user:u-1', 'user:u-3', 'user:u-4']);
+  });
+
+  it('keeps one chain when nodes append at once, in batches and single rows, inside transactions and out', async () => {
+    const writers = dbs.map((db) => createAuditRepository(db));
+    await Promise.all(Array.from({ length: 24 }, (_, i) => {
+      const repository = writers[i % writers.length]!;
+      const db = dbs[i % dbs.length]!;
+      if (i % 3 === 0) return repository.appendBatch([{ entry: entry(100 + i), events: [] }, { entry: entry(200 + i), events: [] }]);
+      if (i % 3 === 1) return db.transaction((trx) => createAuditRepository(trx).append(entry(100 + i)));
+      return repository.append(entry(100 + i));
+    }));
+    const verifier = createChainVerifier();
+    for await (const row of writers[0]!.all()) verifier.add(row);
+    assert.deepEqual(verifier.result(), { ok: true, rows: 3 + 24 + 8 });
   });
 });

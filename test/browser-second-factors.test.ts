@@ -55,8 +55,9 @@ describe(`second factors in a real browser: TOTP enrolment and sign-in, passkeys
     }).toString();
     const callback = page.waitForRequest((r) => r.url().startsWith(portal.redirectUri), { timeout: 15_000 });
     // The previous callback's error page may still be committing: then navigate once more.
-    // A navigation reported as interrupted by the interaction page it redirects to has arrived.
-    const arrived = (error: Error) => /interrupted by another navigation to "[^"]*\/interaction\//.test(error.message);
+    // A navigation reported as interrupted by another to the same request (the login page is
+    // its answer) or to an interaction page it leads to has arrived.
+    const arrived = (error: Error) => error.message.includes(`interrupted by another navigation to "${url.href}"`) || /interrupted by another navigation to "[^"]*\/interaction\//.test(error.message);
     await page.goto(url.href).catch(async (error: Error) => {
       if (!/interrupted by another navigation/.test(error.message)) throw error;
       await page.waitForLoadState().catch(() => undefined);

@@ -89,8 +89,33 @@ describe(`trusted first-party clients skip the consent page; the grant is still 
       gh.gatehouse.storage.db.off('query', record);
     }
     // The password post reads them to decide; the resume used to decide again (oidc-provider's login prompt check).
-    assert.equal(statements.filter((sql) => sql.includes('"user_factors"')).length, 1, statements.join('\n'));
+    assert.equal(statements.filter((sql) => sql.includes('user_factors')).length, 1, statements.join('\n'));
     assert.ok(statements.filter((sql) => sql.includes('"memberships"')).length <= 1, statements.join('\n'));
+  });
+
+  it('runs one statement for the account with its factor kinds and one for the audit row at the password post, with no transaction around them', async () => {
+    const statements: string[] = [];
+    const record = (query: { sql: string }) => statements.push(query.sql);
+    const flow = authorization(gh.issuer, intranet, 'openid profile');
+    const login = await flow.browser.go(flow.url);
+    const db = gh.gatehouse.storage.db;
+    // The background relays and delivery queues query on their own timers: only the sign-in's are counted.
+    const background = /"events"|"webhook_deliveries"|"ssf_sets"|"backchannel_logouts"|relay_cursors/;
+    db.on('query', record);
+    try {
+      const after = await flow.browser.submit(login, '/login', { login: john.username, password: john.password });
+      assert.ok(after.url.startsWith(intranet.redirectUri), `expected the callback, got ${after.status} ${after.url}`);
+    } finally {
+      db.off('query', record);
+    }
+    const own = statements.filter((sql) => !background.test(sql));
+    // Before: the factors in a query of their own, and the audit row as BEGIN, lock, last hash,
+    // insert, COMMIT (11 in all). Now: those two, then at the resume the account, the grant,
+    // where it was made, and the lab policy's two reads (a resource is asked for).
+    assert.ok(own.length <= 7, own.join('\n'));
+    assert.ok(own.some((sql) => sql.includes('from "users"') && sql.includes('user_factors')), own.join('\n'));
+    assert.equal(own.filter((sql) => /audit/.test(sql)).length, 1, own.join('\n'));
+    assert.ok(!own.some((sql) => /^(BEGIN|COMMIT)/i.test(sql)), own.join('\n'));
   });
 
   it('still shows the consent page to the users of a client that is not first party, and turning the setting off brings it back', async () => {

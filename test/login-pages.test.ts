@@ -40,7 +40,65 @@ describe(`login and consent pages over plain HTTP (${mode})`, () => {
   const isConsentPage = (page: Page) => /<form[^>]*action="\/interaction\/[^"]+\/confirm"/.test(page.html);
   const csrfOf = (page: Page) => /<input type="hidden" name="csrf" value="([^"]*)">/.exec(page.html)![1]!;
   const loginActionOf = (page: Page) => new URL(/<form[^>]*action="([^"]+\/login)"/.exec(page.html)![1]!, page.url).href;
+  /** The page's interaction itself (GET /interaction/:uid): the login page arrives in the answer to /auth, a reload there starts another. */
+  const interactionOf = (page: Page) => loginActionOf(page).replace(/\/login$/, '');
   const alertOf = (page: Page) => /<p[^>]*role="alert"[^>]*>([^<]*)<\/p>/.exec(page.html)?.[1];
+
+  describe('the login page in the answer to the authorization request', () => {
+    it('answers /auth with the login page itself, no redirect to it, with its interaction cookie scoped to the form; the page signs in, and GET /interaction/:uid shows it too', async () => {
+      const { url } = authorizationUrl({ login_hint: 'john' });
+      const response = await fetch(url, { redirect: 'manual', headers: { accept: 'text/html' } });
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('location'), null);
+      assert.equal(response.headers.get('cache-control'), 'no-store');
+      assert.match(response.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+      const html = await response.text();
+      const uid = /action="\/interaction\/([^/"]+)\/login"/.exec(html)?.[1];
+      assert.ok(uid, html);
+      assert.ok(html.includes('value="john"'), 'the login_hint is filled in');
+      const cookies = response.headers.getSetCookie();
+      assert.ok(cookies.some((c) => c.startsWith('_interaction=') && c.includes(`path=/interaction/${uid}`)), cookies.join('\n'));
+
+      const browser = new FormBrowser(portal.redirectUri);
+      const page = await browser.go(url);
+      assert.ok(isLoginPage(page), page.html);
+      assert.ok(page.url.startsWith(`${gh.issuer}/auth?`), `no hop to the interaction page: ${page.url}`);
+      const shown = await browser.go(interactionOf(page));
+      assert.ok(isLoginPage(shown) && loginActionOf(shown) === loginActionOf(page), shown.html);
+      assert.ok(isConsentPage(await browser.submit(page, '/login', { login: john.username, password: john.password })));
+    });
+  });
+
+  describe('the resume in the answer to the post that ends an interaction', () => {
+    it('answers the login post with the next interaction (consent) and the consent post with the redirect carrying the code and state: no request to /auth/:uid', async () => {
+      const { browser, page, state } = await openLogin();
+      const post = async (action: string, form: Record<string, string>) => {
+        const response = await fetch(action, {
+          method: 'POST', redirect: 'manual', body: new URLSearchParams(form),
+          headers: { cookie: browser.jar.header(action), accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', origin: new URL(gh.issuer).origin },
+        });
+        browser.jar.store(response);
+        return response;
+      };
+      const login = await post(loginActionOf(page), { csrf: csrfOf(page), login: john.username, password: john.password });
+      assert.equal(login.status, 303);
+      const next = new URL(login.headers.get('location')!, gh.issuer);
+      assert.match(next.pathname, /^\/interaction\/[^/]+$/, `the consent interaction, not the resume: ${next.href}`);
+      assert.notEqual(next.pathname, interactionOf(page).replace(gh.issuer, ''), 'a new interaction');
+      const consent = await browser.go(next.href);
+      assert.ok(isConsentPage(consent), consent.html);
+      const confirmAction = new URL(/<form[^>]*action="([^"]+\/confirm)"/.exec(consent.html)![1]!, gh.issuer).href;
+      const confirmed = await post(confirmAction, { csrf: csrfOf(consent) });
+      assert.equal(confirmed.status, 303);
+      const callback = new URL(confirmed.headers.get('location')!);
+      assert.equal(`${callback.origin}${callback.pathname}`, portal.redirectUri);
+      assert.ok(callback.searchParams.get('code'), callback.href);
+      assert.equal(callback.searchParams.get('state'), state);
+      assert.equal(callback.searchParams.get('iss'), gh.issuer);
+      // The resume ended the interaction: the same post again is refused.
+      assert.equal((await post(confirmAction, { csrf: csrfOf(consent) })).status, 400);
+    });
+  });
 
   describe('failed logins', () => {
     it('re-renders a hostile login value escaped, and escapes a hostile login_hint too', async () => {
@@ -114,7 +172,7 @@ describe(`login and consent pages over plain HTTP (${mode})`, () => {
         assert.ok(!isConsentPage(refused), `csrf=${csrf} must not log in`);
       }
       // The interaction still asks for a login: none of the refused posts signed anyone in.
-      const again = await browser.go(page.url);
+      const again = await browser.go(interactionOf(page));
       assert.ok(isLoginPage(again), again.html);
       // The same credentials with the page's own token do sign in, so the refusals were the token's doing.
       assert.ok(isConsentPage(await browser.submit(again, '/login', { login: john.username, password: john.password })));
@@ -129,7 +187,7 @@ describe(`login and consent pages over plain HTTP (${mode})`, () => {
         assert.ok(refused.html.includes('cross-origin form post refused'), `Origin ${origin} is refused for its origin: ${refused.html}`);
         assert.ok(!isConsentPage(refused), `Origin ${origin} must not log in`);
       }
-      assert.ok(isLoginPage(await browser.go(page.url)));
+      assert.ok(isLoginPage(await browser.go(interactionOf(page))));
       const accepted = await browser.go(loginActionOf(page), { method: 'POST', form, origin: new URL(gh.issuer).origin });
       assert.ok(isConsentPage(accepted), accepted.html);
     });

@@ -166,7 +166,7 @@ describe(`second factors over HTTP: TOTP, recovery codes, lockout, policy, amr/a
     const uid = /\/interaction\/([^/"]+)\//.exec(page.html)![1]!;
     const csrf = /name="csrf" value="([^"]+)"/.exec(page.html)![1]!;
     const post = (path: string, body: unknown, origin = gh.issuer) => fetch(`${gh.issuer}/interaction/${uid}${path}`, {
-      method: 'POST', headers: { cookie: signIn.browser.jar.header(), 'content-type': 'application/json', accept: 'application/json', origin }, body: JSON.stringify(body),
+      method: 'POST', headers: { cookie: signIn.browser.jar.header(`${gh.issuer}/interaction/${uid}${path}`), 'content-type': 'application/json', accept: 'application/json', origin }, body: JSON.stringify(body),
     });
     /** Options for `purpose`, answered by `respond`: the status and body of the check. */
     const ceremony = async (purpose: 'signin' | 'register', respond: (options: { challenge: string }) => unknown) => {

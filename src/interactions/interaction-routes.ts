@@ -10,6 +10,7 @@ import type { Login } from '../domain/users/login.js';
 import type { Logger } from '../logger.js';
 import { LabAccessDenied, type LabAccess } from '../domain/tenancy/lab-access.js';
 import { SELECT_LAB_PROMPT } from '../oidc/lab-policy.js';
+import { rememberRequestAccount } from '../oidc/request-account.js';
 import type { createCsrf } from './csrf.js';
 import { finishInteraction } from './interaction-result.js';
 import { englishText } from './messages.js';
@@ -40,8 +41,26 @@ export const LOGIN_FAILED = englishText('login.failed');
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
+export interface InteractionRoutes {
+  router: Router;
+  /**
+   * For oidc-provider (`provider.use`): answers an authorization request that starts a sign-in
+   * with the login page itself instead of a 303 to it (see below).
+   */
+  loginPageAtAuthorization: Middleware;
+}
+
+/** The pages' context from the authorization request: its ui_locales, and its client's (or requested lab's) brand. */
+function pageContextOf(details: Details): PageContext {
+  return {
+    uiLocales: details.params.ui_locales,
+    clientId: String(details.params.client_id),
+    labId: typeof details.params.lab === 'string' ? details.params.lab : undefined,
+  };
+}
+
 /** The login and consent pages oidc-provider sends browsers to. */
-export function createInteractionRoutes(deps: InteractionDeps): Router {
+export function createInteractionRoutes(deps: InteractionDeps): InteractionRoutes {
   const router = new Router({ prefix: '/interaction/:uid' });
   router.use(servesPeople());
   /** Reads the body, refusing (400, before any lookup) fields that could not be stored. */
@@ -56,12 +75,7 @@ export function createInteractionRoutes(deps: InteractionDeps): Router {
   async function load(ctx: Context): Promise<Details> {
     const details = await deps.provider().interactionDetails(ctx.req, ctx.res);
     if (details.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction mismatch');
-    // The pages speak the request's ui_locales and wear its client's (or requested lab's) brand.
-    ctx.state.page = {
-      uiLocales: details.params.ui_locales,
-      clientId: String(details.params.client_id),
-      labId: typeof details.params.lab === 'string' ? details.params.lab : undefined,
-    } satisfies PageContext;
+    ctx.state.page = pageContextOf(details);
     return details;
   }
 
@@ -88,13 +102,36 @@ export function createInteractionRoutes(deps: InteractionDeps): Router {
   function renderLogin(ctx: Context, details: Details, name: string, extra: { login?: string; error?: string } = {}, status = 200) {
     deps.views.render(ctx, 'login', { uid: details.uid, csrf: deps.csrf.tokenFor(details.uid), clientName: name, login: extra.login ?? '', error: extra.error, resetPath: deps.passwordResetPath }, status);
   }
+  const loginHintOf = (details: Details) => (typeof details.params.login_hint === 'string' ? details.params.login_hint : '');
+
+  /**
+   * oidc-provider answers an authorization request that needs a sign-in with a 303 to
+   * /interaction/:uid, whose GET reads the interaction back (its cookie, two store reads, the
+   * client) only to show the login page: a whole request per sign-in. The page is the answer to
+   * the authorization request itself instead, made from the interaction oidc-provider has just
+   * created and its cookie set (the form posts to /interaction/:uid, where that cookie goes).
+   * Only a new sign-in: the step-up of an existing session (its second factor alone), consent
+   * and the lab choice still go through the redirect and GET /interaction/:uid, which also
+   * serves every reload of the page.
+   */
+  const loginPageAtAuthorization: Middleware = async (ctx, next) => {
+    await next();
+    const oidc = (ctx as { oidc?: { route?: string; entities: { Interaction?: Details }; client?: { clientName?: string } } }).oidc;
+    const details = oidc?.route === 'authorization' && ctx.status === 303 ? oidc.entities.Interaction : undefined;
+    if (!details || details.prompt.name !== 'login' || ctx.response.get('Location') !== `/interaction/${details.uid}`) return;
+    const reasons = details.prompt.reasons;
+    if (details.session?.accountId && reasons.length === 1 && reasons[0] === 'mfa_required') return;
+    ctx.remove('Location');
+    ctx.state.page = pageContextOf(details);
+    renderLogin(ctx, details, oidc!.client?.clientName ?? String(details.params.client_id), { login: loginHintOf(details) });
+  };
 
   router.get('/', async (ctx) => {
     const details = await load(ctx);
     const name = await clientName(details);
     if (details.prompt.name === 'login') {
       if (await secondFactor.renderPending(ctx, details)) return;
-      renderLogin(ctx, details, name, { login: typeof details.params.login_hint === 'string' ? details.params.login_hint : '' });
+      renderLogin(ctx, details, name, { login: loginHintOf(details) });
       return;
     }
     if (details.prompt.name === 'consent') {
@@ -137,10 +174,10 @@ export function createInteractionRoutes(deps: InteractionDeps): Router {
     } catch (error) {
       if (!(error instanceof LabAccessDenied)) throw error;
       deps.log.info('lab refused', { sub: accountId, lab: labId, client_id: details.params.client_id });
-      await finishInteraction(ctx, details, { error: 'access_denied', error_description: error.message }, { mergeWithLastSubmission: false });
+      await finishInteraction(ctx, deps.provider(), details, { error: 'access_denied', error_description: error.message }, { mergeWithLastSubmission: false });
       return;
     }
-    await finishInteraction(ctx, details, { [SELECT_LAB_PROMPT]: { lab: labId } }, { mergeWithLastSubmission: true });
+    await finishInteraction(ctx, deps.provider(), details, { [SELECT_LAB_PROMPT]: { lab: labId } }, { mergeWithLastSubmission: true });
   }
 
   router.post('/lab', form, async (ctx) => {
@@ -166,6 +203,7 @@ export function createInteractionRoutes(deps: InteractionDeps): Router {
       return;
     }
     deps.log.info('login succeeded', { sub: result.user.id, client_id: clientId });
+    rememberRequestAccount(ctx.state as Record<PropertyKey, unknown>, result.user);
     await secondFactor.afterPassword(ctx, details, result.user, result.secondFactors ?? new Set());
   });
 
@@ -191,13 +229,13 @@ export function createInteractionRoutes(deps: InteractionDeps): Router {
       await deps.recordGrantOrigin({ grantId: savedId, accountId, clientId: String(params.client_id), ip: ctx.ip, userAgent: ctx.get('user-agent').slice(0, 512) || undefined })
         .catch((error: unknown) => deps.log.warn('could not record where a grant was created', { error }));
     }
-    await finishInteraction(ctx, details, { consent: { grantId: savedId } }, { mergeWithLastSubmission: true });
+    await finishInteraction(ctx, deps.provider(), details, { consent: { grantId: savedId } }, { mergeWithLastSubmission: true });
   });
 
   router.post('/abort', form, async (ctx) => {
     const details = await checkPost(ctx);
-    await finishInteraction(ctx, details, { error: 'access_denied', error_description: 'End-User aborted interaction' }, { mergeWithLastSubmission: false });
+    await finishInteraction(ctx, deps.provider(), details, { error: 'access_denied', error_description: 'End-User aborted interaction' }, { mergeWithLastSubmission: false });
   });
 
-  return router;
+  return { router, loginPageAtAuthorization };
 }

@@ -12,7 +12,7 @@ import type { Factor } from '../domain/ports/factor-repository.js';
 import type { User } from '../domain/types.js';
 import type { Logger } from '../logger.js';
 import { DECIDED_WITHOUT_SECOND_FACTOR } from '../oidc/mfa-check.js';
-import { finishInteraction, saveInteractionResult } from './interaction-result.js';
+import { finishInteraction, resumeInThisRequest, saveInteractionResult } from './interaction-result.js';
 import { englishText } from './messages.js';
 import type { Views } from './views.js';
 
@@ -138,7 +138,7 @@ export function createSecondFactorRoutes(kit: InteractionKit, deps: SecondFactor
       const reason = await deps.mfaPolicy.reason({ ...purposeOf(details, user), hasFactor });
       if (!reason) {
         const login = { accountId: user.id, amr: ['pwd'], acr: acrOf(['pwd']), [DECIDED_WITHOUT_SECOND_FACTOR]: true };
-        await finishInteraction(ctx, details, { login }, { mergeWithLastSubmission: false });
+        await finishInteraction(ctx, kit.provider(), details, { login }, { mergeWithLastSubmission: false });
         return;
       }
       deps.log.info('second factor required', { sub: user.id, reason, client_id: details.params.client_id });
@@ -164,7 +164,8 @@ export function createSecondFactorRoutes(kit: InteractionKit, deps: SecondFactor
           await renderChallenge(ctx, details, pending, check.reason === 'malformed' ? 'mfa.codeMalformed' : 'mfa.codeRefused', 401);
           return;
         }
-        redirect(ctx, await finish(ctx, details, pending.accountId, withSecondFactor(pending.amr, check.method)));
+        await finish(ctx, details, pending.accountId, withSecondFactor(pending.amr, check.method));
+        await resumeInThisRequest(ctx, kit.provider(), details);
       });
 
       router.post('/mfa/enrol', kit.form, async (ctx) => {
@@ -186,7 +187,8 @@ export function createSecondFactorRoutes(kit: InteractionKit, deps: SecondFactor
         const details = await kit.checkPost(ctx);
         const pending = await pendingSignIns.get(details.uid);
         if (!pending?.completed) throw new errors.InvalidRequest('this sign-in has no second factor yet');
-        redirect(ctx, await finish(ctx, details, pending.accountId, pending.completed));
+        await finish(ctx, details, pending.accountId, pending.completed);
+        await resumeInThisRequest(ctx, kit.provider(), details);
       });
 
       /** Options for navigator.credentials: sign-in (username-less, or the pending person's passkeys) or registration (enrolment). */

@@ -28,6 +28,7 @@ import { mayIntrospect, mayRevoke } from './token-policies.js';
 import { CookieSigner } from '../lib/cookie-signer.js';
 import { authenticationClaims, withMfaCheck, type MfaCheckDeps } from './mfa-check.js';
 import { ACR_VALUES } from '../domain/factors/authentication-methods.js';
+import { requestAccount } from './request-account.js';
 
 /** The routes of oidc-provider a person's browser navigates to (the rest are called by programs). */
 const PAGE_ROUTES = new Set(['authorization', 'resume', 'end_session', 'end_session_confirm', 'end_session_success', 'code_verification', 'device_resume']);
@@ -197,8 +198,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       if (!exchanged) Object.assign(extra, authenticationClaims(ctx, person, { audience: token.resourceServer.audience, labId: extra.lab_id as string | undefined }, deps.mfa.policy));
       return extra;
     },
-    async findAccount(_ctx, sub) {
-      const user = await accounts.findActiveUser(sub);
+    async findAccount(ctx, sub) {
+      // A sign-in's post resumes in its own request, having just read this account (request-account.ts).
+      const user = requestAccount(ctx.state as Record<PropertyKey, unknown> | undefined, sub) ?? await accounts.findActiveUser(sub);
       if (!user) return undefined;
       return {
         accountId: user.id,

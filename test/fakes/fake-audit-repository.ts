@@ -15,7 +15,10 @@ function matches(row: ChainedAuditEntry, filter: AuditFilter): boolean {
 
 /** The chained audit log held in FakeState: ids count up from 1, each row hashed onto the previous one. */
 export function createFakeAuditRepository(state: FakeState): AuditRepository {
-  return {
+  const repository: AuditRepository = {
+    async appendBatch(items) {
+      for (const { entry, events } of items) await repository.append(entry, events);
+    },
     async append(entry, events = []) {
       appendFakeEvents(state, events);
       const last = state.audit[state.audit.length - 1];
@@ -34,4 +37,5 @@ export function createFakeAuditRepository(state: FakeState): AuditRepository {
       for (const row of state.audit.filter((r) => matches(r, filter))) yield copy(row);
     },
   };
+  return repository;
 }

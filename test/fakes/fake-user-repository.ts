@@ -74,6 +74,11 @@ export function createFakeUserRepository(state: FakeState, clock: Clock): UserRe
       const found = state.users.find((u) => lower(u.username) === lower(login) || (u.email !== undefined && lower(u.email) === lower(login)));
       return found ? copy(found) as UserWithSecret : undefined;
     },
+    async findForSignIn(login) {
+      const found = state.users.find((u) => lower(u.username) === lower(login) || (u.email !== undefined && lower(u.email) === lower(login)));
+      // The fakes hold no second factors (test/fakes/fake-storage.ts: factors are unsupported).
+      return found ? { ...copy(found) as UserWithSecret, factorKinds: [] } : undefined;
+    },
     async findByUsername(username) {
       const found = state.users.find((u) => lower(u.username) === lower(username));
       return found ? copy(found) as UserWithSecret : undefined;

@@ -3,21 +3,27 @@
  * keeps cookies, reads the CSRF token from the real pages and posts the real forms.
  */
 export class CookieJar {
-  private cookies = new Map<string, string>();
+  /** By name and path, as a browser keeps them: oidc-provider's interaction cookies are scoped to their paths. */
+  private cookies = new Map<string, { name: string; value: string; path: string }>();
 
   store(response: Response): void {
     for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(';');
+      const [pair, ...attributes] = line.split(';');
       const eq = pair!.indexOf('=');
       const name = pair!.slice(0, eq).trim();
       const value = pair!.slice(eq + 1).trim();
-      if (/expires=Thu, 01 Jan 1970/i.test(line) || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
+      const path = attributes.map((a) => /^\s*path=(.*)$/i.exec(a)?.[1]?.trim()).find((p) => p !== undefined) ?? '/';
+      const key = `${name};${path}`;
+      if (/expires=Thu, 01 Jan 1970/i.test(line) || value === '') this.cookies.delete(key);
+      else this.cookies.set(key, { name, value, path });
     }
   }
 
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  /** The Cookie header for `url` (its path decides which cookies go), or every cookie without one. */
+  header(url?: string): string {
+    const path = url === undefined ? undefined : new URL(url).pathname;
+    const matches = (cookiePath: string) => path === undefined || cookiePath === '/' || path === cookiePath || path.startsWith(cookiePath.endsWith('/') ? cookiePath : `${cookiePath}/`);
+    return [...this.cookies.values()].filter((c) => matches(c.path)).map((c) => `${c.name}=${c.value}`).join('; ');
   }
 }
 
@@ -39,7 +45,7 @@ export class FormBrowser {
         method,
         redirect: 'manual',
         headers: {
-          cookie: this.jar.header(),
+          cookie: this.jar.header(current),
           accept: 'text/html',
           ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
           ...(init.origin && method === 'POST' ? { origin: init.origin } : {}),

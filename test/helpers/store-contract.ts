@@ -80,6 +80,19 @@ export function describeStoreContract(name: string, create: () => Promise<Store>
       assert.deepEqual(await store.setMembers('none'), []);
     });
 
+    it('a set lives as long as its longest-lived member: a shorter add does not shorten it, a longer one extends it', async () => {
+      const since = Date.now();
+      await store.addToSet('shortened', 'long', 60);
+      await store.addToSet('shortened', 'short', TTL);
+      await store.addToSet('extended', 'short', TTL);
+      await store.addToSet('extended', 'long', 60);
+      await store.addToSet('alone', 'short', TTL);
+      const elapsed = await elapsedUntil(since, async () => (await store.setMembers('alone')).length === 0);
+      assert.ok(elapsed >= TTL * 1000, `the short-lived set went after ${elapsed} ms`);
+      assert.deepEqual((await store.setMembers('shortened')).sort(), ['long', 'short']);
+      assert.deepEqual((await store.setMembers('extended')).sort(), ['long', 'short']);
+    });
+
     it('expiring sets: each member expires on its own, after its TTL and not before; re-adding moves its expiry', async () => {
       const since = Date.now();
       await store.addExpiring('live', 'short', TTL);

@@ -21,7 +21,7 @@ describe('unit: audit log (authentication and token events)', () => {
     let reported!: () => void;
     const done = new Promise<void>((resolve) => { reported = resolve; });
     const log = createAuditLog({ transaction: storage.transaction, onError: (error, event) => { failures.push([error, event]); reported(); } });
-    storage.failNext('audit.append');
+    storage.failNext('audit.appendBatch');
     const event = { actor: 'client:portal', action: 'token.issued', details: { grant: 'g1' } };
     assert.doesNotThrow(() => log.recordLater(event));
     await done;
@@ -39,7 +39,7 @@ describe('unit: audit log (authentication and token events)', () => {
       transactions += 1;
       return storage.transaction((repos, inner) => work({
         ...repos,
-        audit: { ...repos.audit, append: (entry, events) => (entry.actor === 'user:bad' ? Promise.reject(new Error('refused')) : repos.audit.append(entry, events)) },
+        audit: { ...repos.audit, appendBatch: (items) => (items.some(({ entry }) => entry.actor === 'user:bad') ? Promise.reject(new Error('refused')) : repos.audit.appendBatch(items)) },
       }, inner));
     };
     const log = createAuditLog({ transaction, onError: () => assert.fail('no error expected') });
@@ -57,5 +57,28 @@ describe('unit: audit log (authentication and token events)', () => {
     assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'fulfilled']);
     // The batch rolled back as a whole, then went entry by entry: nothing twice, nothing of user:bad.
     assert.deepEqual(storage.state.audit.map((row) => row.actor).slice(4), ['user:u-5', 'user:u-6', 'user:u-7']);
+  });
+
+  it('with the repository outside a transaction, writes each batch as one append of its own (no transaction around it), retrying a failed batch entry by entry', async () => {
+    const storage = createFakeStorage();
+    const batches: string[][] = [];
+    let transactions = 0;
+    const transaction: typeof storage.transaction = (work) => {
+      transactions += 1;
+      return storage.transaction(work);
+    };
+    const repository = {
+      appendBatch: (items: Parameters<typeof storage.repos.audit.appendBatch>[0]) => {
+        batches.push(items.map(({ entry }) => entry.actor));
+        return items.some(({ entry }) => entry.actor === 'user:bad') ? Promise.reject(new Error('refused')) : storage.repos.audit.appendBatch(items);
+      },
+    };
+    const log = createAuditLog({ transaction, repository, onError: () => assert.fail('no error expected') });
+    const first = log.record({ actor: 'user:u-1', action: 'login.succeeded' });
+    const rest = ['u-2', 'bad', 'u-3'].map((id) => log.record({ actor: `user:${id}`, action: 'login.succeeded' }));
+    assert.deepEqual((await Promise.allSettled([first, ...rest])).map((s) => s.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    assert.equal(transactions, 0);
+    assert.deepEqual(batches, [['user:u-1'], ['user:u-2', 'user:bad', 'user:u-3'], ['user:u-2'], ['user:bad'], ['user:u-3']]);
+    assert.deepEqual(storage.state.audit.map((row) => row.actor), ['user:u-1', 'user:u-2', 'user:u-3']);
   });
 });

@@ -12,13 +12,16 @@ import { createSeeder } from '../fakes/seed.js';
 function setup() {
   const storage = createFakeStorage();
   createSeeder(storage).user({ username: 'mary', email: 'mary@example.org', passwordHash: 'plain:marys-password' });
+  const memory = createMemoryStore({ clock: storage.clock });
+  const deletes: string[][] = [];
+  const store: typeof memory = Object.assign(Object.create(memory) as typeof memory, { delete: (keys: string[]) => { deletes.push(keys); return memory.delete(keys); } });
   const login = createLogin({
     authenticate: createAuthenticateUser({ users: storage.repos.users, hasher: createFakePasswordHasher() }),
-    throttle: createLoginThrottle({ store: createMemoryStore({ clock: storage.clock }), maxFailures: 2, lockoutSeconds: 60 }),
+    throttle: createLoginThrottle({ store, maxFailures: 2, lockoutSeconds: 60 }),
     audit: createAuditLog({ transaction: storage.transaction, onError: () => assert.fail('audit failed') }),
   });
   const audit = () => storage.state.audit.map((r) => [r.action, r.details.reason ?? null]);
-  return { login, audit, clock: storage.clock };
+  return { login, audit, clock: storage.clock, deletes };
 }
 
 describe('unit: login', () => {
@@ -35,6 +38,17 @@ describe('unit: login', () => {
     await login({ login: 'MARY@example.org', password: 'wrong' });
     assert.deepEqual(await login({ login: 'mary', password: 'marys-password' }), { ok: false, reason: 'locked_out' });
     assert.deepEqual(audit(), [['login.failed', 'wrong_password'], ['login.failed', 'wrong_password'], ['login.lockout', null], ['login.failed', 'locked_out']]);
+  });
+
+  it('clears the failures a right password ends, and writes nothing to the store when none were counted', async () => {
+    const { login, deletes } = setup();
+    assert.ok((await login({ login: 'mary', password: 'marys-password' })).ok);
+    assert.deepEqual(deletes, [], 'no failure counted: nothing to reset');
+    await login({ login: 'mary', password: 'wrong' });
+    assert.ok((await login({ login: 'mary', password: 'marys-password' })).ok);
+    assert.equal(deletes.length, 1, 'the failure counted is cleared');
+    await login({ login: 'mary', password: 'wrong' });
+    assert.ok((await login({ login: 'mary', password: 'marys-password' })).ok, 'one failure since the reset: not locked');
   });
 
   it('lifts the lock when the window ends, by the injected clock', async () => {

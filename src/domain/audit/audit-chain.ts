@@ -25,12 +25,9 @@ export interface ChainedAuditEntry extends AuditEntry {
 /** The `prev_hash` of the first row. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/**
- * SHA-256 over the previous hash and the entry's RFC 8785 canonical JSON: any change to a
- * row, or a row removed or inserted, changes every hash after it.
- */
-export function chainHash(prevHash: string, entry: AuditEntry): string {
-  const canonical = canonicalize(JSON.parse(JSON.stringify({
+/** The entry's RFC 8785 canonical JSON: what its hash covers besides the previous hash. */
+export function canonicalEntry(entry: AuditEntry): string {
+  return canonicalize(JSON.parse(JSON.stringify({
     at: entry.at.toISOString(),
     actor: entry.actor,
     action: entry.action,
@@ -38,8 +35,17 @@ export function chainHash(prevHash: string, entry: AuditEntry): string {
     details: entry.details,
     request_id: entry.requestId ?? null,
     ip: entry.ip ?? null,
-  })));
-  return createHash('sha256').update(prevHash).update('\n').update(canonical ?? '').digest('hex');
+  }))) ?? '';
+}
+
+/**
+ * SHA-256 over the previous hash and the entry's RFC 8785 canonical JSON: any change to a
+ * row, or a row removed or inserted, changes every hash after it. The Postgres function
+ * `audit_append` (migrations/20261130_015_audit_append_function.ts) computes the same from
+ * `canonicalEntry`.
+ */
+export function chainHash(prevHash: string, entry: AuditEntry): string {
+  return createHash('sha256').update(prevHash).update('\n').update(canonicalEntry(entry)).digest('hex');
 }
 
 export type ChainCheck = { ok: true; rows: number } | { ok: false; rows: number; brokenAt: number; reason: string };

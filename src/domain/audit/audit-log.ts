@@ -1,4 +1,5 @@
-import { appendAuditedEvents } from '../events/outbox.js';
+import { auditedEvents } from '../events/outbox.js';
+import type { AuditRepository } from '../ports/audit-repository.js';
 import type { AuditEntry } from './audit-chain.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import { timeOrderedIds, type IdGenerator } from '../ports/id-generator.js';
@@ -14,20 +15,27 @@ interface Waiting { entry: AuditEntry; settle: (error?: unknown) => void }
 /**
  * Records authentication and token events in the chained audit log, with the domain events they
  * publish. Appends are serialised anyway (the chain's lock), so the entries that arrive while one
- * commit is under way wait for the next and go together: one transaction, one lock and one
- * commit for all of them instead of one each (a sign-in's row cost a transaction of its own,
- * and under load the commits queued behind the lock). Each caller still resolves only once its
- * entry is committed. A batch that fails is retried entry by entry, so one bad entry fails alone.
+ * commit is under way wait for the next and go together: one append, one lock and one commit
+ * for all of them instead of one each (a sign-in's row cost a transaction of its own, and under
+ * load the commits queued behind the lock). Each caller still resolves only once its entry is
+ * committed. A batch that fails is retried entry by entry, so one bad entry fails alone.
+ *
+ * `repository` (the audit repository outside any transaction) writes a batch as one step of its
+ * own: on Postgres one round trip, where a transaction around it adds BEGIN and COMMIT. Without
+ * it, each batch is appended in a transaction of `transaction`.
  */
-export function createAuditLog(deps: { transaction: Transaction; clock?: Clock; eventIds?: IdGenerator; onError: (error: unknown, event: AuditEvent) => void }) {
+export function createAuditLog(deps: {
+  transaction: Transaction; repository?: Pick<AuditRepository, 'appendBatch'>; clock?: Clock; eventIds?: IdGenerator; onError: (error: unknown, event: AuditEvent) => void;
+}) {
   const clock = deps.clock ?? systemClock;
   const eventIds = deps.eventIds ?? timeOrderedIds;
   const waiting: Waiting[] = [];
   let writing = false;
 
-  const write = (entries: readonly AuditEntry[]) => deps.transaction(async (repos) => {
-    for (const entry of entries) await appendAuditedEvents(repos, entry, eventIds);
-  });
+  const write = (entries: readonly AuditEntry[]) => {
+    const items = entries.map((entry) => ({ entry, events: auditedEvents(entry, eventIds) }));
+    return deps.repository ? deps.repository.appendBatch(items) : deps.transaction((repos) => repos.audit.appendBatch(items));
+  };
 
   async function drain(): Promise<void> {
     writing = true;

@@ -25,6 +25,11 @@ export interface AuditRepository {
    * follow commit order (the audit lock orders appends).
    */
   append(entry: AuditEntry, events?: readonly DomainEvent[]): Promise<void>;
+  /**
+   * Appends several entries, each with its events, in the order given: one step, in the
+   * caller's transaction or, outside one, its own (on Postgres a single round trip).
+   */
+  appendBatch(items: ReadonlyArray<{ entry: AuditEntry; events: readonly DomainEvent[] }>): Promise<void>;
   /** Rows in id order, a page at a time (for verification and export). */
   all(pageSize?: number): AsyncGenerator<ChainedAuditEntry>;
   /** Newest first (id descending: the order rows were chained in), with the total matching. */

@@ -1,4 +1,5 @@
 import type { MembershipStatus, ResourceRole, User, UserStatus, UserWithSecret } from '../types.js';
+import type { Factor } from './factor-repository.js';
 import type { Page, Paging } from './paging.js';
 
 /** The fields a write sets; on update, undefined leaves a field alone and null clears it. */
@@ -51,6 +52,11 @@ export interface UserRepository {
   findById(id: string): Promise<User | undefined>;
   /** By username or email, case-insensitively: what a person types on the login page. */
   findForLogin(login: string): Promise<UserWithSecret | undefined>;
+  /**
+   * findForLogin and the kinds of second factor the person has, in one lookup: a password
+   * sign-in needs both (whether a second step follows), and a query each cost it a round trip.
+   */
+  findForSignIn(login: string): Promise<(UserWithSecret & { factorKinds: ReadonlyArray<Factor['kind']> }) | undefined>;
   findByUsername(username: string): Promise<UserWithSecret | undefined>;
   insert(user: UserWrite): Promise<void>;
   update(id: string, user: Partial<UserWrite>): Promise<void>;

@@ -24,13 +24,6 @@ export interface LoginDeps {
   authenticate: (login: string, password: string) => Promise<AuthenticationResult>;
   throttle: LoginThrottle;
   audit: AuditLog;
-  /**
-   * The kinds of second factor the person has (the second step offers them without looking
-   * again). With any, a right password does not end the count of failures: wrong TOTP codes
-   * count towards the same lockout, and only a completed sign-in clears it (else the password
-   * would reset the count between guesses of the code).
-   */
-  secondFactorKinds?: (userId: string) => Promise<ReadonlySet<Factor['kind']>>;
 }
 
 /**
@@ -45,10 +38,12 @@ export function createLogin(deps: LoginDeps) {
     const checked: AuthenticationResult = name && password ? await deps.authenticate(name, password) : { ok: false, reason: 'unknown_user' };
     const throttleKey = checked.ok ? `user:${checked.user.id}` : checked.userId ? `user:${checked.userId}` : `login:${name.toLowerCase()}`;
     // Independent reads, asked together: each sequential round trip lengthens every sign-in.
-    const [locked, kinds] = await Promise.all([
-      name ? deps.throttle.isLocked(throttleKey) : false,
-      checked.ok ? deps.secondFactorKinds?.(checked.user.id) : undefined,
-    ]);
+    const { locked, counted } = name ? await deps.throttle.check(throttleKey) : { locked: false, counted: false };
+    // The kinds of second factor the person has, read with the account (the second step offers
+    // them without looking again). With any, a right password does not end the count of
+    // failures: wrong TOTP codes count towards the same lockout, and only a completed sign-in
+    // clears it (else the password would reset the count between guesses of the code).
+    const kinds = checked.ok ? checked.factorKinds : undefined;
     const context = { requestId, ip };
     if (locked || !checked.ok) {
       const reason = locked ? 'locked_out' : (checked as { reason: 'unknown_user' | 'wrong_password' | 'blocked' }).reason;
@@ -65,7 +60,7 @@ export function createLogin(deps: LoginDeps) {
       return { ok: true, user: checked.user, secondFactors: kinds };
     }
     await Promise.all([
-      deps.throttle.reset(throttleKey),
+      counted ? deps.throttle.reset(throttleKey) : undefined,
       deps.audit.record({
         actor: `user:${checked.user.id}`, action: 'login.succeeded', target: `user:${checked.user.id}`, details: { client_id: clientId }, ...context,
       }),

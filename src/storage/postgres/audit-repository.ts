@@ -1,16 +1,14 @@
-import { chainHash, GENESIS_HASH, type AuditEntry, type ChainedAuditEntry } from '../../domain/audit/audit-chain.js';
+import { canonicalEntry, type AuditEntry, type ChainedAuditEntry } from '../../domain/audit/audit-chain.js';
 import type { AuditFilter, AuditRepository } from '../../domain/ports/audit-repository.js';
 import type { DomainEvent } from '../../domain/events/domain-event.js';
 import type { Database } from './database.js';
 
-/** The outbox's columns, and its rows as one JSON parameter (inserted with the audit row: see append). */
-const EVENT_COLUMNS = 'id, type, occurred_at, actor, subject, lab_ids, data';
-const EVENT_RECORDS = 'jsonb_to_recordset(?::jsonb) AS e(id uuid, type text, occurred_at timestamptz, actor text, subject text, lab_ids text[], data jsonb)';
+/** The outbox's rows as one JSON parameter (inserted with the audit rows: see appendBatch). */
 const eventRecords = (events: readonly DomainEvent[]) => JSON.stringify(events.map((e) => ({
   id: e.id, type: e.type, occurred_at: e.time.toISOString(), actor: e.actor, subject: e.subject, lab_ids: e.labIds, data: e.data,
 })));
 
-// Serialises appends across processes so each row links to the true previous one.
+// Serialises appends across processes so each row links to the true previous one (taken in audit_append).
 export const AUDIT_LOCK = 7_314_159;
 
 interface AuditRow {
@@ -49,32 +47,25 @@ export function createAuditRepository(db: Database): AuditRepository {
     return query;
   };
 
+  /**
+   * One call of `audit_append` (migrations/20261130_015_audit_append_function.ts): the chain's
+   * lock, the read of the last hash, the rows and their events in one round trip, in the
+   * enclosing transaction or as a transaction of its own. The lock lasts until that transaction
+   * ends, and every append waits for it. Each row's canonical JSON is made here, by the same
+   * function the chain is verified with; Postgres hashes it onto the previous row's hash.
+   */
+  async function appendBatch(items: ReadonlyArray<{ entry: AuditEntry; events: readonly DomainEvent[] }>): Promise<void> {
+    if (items.length === 0) return;
+    const entries = items.map(({ entry }) => ({
+      at: entry.at.toISOString(), actor: entry.actor, action: entry.action, target: entry.target ?? null, details: entry.details,
+      request_id: entry.requestId ?? null, ip: entry.ip ?? null, canonical: canonicalEntry(entry),
+    }));
+    await db.raw('SELECT audit_append(?::jsonb, ?::jsonb)', [JSON.stringify(entries), eventRecords(items.flatMap(({ events }) => events))]);
+  }
+
   return {
-    async append(entry: AuditEntry, events: readonly DomainEvent[] = []): Promise<void> {
-      // The lock lasts until the enclosing transaction ends, and every append waits for it: what
-      // runs under it is kept to the read of the last hash, one insert and the commit. Inside a
-      // transaction, no savepoint of our own (two more round trips); the events go in the same
-      // statement as the row (one more), so publishing events costs the lock no round trip.
-      const inTransaction = (work: (trx: Database) => Promise<void>) => (db.isTransaction ? work(db) : db.transaction(work));
-      await inTransaction(async (trx) => {
-        await trx.raw('SELECT pg_advisory_xact_lock(?)', [AUDIT_LOCK]);
-        const last = await trx('audit_log').first('hash').orderBy('id', 'desc');
-        const prevHash = (last?.hash as string | undefined) ?? GENESIS_HASH;
-        const row = trx('audit_log').insert({
-          at: entry.at,
-          actor: entry.actor,
-          action: entry.action,
-          target: entry.target ?? null,
-          details: JSON.stringify(entry.details),
-          request_id: entry.requestId ?? null,
-          ip: entry.ip ?? null,
-          prev_hash: prevHash,
-          hash: chainHash(prevHash, entry),
-        });
-        if (events.length === 0) await row;
-        else await trx.raw(`WITH audit_row AS (?) INSERT INTO events (${EVENT_COLUMNS}) SELECT e.* FROM ${EVENT_RECORDS}`, [row, eventRecords(events)]);
-      });
-    },
+    append: (entry, events = []) => appendBatch([{ entry, events }]),
+    appendBatch,
 
     /** Rows in id order, a page at a time (for verification and export). */
     async *all(pageSize = 1000): AsyncGenerator<ChainedAuditEntry> {

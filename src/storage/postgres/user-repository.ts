@@ -1,4 +1,5 @@
 import type { User, UserWithSecret } from '../../domain/types.js';
+import type { Factor } from '../../domain/ports/factor-repository.js';
 import type { DirectoryFilter, DirectoryUser, UserLab, UserRepository, UserWrite } from '../../domain/ports/user-repository.js';
 import { affectedRows } from './affected-rows.js';
 import type { Database } from './database.js';
@@ -63,6 +64,14 @@ export function createUserRepository(db: Database): UserRepository {
         .whereRaw('lower(username) = lower(?)', [login])
         .orWhereRaw('lower(email) = lower(?)', [login]);
       return row ? toUser(row) : undefined;
+    },
+
+    async findForSignIn(login: string) {
+      const row = await table()
+        .first('users.*', db.raw(`coalesce((SELECT array_agg(DISTINCT f.kind) FROM user_factors f WHERE f.user_id = users.id), '{}') AS factor_kinds`))
+        .whereRaw('lower(username) = lower(?)', [login])
+        .orWhereRaw('lower(email) = lower(?)', [login]) as (UserRow & { factor_kinds: Array<Factor['kind']> }) | undefined;
+      return row ? { ...toUser(row), factorKinds: row.factor_kinds } : undefined;
     },
 
     async findByUsername(username: string): Promise<UserWithSecret | undefined> {

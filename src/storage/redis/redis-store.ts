@@ -21,6 +21,20 @@ const MARK_LOADED = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('S
 // Members per ZMSCORE when counting some members of an expiring set: bounded commands, sent together by auto-pipelining.
 const EXPIRING_READ_CHUNK = 1000;
 
+// The set's expiry becomes the later of its own and the new member's (a set without one takes
+// the member's): what PEXPIRE GT followed by PEXPIRE NX did, in the same script as the add.
+const EXTEND_TTL = `local ttl = tonumber(ARGV[2]); local current = redis.call('PTTL', KEYS[1]); if current < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end`;
+/** SADD and the set's expiry, atomically: KEYS[1] the set, ARGV member and ttl (ms). */
+const ADD_TO_SET = `redis.call('SADD', KEYS[1], ARGV[1]); ${EXTEND_TTL}; return 1`;
+/** ZADD scored by the member's expiry, pruning expired members, and the set's expiry: ARGV member, ttl (ms), now (epoch ms). */
+const ADD_EXPIRING = `local now = tonumber(ARGV[3]); redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1]); redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now); ${EXTEND_TTL}; return 1`;
+
+/** The scripts above as commands of the client (EVALSHA, falling back to EVAL once per server), one round trip and one command each. */
+interface IndexCommands {
+  gatehouseAddToSet(key: string, member: string, ttlMs: number): Promise<number>;
+  gatehouseAddExpiring(key: string, member: string, ttlMs: number, now: number): Promise<number>;
+}
+
 /**
  * One ioredis connection with Gatehouse's settings; the Store and the rate limiters share it.
  * Every key carries `prefix`, so deployments can share one Redis. `url` is REDIS_URL: a server,
@@ -97,6 +111,12 @@ export function redisStore(redis: RedisClient, prefix: string): Store {
   redis.on('close', lost);
   // A Cluster node leaving the pool (down, or replaced by its replica) is the same loss for its slots.
   if (redis instanceof Cluster) redis.on('-node', lost);
+  // The session and grant indexes are written on every sign-in: as MULTI blocks they cost five
+  // and six commands each (MULTI, the writes, EXEC) and ioredis's transaction handling; a script
+  // is one command, as atomic, and goes with the other commands of its moment (auto-pipelining).
+  redis.defineCommand('gatehouseAddToSet', { numberOfKeys: 1, lua: ADD_TO_SET });
+  redis.defineCommand('gatehouseAddExpiring', { numberOfKeys: 1, lua: ADD_EXPIRING });
+  const indexes = redis as unknown as IndexCommands;
   // A stale copy also ends the feed's epoch: every process's own copy is loaded anew.
   const markStale = async () => {
     await redis.del(LOADED, LOADING, FEED_EPOCH);
@@ -128,17 +148,14 @@ export function redisStore(redis: RedisClient, prefix: string): Store {
       return Number(count);
     },
     async addToSet(key, member, ttlSeconds) {
-      const ttl = ttlMs(ttlSeconds);
-      await redis.multi().sadd(key, member).pexpire(key, ttl, 'GT').pexpire(key, ttl, 'NX').exec();
+      await indexes.gatehouseAddToSet(key, member, ttlMs(ttlSeconds));
     },
     async setMembers(key) {
       return redis.smembers(key);
     },
     // A sorted set scored by each member's expiry (epoch ms); expired members are pruned on each add.
     async addExpiring(key, member, ttlSeconds) {
-      const ttl = ttlMs(ttlSeconds);
-      const now = Date.now();
-      await redis.multi().zadd(key, now + ttl, member).zremrangebyscore(key, '-inf', now).pexpire(key, ttl, 'GT').pexpire(key, ttl, 'NX').exec();
+      await indexes.gatehouseAddExpiring(key, member, ttlMs(ttlSeconds), Date.now());
     },
     async removeExpiring(key, members) {
       if (members.length) await redis.zrem(key, ...members);
