@@ -414,8 +414,8 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
     const apiRouter = createApiRouter({
       operations,
       auth: createApiAuthenticator({ tokens: () => currentTokens!, audience: config.apiResource }),
-      openApi: buildOpenApiDocument(operations, { issuer: config.issuer, audience: config.apiResource, version: packageVersion() }),
-      asyncApi: buildAsyncApiDocument({ issuer: config.issuer, version: packageVersion(), amqpExchange: config.amqpExchange }),
+      openApi: () => buildOpenApiDocument(operations, { issuer: config.issuer, audience: config.apiResource, version: packageVersion() }),
+      asyncApi: () => buildAsyncApiDocument({ issuer: config.issuer, version: packageVersion(), amqpExchange: config.amqpExchange }),
       renderDocs: (ctx, document) => views.render(ctx, 'api-docs', { document }),
     });
     const limits = rateLimitSettings(config);

@@ -2,7 +2,6 @@ import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
-import QRCode from 'qrcode';
 
 import { acrOf, withSecondFactor, type AuthenticationMethod } from '../domain/factors/authentication-methods.js';
 import type { MfaPolicy } from '../domain/factors/mfa-policy.js';
@@ -47,6 +46,8 @@ export const PASSKEY_REFUSED = 'That passkey could not be verified.';
 /** Starts adding an authenticator app: its key, and the key as a QR code (a `data:` image the pages' CSP allows). */
 export async function beginTotpWithQr(secondFactors: SecondFactors, user: Pick<User, 'id' | 'username'>): Promise<{ secret: string; qr: string }> {
   const { secret, uri } = await secondFactors.beginTotp(user.id, user.username);
+  // Loaded by the first enrolment (the module cache keeps it): qrcode and pngjs are ~1 MB of heap no token request needs.
+  const { default: QRCode } = await import('qrcode');
   return { secret, qr: await QRCode.toDataURL(uri, { margin: 1, width: 200 }) };
 }
 

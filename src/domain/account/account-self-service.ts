@@ -119,7 +119,7 @@ export function createAccountSelfService(deps: AccountSelfServiceDeps) {
         if (!locked) await deps.throttle.recordFailure(throttleKey);
         throw new WrongPasswordError();
       }
-      deps.passwordPolicy.check(input.next, { username: found.username, email: found.email }, 'password');
+      await deps.passwordPolicy.check(input.next, { username: found.username, email: found.email }, 'password');
       const passwordHash = await deps.hasher.hash(input.next);
       await deps.change(self(origin, userId), async (tx, record) => {
         await tx.users.setPasswordHash(userId, passwordHash);

@@ -122,7 +122,7 @@ export function createEmailFlows(deps: EmailFlowsDeps) {
       if (!link) return refuse(origin, 'password_reset.refused', typeof token === 'string' && ONE_TIME_TOKEN_PATTERN.test(token) ? 'unknown_used_or_expired' : 'malformed');
       const user = await deps.users.findById(link.userId);
       if (!user || user.status !== 'active' || !same(user.email, link.email)) return refuse(origin, 'password_reset.refused', 'account_changed', link.userId);
-      deps.passwordPolicy.check(password, { username: user.username, email: user.email }, 'password');
+      await deps.passwordPolicy.check(password, { username: user.username, email: user.email }, 'password');
       const passwordHash = await deps.hasher.hash(password);
       const done = await deps.change({ ...origin, actor: `user:${user.id}` }, async (tx, record) => {
         if (!(await tx.emailTokens.consume(link.tokenHash, 'password_reset', deps.clock.now()))) return false;

@@ -1,6 +1,5 @@
-import {
-  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
-  type AuthenticationResponseJSON, type PublicKeyCredentialCreationOptionsJSON, type PublicKeyCredentialRequestOptionsJSON, type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 
 import type { Store } from '../ports/store.js';
@@ -40,6 +39,10 @@ const refusal = (reason: CeremonyRefusal['reason'], error?: unknown): CeremonyRe
  */
 export function createPasskeyCeremony(deps: { store: Store; rp: RelyingParty }) {
   const { rp, store } = deps;
+  // Loaded by the first ceremony (before its challenge is taken): with its certificate parsers
+  // (@peculiar/*, asn1js) @simplewebauthn/server is ~5 MB of live heap a node serving only tokens never uses.
+  let library: Promise<typeof import('@simplewebauthn/server')> | undefined;
+  const webauthn = () => (library ??= import('@simplewebauthn/server'));
   const challengeKey = (kind: 'reg' | 'auth', key: string) => `webauthn:${kind}:${key}`;
 
   async function takeChallenge(kind: 'reg' | 'auth', key: string): Promise<string | undefined> {
@@ -50,6 +53,7 @@ export function createPasskeyCeremony(deps: { store: Store; rp: RelyingParty }) 
 
   return {
     async registrationOptions(key: string, user: { id: string; username: string }, existing: PasskeyFactor[]): Promise<PublicKeyCredentialCreationOptionsJSON> {
+      const { generateRegistrationOptions } = await webauthn();
       const options = await generateRegistrationOptions({
         rpName: rp.name, rpID: rp.id, userName: user.username, userID: new TextEncoder().encode(user.id),
         attestationType: 'none',
@@ -63,6 +67,7 @@ export function createPasskeyCeremony(deps: { store: Store; rp: RelyingParty }) 
 
     /** The new credential, or why the response does not verify (wrong challenge, origin, RP ID, signature). */
     async verifyRegistration(key: string, response: RegistrationResponseJSON): Promise<{ ok: true; credential: Omit<PasskeyFactor, 'id' | 'userId' | 'name' | 'createdAt'> } | CeremonyRefusal> {
+      const { verifyRegistrationResponse } = await webauthn();
       const expectedChallenge = await takeChallenge('reg', key);
       if (!expectedChallenge) return refusal('no_challenge');
       try {
@@ -83,6 +88,7 @@ export function createPasskeyCeremony(deps: { store: Store; rp: RelyingParty }) 
 
     /** Without `allow`, any discoverable credential may answer (username-less sign-in). */
     async authenticationOptions(key: string, allow?: PasskeyFactor[]): Promise<PublicKeyCredentialRequestOptionsJSON> {
+      const { generateAuthenticationOptions } = await webauthn();
       const options = await generateAuthenticationOptions({
         rpID: rp.id, userVerification: 'preferred',
         allowCredentials: allow?.map((f) => ({ id: f.credentialId, transports: f.transports as never })),
@@ -97,6 +103,7 @@ export function createPasskeyCeremony(deps: { store: Store; rp: RelyingParty }) 
      * `counter_regressed` when its signature is otherwise good, a sign of a cloned key.
      */
     async verifyAuthentication(key: string, response: AuthenticationResponseJSON, factor: PasskeyFactor): Promise<{ ok: true; signCount: number; userVerified: boolean } | CeremonyRefusal> {
+      const { verifyAuthenticationResponse } = await webauthn();
       const expectedChallenge = await takeChallenge('auth', key);
       if (!expectedChallenge) return refusal('no_challenge');
       const verify = (counter: number) => verifyAuthenticationResponse({

@@ -143,7 +143,7 @@ export function createUserManagement(deps: {
 
   async function hashChecked(password: string | PreparedPassword, context: { username?: string; email?: string }): Promise<string> {
     if (isPrepared(password)) return password[PREPARED];
-    passwordPolicy.check(password, context);
+    await passwordPolicy.check(password, context);
     return hasher.hash(password);
   }
 

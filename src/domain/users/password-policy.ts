@@ -1,5 +1,3 @@
-import { dictionary } from '@zxcvbn-ts/language-common';
-
 import { ValidationError } from '../errors.js';
 
 /**
@@ -7,8 +5,11 @@ import { ValidationError } from '../errors.js';
  * (MIT, maintained with zxcvbn-ts; about 49,000 of the most frequent passwords in public breach
  * corpora, lower-cased). Chosen over a list copied into this repository so that updates arrive
  * with the package. NIST SP 800-63B 3.1.1.2 and the NCSC both ask for such a blocklist.
+ * Loaded by the first password checked, not at start: the package and the set made from it are
+ * ~4 MB of live heap that a node which never sets a password (one serving tokens) does not need.
  */
-const COMMON_PASSWORDS: readonly string[] = dictionary['passwords-common'];
+const loadCommonPasswords = async (): Promise<ReadonlySet<string>> =>
+  new Set((await import('@zxcvbn-ts/language-common')).dictionary['passwords-common']);
 
 export interface PasswordPolicyOptions {
   /** Shortest password accepted (config.passwordMinLength). */
@@ -27,14 +28,14 @@ export interface PasswordContext {
  * No composition rules (digits, symbols): they push people to predictable patterns.
  */
 export function createPasswordPolicy(options: PasswordPolicyOptions) {
-  const common = new Set(COMMON_PASSWORDS);
+  let common: Promise<ReadonlySet<string>> | undefined;
 
   /** Why the password is refused, or undefined when it is acceptable. */
-  function problem(password: string, context: PasswordContext = {}): string | undefined {
+  async function problem(password: string, context: PasswordContext = {}): Promise<string | undefined> {
     // Code points, not UTF-16 units: an emoji counts as one character, as a person sees it.
     if ([...password].length < options.minLength) return `must be at least ${options.minLength} characters long`;
     const lower = password.toLowerCase();
-    if (common.has(lower)) return 'is too common (it appears in lists of breached passwords)';
+    if ((await (common ??= loadCommonPasswords())).has(lower)) return 'is too common (it appears in lists of breached passwords)';
     const names = [context.username, context.email, context.email?.split('@')[0]].filter((n): n is string => Boolean(n));
     if (names.some((name) => name.toLowerCase() === lower)) return 'must not be the username or email';
     return undefined;
@@ -44,8 +45,8 @@ export function createPasswordPolicy(options: PasswordPolicyOptions) {
     minLength: options.minLength,
     problem,
     /** Throws a ValidationError naming `field` (the input field that carried the password). */
-    check(password: string, context: PasswordContext = {}, field = 'password'): void {
-      const detail = problem(password, context);
+    async check(password: string, context: PasswordContext = {}, field = 'password'): Promise<void> {
+      const detail = await problem(password, context);
       if (detail) throw new ValidationError(`the password ${detail}`, [{ field, detail }]);
     },
   };
