@@ -176,11 +176,13 @@ export function createRevocationMirror(deps: RevocationMirrorDeps) {
       return entries.some((entry) => (revoked.get(key(entry)) ?? 0) > seconds);
     },
 
+    /** Stops following and gives the lease back, so that revocations stop waiting for this process. */
     async stop(): Promise<void> {
       stopped = true;
       setAside();
       if (timer) clearInterval(timer);
       await unsubscribe?.();
+      await deps.broadcast.leave(id).catch(deps.onError);
     },
   };
 }

@@ -23,6 +23,7 @@ function fakeBroadcast() {
     async position() { state.positions += 1; return { epoch: state.epoch, seq: state.seq }; },
     async announce() { throw new Error('not used by a follower'); },
     async renew(_id, at) { state.renewals.push({ ...at }); return state.renewal; },
+    async leave() {},
     async unsettled() { return 0; },
     async restart() {},
   };

@@ -37,6 +37,8 @@ export interface RevocationBroadcast {
   announce(entries: ReadonlyArray<RevocationEntry>): Promise<number>;
   /** Extends `followerId`'s lease by `leaseMs` if it is on this epoch and has applied every addition. */
   renew(followerId: string, at: FeedPosition, leaseMs: number): Promise<LeaseRenewal>;
+  /** Gives `followerId`'s lease back (a process stopping cleanly): revocations no longer wait for it. */
+  leave(followerId: string): Promise<void>;
   /** Milliseconds until addition `seq` may be acknowledged: 0 once every live lease holder has applied it. */
   unsettled(seq: number, leaseMs: number): Promise<number>;
   /** Ends the current epoch (the shared copy was found incomplete): followers must load anew. */

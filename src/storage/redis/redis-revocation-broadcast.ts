@@ -131,6 +131,10 @@ export function createRedisRevocationBroadcast(redis: RedisClient, prefix: strin
       return result === 1 ? 'renewed' : result === 0 ? 'behind' : 'other-epoch';
     },
 
+    async leave(followerId) {
+      await redis.multi().zrem(FEED_HOLDERS, followerId).hdel(FEED_APPLIED, followerId).exec();
+    },
+
     async unsettled(seq, leaseMs) {
       return Number(await run(UNSETTLED, [FEED_EPOCH, FEED_HOLDERS, FEED_APPLIED], [randomUUID(), seq, leaseMs]));
     },
