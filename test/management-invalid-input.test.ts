@@ -65,7 +65,12 @@ describe(`management API: 500 random invalid bodies and queries (${mode})`, () =
     const fieldsOf = (schema: object | undefined) => fc.dictionary(fc.oneof(fc.constantFrom(...keysOf(schema), 'unknownField'), fc.string()), fc.anything(), { maxKeys: 6 });
     const bodyCase = (t: Target) => fc.oneof(fc.anything(), fieldsOf(t.bodySchema), fc.constantFrom('{', '[1,', '{"a":}', 'null x'))
       .map((body) => ({ kind: 'body' as const, t, body }))
-      .filter(({ body }) => typeof body === 'string' ? true : !isValidBody.get(t)!(structuredClone(body)));
+      // Judged as sent: JSON drops undefined members ({"unknownField": undefined} is sent as {}).
+      .filter(({ body }) => {
+        if (typeof body === 'string') return true;
+        const sent = JSON.stringify(body);
+        return sent === undefined || !isValidBody.get(t)!(JSON.parse(sent));
+      });
     const queryCase = (t: Target) => fc.dictionary(fc.oneof(fc.constantFrom(...keysOf(t.querySchema), 'unknownField'), fc.string({ minLength: 1 })), fc.oneof(fc.string(), fc.integer().map(String), fc.constantFrom('-1', '0', '1e9', 'abc', '')), { minKeys: 1, maxKeys: 4 })
       .map((query) => ({ kind: 'query' as const, t, query }))
       .filter(({ query }) => !isValidQuery.get(t)!({ ...query }));
