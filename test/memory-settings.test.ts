@@ -41,6 +41,7 @@ describe('memory settings: how the server process holds its memory (issue 12)', 
     it('leaves the operator\'s own malloc settings and V8 flag alone', () => {
       assert.equal(planMemorySettings({ ...linux, env: { MALLOC_MMAP_THRESHOLD_: '131072' } }).reExecuteWith, undefined);
       assert.equal(planMemorySettings({ ...linux, env: { GLIBC_TUNABLES: 'glibc.malloc.trim_threshold=0' } }).reExecuteWith, undefined);
+      assert.equal(planMemorySettings({ ...linux, env: { GLIBC_TUNABLES: 'glibc.rtld.optional_static_tls=2048' } }).reExecuteWith?.GLIBC_TUNABLES, 'glibc.rtld.optional_static_tls=2048:glibc.malloc.hugetlb=1', 'other tunables are kept');
       assert.deepEqual(planMemorySettings({ ...linux, execArgv: ['--heap_growing_percent=25'] }).flags, []);
     });
 
