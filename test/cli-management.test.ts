@@ -157,6 +157,10 @@ describe(`gatehouse initial-access-tokens on the command line (${mode})`, () => 
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr.split('\n')[0]!, message, args.join(' '));
     }
+    // An ID may begin with '-' (one in 64 do): it is taken as the ID, not refused as an unknown option.
+    const dashed = await runCliInProcess(['initial-access-tokens', 'revoke', `-${'p'.repeat(42)}`], env);
+    assert.equal(dashed.code, 1, dashed.stderr);
+    assert.match(dashed.stderr, /initial access token not found/);
     const off = await runCliInProcess(['initial-access-tokens', 'create'], sandbox.env);
     assert.equal(off.code, 2, 'refused while dynamic registration with initial access tokens is off');
     assert.match(off.stderr, /initial access tokens are issued only with dynamic registration set to initial-access-token/);

@@ -69,9 +69,25 @@ const HELP: Record<string, string> = {
 };
 
 
+/** A 43-character ID as oidc-provider makes them (URL-safe characters) may begin with '-'. */
+const DASHED_ID = /^-[A-Za-z0-9_-]{42}$/;
+
+/**
+ * parseArgs takes any argument beginning with '-' for an option, so an ID such as
+ * `-p3Xw…` (one in 64 of them) would be refused as an unknown option: such arguments are
+ * handed on as positionals, after a `--`, in their order.
+ */
+function idsAsPositionals(argv: string[]): string[] {
+  const end = argv.indexOf('--');
+  const head = end === -1 ? argv : argv.slice(0, end);
+  const ids = head.filter((arg) => DASHED_ID.test(arg));
+  if (!ids.length) return argv;
+  return [...head.filter((arg) => !DASHED_ID.test(arg)), '--', ...ids, ...(end === -1 ? [] : argv.slice(end + 1))];
+}
+
 async function run(argv: string[], io: CommandLineIo, print: (text: string) => void): Promise<number | void> {
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: idsAsPositionals(argv),
     allowPositionals: true,
     options: {
       json: { type: 'boolean', default: false },
