@@ -6,10 +6,16 @@
 
 /** With the `u` flag a surrogate class matches only surrogates that are not half of a pair. */
 const UNSTORABLE = /\u0000|[\uD800-\uDFFF]/u;
+/**
+ * Without it, any surrogate (paired or not) or NUL: a far cheaper scan (no Unicode mode), so the
+ * exact check above runs only on the rare text that holds one — not on every token's 600 ASCII characters.
+ */
+const MAYBE_UNSTORABLE = /[\u0000\uD800-\uDFFF]/;
+const unstorable = (text: string) => MAYBE_UNSTORABLE.test(text) && UNSTORABLE.test(text);
 
 /** Why `text` cannot be stored, or undefined when it can. */
 export function unstorableReason(text: string): string | undefined {
-  const match = UNSTORABLE.exec(text);
+  const match = MAYBE_UNSTORABLE.test(text) ? UNSTORABLE.exec(text) : null;
   if (!match) return undefined;
   return match[0] === '\u0000' ? 'must not contain a NUL character' : 'must not contain an unpaired surrogate (not valid Unicode)';
 }
@@ -22,11 +28,11 @@ export interface UnstorableValue {
 
 /** Whether any string (or object key) inside `value` cannot be stored; allocates nothing. */
 function holdsUnstorable(value: unknown): boolean {
-  if (typeof value === 'string') return UNSTORABLE.test(value);
+  if (typeof value === 'string') return unstorable(value);
   if (Array.isArray(value)) return value.some(holdsUnstorable);
   if (value === null || typeof value !== 'object') return false;
   for (const key in value) {
-    if (Object.hasOwn(value, key) && (UNSTORABLE.test(key) || holdsUnstorable((value as Record<string, unknown>)[key]))) return true;
+    if (Object.hasOwn(value, key) && (unstorable(key) || holdsUnstorable((value as Record<string, unknown>)[key]))) return true;
   }
   return false;
 }

@@ -36,7 +36,7 @@ export function plainForm(ctx: Context, allowed: ReadonlySet<string>): Record<st
 export async function plainBasicClient(provider: Provider, authorization: string): Promise<ProviderClient | undefined> {
   const credentials = basicCredentialsAsProviderReadsThem(authorization);
   if (!credentials) return undefined;
-  const client = await provider.Client.find(credentials.clientId);
+  const client = await findClient(provider, credentials.clientId);
   if (!client || !['client_secret_basic', 'client_secret_post'].includes(String(client.clientAuthMethod))) return undefined;
   if (client.clientSecretExpiresAt) return undefined;
   return (await client.compareClientSecret(credentials.secret)) ? client : undefined;
@@ -69,3 +69,31 @@ function isCanonicalBase64(text: string): boolean {
   const remainder = match[1]!.length % 4;
   return match[2] ? text.length % 4 === 0 && match[2].length === 4 - remainder : remainder !== 1;
 }
+
+/** Clients oidc-provider built, by the metadata object they were built from (per provider). */
+const builtClients = new WeakMap<Provider, WeakMap<object, ProviderClient>>();
+
+/**
+ * `provider.Client.find`, without its cost on every request: oidc-provider serialises and hashes
+ * a stored client's whole metadata on each lookup to know whether the client it built before
+ * still holds. Gatehouse's adapter returns the same metadata object while its client cache holds
+ * it, and a new one once the client changed or the entry expired, so the object itself says
+ * whether the client built from it still holds. Entries go with the objects (weak keys).
+ */
+async function findClient(provider: Provider, clientId: string): Promise<ProviderClient | undefined> {
+  const adapter = (provider.Client as unknown as { adapter: { find(id: string): Promise<object | undefined> } }).adapter;
+  const metadata = await adapter.find(clientId);
+  if (!metadata) return provider.Client.find(clientId);
+  let built = builtClients.get(provider);
+  if (!built) {
+    built = new WeakMap();
+    builtClients.set(provider, built);
+  }
+  let client = built.get(metadata);
+  if (!client) {
+    client = await provider.Client.find(clientId);
+    if (client) built.set(metadata, client);
+  }
+  return client;
+}
+
