@@ -240,10 +240,11 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
     let current: Provider | undefined;
     const serving = () => current!;
     const { repos } = storage;
-    let signingKey = keysInSigningOrder(keyFile)[0]!;
+    // The key objects of the provider serving now (built with it): what the shortcuts, SETs and logout tokens sign with.
+    let currentSigner: Rs256SigningKey | undefined;
     const logouts = createBackchannelLogout({
       issuer: config.issuer,
-      signingKey: () => signingKey,
+      signingKey: () => currentSigner!,
       async findClient(clientId) {
         const metadata = (await repos.clients.findRecord(clientId))?.metadata;
         if (!metadata) return undefined;
@@ -297,7 +298,7 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
     stops.push(scheduleSweep(services, log));
     const sharedSignals = createSharedSignals({
       issuer: config.issuer, ssf: repos.ssf, change: services.change, clock: services.clock,
-      sign: createSetSigner(() => signingKey),
+      sign: createSetSigner(() => currentSigner!),
       checkUrl: async (url) => { await checkOutboundUrl(url, outboundPolicy(config)); },
       retryDelaysSeconds: config.webhookRetryDelaysSeconds,
     });
@@ -336,10 +337,8 @@ export async function startGatehouse(config: Config, baseLog: Logger): Promise<G
     });
     let currentTokens: AccessTokenReader | undefined;
     let currentTokenAnswers: StructuredTokenAnswers | undefined;
-    let currentSigner: Rs256SigningKey | undefined;
     const build = (keys: KeyFile): Provider => {
       const ordered = keysInSigningOrder(keys);
-      signingKey = ordered[0]!;
       const signingKeys = ordered.map((jwk) => new Rs256SigningKey(jwk));
       currentSigner = signingKeys[0]!;
       const tokens = createAccessTokenReader({ issuer: config.issuer, keys: ordered, revocations: services.revocations, accounts: services.accounts, labs: services.labAccess, maxVerified: config.cacheMaxEntries });

@@ -1,20 +1,10 @@
-import { importJWK, SignJWT, type CryptoKey } from 'jose';
-
 import type { PushSecurityEventToken, SignSecurityEventToken } from '../domain/ssf/shared-signals.js';
 import { postOutbound, type OutboundPolicy } from '../lib/outbound-request.js';
-import type { PrivateJwk } from '../oidc/keys.js';
+import type { Rs256SigningKey } from '../oidc/rs256-signing-key.js';
 
 /** Signs SETs with the key that signs tokens now (`signingKey` follows rotations); `typ` secevent+jwt (RFC 8417 §2.3). */
-export function createSetSigner(signingKey: () => PrivateJwk): SignSecurityEventToken {
-  const imported = new Map<string, Promise<CryptoKey | Uint8Array>>();
-  return async (claims) => {
-    const jwk = signingKey();
-    if (!imported.has(jwk.kid)) {
-      imported.clear();
-      imported.set(jwk.kid, importJWK(jwk as never, 'RS256'));
-    }
-    return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', typ: 'secevent+jwt', kid: jwk.kid }).sign(await imported.get(jwk.kid)!);
-  };
+export function createSetSigner(signingKey: () => Rs256SigningKey): SignSecurityEventToken {
+  return async (claims) => signingKey().signJwt({ ...claims }, 'secevent+jwt');
 }
 
 /** RFC 8935 push: the SET as `application/secevent+jwt`, through the SSRF-guarded outbound POST. */

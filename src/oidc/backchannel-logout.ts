@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 
-import { importJWK, SignJWT } from 'jose';
 
 import type { BackchannelLogoutQueue, PendingLogout } from '../domain/ports/backchannel-logout-queue.js';
 import type { ClientLogout, LogoutNotifier } from '../domain/ports/logout-notifier.js';
 import { startBackgroundLoop } from '../events/background-loop.js';
 import { checkOutboundUrl, OutboundRefusedError, postOutbound, type OutboundPolicy } from '../lib/outbound-request.js';
 import type { Logger } from '../logger.js';
-import type { PrivateJwk } from './keys.js';
+import type { Rs256SigningKey } from './rs256-signing-key.js';
 
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 /** How long a logout token is valid: long enough for its retries to reuse it (spec: short). */
@@ -30,7 +29,7 @@ export interface BackchannelTarget {
 export interface BackchannelLogoutDeps {
   issuer: string;
   /** The key signing now (the same one ID tokens are signed with). */
-  signingKey: () => PrivateJwk;
+  signingKey: () => Rs256SigningKey;
   findClient: (clientId: string) => Promise<BackchannelTarget | undefined>;
   /** Where deliveries wait for their next try: stored, so a restart loses none. */
   queue: BackchannelLogoutQueue;
@@ -61,21 +60,18 @@ export function createBackchannelLogout(deps: BackchannelLogoutDeps): LogoutNoti
   const started = new Set<Promise<unknown>>();
 
   async function logoutToken(logout: ClientLogout): Promise<string> {
-    const jwk = deps.signingKey();
-    const key = await importJWK(jwk, jwk.alg);
-    return new SignJWT({
+    const issuedAt = Math.floor(Date.now() / 1000);
+    return deps.signingKey().signJwt({
       events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
       sub: logout.accountId,
       // Always when known (the spec allows it), so a client can end just that session.
       ...(logout.sid ? { sid: logout.sid } : {}),
-    })
-      .setProtectedHeader({ alg: jwk.alg, kid: jwk.kid, typ: 'logout+jwt' })
-      .setIssuer(deps.issuer)
-      .setAudience(logout.clientId)
-      .setIssuedAt()
-      .setExpirationTime(`${TOKEN_LIFETIME_SECONDS}s`)
-      .setJti(randomUUID())
-      .sign(key);
+      iss: deps.issuer,
+      aud: logout.clientId,
+      iat: issuedAt,
+      exp: issuedAt + TOKEN_LIFETIME_SECONDS,
+      jti: randomUUID(),
+    }, 'logout+jwt');
   }
 
   async function post(uri: string, token: string): Promise<void> {

@@ -4,16 +4,16 @@ import { decodeJwt, exportJWK, generateKeyPair } from 'jose';
 
 import { createLogger } from '../../src/logger.js';
 import { createBackchannelLogout, type BackchannelTarget } from '../../src/oidc/backchannel-logout.js';
-import type { PrivateJwk } from '../../src/oidc/keys.js';
+import { Rs256SigningKey } from '../../src/oidc/rs256-signing-key.js';
 import { fakeBackchannelLogoutQueue } from '../fakes/fake-backchannel-logout-queue.js';
 import { eventually } from '../helpers/eventually.js';
 
-async function signingKey(): Promise<PrivateJwk> {
+async function signingKey(): Promise<Rs256SigningKey> {
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  return { ...(await exportJWK(privateKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+  return new Rs256SigningKey({ ...(await exportJWK(privateKey)), kid: 'k1', alg: 'RS256', use: 'sig' });
 }
 
-function sender(options: { target: BackchannelTarget; answers: number[]; allowInternal?: boolean; key: PrivateJwk }) {
+function sender(options: { target: BackchannelTarget; answers: number[]; allowInternal?: boolean; key: Rs256SigningKey }) {
   const calls: Array<{ url: string; token: string }> = [];
   const queue = fakeBackchannelLogoutQueue();
   const logouts = createBackchannelLogout({
@@ -34,7 +34,7 @@ function sender(options: { target: BackchannelTarget; answers: number[]; allowIn
 }
 
 describe('unit: back-channel logout sender', () => {
-  let key: PrivateJwk;
+  let key: Rs256SigningKey;
   before(async () => { key = await signingKey(); });
 
   it('retries a failed delivery until the client answers 200, then stops and forgets it; each try signs a fresh token (a stored delivery may wait past a token\'s lifetime)', async () => {
