@@ -8,7 +8,7 @@ import { createPasswordHasher } from '../src/domain/users/password-hasher.js';
  * nothing but verifying the right password against one hash with `--connections` verifies in
  * flight for `--seconds`. bench/sign-in.ts runs it as one more scenario of each round, so a
  * password sign-in can be reported as a share of what argon2id alone allows on the machine at
- * that moment. Prints one JSON line: { verifies, seconds, cpuMs }.
+ * that moment. Prints one JSON line: { verifies, seconds, cpuMs, systemCpuMs, rssMb } (rssMb: resident at the end).
  *
  *   node dist/bench/argon2-ceiling.js --seconds 5 --connections 10 --memory-kib 19456 --time-cost 2
  */
@@ -40,4 +40,4 @@ await Promise.all(Array.from({ length: connections }, async () => {
 }));
 const elapsed = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuBefore);
-process.stdout.write(`${JSON.stringify({ verifies, seconds: elapsed, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`);
+process.stdout.write(`${JSON.stringify({ verifies, seconds: elapsed, cpuMs: (cpu.user + cpu.system) / 1000, systemCpuMs: cpu.system / 1000, rssMb: Math.round(process.memoryUsage().rss / 1e6) })}\n`);

@@ -18,9 +18,10 @@ import { setFlagsFromString } from 'node:v8';
  */
 export const MALLOC_ENVIRONMENT: Readonly<Record<string, string>> = {
   MALLOC_MMAP_THRESHOLD_: String(1024 * 1024),
-  // Each argon2id hash now maps its 19 MiB afresh, and faulting it in 4 KiB pages cost ~10 ms of
-  // kernel time per hash (22.8 -> 32.8 ms of CPU per verify here): mapped blocks get transparent
-  // huge pages instead (glibc 2.35+, with THP in "madvise" or "always" mode), 25.4 ms.
+  // Each argon2id hash now maps its 19 MiB afresh, and faulting it in 4 KiB pages cost ~12 ms of
+  // kernel time per hash (21.5 -> 34 ms of CPU per verify here): mapped blocks get transparent
+  // huge pages instead (glibc 2.35+, with THP in "madvise" or "always" mode), 23 ms.
+  // `node dist/bench/argon2-malloc.js` measures the three.
   GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1',
 };
 
