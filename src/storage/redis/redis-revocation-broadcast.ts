@@ -74,7 +74,12 @@ const revocationKey = (kind: string, value: string) => `{rev}:${kind}:${value}`;
 export function createRedisRevocationBroadcast(redis: RedisClient, prefix: string): RevocationBroadcast {
   // Channels are not keys: ioredis does not prefix them, so the deployment's prefix is added here.
   const channel = `${prefix}{rev}:feed`;
-  const run = async (script: string, keys: string[], args: Array<string | number>) => redis.eval(script, keys.length, ...keys, ...args);
+  // Sent as EVALSHA (ioredis falls back to EVAL once per connection): renewals run twice a second
+  // on every process, and each applied revocation renews too.
+  const scripts = { POSITION, ANNOUNCE, RENEW, UNSETTLED };
+  for (const [name, lua] of Object.entries(scripts)) redis.defineCommand(`gatehouseRevocation${name}`, { lua });
+  const commands = redis as unknown as Record<string, (numberOfKeys: number, ...args: Array<string | number>) => Promise<unknown>>;
+  const run = async (script: keyof typeof scripts, keys: string[], args: Array<string | number>) => commands[`gatehouseRevocation${script}`]!(keys.length, ...keys, ...args);
 
   return {
     async follow(listener: RevocationBroadcastListener) {
@@ -112,7 +117,7 @@ export function createRedisRevocationBroadcast(redis: RedisClient, prefix: strin
     },
 
     async position(): Promise<FeedPosition> {
-      const [epoch, seq] = (await run(POSITION, [FEED_EPOCH, FEED_SEQ], [randomUUID()])) as [string, string];
+      const [epoch, seq] = (await run('POSITION', [FEED_EPOCH, FEED_SEQ], [randomUUID()])) as [string, string];
       return { epoch, seq: Number(seq) };
     },
 
@@ -120,14 +125,14 @@ export function createRedisRevocationBroadcast(redis: RedisClient, prefix: strin
       const now = Date.now();
       const live = entries.map((entry) => ({ entry, ms: Math.ceil(entry.expiresAt * 1000 - now) })).filter(({ ms }) => ms > 0);
       return Number(await run(
-        ANNOUNCE,
+        'ANNOUNCE',
         [FEED_SEQ, ...live.map(({ entry }) => revocationKey(entry.kind, entry.value))],
         [channel, JSON.stringify(live.map(({ entry }) => entry)), ...live.map(({ ms }) => ms)],
       ));
     },
 
     async renew(followerId, at, leaseMs): Promise<LeaseRenewal> {
-      const result = Number(await run(RENEW, [FEED_EPOCH, FEED_SEQ, FEED_HOLDERS, FEED_APPLIED], [followerId, at.epoch, at.seq, leaseMs]));
+      const result = Number(await run('RENEW', [FEED_EPOCH, FEED_SEQ, FEED_HOLDERS, FEED_APPLIED], [followerId, at.epoch, at.seq, leaseMs]));
       return result === 1 ? 'renewed' : result === 0 ? 'behind' : 'other-epoch';
     },
 
@@ -136,7 +141,7 @@ export function createRedisRevocationBroadcast(redis: RedisClient, prefix: strin
     },
 
     async unsettled(seq, leaseMs) {
-      return Number(await run(UNSETTLED, [FEED_EPOCH, FEED_HOLDERS, FEED_APPLIED], [randomUUID(), seq, leaseMs]));
+      return Number(await run('UNSETTLED', [FEED_EPOCH, FEED_HOLDERS, FEED_APPLIED], [randomUUID(), seq, leaseMs]));
     },
 
     async restart() {
